@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vmm: the ioctl ABI between the vmm kernel module and its userspace.
+ *
+ * Rules that keep this a stable ABI:
+ *  - every struct has a fixed layout made of explicitly sized fields, with
+ *    explicit padding, and its size is checked at build time on both sides;
+ *  - every flags field and reserved field must be zero, else EINVAL;
+ *  - new fields go into reserved space, new ioctls get new numbers, and
+ *    VMM_API_VERSION is bumped when the meaning of anything changes.
+ *
+ * Object model (like KVM's): /dev/vmm -> VM fd -> vCPU fds.
+ */
+#ifndef _UAPI_VMM_H
+#define _UAPI_VMM_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define VMM_API_VERSION		1
+#define VMM_IOC_MAGIC		0xB7
+
+/* ------------------------------------------------------------------ */
+/* /dev/vmm                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Returns VMM_API_VERSION. */
+#define VMM_GET_API_VERSION	_IO(VMM_IOC_MAGIC, 0x00)
+
+struct vmm_create_vm {
+	__u32 flags;		/* must be 0 */
+	__u32 vm_id;		/* out: id used by VMM_GET_STATS/VMM_LIST_VMS */
+	__u64 reserved[3];
+};
+/* Returns a new VM fd (O_CLOEXEC). */
+#define VMM_CREATE_VM		_IOWR(VMM_IOC_MAGIC, 0x01, struct vmm_create_vm)
+
+struct vmm_vm_info {
+	__u32 vm_id;
+	__u32 pid;		/* tgid of the creator */
+	__u32 nr_vcpus;
+	__u32 pad;
+	__u64 mem_bytes;	/* guest RAM owned by the VM */
+	__u64 overhead_bytes;	/* kernel memory beyond guest RAM (page tables incl.) */
+};
+
+struct vmm_list_vms {
+	__u32 count;		/* in: capacity of buf; out: live VMs (may exceed capacity) */
+	__u32 flags;		/* must be 0 */
+	__u64 buf;		/* user pointer to struct vmm_vm_info[count] */
+};
+#define VMM_LIST_VMS		_IOWR(VMM_IOC_MAGIC, 0x02, struct vmm_list_vms)
+
+/* ------------------------------------------------------------------ */
+/* Exit statistics                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Arch-neutral exit reasons. Both engines map their hardware exit codes
+ * onto these; statistics are kept per reason.
+ */
+enum vmm_exit_stat_reason {
+	VMM_STAT_CPUID = 0,
+	VMM_STAT_HLT,
+	VMM_STAT_IO,
+	VMM_STAT_MSR_READ,
+	VMM_STAT_MSR_WRITE,
+	VMM_STAT_MMIO,		/* nested/EPT fault on unbacked guest memory */
+	VMM_STAT_NPF,		/* any other nested/EPT fault */
+	VMM_STAT_EXTINT,	/* host interrupt */
+	VMM_STAT_NMI,
+	VMM_STAT_SHUTDOWN,	/* triple fault */
+	VMM_STAT_HYPERCALL,	/* VMMCALL / VMCALL */
+	VMM_STAT_INVALID_OP,	/* instruction the guest may not run: #UD injected */
+	VMM_STAT_EXCEPTION,	/* intercepted guest exception */
+	VMM_STAT_INTR_WINDOW,
+	VMM_STAT_XSETBV,
+	VMM_STAT_CR_ACCESS,
+	VMM_STAT_PAUSE,
+	VMM_STAT_INVD,
+	VMM_STAT_TASK_SWITCH,
+	VMM_STAT_ENTRY_FAIL,
+	VMM_STAT_OTHER,
+	VMM_STAT_NR_REASONS
+};
+
+/* log2 buckets of exit handling latency in TSC cycles: bucket i holds
+ * samples in [2^i, 2^(i+1)), bucket 0 also holds 0 and 1. */
+#define VMM_STAT_HIST_BUCKETS	32
+
+struct vmm_exit_stat {
+	__u32 reason;		/* enum vmm_exit_stat_reason */
+	__u32 pad;
+	__u64 count;
+	__u64 total_cycles;	/* TSC cycles from VM exit to the next VM entry */
+	__u64 min_cycles;	/* 0 when count == 0 */
+	__u64 max_cycles;
+	__u64 hist[VMM_STAT_HIST_BUCKETS];
+};
+
+/*
+ * vm_id 0: totals since module load (live VMs and destroyed ones).
+ * Otherwise: one live VM. Works on /dev/vmm and on a VM fd (where vm_id
+ * must be 0 or the VM's own id; both mean that VM).
+ */
+struct vmm_get_stats {
+	__u32 vm_id;
+	__u32 count;		/* in: capacity of buf; out: VMM_STAT_NR_REASONS */
+	__u64 buf;		/* user pointer to struct vmm_exit_stat[count] */
+	__u64 total_exits;	/* out */
+	__u64 runs;		/* out: VMM_RUN calls */
+	__u64 user_exits;	/* out: returns to userspace */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;
+	__u64 reserved[2];
+};
+#define VMM_GET_STATS		_IOWR(VMM_IOC_MAGIC, 0x03, struct vmm_get_stats)
+
+/* ------------------------------------------------------------------ */
+/* VM fd                                                               */
+/* ------------------------------------------------------------------ */
+
+#define VMM_MEM_READONLY	(1u << 0)	/* guest writes exit as MMIO */
+
+/*
+ * Add a region of guest-physical memory. The module allocates, zeroes,
+ * pins and owns it (charged to the caller's memory cgroup); userspace
+ * reaches it by mmap() of the VM fd at the returned offset.
+ * gpa and size must be 4 KiB aligned, regions must not overlap, at most
+ * VMM_MAX_MEM_REGIONS regions, and gpa + size within the guest-physical
+ * address width (52 bits).
+ */
+#define VMM_MAX_MEM_REGIONS	8
+struct vmm_mem_region {
+	__u32 slot;		/* in: 0..VMM_MAX_MEM_REGIONS-1, unused */
+	__u32 flags;		/* VMM_MEM_* */
+	__u64 gpa;
+	__u64 size;
+	__u64 mmap_offset;	/* out */
+	__u64 reserved[2];
+};
+#define VMM_ADD_MEMORY		_IOWR(VMM_IOC_MAGIC, 0x10, struct vmm_mem_region)
+
+struct vmm_create_vcpu {
+	__u32 id;		/* 0..VMM_MAX_VCPUS-1, unique in the VM */
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
+};
+#define VMM_MAX_VCPUS		16
+/* Returns a new vCPU fd (O_CLOEXEC). */
+#define VMM_CREATE_VCPU		_IOW(VMM_IOC_MAGIC, 0x11, struct vmm_create_vcpu)
+
+/*
+ * The in-kernel 16550 UART at 0x3f8. Returns an fd (O_CLOEXEC): read()
+ * returns what the guest transmitted, write() queues bytes for the guest
+ * to receive, poll() works; O_NONBLOCK is honoured. One per VM.
+ */
+#define VMM_GET_CONSOLE_FD	_IO(VMM_IOC_MAGIC, 0x12)
+
+/* ------------------------------------------------------------------ */
+/* vCPU fd                                                             */
+/* ------------------------------------------------------------------ */
+
+/* General purpose registers, in x86 encoding order. */
+struct vmm_regs {
+	__u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+#define VMM_GET_REGS		_IOR(VMM_IOC_MAGIC, 0x20, struct vmm_regs)
+#define VMM_SET_REGS		_IOW(VMM_IOC_MAGIC, 0x21, struct vmm_regs)
+
+/* Segment attributes, as in a descriptor's bits 40-47 and 52-55. */
+#define VMM_SEG_TYPE_MASK	0x000f
+#define VMM_SEG_S		0x0010	/* code/data (not system) */
+#define VMM_SEG_DPL_SHIFT	5
+#define VMM_SEG_DPL_MASK	0x0060
+#define VMM_SEG_P		0x0080
+#define VMM_SEG_AVL		0x0100
+#define VMM_SEG_L		0x0200
+#define VMM_SEG_DB		0x0400
+#define VMM_SEG_G		0x0800
+#define VMM_SEG_UNUSABLE	0x10000	/* null/unusable data segment */
+#define VMM_SEG_ATTR_VALID	0x10fff
+
+struct vmm_segment {
+	__u64 base;
+	__u32 limit;		/* byte granular (already scaled by G) */
+	__u16 selector;
+	__u16 pad;
+	__u32 attr;		/* VMM_SEG_* */
+	__u32 pad2;
+};
+
+struct vmm_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+struct vmm_sregs {
+	struct vmm_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct vmm_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 reserved[4];
+};
+#define VMM_GET_SREGS		_IOR(VMM_IOC_MAGIC, 0x22, struct vmm_sregs)
+/* Validated like a VM entry: inconsistent state is refused with EINVAL. */
+#define VMM_SET_SREGS		_IOW(VMM_IOC_MAGIC, 0x23, struct vmm_sregs)
+
+/* Why VMM_RUN returned. */
+enum vmm_exit_reason {
+	VMM_EXIT_NONE = 0,
+	VMM_EXIT_IO,		/* port I/O no in-kernel device claimed */
+	VMM_EXIT_MMIO,		/* access to guest-physical memory with no RAM */
+	VMM_EXIT_HLT,		/* HLT with interrupts off and nothing pending */
+	VMM_EXIT_SHUTDOWN,	/* triple fault; the vCPU cannot run again */
+	VMM_EXIT_INTR,		/* a signal is pending; call VMM_RUN again */
+	VMM_EXIT_FAIL_ENTRY,	/* the hardware refused VM entry */
+	VMM_EXIT_INTERNAL_ERROR,/* something the kernel could not emulate */
+};
+
+#define VMM_IO_IN		0
+#define VMM_IO_OUT		1
+
+enum vmm_internal_error {
+	VMM_INTERNAL_EMULATION = 1,	/* undecodable instruction at MMIO */
+	VMM_INTERNAL_UNSUPPORTED_IO,	/* string or unusual port I/O */
+	VMM_INTERNAL_UNHANDLED_EXIT,	/* hardware exit code not handled */
+	VMM_INTERNAL_FETCH_FAULT,	/* could not read the faulting instruction */
+};
+
+/*
+ * VMM_RUN takes and returns this struct. On the way in, if the previous
+ * exit was VMM_EXIT_IO with direction IN or VMM_EXIT_MMIO that reads,
+ * io.data / mmio.data hold the value the guest reads; everything else
+ * of the way in must be zero except exit_reason/the exit union, which
+ * are ignored. flags must be 0.
+ */
+struct vmm_run {
+	__u32 exit_reason;	/* out: enum vmm_exit_reason */
+	__u32 flags;		/* in: must be 0 */
+	__u64 reserved;
+	union {
+		struct {
+			__u16 port;
+			__u8 size;	/* 1, 2 or 4 */
+			__u8 direction;	/* VMM_IO_IN / VMM_IO_OUT */
+			__u32 pad;
+			__u64 data;	/* OUT: value written; IN: in, value read */
+		} io;
+		struct {
+			__u64 gpa;
+			__u64 data;	/* write: value; read: in, value read */
+			__u8 size;	/* 1, 2, 4 or 8 */
+			__u8 is_write;
+			__u8 pad[6];
+		} mmio;
+		struct {
+			__u64 hw_reason;	/* VMX exit reason / SVM exit code */
+			__u64 qualification;	/* VMX qualification / EXITINFO1 */
+			__u64 info2;		/* VM-instruction error / EXITINFO2 */
+		} fail_entry;
+		struct {
+			__u32 suberror;		/* enum vmm_internal_error */
+			__u32 pad;
+			__u64 data[4];		/* hw exit code, gpa, rip, ... */
+		} internal;
+		__u8 pad[128];
+	};
+};
+#define VMM_RUN			_IOWR(VMM_IOC_MAGIC, 0x24, struct vmm_run)
+
+/* ------------------------------------------------------------------ */
+/* Guest-visible ABI                                                   */
+/* ------------------------------------------------------------------ */
+
+/* CPUID 0x40000000: EAX = max hypervisor leaf, EBX:ECX:EDX = signature. */
+#define VMM_CPUID_SIGNATURE	"VMM-HV-LINUX"
+#define VMM_CPUID_MAX_LEAF	0x40000001
+
+/* Hypercalls: VMMCALL (AMD) or VMCALL (Intel), number in RAX, result in RAX. */
+#define VMM_HC_PING		0	/* returns VMM_HC_PING_MAGIC */
+#define VMM_HC_PING_MAGIC	0x564d4d21ULL	/* "VMM!" */
+/* Unknown hypercall numbers return -ENOSYS (as u64) in RAX. */
+
+/* ------------------------------------------------------------------ */
+/* Size checks                                                         */
+/* ------------------------------------------------------------------ */
+
+#define VMM_UAPI_SIZE_CHECKS(check)					\
+	check(sizeof(struct vmm_create_vm) == 32);			\
+	check(sizeof(struct vmm_vm_info) == 32);			\
+	check(sizeof(struct vmm_list_vms) == 16);			\
+	check(sizeof(struct vmm_exit_stat) == 40 + 8 * VMM_STAT_HIST_BUCKETS); \
+	check(sizeof(struct vmm_get_stats) == 64);			\
+	check(sizeof(struct vmm_mem_region) == 48);			\
+	check(sizeof(struct vmm_create_vcpu) == 24);			\
+	check(sizeof(struct vmm_regs) == 144);				\
+	check(sizeof(struct vmm_segment) == 24);			\
+	check(sizeof(struct vmm_dtable) == 16);				\
+	check(sizeof(struct vmm_sregs) == 8 * 24 + 2 * 16 + 9 * 8);	\
+	check(sizeof(struct vmm_run) == 144)
+
+#endif /* _UAPI_VMM_H */
