@@ -9,10 +9,10 @@ export KVER KDIR
 all: module vmmctl guest unit bench
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/module W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module CONFIG_VMM=m W=1 modules
 
 sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/module W=1 C=2 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module CONFIG_VMM=m W=1 C=2 modules
 
 vmmctl:
 	$(MAKE) -C vmmctl

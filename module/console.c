@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The serial console: the portable 16550 model at 0x3f8 wired to a byte
+ * ring that userspace drains through a console fd (read/write/poll).
+ *
+ * Until a console fd exists the UART's output is discarded, like a port
+ * with no cable. Once one exists, a full ring makes LSR report the
+ * transmitter busy, so a polling guest waits instead of losing output.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "vmm.h"
+#include "core/ring.h"
+#include "core/uart16550.h"
+
+#define VMM_COM1_BASE		0x3f8
+#define VMM_CONSOLE_TX_SIZE	(64 * 1024)
+
+struct vmm_console {
+	struct uart16550 uart;		/* its lock also guards tx */
+	struct vmm_ring tx;
+	bool attached;
+	wait_queue_head_t wq;
+	u8 txbuf[VMM_CONSOLE_TX_SIZE];
+};
+
+static bool vmm_console_tx_ready(void *opaque)
+{
+	struct vmm_console *c = opaque;
+
+	return !c->attached || vmm_ring_space(&c->tx);
+}
+
+static void vmm_console_tx(void *opaque, u8 byte)
+{
+	struct vmm_console *c = opaque;
+
+	if (!c->attached)
+		return;
+	vmm_ring_put(&c->tx, &byte, 1);
+	wake_up_interruptible(&c->wq);
+}
+
+static const struct uart16550_backend vmm_console_backend = {
+	.tx_ready = vmm_console_tx_ready,
+	.tx = vmm_console_tx,
+};
+
+int vmm_console_init(struct vmm_vm *vm)
+{
+	struct vmm_console *c = kvzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+
+	if (!c)
+		return -ENOMEM;
+	init_waitqueue_head(&c->wq);
+	vmm_ring_init(&c->tx, c->txbuf, sizeof(c->txbuf));
+	uart16550_init(&c->uart, &vmm_console_backend, c);
+	vm->console = c;
+	atomic_long_add(sizeof(*c), &vm->overhead);
+	return 0;
+}
+
+void vmm_console_destroy(struct vmm_vm *vm)
+{
+	kvfree(vm->console);
+	vm->console = NULL;
+}
+
+/* Port I/O from the vCPU loop; true if the port is the UART's. */
+bool vmm_console_io(struct vmm_vm *vm, u16 port, bool in, u8 *val)
+{
+	struct vmm_console *c = vm->console;
+
+	if (port < VMM_COM1_BASE || port > VMM_COM1_BASE + 7)
+		return false;
+	if (in)
+		*val = uart16550_read(&c->uart, port - VMM_COM1_BASE);
+	else
+		uart16550_write(&c->uart, port - VMM_COM1_BASE, *val);
+	return true;
+}
+
+static u32 vmm_console_take(struct vmm_console *c, u8 *buf, u32 n)
+{
+	unsigned long flags;
+
+	vmm_lock(&c->uart.lock, flags);
+	n = vmm_ring_get(&c->tx, buf, n);
+	vmm_unlock(&c->uart.lock, flags);
+	return n;
+}
+
+static bool vmm_console_has_output(struct vmm_console *c)
+{
+	return READ_ONCE(c->tx.head) != READ_ONCE(c->tx.tail);
+}
+
+static ssize_t vmm_console_read(struct file *f, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct vmm_vm *vm = f->private_data;
+	struct vmm_console *c = vm->console;
+	u8 buf[256];
+	ssize_t done = 0;
+	int r;
+
+	while (len) {
+		u32 n = vmm_console_take(c, buf, min(len, sizeof(buf)));
+
+		if (!n) {
+			if (done)
+				break;
+			if (f->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			r = wait_event_interruptible(c->wq,
+						     vmm_console_has_output(c));
+			if (r)
+				return r;
+			continue;
+		}
+		if (copy_to_user(ubuf + done, buf, n))
+			return done ? done : -EFAULT;
+		done += n;
+		len -= n;
+	}
+	if (done)
+		uart16550_tx_kick(&c->uart);
+	return done;
+}
+
+static ssize_t vmm_console_write(struct file *f, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct vmm_vm *vm = f->private_data;
+	struct vmm_console *c = vm->console;
+	u8 buf[64];
+	ssize_t done = 0;
+
+	while (len) {
+		unsigned int n = min(len, sizeof(buf)), got;
+
+		if (copy_from_user(buf, ubuf + done, n))
+			return done ? done : -EFAULT;
+		got = uart16550_rx_push(&c->uart, buf, n);
+		done += got;
+		len -= got;
+		if (got < n) {
+			/* The guest has not drained its receive FIFO yet. */
+			if (done || (f->f_flags & O_NONBLOCK))
+				break;
+			if (wait_event_interruptible_timeout(c->wq,
+				uart16550_rx_space(&c->uart), HZ / 100) < 0)
+				return -ERESTARTSYS;
+		}
+	}
+	return done ? done : -EAGAIN;
+}
+
+static __poll_t vmm_console_poll(struct file *f, poll_table *wait)
+{
+	struct vmm_vm *vm = f->private_data;
+	struct vmm_console *c = vm->console;
+	__poll_t mask = 0;
+
+	poll_wait(f, &c->wq, wait);
+	if (vmm_console_has_output(c))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (uart16550_rx_space(&c->uart))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static int vmm_console_release(struct inode *inode, struct file *f)
+{
+	struct vmm_vm *vm = f->private_data;
+	struct vmm_console *c = vm->console;
+	unsigned long flags;
+
+	vmm_lock(&c->uart.lock, flags);
+	c->attached = false;
+	vmm_unlock(&c->uart.lock, flags);
+	uart16550_tx_kick(&c->uart);
+	fput(vm->file);
+	return 0;
+}
+
+static const struct file_operations vmm_console_fops = {
+	.owner = THIS_MODULE,
+	.read = vmm_console_read,
+	.write = vmm_console_write,
+	.poll = vmm_console_poll,
+	.release = vmm_console_release,
+	.llseek = noop_llseek,
+};
+
+int vmm_console_get_fd(struct vmm_vm *vm)
+{
+	struct vmm_console *c = vm->console;
+	unsigned long flags;
+	int fd;
+
+	vmm_lock(&c->uart.lock, flags);
+	if (c->attached) {
+		vmm_unlock(&c->uart.lock, flags);
+		return -EBUSY;
+	}
+	c->attached = true;
+	vmm_unlock(&c->uart.lock, flags);
+
+	get_file(vm->file);
+	fd = anon_inode_getfd("vmm-console", &vmm_console_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fput(vm->file);
+		vmm_lock(&c->uart.lock, flags);
+		c->attached = false;
+		vmm_unlock(&c->uart.lock, flags);
+	}
+	return fd;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nested page tables, built by the host for NPT and EPT alike: the entry
+ * format comes from the engine, the walk and allocation are shared.
+ * Guest memory is pinned and mapped when a region is added, so there is no
+ * fault-time population and no teardown of single mappings.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/mem_encrypt.h>
+
+#include "vmm.h"
+
+#define PT_ENTRIES	512
+#define PT_ADDR_MASK	GENMASK_ULL(51, 12)
+
+static u64 *vmm_pt_alloc(struct vmm_vm *vm)
+{
+	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+	if (t) {
+		vm->npt.nr_tables++;
+		atomic_long_add(PAGE_SIZE, &vm->overhead);
+	}
+	return t;
+}
+
+int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels)
+{
+	vm->npt.fmt = fmt;
+	vm->npt.levels = levels;
+	vm->npt.root = vmm_pt_alloc(vm);
+	return vm->npt.root ? 0 : -ENOMEM;
+}
+
+u64 vmm_npt_root_pa(struct vmm_vm *vm)
+{
+	return __sme_set(__pa(vm->npt.root));
+}
+
+static void vmm_pt_free_level(const struct vmm_pt_format *fmt, u64 *t, int level)
+{
+	int i;
+
+	if (level > 1) {
+		for (i = 0; i < PT_ENTRIES; i++) {
+			u64 e = t[i];
+
+			if (fmt->present(e) && !fmt->large(e))
+				vmm_pt_free_level(fmt,
+						  __va(__sme_clr(e & PT_ADDR_MASK)),
+						  level - 1);
+		}
+	}
+	free_page((unsigned long)t);
+}
+
+void vmm_npt_free(struct vmm_vm *vm)
+{
+	if (vm->npt.root)
+		vmm_pt_free_level(vm->npt.fmt, vm->npt.root, vm->npt.levels);
+	vm->npt.root = NULL;
+}
+
+/*
+ * Map one 4 KiB page (large == false) or one 2 MiB page at gpa. Caller holds
+ * vm->lock. Entries only go from not-present to present, which needs no
+ * TLB flush.
+ */
+int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	int target = large ? 2 : 1;
+	u64 *t = vm->npt.root;
+	int level;
+
+	for (level = vm->npt.levels; level > target; level--) {
+		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+		u64 e = t[idx];
+
+		if (!fmt->present(e)) {
+			u64 *n = vmm_pt_alloc(vm);
+
+			if (!n)
+				return -ENOMEM;
+			e = fmt->table(__sme_set(__pa(n)));
+			WRITE_ONCE(t[idx], e);
+		} else if (WARN_ON_ONCE(fmt->large(e))) {
+			return -EEXIST;
+		}
+		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
+	t += (gpa >> (12 + 9 * (target - 1))) & 511;
+	if (WARN_ON_ONCE(fmt->present(*t)))
+		return -EEXIST;
+	WRITE_ONCE(*t, fmt->leaf(__sme_set(hpa), target, writable));
+	return 0;
+}

@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The AMD-V engine: per-CPU enabling, the VMCB, nested paging entries,
+ * ASIDs, guest FPU switching, and the translation of #VMEXIT codes into the
+ * arch-neutral struct vmm_exit that the shared vCPU loop handles.
+ */
+#define pr_fmt(fmt) "vmm: svm: " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/percpu.h>
+#include <linux/mem_encrypt.h>
+#include <linux/io.h>
+#include <asm/svm.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/debugreg.h>
+#include <asm/processor-flags.h>
+
+#include "../vmm.h"
+
+void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
+
+#define IOPM_SIZE	(3 * PAGE_SIZE)
+#define IOPM_ORDER	2
+#define MSRPM_SIZE	(2 * PAGE_SIZE)
+#define MSRPM_ORDER	1
+
+/* VMCB clean bits (APM vol. 2, 15.15.3). */
+#define VMCB_CLEAN_INTERCEPTS	BIT(0)
+#define VMCB_CLEAN_PERM_MAP	BIT(1)
+#define VMCB_CLEAN_ASID		BIT(2)
+#define VMCB_CLEAN_INTR		BIT(3)
+#define VMCB_CLEAN_NP		BIT(4)
+#define VMCB_CLEAN_CR		BIT(5)
+#define VMCB_CLEAN_DR		BIT(6)
+#define VMCB_CLEAN_DT		BIT(7)
+#define VMCB_CLEAN_SEG		BIT(8)
+#define VMCB_CLEAN_CR2		BIT(9)
+#define VMCB_CLEAN_LBR		BIT(10)
+#define VMCB_CLEAN_ALL		GENMASK(10, 0)
+
+#define NPF_PRESENT	BIT_ULL(0)
+#define NPF_WRITE	BIT_ULL(1)
+#define NPF_FETCH	BIT_ULL(4)
+
+#define DR6_RESET	0xffff0ff0ULL
+#define DR7_RESET	0x400ULL
+#define svm_page_pa(p)	__sme_set(page_to_phys(p))
+
+#define GUEST_XCR0	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE)
+#define PAT_RESET	0x0007040600070406ULL
+
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA: the CPU's own format */
+	struct page *host_save;		/* VMSAVE/VMLOAD of host state */
+	u64 host_save_pa;
+	u32 next_asid;
+	u64 asid_gen;
+};
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	int cpu;
+	u32 asid;
+	u64 asid_gen;
+	u64 last_rip;			/* RIP the hardware last saw */
+	u32 reinject;			/* EXITINTINFO to deliver again */
+	u32 reinject_err;
+	struct fxregs_state fpu __aligned(64);
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+static void *svm_iopm;
+static void *svm_msrpm;
+static u32 svm_max_asid;
+static bool svm_nrips, svm_decode_assists, svm_clean_bits;
+static u64 svm_host_xcr0;
+
+/* ------------------------------------------------------------------ */
+/* Nested page table entries: the host's long-mode format.             */
+/* ------------------------------------------------------------------ */
+
+#define NPT_P	BIT_ULL(0)
+#define NPT_RW	BIT_ULL(1)
+#define NPT_US	BIT_ULL(2)	/* nested walks are user accesses */
+#define NPT_A	BIT_ULL(5)
+#define NPT_D	BIT_ULL(6)
+#define NPT_PS	BIT_ULL(7)
+
+static u64 npt_table(u64 pa)
+{
+	return pa | NPT_P | NPT_RW | NPT_US | NPT_A;
+}
+
+static u64 npt_leaf(u64 pa, int level, bool writable)
+{
+	u64 e = pa | NPT_P | NPT_US | NPT_A | NPT_D;
+
+	if (writable)
+		e |= NPT_RW;
+	if (level > 1)
+		e |= NPT_PS;
+	return e;
+}
+
+static bool npt_present(u64 e)
+{
+	return e & NPT_P;
+}
+
+static bool npt_large(u64 e)
+{
+	return e & NPT_PS;
+}
+
+static const struct vmm_pt_format svm_npt_format = {
+	.table = npt_table,
+	.leaf = npt_leaf,
+	.present = npt_present,
+	.large = npt_large,
+};
+
+/* ------------------------------------------------------------------ */
+/* Per-CPU enable                                                      */
+/* ------------------------------------------------------------------ */
+
+static int svm_hw_enable(void)
+{
+	struct svm_cpu *c = this_cpu_ptr(&svm_cpu);
+	u64 efer, vm_cr;
+
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK)
+		return -EOPNOTSUPP;
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;		/* someone else's hypervisor */
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, svm_page_pa(c->hsave));
+	/* ASIDs used before us may still be in the TLB: start a generation. */
+	c->asid_gen++;
+	c->next_asid = svm_max_asid + 1;
+	return 0;
+}
+
+static void svm_hw_disable(void)
+{
+	u64 efer;
+
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+/* ------------------------------------------------------------------ */
+/* VMCB                                                                */
+/* ------------------------------------------------------------------ */
+
+static void svm_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void svm_seg_set(struct vmcb_seg *d, const struct vmm_segment *s)
+{
+	d->selector = s->selector;
+	d->attrib = s->attr & 0xfff;
+	/* An unusable segment is a non-present one to SVM. */
+	if (s->attr & VMM_SEG_UNUSABLE)
+		d->attrib &= ~VMM_SEG_P;
+	d->limit = s->limit;
+	d->base = s->base;
+}
+
+static void svm_seg_get(struct vmm_segment *d, const struct vmcb_seg *s)
+{
+	d->selector = s->selector;
+	d->attr = s->attrib & 0xfff;
+	d->limit = s->limit;
+	d->base = s->base;
+}
+
+static void svm_reset_seg(struct vmcb_seg *s, u16 sel, u64 base, u16 attr)
+{
+	s->selector = sel;
+	s->base = base;
+	s->limit = 0xffff;
+	s->attrib = attr;
+}
+
+static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+	struct vmcb_save_area *st = &s->vmcb->save;
+	static const unsigned int intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
+		INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN, INTERCEPT_VMMCALL,
+		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
+		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_WBINVD,
+		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
+		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		svm_intercept(s->vmcb, intercepts[i]);
+	c->iopm_base_pa = __sme_set(__pa(svm_iopm));
+	c->msrpm_base_pa = __sme_set(__pa(svm_msrpm));
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = vmm_npt_root_pa(v->vm);
+	c->clean = 0;
+
+	/* The x86 reset state, but with caches enabled (CR0.CD/NW clear). */
+	svm_reset_seg(&st->cs, 0xf000, 0xffff0000, 0x9b);
+	svm_reset_seg(&st->ds, 0, 0, 0x93);
+	svm_reset_seg(&st->es, 0, 0, 0x93);
+	svm_reset_seg(&st->fs, 0, 0, 0x93);
+	svm_reset_seg(&st->gs, 0, 0, 0x93);
+	svm_reset_seg(&st->ss, 0, 0, 0x93);
+	svm_reset_seg(&st->ldtr, 0, 0, 0x82);
+	svm_reset_seg(&st->tr, 0, 0, 0x8b);
+	st->gdtr.limit = 0xffff;
+	st->idtr.limit = 0xffff;
+	st->cr0 = X86_CR0_ET;
+	st->efer = EFER_SVME;
+	st->dr6 = DR6_RESET;
+	st->dr7 = DR7_RESET;
+	st->g_pat = PAT_RESET;
+	st->rflags = X86_EFLAGS_FIXED;
+	st->rip = v->rip;
+	s->last_rip = v->rip;
+
+	s->fpu.cwd = 0x37f;
+	s->fpu.mxcsr = MXCSR_DEFAULT;
+}
+
+static int svm_vcpu_init(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	struct page *p;
+
+	if (!s)
+		return -ENOMEM;
+	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!p) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	s->vmcb = page_address(p);
+	s->vmcb_pa = svm_page_pa(p);
+	s->cpu = -1;
+	v->arch = s;
+	svm_vmcb_init(v, s);
+	return 0;
+}
+
+static void svm_vcpu_free(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	if (!s)
+		return;
+	free_page((unsigned long)s->vmcb);
+	kfree(s);
+	v->arch = NULL;
+}
+
+static void svm_get_sregs(struct vmm_vcpu *v, struct vmm_sregs *r)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save_area *st = &s->vmcb->save;
+
+	svm_seg_get(&r->cs, &st->cs);
+	svm_seg_get(&r->ds, &st->ds);
+	svm_seg_get(&r->es, &st->es);
+	svm_seg_get(&r->fs, &st->fs);
+	svm_seg_get(&r->gs, &st->gs);
+	svm_seg_get(&r->ss, &st->ss);
+	svm_seg_get(&r->tr, &st->tr);
+	svm_seg_get(&r->ldtr, &st->ldtr);
+	r->gdt.base = st->gdtr.base;
+	r->gdt.limit = st->gdtr.limit;
+	r->idt.base = st->idtr.base;
+	r->idt.limit = st->idtr.limit;
+	r->cr0 = st->cr0;
+	r->cr2 = st->cr2;
+	r->cr3 = st->cr3;
+	r->cr4 = st->cr4;
+	r->efer = st->efer & ~EFER_SVME;
+}
+
+static void svm_set_sregs(struct vmm_vcpu *v, const struct vmm_sregs *r)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save_area *st = &s->vmcb->save;
+
+	svm_seg_set(&st->cs, &r->cs);
+	svm_seg_set(&st->ds, &r->ds);
+	svm_seg_set(&st->es, &r->es);
+	svm_seg_set(&st->fs, &r->fs);
+	svm_seg_set(&st->gs, &r->gs);
+	svm_seg_set(&st->ss, &r->ss);
+	svm_seg_set(&st->tr, &r->tr);
+	svm_seg_set(&st->ldtr, &r->ldtr);
+	st->gdtr.base = r->gdt.base;
+	st->gdtr.limit = r->gdt.limit;
+	st->idtr.base = r->idt.base;
+	st->idtr.limit = r->idt.limit;
+	st->cr0 = r->cr0;
+	st->cr2 = r->cr2;
+	st->cr3 = r->cr3;
+	st->cr4 = r->cr4;
+	st->efer = r->efer | EFER_SVME;
+	st->cpl = (r->cr0 & X86_CR0_PE) ?
+		  (r->ss.attr & VMM_SEG_DPL_MASK) >> VMM_SEG_DPL_SHIFT : 0;
+	s->vmcb->control.clean = 0;
+}
+
+static void svm_get_mode(struct vmm_vcpu *v, struct vmm_cpu_mode *m)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save_area *st = &s->vmcb->save;
+
+	m->cr0 = st->cr0;
+	m->cr3 = st->cr3;
+	m->cr4 = st->cr4;
+	m->efer = st->efer;
+	m->cs_base = st->cs.base;
+	m->cs_attr = st->cs.attrib;
+	m->cpl = st->cpl;
+}
+
+/* ------------------------------------------------------------------ */
+/* MSRs kept in the VMCB                                               */
+/* ------------------------------------------------------------------ */
+
+static bool svm_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static int svm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
+{
+	struct vmcb_save_area *st = &((struct svm_vcpu *)v->arch)->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		*val = st->efer & ~EFER_SVME;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*val = st->g_pat;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+static int svm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save_area *st = &s->vmcb->save;
+	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+
+	switch (index) {
+	case MSR_EFER:
+		if (val & ~allowed)
+			return -EINVAL;
+		/* LME may not change while paging is on. */
+		if ((st->cr0 & X86_CR0_PG) && ((val ^ st->efer) & EFER_LME))
+			return -EINVAL;
+		st->efer = (val & ~EFER_LMA) | (st->efer & EFER_LMA) | EFER_SVME;
+		s->vmcb->control.clean &= ~VMCB_CLEAN_CR;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!svm_pat_valid(val))
+			return -EINVAL;
+		st->g_pat = val;
+		s->vmcb->control.clean &= ~VMCB_CLEAN_NP;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Running                                                             */
+/* ------------------------------------------------------------------ */
+
+static void svm_new_asid(struct svm_vcpu *s, struct svm_cpu *c)
+{
+	if (c->next_asid > svm_max_asid) {
+		c->asid_gen++;
+		c->next_asid = 1;
+		s->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	s->asid = c->next_asid++;
+	s->asid_gen = c->asid_gen;
+	s->vmcb->control.asid = s->asid;
+	s->vmcb->control.clean &= ~VMCB_CLEAN_ASID;
+}
+
+static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	if (v->event.valid) {
+		c->event_inj = v->event.vector | SVM_EVTINJ_VALID |
+			       SVM_EVTINJ_TYPE_EXEPT |
+			       (v->event.has_error ? SVM_EVTINJ_VALID_ERR : 0);
+		c->event_inj_err = v->event.error;
+		v->event.valid = false;
+		s->reinject = 0;
+	} else if (s->reinject) {
+		c->event_inj = s->reinject;
+		c->event_inj_err = s->reinject_err;
+		s->reinject = 0;
+	}
+}
+
+static void svm_fpu_load(struct svm_vcpu *s)
+{
+	if (svm_host_xcr0 != GUEST_XCR0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, GUEST_XCR0);
+	asm volatile("fxrstorq %0" : : "m" (s->fpu));
+}
+
+static void svm_fpu_save(struct svm_vcpu *s)
+{
+	asm volatile("fxsaveq %0" : "=m" (s->fpu));
+	if (svm_host_xcr0 != GUEST_XCR0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+}
+
+static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+	struct vmm_exit *x = &v->exit;
+	u64 code = c->exit_code | ((u64)c->exit_code_hi << 32);
+
+	memset(x, 0, offsetof(struct vmm_exit, io));
+	x->hw_reason = code;
+	x->qual = c->exit_info_1;
+	x->info2 = c->exit_info_2;
+	if (svm_nrips && c->next_rip) {
+		x->next_rip = c->next_rip;
+		x->has_next_rip = true;
+	}
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_EXTINT;
+		break;
+	case SVM_EXIT_NMI:
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_NMI;
+		break;
+	case SVM_EXIT_SMI:
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_OTHER;
+		break;
+	case SVM_EXIT_CPUID:
+		x->kind = VMM_X_CPUID;
+		x->stat = VMM_STAT_CPUID;
+		break;
+	case SVM_EXIT_HLT:
+		x->kind = VMM_X_HLT;
+		x->stat = VMM_STAT_HLT;
+		break;
+	case SVM_EXIT_IOIO:
+		x->kind = VMM_X_IO;
+		x->stat = VMM_STAT_IO;
+		x->io.port = c->exit_info_1 >> 16;
+		x->io.in = c->exit_info_1 & SVM_IOIO_TYPE_MASK;
+		x->io.string = c->exit_info_1 & SVM_IOIO_STR_MASK;
+		x->io.rep = c->exit_info_1 & SVM_IOIO_REP_MASK;
+		/* One-hot SZ8/SZ16/SZ32 bits read as the size in bytes. */
+		x->io.size = (c->exit_info_1 & SVM_IOIO_SIZE_MASK) >>
+			     SVM_IOIO_SIZE_SHIFT;
+		/* I/O intercepts always report the next RIP. */
+		x->next_rip = c->exit_info_2;
+		x->has_next_rip = true;
+		break;
+	case SVM_EXIT_MSR:
+		x->kind = c->exit_info_1 ? VMM_X_MSR_WRITE : VMM_X_MSR_READ;
+		x->stat = c->exit_info_1 ? VMM_STAT_MSR_WRITE : VMM_STAT_MSR_READ;
+		break;
+	case SVM_EXIT_NPF:
+		x->kind = VMM_X_NPF;
+		x->npf.gpa = c->exit_info_2;
+		x->npf.present = c->exit_info_1 & NPF_PRESENT;
+		x->npf.write = c->exit_info_1 & NPF_WRITE;
+		x->npf.fetch = c->exit_info_1 & NPF_FETCH;
+		x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
+							     VMM_STAT_MMIO;
+		if (svm_decode_assists && c->insn_len <= sizeof(x->npf.insn)) {
+			x->npf.insn_len = c->insn_len;
+			memcpy(x->npf.insn, c->insn_bytes, c->insn_len);
+		}
+		/* The faulting instruction is emulated: no next RIP. */
+		x->has_next_rip = false;
+		break;
+	case SVM_EXIT_VMMCALL:
+		x->kind = VMM_X_HYPERCALL;
+		x->stat = VMM_STAT_HYPERCALL;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+	case SVM_EXIT_RDPRU:
+		x->kind = VMM_X_INVALID_OP;
+		x->stat = VMM_STAT_INVALID_OP;
+		break;
+	case SVM_EXIT_XSETBV:
+		/* XSAVE is hidden from the guest, so XSETBV is #UD. */
+		x->kind = VMM_X_INVALID_OP;
+		x->stat = VMM_STAT_XSETBV;
+		break;
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		x->kind = VMM_X_SKIP;
+		x->stat = VMM_STAT_INVD;
+		break;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3:
+		x->kind = VMM_X_DR_ACCESS;
+		x->stat = VMM_STAT_OTHER;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		x->kind = VMM_X_SHUTDOWN;
+		x->stat = VMM_STAT_SHUTDOWN;
+		break;
+	case SVM_EXIT_ERR:
+		x->kind = VMM_X_ENTRY_FAIL;
+		x->stat = VMM_STAT_ENTRY_FAIL;
+		break;
+	case SVM_EXIT_TASK_SWITCH:
+		x->kind = VMM_X_UNHANDLED;
+		x->stat = VMM_STAT_TASK_SWITCH;
+		break;
+	default:
+		x->kind = VMM_X_UNHANDLED;
+		x->stat = VMM_STAT_OTHER;
+		break;
+	}
+
+	/* An event whose delivery was cut short goes in again, except a
+	 * software interrupt, which is simply executed again. */
+	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) &&
+	    (c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) !=
+	    SVM_EXITINTINFO_TYPE_SOFT) {
+		s->reinject = c->exit_int_info;
+		s->reinject_err = c->exit_int_info_err;
+	}
+}
+
+static int svm_vcpu_run(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = s->vmcb;
+	struct svm_cpu *c;
+	int cpu;
+
+	kernel_fpu_begin();	/* also keeps us on this CPU */
+	cpu = smp_processor_id();
+	c = this_cpu_ptr(&svm_cpu);
+	if (s->cpu != cpu) {
+		/* The VMCB state cached by another CPU is not ours to trust. */
+		vmcb->control.clean = 0;
+		s->cpu = cpu;
+		svm_new_asid(s, c);
+	} else if (s->asid_gen != c->asid_gen) {
+		svm_new_asid(s, c);
+	}
+
+	svm_inject(v, s);
+	if (v->rip != s->last_rip)	/* emulated an instruction */
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	vmcb->save.rax = v->gprs[0];
+	vmcb->save.rsp = v->gprs[4];
+	vmcb->save.rip = v->rip;
+	vmcb->save.rflags = v->rflags;
+
+	local_irq_disable();
+	svm_fpu_load(s);
+	vmm_svm_vmrun(s->vmcb_pa, v->gprs, c->host_save_pa);
+	v->exit_tsc = rdtsc();
+	svm_fpu_save(s);
+	local_irq_enable();
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	kernel_fpu_end();
+
+	vmcb->control.clean = svm_clean_bits ? VMCB_CLEAN_ALL : 0;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	vmcb->control.event_inj = 0;
+	v->gprs[0] = vmcb->save.rax;
+	v->gprs[4] = vmcb->save.rsp;
+	v->rip = vmcb->save.rip;
+	v->rflags = vmcb->save.rflags;
+	s->last_rip = v->rip;
+	svm_decode_exit(v, s);
+	return 0;
+}
+
+const struct vmm_engine_ops vmm_svm_ops = {
+	.name = "svm",
+	.hw_enable = svm_hw_enable,
+	.hw_disable = svm_hw_disable,
+	.pt_format = &svm_npt_format,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_free = svm_vcpu_free,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.get_mode = svm_get_mode,
+	.run = svm_vcpu_run,
+	.msr_read = svm_msr_read,
+	.msr_write = svm_msr_write,
+	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,
+};
+
+/* ------------------------------------------------------------------ */
+/* Module-wide setup                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Let the guest use an MSR natively (the VMCB switches its state). */
+static void svm_msr_passthrough(u32 msr, bool read, bool write)
+{
+	static const struct { u32 base; u32 offset; } ranges[] = {
+		{ 0x00000000, 0x0000 },
+		{ 0xc0000000, 0x0800 },
+		{ 0xc0010000, 0x1000 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		u32 n = msr - ranges[i].base;
+		u8 *byte;
+
+		if (n >= 0x2000)
+			continue;
+		byte = (u8 *)svm_msrpm + ranges[i].offset + n / 4;
+		if (read)
+			*byte &= ~BIT(2 * (n % 4));
+		if (write)
+			*byte &= ~BIT(2 * (n % 4) + 1);
+		return;
+	}
+}
+
+int vmm_svm_probe(void)
+{
+	u64 vm_cr;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM) || !boot_cpu_has(X86_FEATURE_NPT))
+		return -EOPNOTSUPP;
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
+		pr_err("SVM is disabled by the firmware\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+void vmm_svm_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *c = per_cpu_ptr(&svm_cpu, cpu);
+
+		if (c->hsave)
+			__free_page(c->hsave);
+		if (c->host_save)
+			__free_page(c->host_save);
+		c->hsave = NULL;
+		c->host_save = NULL;
+	}
+	if (svm_iopm)
+		free_pages((unsigned long)svm_iopm, IOPM_ORDER);
+	if (svm_msrpm)
+		free_pages((unsigned long)svm_msrpm, MSRPM_ORDER);
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+}
+
+int vmm_svm_init(void)
+{
+	static const u32 native_msrs[] = {
+		MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR,
+		MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	};
+	unsigned int i;
+	int cpu;
+
+	svm_max_asid = cpuid_ebx(SVM_CPUID_FUNC) - 1;
+	if (svm_max_asid < 1)
+		return -EOPNOTSUPP;
+	svm_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
+	svm_decode_assists = boot_cpu_has(X86_FEATURE_DECODEASSISTS);
+	svm_clean_bits = boot_cpu_has(X86_FEATURE_VMCBCLEAN);
+	svm_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
+			xgetbv(XCR_XFEATURE_ENABLED_MASK) : GUEST_XCR0;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *c = per_cpu_ptr(&svm_cpu, cpu);
+		int node = cpu_to_node(cpu);
+
+		c->hsave = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		c->host_save = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!c->hsave || !c->host_save)
+			goto nomem;
+		c->host_save_pa = svm_page_pa(c->host_save);
+	}
+
+	/* Every port and every MSR exits unless listed. */
+	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, IOPM_ORDER);
+	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm)
+		goto nomem;
+	memset(svm_iopm, 0xff, PAGE_SIZE << IOPM_ORDER);
+	memset(svm_msrpm, 0xff, PAGE_SIZE << MSRPM_ORDER);
+	for (i = 0; i < ARRAY_SIZE(native_msrs); i++)
+		svm_msr_passthrough(native_msrs[i], true, true);
+	svm_msr_passthrough(MSR_IA32_TSC, true, false);
+
+	pr_info("%u ASIDs, nrips %d, decode assists %d, clean bits %d, %d-level NPT\n",
+		svm_max_asid, svm_nrips, svm_decode_assists, svm_clean_bits,
+		pgtable_l5_enabled() ? 5 : 4);
+	return 0;
+
+nomem:
+	vmm_svm_exit();
+	return -ENOMEM;
+}

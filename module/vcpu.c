@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU: its fd, register access with validation, and the arch-neutral
+ * run loop. Engines enter the guest and describe each exit in struct
+ * vmm_exit; everything that does not depend on VMX or SVM (CPUID policy,
+ * MSR policy, port and MMIO dispatch, hypercalls, instruction decoding)
+ * is handled here.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/processor.h>
+
+#include "vmm.h"
+#include "core/cpuid.h"
+#include "core/gpt_walk.h"
+
+#define RFLAGS_RESERVED	(GENMASK_ULL(63, 22) | BIT(15) | BIT(5) | BIT(3))
+
+/* ------------------------------------------------------------------ */
+/* Register access                                                     */
+/* ------------------------------------------------------------------ */
+
+static void vmm_get_regs(struct vmm_vcpu *v, struct vmm_regs *r)
+{
+	BUILD_BUG_ON(offsetof(struct vmm_regs, r15) != 15 * 8);
+	memcpy(r, v->gprs, sizeof(v->gprs));
+	r->rip = v->rip;
+	r->rflags = v->rflags;
+}
+
+static int vmm_set_regs(struct vmm_vcpu *v, const struct vmm_regs *r)
+{
+	if ((r->rflags & RFLAGS_RESERVED) || !(r->rflags & X86_EFLAGS_FIXED))
+		return -EINVAL;
+	memcpy(v->gprs, r, sizeof(v->gprs));
+	v->rip = r->rip;
+	v->rflags = r->rflags;
+	return 0;
+}
+
+static u64 vmm_cr4_allowed(void)
+{
+	u64 m = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		m |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		m |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		m |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		m |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		m |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_LA57))
+		m |= X86_CR4_LA57;
+	return m;
+}
+
+static bool vmm_seg_valid(const struct vmm_segment *s)
+{
+	return !(s->attr & ~VMM_SEG_ATTR_VALID) && !s->pad && !s->pad2;
+}
+
+/* The checks a VM entry would make, done up front with a clear EINVAL. */
+static int vmm_check_sregs(const struct vmm_sregs *s)
+{
+	const struct vmm_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldtr,
+	};
+	u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+	bool pg = s->cr0 & X86_CR0_PG;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (!vmm_seg_valid(segs[i]))
+			return -EINVAL;
+	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
+	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2])
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+
+	if (s->cr0 >> 32)
+		return -EINVAL;
+	if (pg && !(s->cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return -EINVAL;
+	if (s->cr4 & ~vmm_cr4_allowed())
+		return -EINVAL;
+	if ((s->cr4 & X86_CR4_PCIDE) && !(s->efer & EFER_LMA))
+		return -EINVAL;
+	if (s->cr3 >> boot_cpu_data.x86_phys_bits && !(s->cr4 & X86_CR4_PCIDE))
+		return -EINVAL;
+	if (s->efer & ~efer_ok)
+		return -EINVAL;
+	/* LMA is LME && PG; long mode needs PAE; L and D may not both be 1. */
+	if (!!(s->efer & EFER_LMA) != ((s->efer & EFER_LME) && pg))
+		return -EINVAL;
+	if ((s->efer & EFER_LMA) && !(s->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if ((s->efer & EFER_LMA) && (s->cs.attr & VMM_SEG_L) &&
+	    (s->cs.attr & VMM_SEG_DB))
+		return -EINVAL;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Events and instruction decoding                                     */
+/* ------------------------------------------------------------------ */
+
+void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
+			  u32 error)
+{
+	v->event.valid = true;
+	v->event.vector = vector;
+	v->event.has_error = has_error;
+	v->event.error = error;
+}
+
+static enum x86_mode vmm_decode_mode(const struct vmm_cpu_mode *m, u64 rflags)
+{
+	if (!(m->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return X86_MODE_REAL;
+	if ((m->efer & EFER_LMA) && (m->cs_attr & VMM_SEG_L))
+		return X86_MODE_LONG64;
+	return (m->cs_attr & VMM_SEG_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	return vmm_gpa_read(opaque, gpa, buf, len);
+}
+
+/*
+ * Decode the instruction at CS:RIP. bytes/nbytes may hold bytes the CPU
+ * already fetched (decode assists). Returns 0 or a negative error; on a
+ * guest page fault the #PF is queued and -EFAULT returned.
+ */
+static int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
+			      unsigned int nbytes, struct x86_insn *insn)
+{
+	struct vmm_cpu_mode m;
+	struct gpt_ctx ctx;
+	enum x86_mode mode;
+	u8 buf[15];
+	u64 lin, fault_gva;
+	u32 pfec;
+	unsigned int got = 0;
+	int r;
+
+	vmm_ops->get_mode(v, &m);
+	mode = vmm_decode_mode(&m, v->rflags);
+	if (nbytes) {
+		r = x86_decode(bytes, nbytes, mode, insn);
+		if (r != -EAGAIN)
+			return r;
+	}
+
+	ctx.cr0 = m.cr0;
+	ctx.cr3 = m.cr3;
+	ctx.cr4 = m.cr4;
+	ctx.efer = m.efer;
+	ctx.read_gpa = vmm_gpt_read;
+	ctx.opaque = v->vm;
+	lin = m.cs_base + v->rip;
+	if (mode != X86_MODE_LONG64)
+		lin &= 0xffffffff;
+
+	/* Fetch what is readable: the instruction may end before a bad page. */
+	while (got < sizeof(buf)) {
+		unsigned int n = min_t(unsigned int, sizeof(buf) - got,
+				       PAGE_SIZE - offset_in_page(lin + got));
+
+		r = gpt_read(&ctx, lin + got, buf + got, n,
+			     GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
+			     &pfec, &fault_gva);
+		if (r)
+			break;
+		got += n;
+	}
+	r = x86_decode(buf, got, mode, insn);
+	if (r == -EAGAIN && got < sizeof(buf)) {
+		/* The fetch itself faults: the guest sees that #PF. */
+		vmm_ops->get_mode(v, &m);
+		vmm_inject_exception(v, X86_EXC_PF, true, pfec);
+		return -EFAULT;
+	}
+	return r;
+}
+
+static int vmm_skip_insn(struct vmm_vcpu *v)
+{
+	struct x86_insn insn;
+	int r;
+
+	if (v->exit.has_next_rip) {
+		v->rip = v->exit.next_rip;
+		return 0;
+	}
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return r;
+	v->rip += insn.len;
+	return 0;
+}
+
+static int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
+			      u32 suberror, u64 d1)
+{
+	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.data[0] = v->exit.hw_reason;
+	run->internal.data[1] = d1;
+	run->internal.data[2] = v->rip;
+	run->internal.data[3] = v->exit.qual;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exit handlers: each returns 1 to re-enter, 0 to return to userspace, */
+/* negative on error.                                                   */
+/* ------------------------------------------------------------------ */
+
+static void vmm_host_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	cpuid_count(leaf, subleaf, &r->eax, &r->ebx, &r->ecx, &r->edx);
+}
+
+static int vmm_handle_cpuid(struct vmm_vcpu *v)
+{
+	struct cpuid_regs r;
+
+	vmm_cpuid_guest((u32)v->gprs[0], (u32)v->gprs[1], v->id,
+			vmm_host_cpuid, &r);
+	v->gprs[0] = r.eax;
+	v->gprs[3] = r.ebx;
+	v->gprs[1] = r.ecx;
+	v->gprs[2] = r.edx;
+	return vmm_skip_insn(v) ?: 1;
+}
+
+static void vmm_set_reg_sized(u64 *reg, u8 size, u64 val)
+{
+	switch (size) {
+	case 1:
+		*reg = (*reg & ~0xffULL) | (val & 0xff);
+		break;
+	case 2:
+		*reg = (*reg & ~0xffffULL) | (val & 0xffff);
+		break;
+	default:
+		*reg = (u32)val;	/* 32-bit writes zero-extend */
+		break;
+	}
+}
+
+static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	u64 data = 0;
+	unsigned int i;
+	bool handled = true;
+
+	if (x->io.string || x->io.rep)
+		return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
+					  x->io.port);
+
+	if (!x->io.in)
+		data = v->gprs[0];
+	/* A wide access to byte-wide devices reaches consecutive ports. */
+	for (i = 0; i < x->io.size; i++) {
+		u8 b = data >> (8 * i);
+
+		if (!vmm_console_io(v->vm, x->io.port + i, x->io.in, &b)) {
+			handled = false;
+			break;
+		}
+		if (x->io.in)
+			data |= (u64)b << (8 * i);
+	}
+
+	if (handled) {
+		if (x->io.in)
+			vmm_set_reg_sized(&v->gprs[0], x->io.size, data);
+		return vmm_skip_insn(v) ?: 1;
+	}
+
+	/* Nobody in the kernel owns the port: userspace completes it. */
+	if (vmm_skip_insn(v))
+		return vmm_internal_error(v, run, VMM_INTERNAL_FETCH_FAULT, 0);
+	run->exit_reason = VMM_EXIT_IO;
+	run->io.port = x->io.port;
+	run->io.size = x->io.size;
+	run->io.direction = x->io.in ? VMM_IO_IN : VMM_IO_OUT;
+	run->io.data = x->io.in ? 0 : data & GENMASK_ULL(x->io.size * 8 - 1, 0);
+	if (x->io.in) {
+		v->pending = VMM_PEND_IO_IN;
+		v->pending_io_size = x->io.size;
+	}
+	return 0;
+}
+
+static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
+{
+	int r = vmm_ops->msr_read(v, index, val);
+
+	if (r != -ENOENT)
+		return r;
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		*val = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+		       (v->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
+		return 0;
+	case MSR_MTRRcap:
+	case MSR_IA32_UCODE_REV:
+	case MSR_K7_HWCR:
+	case MSR_IA32_PLATFORM_ID:
+	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_MCG_STATUS:
+		*val = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
+{
+	int r = vmm_ops->msr_write(v, index, val);
+
+	if (r != -ENOENT)
+		return r;
+	switch (index) {
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_MCG_STATUS:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int vmm_handle_msr(struct vmm_vcpu *v, bool write)
+{
+	u32 index = (u32)v->gprs[1];
+	u64 val;
+	int r;
+
+	if (write) {
+		val = (u32)v->gprs[0] | (v->gprs[2] << 32);
+		r = vmm_msr_write(v, index, val);
+	} else {
+		r = vmm_msr_read(v, index, &val);
+		if (!r) {
+			v->gprs[0] = (u32)val;
+			v->gprs[2] = val >> 32;
+		}
+	}
+	if (r) {
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		return 1;
+	}
+	return vmm_skip_insn(v) ?: 1;
+}
+
+static int vmm_handle_hypercall(struct vmm_vcpu *v)
+{
+	switch (v->gprs[0]) {
+	case VMM_HC_PING:
+		v->gprs[0] = VMM_HC_PING_MAGIC;
+		break;
+	default:
+		v->gprs[0] = (u64)-ENOSYS;
+		break;
+	}
+	return vmm_skip_insn(v) ?: 1;
+}
+
+/* MOV to/from DR0-3: kept in a shadow, never loaded into the hardware. */
+static int vmm_handle_dr(struct vmm_vcpu *v)
+{
+	struct x86_insn insn;
+	unsigned int dr, gpr;
+	int r;
+
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return r == -EFAULT ? 1 : r;
+	if (insn.opcode_map != 1 || (insn.opcode != 0x21 && insn.opcode != 0x23))
+		return -EINVAL;
+	dr = (insn.modrm >> 3) & 7;
+	gpr = (insn.modrm & 7) | ((insn.rex & 1) << 3);
+	if (dr > 3)
+		return -EINVAL;
+	if (insn.opcode == 0x23)
+		v->dr[dr] = v->gprs[gpr];
+	else
+		v->gprs[gpr] = v->dr[dr];
+	v->rip += insn.len;
+	return 1;
+}
+
+static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
+	struct x86_mmio_op op;
+	struct x86_insn insn;
+	int r;
+
+	/* RAM faults only on writes to read-only regions: those are MMIO. */
+	if (slot && !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
+		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
+					  x->npf.gpa);
+	if (x->npf.fetch)
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  x->npf.gpa);
+
+	r = vmm_decode_current(v, x->npf.insn, x->npf.insn_len, &insn);
+	if (r == -EFAULT)
+		return 1;	/* #PF queued for the guest */
+	if (r || x86_mmio_decode(&insn, &op))
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  x->npf.gpa);
+
+	run->exit_reason = VMM_EXIT_MMIO;
+	run->mmio.gpa = x->npf.gpa;
+	run->mmio.size = op.size;
+	run->mmio.is_write = op.kind == X86_MMIO_STORE;
+	if (op.kind == X86_MMIO_STORE) {
+		u64 val = x86_mmio_store_value(&op, v->gprs);
+
+		run->mmio.data = op.size == 8 ? val :
+				 val & GENMASK_ULL(op.size * 8 - 1, 0);
+		v->rip += insn.len;
+	} else {
+		run->mmio.data = 0;
+		v->pending = VMM_PEND_MMIO_READ;
+		v->pending_mmio = op;
+		v->pending_insn_len = insn.len;
+	}
+	return 0;
+}
+
+static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	int r;
+
+	switch (x->kind) {
+	case VMM_X_NONE:
+		return 1;
+	case VMM_X_CPUID:
+		return vmm_handle_cpuid(v);
+	case VMM_X_HLT:
+		/* No interrupt sources yet: a halt always ends this run. */
+		r = vmm_skip_insn(v);
+		if (r)
+			return r;
+		run->exit_reason = VMM_EXIT_HLT;
+		return 0;
+	case VMM_X_IO:
+		return vmm_handle_io(v, run);
+	case VMM_X_MSR_READ:
+		return vmm_handle_msr(v, false);
+	case VMM_X_MSR_WRITE:
+		return vmm_handle_msr(v, true);
+	case VMM_X_NPF:
+		return vmm_handle_npf(v, run);
+	case VMM_X_HYPERCALL:
+		return vmm_handle_hypercall(v);
+	case VMM_X_INVALID_OP:
+		vmm_inject_exception(v, X86_EXC_UD, false, 0);
+		return 1;
+	case VMM_X_SKIP:
+		return vmm_skip_insn(v) ?: 1;
+	case VMM_X_DR_ACCESS:
+		r = vmm_handle_dr(v);
+		if (r < 0)
+			vmm_inject_exception(v, X86_EXC_UD, false, 0);
+		return 1;
+	case VMM_X_SHUTDOWN:
+		v->dead = true;
+		run->exit_reason = VMM_EXIT_SHUTDOWN;
+		return 0;
+	case VMM_X_ENTRY_FAIL:
+		v->dead = true;
+		run->exit_reason = VMM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hw_reason = x->hw_reason;
+		run->fail_entry.qualification = x->qual;
+		run->fail_entry.info2 = x->info2;
+		return 0;
+	case VMM_X_UNHANDLED:
+	default:
+		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
+					  x->info2);
+	}
+}
+
+/* Hand the guest the data userspace produced for the last exit. */
+static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run)
+{
+	switch (v->pending) {
+	case VMM_PEND_IO_IN:
+		vmm_set_reg_sized(&v->gprs[0], v->pending_io_size, run->io.data);
+		break;
+	case VMM_PEND_MMIO_READ:
+		x86_mmio_complete_load(&v->pending_mmio, v->gprs, run->mmio.data);
+		v->rip += v->pending_insn_len;
+		break;
+	case VMM_PEND_NONE:
+		break;
+	}
+	v->pending = VMM_PEND_NONE;
+}
+
+static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
+{
+	struct vmm_run run;
+	long r = 0;
+	u64 t;
+
+	if (copy_from_user(&run, urun, sizeof(run)))
+		return -EFAULT;
+	if (run.flags || run.reserved)
+		return -EINVAL;
+
+	v->stats.runs++;
+	vmm_complete_user_exit(v, &run);
+	memset(&run, 0, sizeof(run));
+
+	if (v->dead) {
+		run.exit_reason = v->exit.kind == VMM_X_SHUTDOWN ?
+				  VMM_EXIT_SHUTDOWN : VMM_EXIT_FAIL_ENTRY;
+		goto out;
+	}
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run.exit_reason = VMM_EXIT_INTR;
+			break;
+		}
+		cond_resched();
+
+		r = vmm_ops->run(v);
+		if (r)
+			break;
+		r = vmm_handle_exit(v, &run);
+		t = rdtsc();
+		vmm_stats_record(&v->stats, v->exit.stat, t - v->exit_tsc);
+		if (r <= 0)
+			break;
+	}
+	if (r < 0)
+		return r;
+	r = 0;
+out:
+	v->stats.user_exits++;
+	if (copy_to_user(urun, &run, sizeof(run)))
+		return -EFAULT;
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The vCPU fd                                                         */
+/* ------------------------------------------------------------------ */
+
+static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	struct vmm_vcpu *v = f->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct vmm_sregs sregs;
+	struct vmm_regs regs;
+	long r;
+
+	if (mutex_lock_killable(&v->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case VMM_RUN:
+		r = vmm_vcpu_run(v, uarg);
+		break;
+	case VMM_GET_REGS:
+		vmm_get_regs(v, &regs);
+		r = copy_to_user(uarg, &regs, sizeof(regs)) ? -EFAULT : 0;
+		break;
+	case VMM_SET_REGS:
+		r = -EFAULT;
+		if (copy_from_user(&regs, uarg, sizeof(regs)))
+			break;
+		r = vmm_set_regs(v, &regs);
+		break;
+	case VMM_GET_SREGS:
+		memset(&sregs, 0, sizeof(sregs));
+		vmm_ops->get_sregs(v, &sregs);
+		r = copy_to_user(uarg, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+		break;
+	case VMM_SET_SREGS:
+		r = -EFAULT;
+		if (copy_from_user(&sregs, uarg, sizeof(sregs)))
+			break;
+		r = vmm_check_sregs(&sregs);
+		if (!r)
+			vmm_ops->set_sregs(v, &sregs);
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&v->mutex);
+	return r;
+}
+
+static int vmm_vcpu_release(struct inode *inode, struct file *f)
+{
+	struct vmm_vcpu *v = f->private_data;
+
+	/* The vCPU itself lives until the VM goes. */
+	fput(v->vm->file);
+	return 0;
+}
+
+static const struct file_operations vmm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = vmm_vcpu_release,
+	.unlocked_ioctl = vmm_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+void vmm_vcpu_destroy(struct vmm_vcpu *v)
+{
+	vmm_ops->vcpu_free(v);
+	kvfree(v);
+}
+
+int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
+{
+	struct vmm_vcpu *v;
+	int r, fd;
+
+	if (arg->id >= VMM_MAX_VCPUS)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	r = -EEXIST;
+	if (vm->vcpus[arg->id])
+		goto out;
+	r = -ENOMEM;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		goto out;
+	v->vm = vm;
+	v->id = arg->id;
+	mutex_init(&v->mutex);
+	v->rflags = X86_EFLAGS_FIXED;
+	v->rip = 0xfff0;
+	r = vmm_ops->vcpu_init(v);
+	if (r) {
+		kvfree(v);
+		goto out;
+	}
+
+	get_file(vm->file);
+	fd = anon_inode_getfd("vmm-vcpu", &vmm_vcpu_fops, v, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fput(vm->file);
+		vmm_vcpu_destroy(v);
+		r = fd;
+		goto out;
+	}
+	atomic_long_add(sizeof(*v) + vmm_ops->overhead_per_vcpu, &vm->overhead);
+	WRITE_ONCE(vm->vcpus[arg->id], v);
+	vm->nr_vcpus++;
+	r = fd;
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM object: guest memory regions (module-owned, pinned, charged to
+ * the creator's memory cgroup, mapped into the nested page table up front
+ * and mmap-able through the VM fd), vCPU creation and VM statistics.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/module.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/idr.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+
+#include "vmm.h"
+
+static DEFINE_IDA(vmm_vm_ida);
+
+#define VMM_CHUNK_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define VMM_CHUNK_PAGES		(1UL << VMM_CHUNK_ORDER)
+
+struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
+		struct vmm_mem_slot *s = &vm->slots[i];
+
+		if (smp_load_acquire(&s->active) &&
+		    gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
+			  unsigned int len, bool write)
+{
+	while (len) {
+		struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+		unsigned int off = offset_in_page(gpa);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		u8 *va;
+
+		if (!s || (write && (s->flags & VMM_MEM_READONLY)))
+			return -EFAULT;
+		va = page_address(s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return vmm_gpa_access(vm, gpa, buf, len, false);
+}
+
+int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf,
+		  unsigned int len)
+{
+	return vmm_gpa_access(vm, gpa, (void *)buf, len, true);
+}
+
+static void vmm_slot_free_pages(struct vmm_mem_slot *s)
+{
+	unsigned long i;
+
+	if (!s->pages)
+		return;
+	for (i = 0; i < s->npages; i++)
+		if (s->pages[i])
+			__free_page(s->pages[i]);
+	kvfree(s->pages);
+	s->pages = NULL;
+}
+
+/*
+ * Fill the slot with zeroed pages, 2 MiB at a time where the guest range is
+ * 2 MiB aligned so the nested page table can use large pages, else 4 KiB.
+ * Each chunk is split so every page has its own refcount for mmap.
+ */
+static int vmm_slot_populate(struct vmm_vm *vm, struct vmm_mem_slot *s)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	bool writable = !(s->flags & VMM_MEM_READONLY);
+	unsigned long i = 0, j;
+	int r;
+
+	while (i < s->npages) {
+		u64 gpa = s->gpa + ((u64)i << PAGE_SHIFT);
+		struct page *p = NULL;
+
+		if (IS_ALIGNED(gpa, PMD_SIZE) && s->npages - i >= VMM_CHUNK_PAGES)
+			p = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
+					VMM_CHUNK_ORDER);
+		if (p) {
+			split_page(p, VMM_CHUNK_ORDER);
+			for (j = 0; j < VMM_CHUNK_PAGES; j++)
+				s->pages[i + j] = p + j;
+			r = vmm_npt_map(vm, gpa, page_to_phys(p), true, writable);
+			i += VMM_CHUNK_PAGES;
+		} else {
+			p = alloc_page(gfp);
+			if (!p)
+				return -ENOMEM;
+			s->pages[i] = p;
+			r = vmm_npt_map(vm, gpa, page_to_phys(p), false, writable);
+			i++;
+		}
+		if (r)
+			return r;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u)
+{
+	struct vmm_mem_region arg;
+	struct vmm_mem_slot *s;
+	int i, r;
+
+	if (copy_from_user(&arg, u, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~VMM_MEM_READONLY || arg.mmap_offset ||
+	    arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
+	if (arg.slot >= VMM_MAX_MEM_REGIONS || !arg.size ||
+	    !PAGE_ALIGNED(arg.gpa) || !PAGE_ALIGNED(arg.size) ||
+	    arg.size > VMM_MAX_REGION_SIZE ||
+	    arg.gpa >= (1ULL << VMM_MAX_GPA_BITS) ||
+	    arg.size > (1ULL << VMM_MAX_GPA_BITS) - arg.gpa)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	s = &vm->slots[arg.slot];
+	r = -EEXIST;
+	if (s->active || s->pages)
+		goto out;
+	r = -EINVAL;
+	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
+		struct vmm_mem_slot *o = &vm->slots[i];
+
+		if (o->active && arg.gpa < o->gpa + o->size &&
+		    o->gpa < arg.gpa + arg.size)
+			goto out;
+	}
+
+	s->gpa = arg.gpa;
+	s->size = arg.size;
+	s->flags = arg.flags;
+	s->npages = arg.size >> PAGE_SHIFT;
+	r = -ENOMEM;
+	s->pages = kvcalloc(s->npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
+	if (!s->pages)
+		goto out;
+	r = vmm_slot_populate(vm, s);
+	if (r) {
+		/*
+		 * Mappings already made stay in the nested table until the VM
+		 * dies, so the pages must too: the slot stays reserved.
+		 */
+		goto out;
+	}
+	atomic_long_add(s->npages * sizeof(struct page *), &vm->overhead);
+	vm->mem_bytes += arg.size;
+	smp_store_release(&s->active, true);
+	arg.mmap_offset = (u64)arg.slot << VMM_SLOT_SHIFT;
+	r = copy_to_user(u, &arg, sizeof(arg)) ? -EFAULT : 0;
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static vm_fault_t vmm_vm_fault(struct vm_fault *vmf)
+{
+	struct vmm_vm *vm = vmf->vma->vm_file->private_data;
+	unsigned long slot = vmf->pgoff >> (VMM_SLOT_SHIFT - PAGE_SHIFT);
+	unsigned long idx = vmf->pgoff & ((1UL << (VMM_SLOT_SHIFT - PAGE_SHIFT)) - 1);
+	struct vmm_mem_slot *s;
+
+	if (slot >= VMM_MAX_MEM_REGIONS)
+		return VM_FAULT_SIGBUS;
+	s = &vm->slots[slot];
+	if (!smp_load_acquire(&s->active) || idx >= s->npages)
+		return VM_FAULT_SIGBUS;
+	get_page(s->pages[idx]);
+	vmf->page = s->pages[idx];
+	return 0;
+}
+
+static const struct vm_operations_struct vmm_vm_vmops = {
+	.fault = vmm_vm_fault,
+};
+
+static int vmm_vm_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	struct vmm_vm *vm = f->private_data;
+	unsigned long slot = vma->vm_pgoff >> (VMM_SLOT_SHIFT - PAGE_SHIFT);
+	unsigned long idx = vma->vm_pgoff & ((1UL << (VMM_SLOT_SHIFT - PAGE_SHIFT)) - 1);
+	unsigned long npages = vma_pages(vma);
+	struct vmm_mem_slot *s;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (slot >= VMM_MAX_MEM_REGIONS)
+		return -EINVAL;
+	s = &vm->slots[slot];
+	if (!smp_load_acquire(&s->active) || idx >= s->npages ||
+	    npages > s->npages - idx)
+		return -EINVAL;
+	/* Read-only applies to the guest: userspace loads ROM images. */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_ops = &vmm_vm_vmops;
+	return 0;
+}
+
+void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out)
+{
+	unsigned int i;
+
+	/* Counters are read racily while vCPUs run: fine for statistics. */
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v)
+			vmm_stats_merge(out, &v->stats);
+	}
+}
+
+static long vmm_vm_get_stats(struct vmm_vm *vm, struct vmm_get_stats __user *u)
+{
+	struct vmm_get_stats arg;
+	struct vmm_stats *s;
+	long r;
+
+	if (copy_from_user(&arg, u, sizeof(arg)))
+		return -EFAULT;
+	if (!vmm_stats_arg_valid(&arg) || (arg.vm_id && arg.vm_id != vm->id))
+		return -EINVAL;
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	mutex_lock(&vm->lock);
+	vmm_vm_collect_stats(vm, s);
+	mutex_unlock(&vm->lock);
+	r = vmm_stats_copy_out(&arg, s, u);
+	kvfree(s);
+	return r;
+}
+
+static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	struct vmm_vm *vm = f->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct vmm_create_vcpu cv;
+
+	switch (cmd) {
+	case VMM_ADD_MEMORY:
+		return vmm_vm_add_memory(vm, uarg);
+	case VMM_CREATE_VCPU:
+		if (copy_from_user(&cv, uarg, sizeof(cv)))
+			return -EFAULT;
+		if (cv.flags || cv.reserved[0] || cv.reserved[1])
+			return -EINVAL;
+		return vmm_vcpu_create(vm, &cv);
+	case VMM_GET_CONSOLE_FD:
+		return vmm_console_get_fd(vm);
+	case VMM_GET_STATS:
+		return vmm_vm_get_stats(vm, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void vmm_vm_free(struct vmm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vmm_vcpu_destroy(vm->vcpus[i]);
+	vmm_console_destroy(vm);
+	vmm_npt_free(vm);
+	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++)
+		vmm_slot_free_pages(&vm->slots[i]);
+	ida_free(&vmm_vm_ida, vm->id);
+	kfree(vm);
+}
+
+static int vmm_vm_release(struct inode *inode, struct file *f)
+{
+	struct vmm_vm *vm = f->private_data;
+	struct vmm_stats *s;
+
+	/* vCPU and console fds hold the VM file: no one else is left. */
+	mutex_lock(&vmm_vms_lock);
+	list_del(&vm->node);
+	mutex_unlock(&vmm_vms_lock);
+
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	if (s) {
+		vmm_vm_collect_stats(vm, s);
+		vmm_stats_account_dead(s);
+		kvfree(s);
+	}
+	vmm_vm_free(vm);
+	vmm_hw_put();
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+const struct file_operations vmm_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = vmm_vm_release,
+	.unlocked_ioctl = vmm_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = vmm_vm_mmap,
+	.llseek = noop_llseek,
+};
+
+int vmm_vm_create(struct vmm_create_vm *arg)
+{
+	struct vmm_vm *vm;
+	struct file *file;
+	int r, fd;
+
+	r = vmm_hw_get();
+	if (r)
+		return r;
+	r = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_hw;
+	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->node);
+	vm->pid = task_tgid_nr(current);
+	atomic_long_set(&vm->overhead, sizeof(*vm));
+
+	r = ida_alloc_min(&vmm_vm_ida, 1, GFP_KERNEL);
+	if (r < 0)
+		goto err_free;
+	vm->id = r;
+
+	r = vmm_npt_init(vm, vmm_ops->pt_format, pgtable_l5_enabled() ? 5 : 4);
+	if (r)
+		goto err_ida;
+	r = vmm_console_init(vm);
+	if (r)
+		goto err_npt;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_console;
+	}
+	file = anon_inode_getfile("vmm-vm", &vmm_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto err_console;
+	}
+	vm->file = file;
+	/* The VM fd's release drops this; the misc fd may close first. */
+	__module_get(THIS_MODULE);
+
+	mutex_lock(&vmm_vms_lock);
+	list_add_tail(&vm->node, &vmm_vms);
+	mutex_unlock(&vmm_vms_lock);
+
+	arg->vm_id = vm->id;
+	fd_install(fd, file);
+	return fd;
+
+err_console:
+	vmm_console_destroy(vm);
+err_npt:
+	vmm_npt_free(vm);
+err_ida:
+	ida_free(&vmm_vm_ida, vm->id);
+err_free:
+	kfree(vm);
+err_hw:
+	vmm_hw_put();
+	return r;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the vmm module: the VM and vCPU objects, the
+ * engine operations that vmx/ and svm/ provide, and the arch-neutral exit
+ * description the engines hand to the shared vCPU loop.
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/fs.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
+
+#include "../uapi/vmm.h"
+#include "core/stats.h"
+#include "core/x86_decode.h"
+
+#define VMM_NAME "vmm"
+
+/* Largest region: slot n lives at mmap offset n << VMM_SLOT_SHIFT. */
+#define VMM_SLOT_SHIFT		36
+#define VMM_MAX_REGION_SIZE	(1ULL << VMM_SLOT_SHIFT)
+#define VMM_MAX_GPA_BITS	52
+
+struct vmm_vm;
+struct vmm_vcpu;
+struct vmm_console;
+
+struct vmm_mem_slot {
+	u64 gpa;
+	u64 size;
+	u32 flags;
+	bool active;		/* published with release semantics */
+	unsigned long npages;
+	struct page **pages;
+};
+
+/* Nested page table (NPT or EPT), built from the host side. */
+struct vmm_pt_format {
+	u64 (*table)(u64 pa);			/* non-leaf entry */
+	u64 (*leaf)(u64 pa, int level, bool writable); /* level 1 = 4K, 2 = 2M */
+	bool (*present)(u64 entry);
+	bool (*large)(u64 entry);
+};
+
+struct vmm_npt {
+	const struct vmm_pt_format *fmt;
+	int levels;		/* 4 or 5 */
+	u64 *root;
+	unsigned long nr_tables;
+};
+
+/* Arch-neutral description of a VM exit, filled by the engine. */
+enum vmm_exit_kind {
+	VMM_X_NONE,		/* nothing to do (interrupt, NMI, ...) */
+	VMM_X_CPUID,
+	VMM_X_HLT,
+	VMM_X_IO,
+	VMM_X_MSR_READ,
+	VMM_X_MSR_WRITE,
+	VMM_X_NPF,
+	VMM_X_HYPERCALL,
+	VMM_X_INVALID_OP,	/* inject #UD */
+	VMM_X_SKIP,		/* complete by skipping the instruction */
+	VMM_X_DR_ACCESS,
+	VMM_X_SHUTDOWN,
+	VMM_X_ENTRY_FAIL,
+	VMM_X_UNHANDLED,
+};
+
+struct vmm_exit {
+	enum vmm_exit_kind kind;
+	u32 stat;		/* enum vmm_exit_stat_reason */
+	u64 hw_reason;
+	u64 qual;
+	u64 info2;
+	u64 next_rip;		/* valid when has_next_rip */
+	bool has_next_rip;
+	union {
+		struct {
+			u16 port;
+			u8 size;
+			bool in;
+			bool string;
+			bool rep;
+		} io;
+		struct {
+			u32 index;
+		} msr;
+		struct {
+			u64 gpa;
+			bool write;
+			bool fetch;
+			bool present;
+			u8 insn_len;	/* bytes from decode assists, 0 if none */
+			u8 insn[15];
+		} npf;
+	};
+};
+
+/* What the decoder needs to know about the current CPU mode. */
+struct vmm_cpu_mode {
+	u64 cr0, cr3, cr4, efer;
+	u64 cs_base;
+	u32 cs_attr;
+	u8 cpl;
+};
+
+struct vmm_engine_ops {
+	const char *name;
+	int (*hw_enable)(void);		/* on the current CPU */
+	void (*hw_disable)(void);
+	const struct vmm_pt_format *pt_format;
+	int (*vcpu_init)(struct vmm_vcpu *v);
+	void (*vcpu_free)(struct vmm_vcpu *v);
+	void (*get_sregs)(struct vmm_vcpu *v, struct vmm_sregs *s);
+	void (*set_sregs)(struct vmm_vcpu *v, const struct vmm_sregs *s);
+	void (*get_mode)(struct vmm_vcpu *v, struct vmm_cpu_mode *m);
+	/* Enter the guest once; on return v->exit describes the exit. */
+	int (*run)(struct vmm_vcpu *v);
+	/* MSRs that live in engine state; return -ENOENT if not theirs. */
+	int (*msr_read)(struct vmm_vcpu *v, u32 index, u64 *val);
+	int (*msr_write)(struct vmm_vcpu *v, u32 index, u64 val);
+	bool has_next_rip;		/* exits report the next RIP */
+	u64 overhead_per_vcpu;		/* kernel bytes per vCPU */
+};
+
+struct vmm_pending_event {
+	bool valid;
+	u8 vector;
+	bool has_error;
+	u32 error;
+};
+
+struct vmm_vcpu {
+	struct vmm_vm *vm;
+	u32 id;
+	struct mutex mutex;		/* serialises the vCPU's ioctls */
+
+	/* Guest GPRs in encoding order; RIP and RFLAGS. */
+	u64 gprs[16];
+	u64 rip;
+	u64 rflags;
+
+	struct vmm_exit exit;
+	struct vmm_pending_event event;	/* exception to inject at entry */
+
+	/* A user exit that needs data back on the next VMM_RUN. */
+	enum { VMM_PEND_NONE, VMM_PEND_IO_IN, VMM_PEND_MMIO_READ } pending;
+	u8 pending_io_size;
+	struct x86_mmio_op pending_mmio;
+	u8 pending_insn_len;
+
+	bool dead;			/* after a triple fault */
+	u64 dr[4];			/* guest DR0-3 (never loaded) */
+	u64 exit_tsc;
+
+	struct vmm_stats stats;
+	void *arch;			/* engine private */
+};
+
+struct vmm_vm {
+	u32 id;
+	pid_t pid;
+	struct list_head node;		/* vmm_vms */
+	struct mutex lock;		/* slots, vCPUs, NPT changes */
+	struct vmm_mem_slot slots[VMM_MAX_MEM_REGIONS];
+	struct vmm_npt npt;
+	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	struct vmm_console *console;
+	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
+	u64 mem_bytes;
+	struct file *file;
+};
+
+extern const struct vmm_engine_ops *vmm_ops;
+
+/* vmm_main.c */
+extern struct list_head vmm_vms;
+extern struct mutex vmm_vms_lock;
+int vmm_hw_get(void);
+long vmm_stats_copy_out(struct vmm_get_stats *arg, const struct vmm_stats *s,
+			struct vmm_get_stats __user *uarg);
+bool vmm_stats_arg_valid(const struct vmm_get_stats *arg);
+void vmm_hw_put(void);
+void vmm_stats_account_dead(const struct vmm_stats *s);
+
+/* vm.c */
+extern const struct file_operations vmm_vm_fops;
+int vmm_vm_create(struct vmm_create_vm *arg);
+void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out);
+int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len);
+int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf, unsigned int len);
+struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa);
+
+/* mmu.c */
+int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels);
+void vmm_npt_free(struct vmm_vm *vm);
+int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable);
+u64 vmm_npt_root_pa(struct vmm_vm *vm);
+
+/* vcpu.c */
+int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg);
+void vmm_vcpu_destroy(struct vmm_vcpu *v);
+void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 error);
+
+/* console.c */
+int vmm_console_init(struct vmm_vm *vm);
+void vmm_console_destroy(struct vmm_vm *vm);
+int vmm_console_get_fd(struct vmm_vm *vm);
+bool vmm_console_io(struct vmm_vm *vm, u16 port, bool in, u8 *val);
+
+/* engine registration */
+extern const struct vmm_engine_ops vmm_svm_ops;
+int vmm_svm_probe(void);
+int vmm_svm_init(void);
+void vmm_svm_exit(void);
+
+#define X86_EXC_DE	0
+#define X86_EXC_DB	1
+#define X86_EXC_UD	6
+#define X86_EXC_GP	13
+#define X86_EXC_PF	14
+
+#endif /* VMM_H */

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmm: module init, the engine choice, per-CPU enabling of hardware
+ * virtualization (refcounted by live VMs, following CPU hotplug and
+ * suspend), and the ioctls that are not about one VM.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/syscore_ops.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/percpu.h>
+
+#include "vmm.h"
+
+const struct vmm_engine_ops *vmm_ops;
+
+LIST_HEAD(vmm_vms);
+DEFINE_MUTEX(vmm_vms_lock);
+
+static DEFINE_MUTEX(vmm_hw_lock);
+static unsigned int vmm_hw_users;
+static DEFINE_PER_CPU(bool, vmm_hw_on);
+static enum cpuhp_state vmm_cpuhp_state;
+
+/* Totals of VMs already destroyed, for VMM_GET_STATS vm_id 0. */
+static struct vmm_stats vmm_dead_stats;
+static DEFINE_MUTEX(vmm_dead_stats_lock);
+
+static void vmm_hw_enable_this_cpu(void *failed)
+{
+	int r;
+
+	if (this_cpu_read(vmm_hw_on))
+		return;
+	r = vmm_ops->hw_enable();
+	if (r) {
+		atomic_inc(failed);
+		return;
+	}
+	this_cpu_write(vmm_hw_on, true);
+}
+
+static void vmm_hw_disable_this_cpu(void *unused)
+{
+	if (!this_cpu_read(vmm_hw_on))
+		return;
+	vmm_ops->hw_disable();
+	this_cpu_write(vmm_hw_on, false);
+}
+
+/* Called by VM creation: turn virtualization on everywhere for the first VM. */
+int vmm_hw_get(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	int r = 0;
+
+	mutex_lock(&vmm_hw_lock);
+	if (vmm_hw_users++ == 0) {
+		cpus_read_lock();
+		on_each_cpu(vmm_hw_enable_this_cpu, &failed, 1);
+		if (atomic_read(&failed)) {
+			on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
+			vmm_hw_users = 0;
+			r = -EBUSY;
+			pr_warn_ratelimited("cannot enable %s: virtualization is in use by another hypervisor (is kvm_amd/kvm_intel running a VM?)\n",
+					    vmm_ops->name);
+		}
+		cpus_read_unlock();
+	}
+	mutex_unlock(&vmm_hw_lock);
+	return r;
+}
+
+void vmm_hw_put(void)
+{
+	mutex_lock(&vmm_hw_lock);
+	if (!WARN_ON(!vmm_hw_users) && --vmm_hw_users == 0) {
+		cpus_read_lock();
+		on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
+		cpus_read_unlock();
+	}
+	mutex_unlock(&vmm_hw_lock);
+}
+
+static int vmm_cpu_online(unsigned int cpu)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+
+	/* Runs on the CPU coming up, with hotplug serialised against us. */
+	if (READ_ONCE(vmm_hw_users))
+		vmm_hw_enable_this_cpu(&failed);
+	return atomic_read(&failed) ? -EBUSY : 0;
+}
+
+static int vmm_cpu_offline(unsigned int cpu)
+{
+	vmm_hw_disable_this_cpu(NULL);
+	return 0;
+}
+
+static int vmm_suspend(void)
+{
+	vmm_hw_disable_this_cpu(NULL);
+	return 0;
+}
+
+static void vmm_resume(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+
+	if (vmm_hw_users)
+		vmm_hw_enable_this_cpu(&failed);
+	WARN_ON(atomic_read(&failed));
+}
+
+static void vmm_shutdown(void)
+{
+	vmm_hw_disable_this_cpu(NULL);
+}
+
+static struct syscore_ops vmm_syscore_ops = {
+	.suspend = vmm_suspend,
+	.resume = vmm_resume,
+	.shutdown = vmm_shutdown,
+};
+
+void vmm_stats_account_dead(const struct vmm_stats *s)
+{
+	mutex_lock(&vmm_dead_stats_lock);
+	vmm_stats_merge(&vmm_dead_stats, s);
+	mutex_unlock(&vmm_dead_stats_lock);
+}
+
+static long vmm_ioctl_list_vms(struct vmm_list_vms __user *uarg)
+{
+	struct vmm_list_vms arg;
+	struct vmm_vm_info info;
+	struct vmm_vm *vm;
+	u32 n = 0;
+	long r = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+
+	mutex_lock(&vmm_vms_lock);
+	list_for_each_entry(vm, &vmm_vms, node) {
+		if (n < arg.count) {
+			memset(&info, 0, sizeof(info));
+			info.vm_id = vm->id;
+			info.pid = vm->pid;
+			info.nr_vcpus = READ_ONCE(vm->nr_vcpus);
+			info.mem_bytes = READ_ONCE(vm->mem_bytes);
+			info.overhead_bytes = atomic_long_read(&vm->overhead);
+			if (copy_to_user(u64_to_user_ptr(arg.buf) +
+					 n * sizeof(info), &info, sizeof(info))) {
+				r = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	mutex_unlock(&vmm_vms_lock);
+	if (r)
+		return r;
+	arg.count = n;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* Copy stats out; shared by /dev/vmm and the VM fd. */
+long vmm_stats_copy_out(struct vmm_get_stats *arg, const struct vmm_stats *s,
+			struct vmm_get_stats __user *uarg)
+{
+	unsigned int n = min_t(u32, arg->count, VMM_STAT_NR_REASONS);
+	struct vmm_exit_stat *e;
+
+	if (n) {
+		e = kvmalloc_array(VMM_STAT_NR_REASONS, sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+		vmm_stats_export(s, e, VMM_STAT_NR_REASONS);
+		if (copy_to_user(u64_to_user_ptr(arg->buf), e, n * sizeof(*e))) {
+			kvfree(e);
+			return -EFAULT;
+		}
+		kvfree(e);
+	}
+	arg->count = VMM_STAT_NR_REASONS;
+	arg->total_exits = s->total_exits;
+	arg->runs = s->runs;
+	arg->user_exits = s->user_exits;
+	return copy_to_user(uarg, arg, sizeof(*arg)) ? -EFAULT : 0;
+}
+
+bool vmm_stats_arg_valid(const struct vmm_get_stats *arg)
+{
+	return !arg->flags && !arg->pad && !arg->reserved[0] && !arg->reserved[1];
+}
+
+static long vmm_ioctl_get_stats(struct vmm_get_stats __user *uarg)
+{
+	struct vmm_get_stats arg;
+	struct vmm_stats *s;
+	struct vmm_vm *vm;
+	bool found = false;
+	long r;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!vmm_stats_arg_valid(&arg))
+		return -EINVAL;
+
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&vmm_vms_lock);
+	if (arg.vm_id == 0) {
+		mutex_lock(&vmm_dead_stats_lock);
+		vmm_stats_merge(s, &vmm_dead_stats);
+		mutex_unlock(&vmm_dead_stats_lock);
+	}
+	list_for_each_entry(vm, &vmm_vms, node) {
+		if (arg.vm_id == 0 || arg.vm_id == vm->id) {
+			vmm_vm_collect_stats(vm, s);
+			found = true;
+		}
+	}
+	mutex_unlock(&vmm_vms_lock);
+
+	if (arg.vm_id && !found)
+		r = -ENOENT;
+	else
+		r = vmm_stats_copy_out(&arg, s, uarg);
+	kvfree(s);
+	return r;
+}
+
+static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct vmm_create_vm cvm;
+	int fd;
+
+	switch (cmd) {
+	case VMM_GET_API_VERSION:
+		return VMM_API_VERSION;
+	case VMM_CREATE_VM:
+		if (copy_from_user(&cvm, uarg, sizeof(cvm)))
+			return -EFAULT;
+		if (cvm.flags || cvm.vm_id || cvm.reserved[0] ||
+		    cvm.reserved[1] || cvm.reserved[2])
+			return -EINVAL;
+		fd = vmm_vm_create(&cvm);
+		if (fd < 0)
+			return fd;
+		/* The fd is installed: a failed copy cannot take it back. */
+		if (copy_to_user(uarg, &cvm, sizeof(cvm)))
+			return -EFAULT;
+		return fd;
+	case VMM_LIST_VMS:
+		return vmm_ioctl_list_vms(uarg);
+	case VMM_GET_STATS:
+		return vmm_ioctl_get_stats(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations vmm_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = vmm_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice vmm_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = VMM_NAME,
+	.fops = &vmm_dev_fops,
+	.mode = 0600,
+};
+
+static int __init vmm_init(void)
+{
+	int r;
+
+	#define VMM_UAPI_CHECK(c) BUILD_BUG_ON(!(c))
+	VMM_UAPI_SIZE_CHECKS(VMM_UAPI_CHECK);
+
+	r = vmm_svm_probe();
+	if (r) {
+		pr_err("no usable AMD-V (SVM with nested paging) on this CPU\n");
+		return r;
+	}
+	r = vmm_svm_init();
+	if (r)
+		return r;
+	vmm_ops = &vmm_svm_ops;
+
+	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vmm:online",
+				      vmm_cpu_online, vmm_cpu_offline);
+	if (r < 0)
+		goto err_engine;
+	vmm_cpuhp_state = r;
+	register_syscore_ops(&vmm_syscore_ops);
+
+	r = misc_register(&vmm_misc);
+	if (r)
+		goto err_cpuhp;
+	pr_info("loaded, engine %s, API version %d\n", vmm_ops->name,
+		VMM_API_VERSION);
+	return 0;
+
+err_cpuhp:
+	unregister_syscore_ops(&vmm_syscore_ops);
+	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
+err_engine:
+	vmm_svm_exit();
+	return r;
+}
+
+static void __exit vmm_exit(void)
+{
+	misc_deregister(&vmm_misc);
+	unregister_syscore_ops(&vmm_syscore_ops);
+	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
+	/* Every VM holds a module reference, so none is left here. */
+	WARN_ON(vmm_hw_users);
+	vmm_svm_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(vmm_init);
+module_exit(vmm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("A type-2 hypervisor with its own AMD-V engine");

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmmctl: userspace front end of the vmm hypervisor.
+ *
+ * This file: command-line parsing, usage text, device opening and the
+ * `version` command. `run` lives in run.c, `stat` in stat.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmmctl.h"
+#include "util.h"
+
+#define VMMCTL_SIZE_CHECK(cond)	_Static_assert(cond, #cond)
+VMM_UAPI_SIZE_CHECKS(VMMCTL_SIZE_CHECK);
+
+static const char usage_main[] =
+"Usage: vmmctl COMMAND [OPTIONS]\n"
+"\n"
+"Commands:\n"
+"  run      run a flat binary image in a new VM (vmmctl help run)\n"
+"  stat     show exit statistics of the module or of one VM (vmmctl help stat)\n"
+"  version  show the vmmctl version and the vmm API versions\n"
+"  help     show this text, or the help of one command: vmmctl help COMMAND\n"
+"\n"
+"Exit status:\n"
+"  vmmctl run:  N      the guest wrote N to port 0xf4 (low 8 bits)\n"
+"               0      the guest halted (HLT with interrupts off)\n"
+"               70     the guest triple-faulted (shutdown)\n"
+"  all:         0      success (stat, version, help)\n"
+"               1      host or VMM error\n"
+"               2      usage error (bad option, value, command or image file)\n"
+"               128+N  terminated by signal N (Ctrl-A x on a terminal: 130)\n"
+"\n"
+"Environment:\n"
+"  VMM_DEV  device node to open instead of " VMM_DEV_DEFAULT "\n";
+
+static const char usage_run[] =
+"Usage: vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE]\n"
+"                  [--stat] [--verbose]\n"
+"\n"
+"Run the flat binary FILE in a new VM with one vCPU, starting in real mode.\n"
+"\n"
+"Options:\n"
+"  -i, --image FILE   image to copy into guest memory (required)\n"
+"      --load ADDR    guest-physical load address (default 0x8000)\n"
+"      --entry ADDR   entry point: below 1 MiB and inside the image\n"
+"                     (default: the load address)\n"
+"  -m, --mem SIZE     guest RAM at gpa 0: 1M..64G, 4K-aligned (default 16M)\n"
+"  -s, --stat         print the VM's exit statistics when the guest ends\n"
+"  -v, --verbose      log ignored port/MMIO accesses and halts to stderr\n"
+"  -h, --help         show this text\n"
+"\n"
+"Numbers are decimal or 0x-prefixed hex; SIZE and ADDR accept the binary\n"
+"suffixes K, M, G. Options take their value as --opt VALUE or --opt=VALUE.\n"
+"\n"
+"The vCPU starts with CS.selector = (entry >> 4) & 0xf000,\n"
+"CS.base = selector << 4 and IP = entry & 0xffff.\n"
+"\n"
+"Console: what the guest sends to its UART (COM1, port 0x3f8) goes to\n"
+"stdout; stdin goes to the guest. When stdin is a terminal it is put in\n"
+"raw mode: Ctrl-C goes to the guest, Ctrl-A x quits (exit status 130),\n"
+"Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"\n"
+"Devices emulated by vmmctl:\n"
+"  port 0xf4 OUT            the guest exits with status (value & 0xff)\n"
+"  other ports              IN reads all ones, OUT is ignored\n"
+"  MMIO 0xd0000000-0xd0000007  8-byte little-endian scratch register\n"
+"                           (any size 1/2/4/8, any offset; initially 0)\n"
+"  other MMIO               reads all ones, writes are ignored\n"
+"\n"
+"Exit status: see vmmctl --help.\n";
+
+static const char usage_stat[] =
+"Usage: vmmctl stat [--json] [VMID]\n"
+"\n"
+"Without VMID: list the live VMs (id, creator pid, vCPUs, guest memory,\n"
+"kernel overhead) and print the module-wide exit statistics (all VMs, live\n"
+"and destroyed, since the module was loaded). With VMID: print the exit\n"
+"statistics of that VM (VMID 0 means the module-wide totals).\n"
+"\n"
+"Each table row is one exit reason: count, total/avg/min/max handling\n"
+"latency in TSC cycles (VM exit to next VM entry), and the non-empty log2\n"
+"latency buckets as 2^k:N (N exits took [2^k, 2^(k+1)) cycles).\n"
+"\n"
+"Options:\n"
+"  -j, --json   print JSON instead of tables\n"
+"  -h, --help   show this text\n";
+
+static const char usage_version[] =
+"Usage: vmmctl version\n"
+"\n"
+"Print the vmmctl version, the vmm API version it was built for and, when\n"
+"the module is loaded, the module's API version.\n";
+
+static const char usage_help[] =
+"Usage: vmmctl help [COMMAND]\n"
+"\n"
+"Show the general usage text, or that of COMMAND (run, stat, version).\n";
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("vmmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("vmmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see vmmctl --help)\n", stderr);
+}
+
+static const char *dev_path(void)
+{
+	const char *p = getenv("VMM_DEV");
+
+	return p && *p ? p : VMM_DEV_DEFAULT;
+}
+
+int vmm_open_dev(void)
+{
+	const char *path = dev_path();
+	int fd, ver;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			err_msg("cannot open %s: %s (is vmm.ko loaded?)", path,
+				strerror(e));
+		else
+			err_msg("cannot open %s: %s", path, strerror(e));
+		return -1;
+	}
+	ver = ioctl(fd, VMM_GET_API_VERSION, 0);
+	if (ver < 0) {
+		err_msg("%s: VMM_GET_API_VERSION: %s (is it the vmm device?)",
+			path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (ver != VMM_API_VERSION) {
+		err_msg("%s: API version mismatch: module %d, vmmctl %d", path,
+			ver, VMM_API_VERSION);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Option parsing                                                      */
+/* ------------------------------------------------------------------ */
+
+struct opt_def {
+	const char *name;	/* long name without "--" */
+	char short_name;	/* 0 if none */
+	bool has_arg;
+	int id;
+};
+
+/*
+ * Parse one option at argv[*i]. Returns the option id and sets *val for
+ * options with an argument; 0 for a non-option argument; -1 after having
+ * printed a usage error. Advances *i past what it consumed.
+ */
+static int next_opt(const struct opt_def *defs, int argc, char **argv,
+		    int *i, const char **val, const char *cmd)
+{
+	const char *arg = argv[*i];
+	const struct opt_def *d;
+	const char *eq = NULL;
+	size_t len;
+
+	*val = NULL;
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;
+	if (arg[1] == '-') {
+		const char *name = arg + 2;
+
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		for (d = defs; d->name; d++)
+			if (strlen(d->name) == len &&
+			    !strncmp(d->name, name, len))
+				break;
+	} else {
+		for (d = defs; d->name; d++)
+			if (d->short_name && d->short_name == arg[1] &&
+			    arg[2] == '\0')
+				break;
+	}
+	if (!d->name) {
+		usage_error("%s: unknown option '%s'", cmd, arg);
+		return -1;
+	}
+	(*i)++;
+	if (!d->has_arg) {
+		if (eq) {
+			usage_error("%s: option '--%s' takes no value", cmd,
+				    d->name);
+			return -1;
+		}
+		return d->id;
+	}
+	if (eq) {
+		*val = eq + 1;
+	} else {
+		if (*i >= argc) {
+			usage_error("%s: option '%s' needs a value", cmd, arg);
+			return -1;
+		}
+		*val = argv[(*i)++];
+	}
+	if (!**val) {
+		usage_error("%s: option '--%s' needs a non-empty value", cmd,
+			    d->name);
+		return -1;
+	}
+	return d->id;
+}
+
+enum {
+	OPT_HELP = 1,
+	OPT_IMAGE,
+	OPT_LOAD,
+	OPT_ENTRY,
+	OPT_MEM,
+	OPT_STAT,
+	OPT_VERBOSE,
+	OPT_JSON,
+};
+
+static int parse_num_opt(const char *cmd, const char *opt, const char *val,
+			 uint64_t *out)
+{
+	if (parse_u64(val, true, out)) {
+		usage_error("%s: invalid number '%s' for --%s", cmd, val, opt);
+		return -1;
+	}
+	return 0;
+}
+
+#define MEM_MIN		(1ULL << 20)
+#define MEM_MAX		(64ULL << 30)
+#define ENTRY_LIMIT	(1ULL << 20)
+
+static int run_main(int argc, char **argv)
+{
+	static const struct opt_def defs[] = {
+		{ "help", 'h', false, OPT_HELP },
+		{ "image", 'i', true, OPT_IMAGE },
+		{ "load", 0, true, OPT_LOAD },
+		{ "entry", 0, true, OPT_ENTRY },
+		{ "mem", 'm', true, OPT_MEM },
+		{ "stat", 's', false, OPT_STAT },
+		{ "verbose", 'v', false, OPT_VERBOSE },
+		{ NULL, 0, false, 0 },
+	};
+	struct run_opts o = {
+		.load = 0x8000,
+		.mem = 16ULL << 20,
+	};
+	bool have_entry = false;
+	int i = 1;
+
+	while (i < argc) {
+		const char *val;
+		int id = next_opt(defs, argc, argv, &i, &val, "run");
+
+		switch (id) {
+		case -1:
+			return EXIT_USAGE;
+		case 0:
+			usage_error("run: unexpected argument '%s'", argv[i]);
+			return EXIT_USAGE;
+		case OPT_HELP:
+			fputs(usage_run, stdout);
+			return 0;
+		case OPT_IMAGE:
+			o.image = val;
+			break;
+		case OPT_LOAD:
+			if (parse_num_opt("run", "load", val, &o.load))
+				return EXIT_USAGE;
+			break;
+		case OPT_ENTRY:
+			if (parse_num_opt("run", "entry", val, &o.entry))
+				return EXIT_USAGE;
+			have_entry = true;
+			break;
+		case OPT_MEM:
+			if (parse_num_opt("run", "mem", val, &o.mem))
+				return EXIT_USAGE;
+			break;
+		case OPT_STAT:
+			o.stat = true;
+			break;
+		case OPT_VERBOSE:
+			o.verbose = true;
+			break;
+		}
+	}
+	if (!o.image) {
+		usage_error("run: missing --image FILE");
+		return EXIT_USAGE;
+	}
+	if (o.mem < MEM_MIN || o.mem > MEM_MAX || (o.mem & 0xfff)) {
+		usage_error("run: --mem must be 1M..64G and a multiple of 4K");
+		return EXIT_USAGE;
+	}
+	if (!have_entry)
+		o.entry = o.load;
+	if (o.entry >= ENTRY_LIMIT) {
+		usage_error("run: --entry 0x%llx is not below 1 MiB",
+			    (unsigned long long)o.entry);
+		return EXIT_USAGE;
+	}
+	return cmd_run(&o);
+}
+
+static int stat_main(int argc, char **argv)
+{
+	static const struct opt_def defs[] = {
+		{ "help", 'h', false, OPT_HELP },
+		{ "json", 'j', false, OPT_JSON },
+		{ NULL, 0, false, 0 },
+	};
+	bool json = false, have_id = false;
+	uint64_t id = 0;
+	int i = 1;
+
+	while (i < argc) {
+		const char *val;
+		int opt = next_opt(defs, argc, argv, &i, &val, "stat");
+
+		switch (opt) {
+		case -1:
+			return EXIT_USAGE;
+		case 0:
+			if (have_id) {
+				usage_error("stat: unexpected argument '%s'",
+					    argv[i]);
+				return EXIT_USAGE;
+			}
+			if (parse_u64(argv[i], false, &id) || id > UINT32_MAX) {
+				usage_error("stat: invalid VM id '%s'",
+					    argv[i]);
+				return EXIT_USAGE;
+			}
+			have_id = true;
+			i++;
+			break;
+		case OPT_HELP:
+			fputs(usage_stat, stdout);
+			return 0;
+		case OPT_JSON:
+			json = true;
+			break;
+		}
+	}
+	return cmd_stat(have_id, (uint32_t)id, json);
+}
+
+static int version_main(int argc, char **argv)
+{
+	const char *path = dev_path();
+	int fd, ver;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage_version, stdout);
+			return 0;
+		}
+		usage_error("version: unexpected argument '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("vmmctl %s, vmm API %d\n", VMMCTL_VERSION, VMM_API_VERSION);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("module: %s not available (%s)\n", path,
+		       strerror(errno));
+		return 0;
+	}
+	ver = ioctl(fd, VMM_GET_API_VERSION, 0);
+	if (ver < 0)
+		printf("module: VMM_GET_API_VERSION failed (%s)\n",
+		       strerror(errno));
+	else
+		printf("module: vmm API %d%s\n", ver,
+		       ver == VMM_API_VERSION ? "" : " (MISMATCH)");
+	close(fd);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	const char *usage;
+} cmd_usages[] = {
+	{ "run", usage_run },
+	{ "stat", usage_stat },
+	{ "version", usage_version },
+	{ "help", usage_help },
+};
+
+static int help_main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc < 2) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		usage_error("help: unexpected argument '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cmd_usages) / sizeof(cmd_usages[0]); i++) {
+		if (!strcmp(argv[1], cmd_usages[i].name)) {
+			fputs(cmd_usages[i].usage, stdout);
+			return 0;
+		}
+	}
+	usage_error("help: unknown command '%s'", argv[1]);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		usage_error("missing command");
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "help"))
+		return help_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
+		return version_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return run_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stat"))
+		return stat_main(argc - 1, argv + 1);
+	if (cmd[0] == '-')
+		usage_error("unknown option '%s'", cmd);
+	else
+		usage_error("unknown command '%s'", cmd);
+	return EXIT_USAGE;
+}

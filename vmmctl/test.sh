@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# vmmctl unit tests as one KTAP suite: the util.c cases (TEST_UTIL prints
+# "ok - DESC" lines) and the command line (argument parsing, usage errors,
+# a missing device), which need no vmm module.
+# Usage: test.sh TEST_UTIL VMMCTL. Last line: "# vmmctl: N passed, N failed".
+util=${1:?usage: test.sh TEST_UTIL VMMCTL}
+vmmctl=${2:?usage: test.sh TEST_UTIL VMMCTL}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmmctl-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+n=0; pass=0; fail=0
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+
+echo "KTAP version 1"
+echo "# Subtest: vmmctl"
+
+"$util" >"$tmp/util.out" 2>&1
+urc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) not_ok "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
+done <"$tmp/util.out"
+if [ $urc -ne 0 ] && ! grep -q '^not ok' "$tmp/util.out"; then
+	not_ok "test_util exited with $urc"
+fi
+
+# t DESC WANT_RC [STDERR_PATTERN] -- ARGS...: run vmmctl, check its exit
+# status, that stderr matches the pattern, and that a failure printed
+# exactly one line on stderr
+t() {
+	desc=$1 want=$2 pat=
+	shift 2
+	if [ "$1" != "--" ]; then pat=$1; shift; fi
+	shift
+	VMM_DEV=${DEV:-$tmp/no-such-vmm} "$vmmctl" "$@" \
+		>"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	why=
+	[ $rc -eq "$want" ] || why="exit $rc, want $want"
+	if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err"; then
+		why="${why:+$why; }stderr lacks '$pat'"
+	fi
+	if [ "$want" -ne 0 ] && [ "$lines" -ne 1 ]; then
+		why="${why:+$why; }$lines lines on stderr"
+	fi
+	if [ -z "$why" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		echo "# $why: vmmctl $*"
+		sed 's/^/# stderr: /' "$tmp/err"
+	fi
+}
+
+img=$tmp/img.bin
+printf '\372\374\364' >"$img"			# cli; cld; hlt
+dd if=/dev/zero of="$tmp/big.bin" bs=4096 count=3 2>/dev/null
+: >"$tmp/empty.bin"
+
+t "no command" 2 "missing command" --
+t "--help" 0 -- --help
+t "-h" 0 -- -h
+t "help run" 0 -- help run
+t "help stat" 0 -- help stat
+t "run --help" 0 -- run --help
+t "help unknown command" 2 "unknown command 'bogus'" -- help bogus
+t "unknown command" 2 "unknown command 'bogus'" -- bogus
+t "unknown top-level option" 2 "unknown option '--bogus'" -- --bogus
+t "version" 0 -- version
+t "version with argument" 2 "unexpected argument" -- version x
+t "run without --image" 2 "missing --image" -- run
+t "run unknown option" 2 "unknown option '--bogus'" -- run --image "$img" --bogus
+t "run unknown short option" 2 "unknown option '-q'" -- run -q --image "$img"
+t "run stray argument" 2 "unexpected argument 'extra'" -- run --image "$img" extra
+t "run missing value" 2 "needs a value" -- run --image "$img" --mem
+t "run empty value" 2 "non-empty value" -- run --image= --mem 16M
+t "run flag with value" 2 "takes no value" -- run --image "$img" --stat=1
+t "run bad number" 2 "invalid number '12Q'" -- run --image "$img" --mem 12Q
+t "run negative number" 2 "invalid number" -- run --image "$img" --load -1
+t "run mem too small" 2 "1M..64G" -- run --image "$img" --mem 512K
+t "run mem too large" 2 "1M..64G" -- run --image "$img" --mem 65G
+t "run mem unaligned" 2 "multiple of 4K" -- run --image "$img" --mem 1048577
+t "run entry above 1 MiB" 2 "not below 1 MiB" -- run --image "$img" --mem 4M --load 0x100000 --entry 0x100000
+t "run entry outside image" 2 "outside the image" -- run --image "$img" --entry 0x8003
+t "run entry before image" 2 "outside the image" -- run --image "$img" --load 0x9000 --entry 0x8000
+t "run missing image file" 2 "cannot open image" -- run --image "$tmp/nope.bin"
+t "run image is a directory" 2 "not a regular file" -- run --image "$tmp"
+t "run empty image" 2 "is empty" -- run --image "$tmp/empty.bin"
+t "run image does not fit" 2 "does not fit" -- run --image "$tmp/big.bin" --mem 1M --load 0xfe000
+t "run load beyond memory" 2 "does not fit" -- run --image "$img" --mem 1M --load 2M --entry 0x8000
+t "run without device" 1 "is vmm.ko loaded?" -- run --image "$img"
+t "run --opt=value syntax, no device" 1 "is vmm.ko loaded?" -- run --image="$img" --mem=32M --load=0x7c00 --entry=0x7c02 -s -v
+t "run image at top of memory, no device" 1 "is vmm.ko loaded?" -- run --image "$tmp/big.bin" --mem 1M --load 0xfd000
+t "stat without device" 1 "is vmm.ko loaded?" -- stat
+t "stat VMID without device" 1 "is vmm.ko loaded?" -- stat 3
+t "stat --json without device" 1 "is vmm.ko loaded?" -- stat --json
+t "stat bad VMID" 2 "invalid VM id 'abc'" -- stat abc
+t "stat VMID too large" 2 "invalid VM id" -- stat 4294967296
+t "stat two VMIDs" 2 "unexpected argument '2'" -- stat 1 2
+t "stat unknown option" 2 "unknown option" -- stat --bogus
+DEV=/dev/null t "not a vmm device" 1 "VMM_GET_API_VERSION" -- run --image "$img"
+
+echo "1..$n"
+echo "# vmmctl: $pass passed, $fail failed"
+[ $fail -eq 0 ]

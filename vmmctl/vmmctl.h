@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmmctl: shared declarations of the command implementations.
+ */
+#ifndef VMMCTL_H
+#define VMMCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmm.h"
+
+#define VMMCTL_VERSION		"0.1"
+
+/* Exit statuses (documented in the usage text). */
+#define EXIT_HOST_ERROR		1
+#define EXIT_USAGE		2
+#define EXIT_TRIPLE_FAULT	70
+#define EXIT_SIGNAL_BASE	128
+
+/* Default device node; the VMM_DEV environment variable overrides it. */
+#define VMM_DEV_DEFAULT		"/dev/vmm"
+
+/* Provided by module/core/stats.c. */
+const char *vmm_stat_reason_name(unsigned int reason);
+
+void __attribute__((format(printf, 1, 2))) err_msg(const char *fmt, ...);
+void __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...);
+
+/* Open the device (with a helpful message) and check the API version. */
+int vmm_open_dev(void);
+
+struct run_opts {
+	const char *image;
+	uint64_t load;
+	uint64_t entry;
+	uint64_t mem;
+	bool stat;
+	bool verbose;
+};
+
+int cmd_run(const struct run_opts *o);
+
+/* Print a VM's (vm_id != 0) or the module's (vm_id 0) statistics. */
+int print_stats(int fd, uint32_t vm_id, const char *title, bool json,
+		FILE *out);
+int cmd_stat(bool have_id, uint32_t vm_id, bool json);
+
+#endif /* VMMCTL_H */
