@@ -21,13 +21,16 @@
 
 #define VMM_COM1_BASE		0x3f8
 #define VMM_CONSOLE_TX_SIZE	(64 * 1024)
+#define VMM_CONSOLE_RX_SIZE	4096
 
 struct vmm_console {
-	struct uart16550 uart;		/* its lock also guards tx */
-	struct vmm_ring tx;
+	struct uart16550 uart;		/* its lock also guards tx and rx */
+	struct vmm_ring tx;		/* guest -> host */
+	struct vmm_ring rx;		/* host -> guest, pulled by the UART */
 	bool attached;
 	wait_queue_head_t wq;
 	u8 txbuf[VMM_CONSOLE_TX_SIZE];
+	u8 rxbuf[VMM_CONSOLE_RX_SIZE];
 };
 
 static bool vmm_console_tx_ready(void *opaque)
@@ -47,9 +50,21 @@ static void vmm_console_tx(void *opaque, u8 byte)
 	wake_up_interruptible(&c->wq);
 }
 
+static unsigned int vmm_console_rx_pull(void *opaque, u8 *buf,
+					unsigned int max)
+{
+	struct vmm_console *c = opaque;
+	unsigned int n = vmm_ring_get(&c->rx, buf, max);
+
+	if (n)
+		wake_up_interruptible(&c->wq);
+	return n;
+}
+
 static const struct uart16550_backend vmm_console_backend = {
 	.tx_ready = vmm_console_tx_ready,
 	.tx = vmm_console_tx,
+	.rx_pull = vmm_console_rx_pull,
 };
 
 int vmm_console_init(struct vmm_vm *vm)
@@ -60,6 +75,7 @@ int vmm_console_init(struct vmm_vm *vm)
 		return -ENOMEM;
 	init_waitqueue_head(&c->wq);
 	vmm_ring_init(&c->tx, c->txbuf, sizeof(c->txbuf));
+	vmm_ring_init(&c->rx, c->rxbuf, sizeof(c->rxbuf));
 	uart16550_init(&c->uart, &vmm_console_backend, c);
 	vm->console = c;
 	atomic_long_add(sizeof(*c), &vm->overhead);
@@ -134,29 +150,50 @@ static ssize_t vmm_console_read(struct file *f, char __user *ubuf,
 	return done;
 }
 
+static u32 vmm_console_queue(struct vmm_console *c, const u8 *buf, u32 n)
+{
+	unsigned long flags;
+
+	vmm_lock(&c->uart.lock, flags);
+	n = vmm_ring_put(&c->rx, buf, n);
+	vmm_unlock(&c->uart.lock, flags);
+	if (n)
+		uart16550_rx_kick(&c->uart);
+	return n;
+}
+
+static bool vmm_console_rx_room(struct vmm_console *c)
+{
+	return vmm_ring_space(&c->rx) != 0;
+}
+
 static ssize_t vmm_console_write(struct file *f, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
 	struct vmm_vm *vm = f->private_data;
 	struct vmm_console *c = vm->console;
-	u8 buf[64];
+	u8 buf[256];
 	ssize_t done = 0;
+	int r;
 
+	if (!len)
+		return 0;
 	while (len) {
-		unsigned int n = min(len, sizeof(buf)), got;
+		u32 n = min(len, sizeof(buf)), got;
 
 		if (copy_from_user(buf, ubuf + done, n))
 			return done ? done : -EFAULT;
-		got = uart16550_rx_push(&c->uart, buf, n);
+		got = vmm_console_queue(c, buf, n);
 		done += got;
 		len -= got;
 		if (got < n) {
-			/* The guest has not drained its receive FIFO yet. */
+			/* The guest has not taken earlier input yet. */
 			if (done || (f->f_flags & O_NONBLOCK))
 				break;
-			if (wait_event_interruptible_timeout(c->wq,
-				uart16550_rx_space(&c->uart), HZ / 100) < 0)
-				return -ERESTARTSYS;
+			r = wait_event_interruptible(c->wq,
+						     vmm_console_rx_room(c));
+			if (r)
+				return r;
 		}
 	}
 	return done ? done : -EAGAIN;
@@ -171,7 +208,7 @@ static __poll_t vmm_console_poll(struct file *f, poll_table *wait)
 	poll_wait(f, &c->wq, wait);
 	if (vmm_console_has_output(c))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (uart16550_rx_space(&c->uart))
+	if (vmm_console_rx_room(c))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }
