@@ -242,6 +242,8 @@ int gpt_read(const struct gpt_ctx *ctx, u64 gva, void *buf, unsigned int len,
 
 	if (pf_error)
 		*pf_error = 0;
+	if (!long_mode)
+		gva &= 0xffffffffULL;
 	while (len) {
 		unsigned int chunk = 4096 - (gva & 4095);
 

@@ -59,9 +59,10 @@ int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
 
 /*
  * Read len bytes at gva (may cross pages) into buf. Returns 0; -EFAULT with
- * *pf_error and *fault_gva (the first address of the page chunk that
- * faulted) set; -EIO; -EINVAL (non-canonical). pf_error and fault_gva may
- * be NULL.
+ * *pf_error and *fault_gva set (the first byte address that faulted: gva
+ * itself or the start of a later page); -EIO; -EINVAL (non-canonical).
+ * Outside long mode addresses wrap at 4G. pf_error and fault_gva may be
+ * NULL.
  */
 int gpt_read(const struct gpt_ctx *ctx, u64 gva, void *buf, unsigned int len,
 	     unsigned int access, u32 *pf_error, u64 *fault_gva);

@@ -399,9 +399,8 @@ opcode:
 			insn->opcode_map = X86_MAP_0F;
 			flags = twobyte_flags(b);
 			/* SSE4a EXTRQ/INSERTQ with two imm8 */
-			if (b == 0x78 && (insn->opsize_prefix || insn->repne)) {
+			if (b == 0x78 && (insn->opsize_prefix || insn->repne))
 				flags |= F_IMM8 | F_2ND_IMM8;
-			}
 		}
 	} else {
 		insn->opcode_map = X86_MAP_ONEBYTE;
@@ -411,10 +410,9 @@ opcode:
 
 	if (flags & F_BAD)
 		return -EINVAL;
-	if (long64 && (flags & F_INV64) && !(flags & F_VEXESC))
+	/* invalid in 64-bit mode, or VEX/EVEX there */
+	if (long64 && (flags & (F_INV64 | F_VEXESC)))
 		return -EINVAL;
-	if (long64 && (flags & F_VEXESC))
-		return -EINVAL;	/* VEX / EVEX */
 
 	/* Operand and address size. */
 	if (long64) {

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared bits of the core fuzz harnesses. Each harness has a
+ * fuzz_<name>_one(data, size) entry point that checks invariants with
+ * FUZZ_CHECK; built for libFuzzer (-DFUZZ_LIBFUZZER) a failed check aborts,
+ * in the standalone driver it is counted and the first few are printed.
+ */
+#ifndef VMM_FUZZ_H
+#define VMM_FUZZ_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include "host.h"
+
+extern unsigned long fuzz_failures;
+
+void fuzz_report(const char *file, int line, const char *cond,
+		 const u8 *data, size_t size);
+
+#define FUZZ_CHECK(cond, data, size)					\
+	do {								\
+		if (!(cond))						\
+			fuzz_report(__FILE__, __LINE__, #cond, data, size); \
+	} while (0)
+
+int fuzz_x86_decode_one(const u8 *data, size_t size);
+int fuzz_gpt_walk_one(const u8 *data, size_t size);
+
+/* Seed encodings the standalone driver mutates (fuzz_x86_decode.c). */
+struct fuzz_seed {
+	u8 mode;
+	u8 len;
+	const char *bytes;
+};
+extern const struct fuzz_seed fuzz_x86_seeds[];
+extern const unsigned int fuzz_x86_nr_seeds;
+
+/* Layout of a gpt_walk input (see fuzz_gpt_walk.c). */
+#define FUZZ_GPT_HDR		20
+#define FUZZ_GPT_MEM		(16 * 1024)
+
+/* gpt_walk outcomes: ok, protection fault, not present, rsvd, -EIO, -EINVAL */
+extern unsigned long fuzz_gpt_stats[6];
+
+#endif /* VMM_FUZZ_H */

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Standalone driver for the fuzz harnesses (no libFuzzer needed): feeds
+ * N generated inputs with a fixed seed (random bytes, structured random
+ * instructions and mutated seed encodings; random page tables) to each
+ * harness and prints one KTAP suite.
+ *
+ * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed]]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz.h"
+#include "x86_decode.h"
+
+static u64 rng_state;
+
+static u64 rnd(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return (unsigned int)((rnd() >> 32) % n);
+}
+
+static const u8 prefixes[] = {
+	0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65,
+	0x40, 0x41, 0x44, 0x48, 0x49, 0x4c, 0x4f,
+};
+
+static size_t gen_x86(u8 *in, size_t cap)
+{
+	unsigned int kind = rn(10), n = 0, i, m;
+
+	if (kind < 4) {
+		const struct fuzz_seed *s = &fuzz_x86_seeds[rn(fuzz_x86_nr_seeds)];
+
+		in[0] = rn(5) ? s->mode : rn(4);
+		memcpy(in + 1, s->bytes, s->len);
+		n = s->len;
+		/* random tail so that growing mutations find bytes */
+		for (i = n; i < 20; i++)
+			in[1 + i] = rnd();
+		for (m = rn(4) + 1; m; m--) {
+			unsigned int pos = n ? rn(n) : 0;
+
+			switch (rn(6)) {
+			case 0:	/* bit flip */
+				if (n)
+					in[1 + pos] ^= 1 << rn(8);
+				break;
+			case 1:	/* random byte */
+				if (n)
+					in[1 + pos] = rnd();
+				break;
+			case 2:	/* insert a prefix */
+				if (n < 24) {
+					memmove(in + 2 + pos, in + 1 + pos, n - pos);
+					in[1 + pos] = prefixes[rn(sizeof(prefixes))];
+					n++;
+				}
+				break;
+			case 3:	/* delete a byte */
+				if (n) {
+					memmove(in + 1 + pos, in + 2 + pos, n - pos - 1);
+					n--;
+				}
+				break;
+			case 4:	/* truncate */
+				n = n ? rn(n + 1) : 0;
+				break;
+			default:	/* take some of the random tail */
+				n += rn(6);
+				break;
+			}
+		}
+	} else if (kind < 7) {
+		/* structured: prefixes, REX, escapes, then random bytes */
+		in[0] = rn(4);
+		while (rn(3) == 0 && n < 16)
+			in[1 + n++] = prefixes[rn(11)];
+		if (in[0] == 3 && rn(2))
+			in[1 + n++] = 0x40 | rn(16);
+		if (rn(3) == 0) {
+			in[1 + n++] = 0x0f;
+			if (rn(4) == 0)
+				in[1 + n++] = rn(2) ? 0x38 : 0x3a;
+		}
+		m = n + rn(12);
+		while (n < m)
+			in[1 + n++] = rnd();
+	} else {
+		in[0] = rnd();
+		n = rn(24);
+		for (i = 0; i < n; i++)
+			in[1 + i] = rnd();
+	}
+	if (n + 1 > cap)
+		n = cap - 1;
+	return n + 1;
+}
+
+static u64 gen_entry(void)
+{
+	u64 e = rnd() & 0x3ff000ULL;
+
+	if (rn(10))
+		e |= 1;				/* P */
+	if (rn(10) < 7)
+		e |= 2;				/* R/W */
+	if (rn(10) < 7)
+		e |= 4;				/* U/S */
+	if (rn(10) < 3)
+		e |= 0x80;			/* PS */
+	if (rn(10) < 2)
+		e |= 1ULL << 63;		/* NX */
+	if (rn(20) == 0)
+		e |= 1ULL << (8 + rn(55));	/* anything, maybe reserved */
+	if (rn(40) == 0)
+		e |= rnd() & 0x000fffff00000000ULL;	/* high address bits */
+	return e;
+}
+
+static void gen_gpt(u8 *in, bool rebuild)
+{
+	u8 *memp = in + FUZZ_GPT_HDR;
+	unsigned int i, n;
+	u64 v, e;
+
+	if (rebuild) {
+		for (i = 0; i < FUZZ_GPT_MEM / 8; i++) {
+			e = gen_entry();
+			memcpy(memp + 8 * i, &e, 8);
+		}
+	}
+	for (n = 0; n < 8; n++) {
+		e = gen_entry();
+		memcpy(memp + 8 * rn(FUZZ_GPT_MEM / 8), &e, 8);
+	}
+	in[0] = rnd();
+	if (rn(10))
+		in[0] |= 1;		/* mostly paging on */
+	in[1] = rnd();
+	v = rnd();
+	switch (rn(4)) {
+	case 0:
+		v &= 0xffffffffULL;
+		break;
+	case 1:
+		v = (u64)((s64)(v << 16) >> 16);	/* canonical 48 */
+		break;
+	case 2:
+		v = (u64)((s64)(v << 7) >> 7);		/* canonical 57 */
+		break;
+	}
+	if (rn(4) == 0)
+		v |= 0xff8;		/* near a page end for gpt_read */
+	memcpy(in + 2, &v, 8);
+	v = rn(2) ? rnd() & 0x3fe0 : rnd();
+	memcpy(in + 10, &v, 8);
+	in[18] = rnd();
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long x86_iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 500000;
+	unsigned long gpt_iters = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
+	u64 seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedULL;
+	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
+	unsigned long i, stat[4] = { 0 }, mmio = 0, fails, passed = 0, failed = 0;
+	u8 in[64];
+
+	printf("KTAP version 1\n# Subtest: fuzz\n1..2\n");
+	fflush(stdout);
+
+	rng_state = seed | 1;
+	fuzz_failures = 0;
+	for (i = 0; i < x86_iters; i++) {
+		size_t n = gen_x86(in, sizeof(in));
+		struct x86_insn insn;
+		struct x86_mmio_op op;
+		int r;
+
+		fuzz_x86_decode_one(in, n);
+		r = x86_decode(in + 1, n - 1, (enum x86_mode)(in[0] & 3), &insn);
+		stat[r == 0 ? 0 : r == -EAGAIN ? 1 : r == -EINVAL ? 2 : 3]++;
+		if (!r && !x86_mmio_decode(&insn, &op))
+			mmio++;
+	}
+	fails = fuzz_failures;
+	printf("# x86_decode: %lu ok (%lu MMIO forms), %lu -EAGAIN, %lu -EINVAL, %lu other\n",
+	       stat[0], mmio, stat[1], stat[2], stat[3]);
+	printf("%s 1 - fuzz x86_decode %lu iterations\n", fails ? "not ok" : "ok", x86_iters);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x9e3779b97f4a7c15ULL) | 1;
+	fuzz_failures = 0;
+	for (i = 0; i < gpt_iters; i++) {
+		size_t n = sizeof(gpt_in);
+
+		gen_gpt(gpt_in, i % 64 == 0);
+		if (rn(16) == 0)
+			n = rn(sizeof(gpt_in));	/* short input: zero memory */
+		fuzz_gpt_walk_one(gpt_in, n);
+	}
+	fails = fuzz_failures;
+	printf("# gpt_translate: %lu ok, %lu prot, %lu not present, %lu rsvd, %lu -EIO, "
+	       "%lu -EINVAL\n",
+	       fuzz_gpt_stats[0], fuzz_gpt_stats[1], fuzz_gpt_stats[2], fuzz_gpt_stats[3],
+	       fuzz_gpt_stats[4], fuzz_gpt_stats[5]);
+	printf("%s 2 - fuzz gpt_translate %lu iterations\n", fails ? "not ok" : "ok", gpt_iters);
+	fails ? failed++ : passed++;
+	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
