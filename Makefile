@@ -4,9 +4,9 @@ KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
-.PHONY: all module vmmctl guest unit bench test unit-test host-test sparse clean
+.PHONY: all module vmmctl guest unit bench integration test unit-test host-test bench-host demo sparse clean
 
-all: module vmmctl guest unit bench
+all: module vmmctl guest unit bench integration
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module CONFIG_VMM=m W=1 modules
@@ -26,8 +26,22 @@ unit:
 bench:
 	$(MAKE) -C bench
 
+integration:
+	$(MAKE) -C tests/integration
+
+# The main job: build everything, boot the AMD-V test host, run a guest.
+demo: all
+	tests/host/qemu-amd.sh demo
+
 test:
 	tests/run-all.sh
+
+host-test: all
+	tests/host/qemu-amd.sh test
+
+# Not a test: our exit costs against kvm_amd's, side by side in one host.
+bench-host: all
+	tests/host/qemu-amd.sh bench
 
 unit-test: unit
 	$(MAKE) -C tests/unit check
@@ -38,3 +52,5 @@ clean:
 	$(MAKE) -C guest-drivers clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C bench clean
+	$(MAKE) -C tests/integration clean
+	rm -rf out

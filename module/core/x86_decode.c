@@ -331,6 +331,7 @@ int x86_decode(const u8 *buf, unsigned int avail, enum x86_mode mode,
 	int r;
 
 	memset(insn, 0, sizeof(*insn));
+	insn->mode = mode;
 	insn->seg_override = X86_SEG_NONE;
 	if (mode > X86_MODE_LONG64)
 		return -EINVAL;
@@ -594,6 +595,15 @@ int x86_mmio_decode(const struct x86_insn *insn, struct x86_mmio_op *op)
 			op->kind = o == 0x89 ? X86_MMIO_STORE : X86_MMIO_LOAD;
 			op->size = opsz;
 			op->dst_size = opsz;
+			op->reg = insn->modrm_reg;
+			return 0;
+		case 0x63:	/* MOVSXD Gv,Ed (ARPL outside long mode) */
+			if (insn->mode != X86_MODE_LONG64)
+				return -EOPNOTSUPP;
+			op->kind = X86_MMIO_LOAD;
+			op->size = opsz == 8 ? 4 : opsz;
+			op->dst_size = opsz;
+			op->sign_extend = opsz == 8;
 			op->reg = insn->modrm_reg;
 			return 0;
 		case 0xc6:	/* MOV Eb,Ib */

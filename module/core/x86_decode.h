@@ -81,6 +81,7 @@ struct x86_insn {
 	u8 imm_size;		/* bytes: 0, 1, 2, 4, 8 */
 	u64 imm2;		/* second immediate: far ptr selector, ENTER */
 	u8 imm2_size;		/* imm8, EXTRQ/INSERTQ second imm8; else 0 */
+	u8 mode;		/* enum x86_mode it was decoded in */
 };
 
 /*

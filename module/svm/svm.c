@@ -369,6 +369,9 @@ static int svm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 	case MSR_IA32_CR_PAT:
 		*val = st->g_pat;
 		return 0;
+	case MSR_IA32_TSC:
+		*val = rdtsc() + ((struct svm_vcpu *)v->arch)->vmcb->control.tsc_offset;
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -395,6 +398,10 @@ static int svm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 			return -EINVAL;
 		st->g_pat = val;
 		s->vmcb->control.clean &= ~VMCB_CLEAN_NP;
+		return 0;
+	case MSR_IA32_TSC:
+		s->vmcb->control.tsc_offset = val - rdtsc();
+		s->vmcb->control.clean &= ~VMCB_CLEAN_INTERCEPTS;
 		return 0;
 	default:
 		return -ENOENT;
@@ -749,7 +756,6 @@ int vmm_svm_init(void)
 	memset(svm_msrpm, 0xff, PAGE_SIZE << MSRPM_ORDER);
 	for (i = 0; i < ARRAY_SIZE(native_msrs); i++)
 		svm_msr_passthrough(native_msrs[i], true, true);
-	svm_msr_passthrough(MSR_IA32_TSC, true, false);
 
 	pr_info("%u ASIDs, nrips %d, decode assists %d, clean bits %d, %d-level NPT\n",
 		svm_max_asid, svm_nrips, svm_decode_assists, svm_clean_bits,

@@ -996,6 +996,7 @@ static const struct nommio_case nommio_cases[] = {
 	{ M_LONG64, 3, "\x0f\x20\x00", "mov rax,cr0" },
 	{ M_LONG64, 2, "\xa4\x90", "movsb" },
 	{ M_LONG64, 3, "\xff\x30\x90", "push [rax]" },
+	{ M_PROT32, 2, "\x63\x00", "arpl [eax],ax (not movsxd outside long mode)" },
 };
 
 static void test_mmio(void)
@@ -1082,6 +1083,10 @@ static const struct load_case load_cases[] = {
 	  0x112233445566ff80ULL },
 	{ M_LONG64, 3, "\x0f\xbe\x00", "movsx eax,byte positive", 0, PAT, 0x7f, 0x7fULL },
 	{ M_LONG64, 3, "\x0f\xbf\x12", "movsx edx,word", 2, PAT, 0x8000, 0xffff8000ULL },
+	{ M_LONG64, 4, "\x48\x63\x58\x04", "movsxd rbx,[rax+4]", 3, PAT, 0x80000000ULL,
+	  0xffffffff80000000ULL },
+	{ M_LONG64, 3, "\x63\x58\x04", "movsxd ebx,[rax+4]: plain load", 3, PAT,
+	  0x80000000ULL, 0x80000000ULL },
 	{ M_LONG64, 4, "\x48\x0f\xbf\x12", "movsx rdx,word", 2, PAT, 0x8000,
 	  0xffffffffffff8000ULL },
 	{ M_LONG64, 4, "\x4c\x0f\xb7\x00", "movzx r8,word", 8, PAT, 0xffff8000ULL, 0x8000ULL },

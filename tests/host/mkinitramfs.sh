@@ -1,0 +1,100 @@
+#!/bin/bash
+# Build the test host's initramfs (newc cpio, gzip): busybox-static, our
+# /init, the module, vmmctl, the guest payloads, the in-host test scripts,
+# the benchmark runner and the kvm module stack of the host kernel.
+#
+#   tests/host/mkinitramfs.sh OUT.cpio.gz
+#
+# Missing project artifacts (not built yet) are left out with a warning:
+# the in-host tests then report them as failures instead of the boot
+# failing. Layout inside the host:
+#   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test
+#   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /payloads/*.bin
+#   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
+set -euo pipefail
+
+out=${1:?usage: $0 OUT.cpio.gz}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
+moddir=/lib/modules/$KVER
+
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || { echo "mkinitramfs: busybox not found (apt-get install busybox-static)" >&2; exit 1; }
+if ldd "$busybox" >/dev/null 2>&1; then
+	echo "mkinitramfs: $busybox is dynamically linked; need busybox-static" >&2
+	exit 1
+fi
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,lib/vmm,lib/kvm,payloads,tests,bench}
+
+warn() { echo "mkinitramfs: warning: $*" >&2; }
+
+# busybox and its applet links (so nothing depends on --install at boot)
+install -m 0755 "$busybox" "$root/bin/busybox"
+for a in $("$busybox" --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+
+install -m 0755 "$here/init" "$root/init"
+
+# project artifacts
+cp_opt() { # SRC DST MODE
+	if [ -f "$top/$1" ]; then install -m "$3" "$top/$1" "$root/$2"; else warn "$1 missing"; fi
+}
+cp_opt module/vmm.ko lib/vmm/vmm.ko 0644
+cp_opt vmmctl/vmmctl bin/vmmctl 0755
+cp_opt bench/kvmrun bin/kvmrun 0755
+cp_opt bench/run-bench.sh bench/run-bench.sh 0755
+cp_opt tests/integration/build/abi_test bin/abi_test 0755
+for f in "$top"/guest-drivers/build/*.bin; do
+	[ -f "$f" ] && install -m 0644 "$f" "$root/payloads/"
+done
+ls "$root"/payloads/*.bin >/dev/null 2>&1 || warn "no guest-drivers/build/*.bin"
+for f in "$top"/tests/integration/*.sh; do
+	[ -f "$f" ] && install -m 0755 "$f" "$root/tests/"
+done
+
+# The kvm stack for the benchmark, dependencies first. busybox insmod
+# cannot read .ko.xz/.ko.zst, so decompress here.
+find_ko() { # NAME -> path of the module file or empty
+	modinfo -k "$KVER" -n "$1" 2>/dev/null ||
+		find "$moddir/kernel" -name "$1.ko*" -print -quit 2>/dev/null
+}
+declare -A seen=()
+order=()
+add_mod() {
+	local name=${1//_/-} alt dep path
+	alt=${1//-/_}
+	[ -n "${seen[$alt]:-}" ] && return 0
+	seen[$alt]=1
+	path=$(find_ko "$name")
+	[ -n "$path" ] && [ -f "$path" ] || path=$(find_ko "$alt")
+	if [ -z "$path" ] || [ ! -f "$path" ]; then
+		warn "kernel module $1 not found in $moddir"
+		return 0
+	fi
+	for dep in $(modinfo -F depends "$path" 2>/dev/null | tr ',' ' '); do
+		add_mod "$dep"
+	done
+	local base
+	base=$(basename "$path"); base=${base%%.ko*}
+	case "$path" in
+	*.ko.xz) xz -dc "$path" >"$root/lib/kvm/$base.ko" ;;
+	*.ko.zst) zstd -qdc "$path" >"$root/lib/kvm/$base.ko" ;;
+	*.ko.gz) gzip -dc "$path" >"$root/lib/kvm/$base.ko" ;;
+	*) cp "$path" "$root/lib/kvm/$base.ko" ;;
+	esac
+	order+=("$base")
+}
+for m in irqbypass ccp kvm kvm-amd; do add_mod "$m"; done
+printf '%s\n' "${order[@]}" >"$root/lib/kvm/load-order"
+
+echo "$KVER" >"$root/etc/kver"
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitramfs: $out ($(du -h "$out" | cut -f1); kvm modules: ${order[*]})" >&2

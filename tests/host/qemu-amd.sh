@@ -1,0 +1,160 @@
+#!/bin/bash
+# Boot the AMD-V test host: the Debian kernel under QEMU TCG with an
+# emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
+#
+#   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
+#     MODE: test | bench | demo | check | shell   (see tests/host/init)
+#   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
+#
+# Prints the serial console; exits 0 only if the host printed
+# "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
+# Environment: KVER (kernel), QEMU_TIMEOUT (s, default 600), QEMU_MEM (MiB,
+# default 2048), VMM_MACHINE=q35|microvm (default: microvm + PVH when it
+# works, else q35), OUT (build dir, default out/testhost).
+set -uo pipefail
+
+mode=${1:-}
+case "$mode" in
+test|bench|demo|check|shell) shift ;;
+*) echo "usage: $0 test|bench|demo|check|shell [kernel args...]" >&2; exit 2 ;;
+esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
+export KVER
+out=${OUT:-$top/out/testhost}
+mkdir -p "$out"
+initrd=$out/initramfs.cpio.gz
+bzimage=/boot/vmlinuz-$KVER
+vmlinux=$out/vmlinux-$KVER
+
+[ -r "$bzimage" ] || { echo "qemu-amd: $bzimage missing (scripts/setup.sh installs linux-image-amd64)" >&2; exit 1; }
+
+# Rebuild the initramfs when anything that goes into it is newer.
+inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
+	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
+	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin)
+stale=0
+[ -f "$initrd" ] || stale=1
+if [ $stale = 0 ]; then
+	for f in "${inputs[@]}"; do
+		[ -e "$f" ] && [ "$f" -nt "$initrd" ] && { stale=1; break; }
+	done
+	# a file that went away (or appeared in a new directory) since the last build
+	[ "$(printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum)" = \
+	  "$(cat "$initrd.inputs" 2>/dev/null)" ] || stale=1
+fi
+if [ $stale = 1 ]; then
+	"$here/mkinitramfs.sh" "$initrd" || exit 1
+	printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum >"$initrd.inputs"
+fi
+
+# PVH entry needs the uncompressed ELF vmlinux: unpack it from the bzImage once.
+extract_vmlinux() {
+	[ -s "$vmlinux" ] && [ "$vmlinux" -nt "$bzimage" ] && return 0
+	local magic off
+	for magic in '\xfd7zXZ\x00' '\x28\xb5\x2f\xfd' '\x1f\x8b\x08'; do
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$bzimage" 2>/dev/null | cut -d: -f1); do
+			case "$magic" in
+			*7zXZ*) tail -c +$((off + 1)) "$bzimage" | xz -dc >"$vmlinux.tmp" 2>/dev/null ;;
+			*2f*) tail -c +$((off + 1)) "$bzimage" | zstd -qdc >"$vmlinux.tmp" 2>/dev/null ;;
+			*) tail -c +$((off + 1)) "$bzimage" | gzip -dc >"$vmlinux.tmp" 2>/dev/null ;;
+			esac
+			if [ "$(head -c 4 "$vmlinux.tmp" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+				mv "$vmlinux.tmp" "$vmlinux"
+				return 0
+			fi
+		done
+	done
+	rm -f "$vmlinux.tmp"
+	return 1
+}
+
+machine=${VMM_MACHINE:-auto}
+if [ "$machine" = auto ]; then
+	machine=q35
+	# microvm wants an ELF kernel (PVH entry); fall back to q35 + bzImage.
+	extract_vmlinux && machine=microvm
+fi
+case "$machine" in
+microvm)
+	extract_vmlinux || { echo "qemu-amd: cannot extract vmlinux for microvm" >&2; exit 1; }
+	mopts=(-machine microvm,acpi=on,rtc=on,pit=on,pic=on -kernel "$vmlinux")
+	margs="mitigations=off"
+	;;
+q35)
+	mopts=(-machine q35 -kernel "$bzimage")
+	margs=""
+	;;
+*) echo "qemu-amd: VMM_MACHINE must be q35 or microvm" >&2; exit 2 ;;
+esac
+
+append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
+cmd=(qemu-system-x86_64 -accel tcg -cpu EPYC-Rome,+svm,+npt -m "${QEMU_MEM:-2048}" -smp 1
+	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
+	-append "$append")
+
+echo "qemu-amd: machine=$machine kernel=$KVER mode=$mode" >&2
+if [ "$mode" = shell ]; then
+	# mon:stdio: Ctrl-C goes to the host shell, Ctrl-A X quits QEMU
+	cmd=("${cmd[@]/#stdio/mon:stdio}")
+	exec "${cmd[@]}"
+fi
+
+log=$out/serial-$mode.log
+raw=$out/serial-$mode.raw
+timeout_s=${QEMU_TIMEOUT:-600}
+# boot: run QEMU with the serial console on our stdout and in $log. A
+# watchdog kills it at the time limit, or when it lingers after the end
+# marker (a power-off that did not end QEMU); the marker alone decides.
+boot() {
+	local qpid wpid
+	: >"$raw"
+	# no stdin: CI has none, and QEMU must not read the terminal
+	"${cmd[@]}" </dev/null >"$raw" 2>&1 &
+	qpid=$!
+	(
+		t=0
+		while kill -0 $qpid 2>/dev/null; do
+			if grep -aq 'VMM-TESTHOST-DONE rc=' "$raw"; then
+				for _ in $(seq 20); do sleep 0.5; kill -0 $qpid 2>/dev/null || exit 0; done
+				echo "qemu-amd: QEMU still running 10 s after the end marker: killing it" >&2
+				break
+			fi
+			if [ $t -ge $((timeout_s * 2)) ]; then
+				echo "qemu-amd: timed out after $timeout_s s: killing QEMU" >&2
+				break
+			fi
+			sleep 0.5; t=$((t + 1))
+		done
+		kill $qpid 2>/dev/null; sleep 2; kill -9 $qpid 2>/dev/null
+	) &
+	wpid=$!
+	# QEMU's warnings about CPUID bits TCG lacks are noise
+	tail -n +1 -s 0.2 -f --pid=$qpid "$raw" |
+		grep --line-buffered -av "TCG doesn't support requested feature" | tee "$log"
+	wait $qpid; qrc=$?
+	kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+}
+start=$(date +%s.%N)
+boot
+if [ "${VMM_MACHINE:-auto}" = auto ] && [ "$machine" = microvm ] &&
+   ! grep -aq VMM-TESTHOST-START "$log"; then
+	echo "qemu-amd: microvm did not reach /init; retrying with q35" >&2
+	machine=q35
+	cmd=(qemu-system-x86_64 -accel tcg -cpu EPYC-Rome,+svm,+npt -m "${QEMU_MEM:-2048}" -smp 1
+		-nographic -nodefaults -serial stdio -no-reboot -machine q35 -kernel "$bzimage"
+		-initrd "$initrd" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
+	boot
+fi
+end=$(date +%s.%N)
+secs=$(awk "BEGIN {printf \"%.1f\", $end - $start}")
+marker=$(grep -a 'VMM-TESTHOST-DONE rc=' "$log" | tail -n 1 | tr -d '\r')
+if [ -z "$marker" ]; then
+	echo "qemu-amd: end marker missing (qemu exit $qrc, ${secs} s): the host crashed or hung" >&2
+	exit 99
+fi
+rc=$(echo "$marker" | sed -E 's/.*rc=([0-9]+).*/\1/')
+echo "qemu-amd: mode=$mode rc=$rc in ${secs} s (serial log: $log)" >&2
+exit "$rc"

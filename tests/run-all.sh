@@ -1,0 +1,100 @@
+#!/bin/bash
+# The single test command: set up, build, then run every suite.
+#
+#   tests/run-all.sh
+#
+# Steps: scripts/setup.sh; make (module, vmmctl, guest, unit, bench) and
+# make -C tests/integration; unit tests; fuzz smoke tests (if
+# tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) running the
+# integration suites. Each step reports "# SUITE: P passed, F failed[, S
+# skipped]"; the last line printed is the sum over all of them:
+#   P passed, F failed[, S skipped]
+# A step that crashes or prints no summary counts as 1 failed. Exit status
+# is 0 only if nothing failed. Logs: out/logs/.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logs=$top/out/logs
+mkdir -p "$logs"
+export KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+P=0; F=0; S=0
+summary=()
+t_start=$(date +%s)
+
+# tally NAME LOG RC [SUITE]: add LOG's last "# SUITE: ..." line (any suite
+# name if SUITE is empty) to the totals
+tally() {
+	local name=$1 log=$2 rc=$3 want=${4:-[A-Za-z0-9_.-]+} line p f s
+	line=$(grep -aE "^# $want: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1 | tr -d '\r')
+	if [ -z "$line" ]; then
+		echo "run-all: $name printed no summary line (exit $rc): counted as 1 failed"
+		summary+=("$name: no summary (exit $rc) -> 1 failed")
+		F=$((F + 1))
+		return
+	fi
+	p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "run-all: $name exited $rc with no failed test: counted as 1 failed"
+		f=1
+	fi
+	P=$((P + p)); F=$((F + f)); S=$((S + ${s:-0}))
+	summary+=("${line#\# } (exit $rc)")
+}
+
+# step NAME TIMEOUT CMD...: run CMD with its output on the terminal and in out/logs/NAME.log
+step() {
+	local name=$1 to=$2 rc t0
+	shift 2
+	echo
+	echo "==== $name: $* ($(date +%T))"
+	t0=$(date +%s)
+	timeout -k 10 "$to" "$@" </dev/null 2>&1 | tee "$logs/$name.log"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" = 124 ] && echo "run-all: $name timed out after $to s"
+	echo "==== $name: exit $rc in $(($(date +%s) - t0)) s"
+	return "$rc"
+}
+
+# 1. packages
+step setup 1800 scripts/setup.sh
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "# setup: 0 passed, 1 failed" >>"$logs/setup.log"
+	tally setup "$logs/setup.log" $rc setup
+fi
+
+# 2. build: keep going past failures so the parts that build still get tested
+step build 1800 bash -c "make -k -j$jobs all && make -C tests/integration"
+rc=$?
+if [ $rc -eq 0 ]; then echo "# build: 1 passed, 0 failed"; else echo "# build: 0 passed, 1 failed"; fi >>"$logs/build.log"
+tally build "$logs/build.log" 0 build
+[ $rc -ne 0 ] && make -C tests/integration >>"$logs/build.log" 2>&1
+
+# 3. unit tests (ASan/UBSan)
+step unit 900 make -C tests/unit check
+tally unit "$logs/unit.log" $? unit
+
+# 4. fuzz smoke tests
+if [ -f tests/fuzz/Makefile ]; then
+	step fuzz 900 make -C tests/fuzz check
+	tally fuzz "$logs/fuzz.log" $?
+fi
+
+# 5. the module in the AMD-V test host
+step host 700 tests/host/qemu-amd.sh test
+tally integration "$logs/host.log" $? integration
+
+echo
+echo "==== summary ($(($(date +%s) - t_start)) s, logs in $logs)"
+printf '  %s\n' "${summary[@]}"
+if [ $S -gt 0 ]; then
+	echo "$P passed, $F failed, $S skipped"
+else
+	echo "$P passed, $F failed"
+fi
+[ $F -eq 0 ]
