@@ -17,6 +17,8 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <asm/processor.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 
 #include "vmm.h"
 #include "core/cpuid.h"
@@ -512,6 +514,41 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* The guest FPU                                                       */
+/* ------------------------------------------------------------------ */
+
+#define VMM_GUEST_XCR0	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE)
+static u64 vmm_host_xcr0;
+
+void vmm_fpu_setup(void)
+{
+	vmm_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
+			xgetbv(XCR_XFEATURE_ENABLED_MASK) : VMM_GUEST_XCR0;
+}
+
+/*
+ * Take the FPU for the guest: the task's own state is saved by
+ * kernel_fpu_begin(), which also keeps preemption off and stops interrupt
+ * handlers from touching FPU registers, so the guest's x87/SSE state and
+ * XCR0 can stay loaded across a run of exits handled in the kernel.
+ */
+static void vmm_guest_fpu_load(struct vmm_vcpu *v)
+{
+	kernel_fpu_begin();
+	if (vmm_host_xcr0 != VMM_GUEST_XCR0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, VMM_GUEST_XCR0);
+	asm volatile("fxrstorq %0" : : "m" (v->fpu));
+}
+
+static void vmm_guest_fpu_put(struct vmm_vcpu *v)
+{
+	asm volatile("fxsaveq %0" : "=m" (v->fpu));
+	if (vmm_host_xcr0 != VMM_GUEST_XCR0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmm_host_xcr0);
+	kernel_fpu_end();
+}
+
 /* Hand the guest the data userspace produced for the last exit. */
 static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run)
 {
@@ -550,6 +587,11 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		goto out;
 	}
 
+	/*
+	 * Exits are handled with the guest FPU held and preemption off, so
+	 * exit handlers must not sleep; the loop lets go whenever the
+	 * scheduler or a signal wants the task, or userspace has work.
+	 */
 	for (;;) {
 		if (signal_pending(current)) {
 			run.exit_reason = VMM_EXIT_INTR;
@@ -557,12 +599,16 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		}
 		cond_resched();
 
-		r = vmm_ops->run(v);
-		if (r)
-			break;
-		r = vmm_handle_exit(v, &run);
-		t = rdtsc();
-		vmm_stats_record(&v->stats, v->exit.stat, t - v->exit_tsc);
+		vmm_guest_fpu_load(v);
+		do {
+			r = vmm_ops->run(v);
+			if (r)
+				break;
+			r = vmm_handle_exit(v, &run);
+			t = rdtsc();
+			vmm_stats_record(&v->stats, v->exit.stat, t - v->exit_tsc);
+		} while (r > 0 && !need_resched() && !signal_pending(current));
+		vmm_guest_fpu_put(v);
 		if (r <= 0)
 			break;
 	}
@@ -669,6 +715,8 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 	mutex_init(&v->mutex);
 	v->rflags = X86_EFLAGS_FIXED;
 	v->rip = 0xfff0;
+	v->fpu.cwd = 0x37f;
+	v->fpu.mxcsr = MXCSR_DEFAULT;
 	r = vmm_ops->vcpu_init(v);
 	if (r) {
 		kvfree(v);

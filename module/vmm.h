@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/wait.h>
 #include <linux/atomic.h>
+#include <asm/fpu/types.h>
 
 #include "../uapi/vmm.h"
 #include "core/stats.h"
@@ -120,7 +121,10 @@ struct vmm_engine_ops {
 	void (*get_sregs)(struct vmm_vcpu *v, struct vmm_sregs *s);
 	void (*set_sregs)(struct vmm_vcpu *v, const struct vmm_sregs *s);
 	void (*get_mode)(struct vmm_vcpu *v, struct vmm_cpu_mode *m);
-	/* Enter the guest once; on return v->exit describes the exit. */
+	/*
+	 * Enter the guest once; on return v->exit describes the exit. Called
+	 * with the guest FPU loaded and preemption off (see vcpu.c).
+	 */
 	int (*run)(struct vmm_vcpu *v);
 	/* MSRs that live in engine state; return -ENOENT if not theirs. */
 	int (*msr_read)(struct vmm_vcpu *v, u32 index, u64 *val);
@@ -161,6 +165,9 @@ struct vmm_vcpu {
 
 	struct vmm_stats stats;
 	void *arch;			/* engine private */
+
+	/* Guest x87/SSE state; XCR0 is fixed because XSAVE is hidden. */
+	struct fxregs_state fpu __aligned(64);
 };
 
 struct vmm_vm {
@@ -207,6 +214,7 @@ u64 vmm_npt_root_pa(struct vmm_vm *vm);
 /* vcpu.c */
 int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg);
 void vmm_vcpu_destroy(struct vmm_vcpu *v);
+void vmm_fpu_setup(void);
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 error);
 
 /* console.c */

@@ -303,6 +303,7 @@ static int __init vmm_init(void)
 	if (r)
 		return r;
 	vmm_ops = &vmm_svm_ops;
+	vmm_fpu_setup();
 
 	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vmm:online",
 				      vmm_cpu_online, vmm_cpu_offline);

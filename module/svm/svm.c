@@ -15,8 +15,6 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/cpufeature.h>
-#include <asm/fpu/api.h>
-#include <asm/fpu/xcr.h>
 #include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 
@@ -51,7 +49,6 @@ void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 #define DR7_RESET	0x400ULL
 #define svm_page_pa(p)	__sme_set(page_to_phys(p))
 
-#define GUEST_XCR0	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE)
 #define PAT_RESET	0x0007040600070406ULL
 
 struct svm_cpu {
@@ -71,7 +68,6 @@ struct svm_vcpu {
 	u64 last_rip;			/* RIP the hardware last saw */
 	u32 reinject;			/* EXITINTINFO to deliver again */
 	u32 reinject_err;
-	struct fxregs_state fpu __aligned(64);
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -79,7 +75,6 @@ static void *svm_iopm;
 static void *svm_msrpm;
 static u32 svm_max_asid;
 static bool svm_nrips, svm_decode_assists, svm_clean_bits;
-static u64 svm_host_xcr0;
 
 /* ------------------------------------------------------------------ */
 /* Nested page table entries: the host's long-mode format.             */
@@ -240,9 +235,6 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 	st->rflags = X86_EFLAGS_FIXED;
 	st->rip = v->rip;
 	s->last_rip = v->rip;
-
-	s->fpu.cwd = 0x37f;
-	s->fpu.mxcsr = MXCSR_DEFAULT;
 }
 
 static int svm_vcpu_init(struct vmm_vcpu *v)
@@ -443,20 +435,6 @@ static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
 	}
 }
 
-static void svm_fpu_load(struct svm_vcpu *s)
-{
-	if (svm_host_xcr0 != GUEST_XCR0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, GUEST_XCR0);
-	asm volatile("fxrstorq %0" : : "m" (s->fpu));
-}
-
-static void svm_fpu_save(struct svm_vcpu *s)
-{
-	asm volatile("fxsaveq %0" : "=m" (s->fpu));
-	if (svm_host_xcr0 != GUEST_XCR0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
-}
-
 static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
@@ -594,7 +572,7 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	struct svm_cpu *c;
 	int cpu;
 
-	kernel_fpu_begin();	/* also keeps us on this CPU */
+	/* The caller holds the FPU (vmm_guest_fpu_load): no preemption. */
 	cpu = smp_processor_id();
 	c = this_cpu_ptr(&svm_cpu);
 	if (s->cpu != cpu) {
@@ -615,14 +593,12 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	vmcb->save.rflags = v->rflags;
 
 	local_irq_disable();
-	svm_fpu_load(s);
 	vmm_svm_vmrun(s->vmcb_pa, v->gprs, c->host_save_pa);
 	v->exit_tsc = rdtsc();
-	svm_fpu_save(s);
 	local_irq_enable();
+	/* #VMEXIT leaves DR7 at its reset value. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
-	kernel_fpu_end();
 
 	vmcb->control.clean = svm_clean_bits ? VMCB_CLEAN_ALL : 0;
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
@@ -733,8 +709,6 @@ int vmm_svm_init(void)
 	svm_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
 	svm_decode_assists = boot_cpu_has(X86_FEATURE_DECODEASSISTS);
 	svm_clean_bits = boot_cpu_has(X86_FEATURE_VMCBCLEAN);
-	svm_host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
-			xgetbv(XCR_XFEATURE_ENABLED_MASK) : GUEST_XCR0;
 
 	for_each_possible_cpu(cpu) {
 		struct svm_cpu *c = per_cpu_ptr(&svm_cpu, cpu);
