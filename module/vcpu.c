@@ -241,12 +241,34 @@ static void vmm_host_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 	cpuid_count(leaf, subleaf, &r->eax, &r->ebx, &r->ecx, &r->edx);
 }
 
+/*
+ * The policy is a pure function of (leaf, subleaf, vCPU id), so each vCPU
+ * memoises it: the host CPUID it runs is slow on silicon and traps when
+ * the host is itself a guest.
+ */
+static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
+			     struct cpuid_regs *r)
+{
+	struct vmm_cpuid_entry *e;
+
+	e = &v->cpuid_cache[(leaf ^ (leaf >> 24) ^ (subleaf * 7)) %
+			    VMM_CPUID_CACHE];
+	if (e->valid && e->leaf == leaf && e->subleaf == subleaf) {
+		*r = e->regs;
+		return;
+	}
+	vmm_cpuid_guest(leaf, subleaf, v->id, vmm_host_cpuid, r);
+	e->leaf = leaf;
+	e->subleaf = subleaf;
+	e->regs = *r;
+	e->valid = true;
+}
+
 static int vmm_handle_cpuid(struct vmm_vcpu *v)
 {
 	struct cpuid_regs r;
 
-	vmm_cpuid_guest((u32)v->gprs[0], (u32)v->gprs[1], v->id,
-			vmm_host_cpuid, &r);
+	vmm_cpuid_cached(v, (u32)v->gprs[0], (u32)v->gprs[1], &r);
 	v->gprs[0] = r.eax;
 	v->gprs[3] = r.ebx;
 	v->gprs[1] = r.ecx;
@@ -600,6 +622,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		cond_resched();
 
 		vmm_guest_fpu_load(v);
+		vmm_ops->prepare(v);
 		do {
 			r = vmm_ops->run(v);
 			if (r)

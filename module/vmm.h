@@ -18,6 +18,7 @@
 
 #include "../uapi/vmm.h"
 #include "core/stats.h"
+#include "core/cpuid.h"
 #include "core/x86_decode.h"
 
 #define VMM_NAME "vmm"
@@ -121,6 +122,8 @@ struct vmm_engine_ops {
 	void (*get_sregs)(struct vmm_vcpu *v, struct vmm_sregs *s);
 	void (*set_sregs)(struct vmm_vcpu *v, const struct vmm_sregs *s);
 	void (*get_mode)(struct vmm_vcpu *v, struct vmm_cpu_mode *m);
+	/* A batch of runs starts: preemption is off until it ends. */
+	void (*prepare)(struct vmm_vcpu *v);
 	/*
 	 * Enter the guest once; on return v->exit describes the exit. Called
 	 * with the guest FPU loaded and preemption off (see vcpu.c).
@@ -138,6 +141,14 @@ struct vmm_pending_event {
 	u8 vector;
 	bool has_error;
 	u32 error;
+};
+
+#define VMM_CPUID_CACHE	32
+
+struct vmm_cpuid_entry {
+	u32 leaf, subleaf;
+	struct cpuid_regs regs;
+	bool valid;
 };
 
 struct vmm_vcpu {
@@ -163,6 +174,7 @@ struct vmm_vcpu {
 	u64 dr[4];			/* guest DR0-3 (never loaded) */
 	u64 exit_tsc;
 
+	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
 	struct vmm_stats stats;
 	void *arch;			/* engine private */
 

@@ -565,6 +565,18 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 	}
 }
 
+/*
+ * Start of a batch of runs, preemption off: what VMLOAD restores after each
+ * exit (FS/GS/TR/LDTR, KernelGSBase, the syscall MSRs) cannot change until
+ * the batch ends, so it is saved once here rather than on every entry.
+ */
+static void svm_prepare(struct vmm_vcpu *v)
+{
+	u64 pa = this_cpu_read(svm_cpu.host_save_pa);
+
+	asm volatile("vmsave %%rax" : : "a" (pa) : "memory");
+}
+
 static int svm_vcpu_run(struct vmm_vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -622,6 +634,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
 	.get_mode = svm_get_mode,
+	.prepare = svm_prepare,
 	.run = svm_vcpu_run,
 	.msr_read = svm_msr_read,
 	.msr_write = svm_msr_write,

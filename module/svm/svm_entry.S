@@ -46,8 +46,7 @@ SYM_FUNC_START(vmm_svm_vmrun)
 	clgi
 	sti
 
-	mov	%rdx, %rax
-	vmsave	%rax
+	/* The host state VMLOAD restores was saved by svm_prepare(). */
 	mov	%rdi, %rax
 	vmload	%rax
 
