@@ -442,7 +442,11 @@ static int setup_vm(struct vm *vm, int img_fd, uint64_t img_size)
 		return -1;
 	vm->vm_fd = ioctl(vm->sys_fd, VMM_CREATE_VM, &cvm);
 	if (vm->vm_fd < 0) {
-		err_msg("VMM_CREATE_VM: %s", strerror(errno));
+		if (errno == EBUSY)
+			err_msg("VMM_CREATE_VM: %s: another hypervisor (kvm_amd or kvm_intel?) has a VM running and holds the CPU's virtualization",
+				strerror(errno));
+		else
+			err_msg("VMM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
 	vm->vm_id = cvm.vm_id;
