@@ -127,9 +127,17 @@ void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
 			  u32 error)
 {
 	v->event.valid = true;
+	v->event.set_cr2 = false;
 	v->event.vector = vector;
 	v->event.has_error = has_error;
 	v->event.error = error;
+}
+
+static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
+{
+	vmm_inject_exception(v, X86_EXC_PF, true, pfec);
+	v->event.set_cr2 = true;
+	v->event.cr2 = addr;
 }
 
 static enum x86_mode vmm_decode_mode(const struct vmm_cpu_mode *m, u64 rflags)
@@ -148,20 +156,23 @@ static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 
 /*
  * Decode the instruction at CS:RIP. bytes/nbytes may hold bytes the CPU
- * already fetched (decode assists). Returns 0 or a negative error; on a
- * guest page fault the #PF is queued and -EFAULT returned.
+ * already fetched (decode assists). Returns 0, VMM_FAULTED when fetching
+ * it faults and the guest gets that exception instead, or a negative
+ * error when it cannot be read or decoded.
  */
+#define VMM_FAULTED	1
+
 static int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 			      unsigned int nbytes, struct x86_insn *insn)
 {
 	struct vmm_cpu_mode m;
-	struct gpt_ctx ctx;
+	struct gpt_ctx ctx = { .read_gpa = vmm_gpt_read, .opaque = v->vm };
 	enum x86_mode mode;
 	u8 buf[15];
-	u64 lin, fault_gva;
-	u32 pfec;
+	u64 lin, fault_gva = 0;
+	u32 pfec = 0;
 	unsigned int got = 0;
-	int r;
+	int r, fr = 0;
 
 	vmm_ops->get_mode(v, &m);
 	mode = vmm_decode_mode(&m, v->rflags);
@@ -175,8 +186,6 @@ static int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 	ctx.cr3 = m.cr3;
 	ctx.cr4 = m.cr4;
 	ctx.efer = m.efer;
-	ctx.read_gpa = vmm_gpt_read;
-	ctx.opaque = v->vm;
 	lin = m.cs_base + v->rip;
 	if (mode != X86_MODE_LONG64)
 		lin &= 0xffffffff;
@@ -186,37 +195,28 @@ static int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 		unsigned int n = min_t(unsigned int, sizeof(buf) - got,
 				       PAGE_SIZE - offset_in_page(lin + got));
 
-		r = gpt_read(&ctx, lin + got, buf + got, n,
-			     GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
-			     &pfec, &fault_gva);
-		if (r)
+		fr = gpt_read(&ctx, lin + got, buf + got, n,
+			      GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
+			      &pfec, &fault_gva);
+		if (fr)
 			break;
 		got += n;
 	}
 	r = x86_decode(buf, got, mode, insn);
-	if (r == -EAGAIN && got < sizeof(buf)) {
-		/* The fetch itself faults: the guest sees that #PF. */
-		vmm_ops->get_mode(v, &m);
-		vmm_inject_exception(v, X86_EXC_PF, true, pfec);
-		return -EFAULT;
-	}
-	return r;
-}
-
-static int vmm_skip_insn(struct vmm_vcpu *v)
-{
-	struct x86_insn insn;
-	int r;
-
-	if (v->exit.has_next_rip) {
-		v->rip = v->exit.next_rip;
-		return 0;
-	}
-	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r)
+	if (r != -EAGAIN || got == sizeof(buf))
 		return r;
-	v->rip += insn.len;
-	return 0;
+
+	/* The instruction runs into what could not be fetched. */
+	switch (fr) {
+	case -EFAULT:
+		vmm_inject_page_fault(v, fault_gva, pfec);
+		return VMM_FAULTED;
+	case -EINVAL:		/* non-canonical RIP */
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		return VMM_FAULTED;
+	default:		/* page tables or code outside RAM */
+		return -EIO;
+	}
 }
 
 static int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
@@ -229,6 +229,30 @@ static int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
 	run->internal.data[2] = v->rip;
 	run->internal.data[3] = v->exit.qual;
 	return 0;
+}
+
+/*
+ * Move RIP past the instruction that exited: from the hardware's next RIP
+ * when it gives one, else by decoding. Returns like an exit handler.
+ */
+static int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct x86_insn insn;
+	int r;
+
+	if (v->exit.has_next_rip) {
+		v->rip = v->exit.next_rip;
+		return 1;
+	}
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r == VMM_FAULTED)
+		return 1;
+	if (r)
+		return vmm_internal_error(v, run, r == -EIO ?
+					  VMM_INTERNAL_FETCH_FAULT :
+					  VMM_INTERNAL_EMULATION, v->rip);
+	v->rip += insn.len;
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -264,7 +288,7 @@ static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
 	e->valid = true;
 }
 
-static int vmm_handle_cpuid(struct vmm_vcpu *v)
+static int vmm_handle_cpuid(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct cpuid_regs r;
 
@@ -273,7 +297,7 @@ static int vmm_handle_cpuid(struct vmm_vcpu *v)
 	v->gprs[3] = r.ebx;
 	v->gprs[1] = r.ecx;
 	v->gprs[2] = r.edx;
-	return vmm_skip_insn(v) ?: 1;
+	return vmm_finish_insn(v, run);
 }
 
 static void vmm_set_reg_sized(u64 *reg, u8 size, u64 val)
@@ -319,12 +343,14 @@ static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 	if (handled) {
 		if (x->io.in)
 			vmm_set_reg_sized(&v->gprs[0], x->io.size, data);
-		return vmm_skip_insn(v) ?: 1;
+		return vmm_finish_insn(v, run);
 	}
 
 	/* Nobody in the kernel owns the port: userspace completes it. */
-	if (vmm_skip_insn(v))
-		return vmm_internal_error(v, run, VMM_INTERNAL_FETCH_FAULT, 0);
+	if (!vmm_finish_insn(v, run))
+		return 0;		/* internal error */
+	if (v->event.valid)
+		return 1;		/* fetching the instruction faulted */
 	run->exit_reason = VMM_EXIT_IO;
 	run->io.port = x->io.port;
 	run->io.size = x->io.size;
@@ -379,7 +405,7 @@ static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 	}
 }
 
-static int vmm_handle_msr(struct vmm_vcpu *v, bool write)
+static int vmm_handle_msr(struct vmm_vcpu *v, struct vmm_run *run, bool write)
 {
 	u32 index = (u32)v->gprs[1];
 	u64 val;
@@ -399,10 +425,10 @@ static int vmm_handle_msr(struct vmm_vcpu *v, bool write)
 		vmm_inject_exception(v, X86_EXC_GP, true, 0);
 		return 1;
 	}
-	return vmm_skip_insn(v) ?: 1;
+	return vmm_finish_insn(v, run);
 }
 
-static int vmm_handle_hypercall(struct vmm_vcpu *v)
+static int vmm_handle_hypercall(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	switch (v->gprs[0]) {
 	case VMM_HC_PING:
@@ -412,29 +438,36 @@ static int vmm_handle_hypercall(struct vmm_vcpu *v)
 		v->gprs[0] = (u64)-ENOSYS;
 		break;
 	}
-	return vmm_skip_insn(v) ?: 1;
+	return vmm_finish_insn(v, run);
 }
 
-/* MOV to/from DR0-3: kept in a shadow, never loaded into the hardware. */
-static int vmm_handle_dr(struct vmm_vcpu *v)
+/*
+ * MOV to/from DR0-3: kept in a shadow, never loaded into the hardware, so
+ * the host's breakpoints stay intact. Anything else is #UD.
+ */
+static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct x86_insn insn;
-	unsigned int dr, gpr;
+	unsigned int dr;
 	int r;
 
 	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r == VMM_FAULTED)
+		return 1;
 	if (r)
-		return r == -EFAULT ? 1 : r;
-	if (insn.opcode_map != 1 || (insn.opcode != 0x21 && insn.opcode != 0x23))
-		return -EINVAL;
-	dr = (insn.modrm >> 3) & 7;
-	gpr = (insn.modrm & 7) | ((insn.rex & 1) << 3);
-	if (dr > 3)
-		return -EINVAL;
+		return vmm_internal_error(v, run, r == -EIO ?
+					  VMM_INTERNAL_FETCH_FAULT :
+					  VMM_INTERNAL_EMULATION, v->rip);
+	dr = insn.modrm_reg;
+	if (insn.opcode_map != X86_MAP_0F ||
+	    (insn.opcode != 0x21 && insn.opcode != 0x23) || dr > 3) {
+		vmm_inject_exception(v, X86_EXC_UD, false, 0);
+		return 1;
+	}
 	if (insn.opcode == 0x23)
-		v->dr[dr] = v->gprs[gpr];
+		v->dr[dr] = v->gprs[insn.modrm_rm];
 	else
-		v->gprs[gpr] = v->dr[dr];
+		v->gprs[insn.modrm_rm] = v->dr[dr];
 	v->rip += insn.len;
 	return 1;
 }
@@ -456,8 +489,8 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 					  x->npf.gpa);
 
 	r = vmm_decode_current(v, x->npf.insn, x->npf.insn_len, &insn);
-	if (r == -EFAULT)
-		return 1;	/* #PF queued for the guest */
+	if (r == VMM_FAULTED)
+		return 1;
 	if (r || x86_mmio_decode(&insn, &op))
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
@@ -490,34 +523,31 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 	case VMM_X_NONE:
 		return 1;
 	case VMM_X_CPUID:
-		return vmm_handle_cpuid(v);
+		return vmm_handle_cpuid(v, run);
 	case VMM_X_HLT:
 		/* No interrupt sources yet: a halt always ends this run. */
-		r = vmm_skip_insn(v);
-		if (r)
-			return r;
+		r = vmm_finish_insn(v, run);
+		if (!r || v->event.valid)
+			return r;	/* internal error, or fetching it faulted */
 		run->exit_reason = VMM_EXIT_HLT;
 		return 0;
 	case VMM_X_IO:
 		return vmm_handle_io(v, run);
 	case VMM_X_MSR_READ:
-		return vmm_handle_msr(v, false);
+		return vmm_handle_msr(v, run, false);
 	case VMM_X_MSR_WRITE:
-		return vmm_handle_msr(v, true);
+		return vmm_handle_msr(v, run, true);
 	case VMM_X_NPF:
 		return vmm_handle_npf(v, run);
 	case VMM_X_HYPERCALL:
-		return vmm_handle_hypercall(v);
+		return vmm_handle_hypercall(v, run);
 	case VMM_X_INVALID_OP:
 		vmm_inject_exception(v, X86_EXC_UD, false, 0);
 		return 1;
 	case VMM_X_SKIP:
-		return vmm_skip_insn(v) ?: 1;
+		return vmm_finish_insn(v, run);
 	case VMM_X_DR_ACCESS:
-		r = vmm_handle_dr(v);
-		if (r < 0)
-			vmm_inject_exception(v, X86_EXC_UD, false, 0);
-		return 1;
+		return vmm_handle_dr(v, run);
 	case VMM_X_SHUTDOWN:
 		v->dead = true;
 		run->exit_reason = VMM_EXIT_SHUTDOWN;

@@ -140,7 +140,9 @@ struct vmm_pending_event {
 	bool valid;
 	u8 vector;
 	bool has_error;
+	bool set_cr2;		/* a #PF: CR2 takes cr2 as it is delivered */
 	u32 error;
+	u64 cr2;
 };
 
 #define VMM_CPUID_CACHE	32
@@ -240,6 +242,10 @@ extern const struct vmm_engine_ops vmm_svm_ops;
 int vmm_svm_probe(void);
 int vmm_svm_init(void);
 void vmm_svm_exit(void);
+extern const struct vmm_engine_ops vmm_vmx_ops;
+int vmm_vmx_probe(void);
+int vmm_vmx_init(void);
+void vmm_vmx_exit(void);
 
 #define X86_EXC_DE	0
 #define X86_EXC_DB	1

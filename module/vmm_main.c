@@ -280,6 +280,41 @@ static const struct file_operations vmm_dev_fops = {
 	.llseek = noop_llseek,
 };
 
+/* The engines, in the order they are tried. */
+struct vmm_engine {
+	const struct vmm_engine_ops *ops;
+	int (*probe)(void);
+	int (*init)(void);
+	void (*exit)(void);
+};
+
+static const struct vmm_engine vmm_engines[] = {
+	{ &vmm_svm_ops, vmm_svm_probe, vmm_svm_init, vmm_svm_exit },
+	{ &vmm_vmx_ops, vmm_vmx_probe, vmm_vmx_init, vmm_vmx_exit },
+};
+static const struct vmm_engine *vmm_engine;
+
+static int vmm_engine_select(void)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(vmm_engines); i++) {
+		const struct vmm_engine *e = &vmm_engines[i];
+
+		if (e->probe())
+			continue;
+		r = e->init();
+		if (r)
+			return r;
+		vmm_engine = e;
+		vmm_ops = e->ops;
+		return 0;
+	}
+	pr_err("no usable AMD-V (SVM with nested paging) or VT-x (EPT, VPID, unrestricted guest) on this CPU\n");
+	return -EOPNOTSUPP;
+}
+
 static struct miscdevice vmm_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = VMM_NAME,
@@ -294,15 +329,9 @@ static int __init vmm_init(void)
 	#define VMM_UAPI_CHECK(c) BUILD_BUG_ON(!(c))
 	VMM_UAPI_SIZE_CHECKS(VMM_UAPI_CHECK);
 
-	r = vmm_svm_probe();
-	if (r) {
-		pr_err("no usable AMD-V (SVM with nested paging) on this CPU\n");
-		return r;
-	}
-	r = vmm_svm_init();
+	r = vmm_engine_select();
 	if (r)
 		return r;
-	vmm_ops = &vmm_svm_ops;
 	vmm_fpu_setup();
 
 	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vmm:online",
@@ -323,7 +352,7 @@ err_cpuhp:
 	unregister_syscore_ops(&vmm_syscore_ops);
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 err_engine:
-	vmm_svm_exit();
+	vmm_engine->exit();
 	return r;
 }
 
@@ -334,7 +363,7 @@ static void __exit vmm_exit(void)
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 	/* Every VM holds a module reference, so none is left here. */
 	WARN_ON(vmm_hw_users);
-	vmm_svm_exit();
+	vmm_engine->exit();
 	pr_info("unloaded\n");
 }
 

@@ -426,6 +426,10 @@ static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
 			       SVM_EVTINJ_TYPE_EXEPT |
 			       (v->event.has_error ? SVM_EVTINJ_VALID_ERR : 0);
 		c->event_inj_err = v->event.error;
+		if (v->event.set_cr2) {
+			s->vmcb->save.cr2 = v->event.cr2;
+			c->clean &= ~VMCB_CLEAN_CR2;
+		}
 		v->event.valid = false;
 		s->reinject = 0;
 	} else if (s->reinject) {
@@ -497,6 +501,7 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 		x->npf.fetch = c->exit_info_1 & NPF_FETCH;
 		x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
 							     VMM_STAT_MMIO;
+		x->npf.insn_len = 0;
 		if (svm_decode_assists && c->insn_len <= sizeof(x->npf.insn)) {
 			x->npf.insn_len = c->insn_len;
 			memcpy(x->npf.insn, c->insn_bytes, c->insn_len);

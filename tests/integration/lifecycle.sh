@@ -9,7 +9,19 @@ MEMFREE_KB=${LEAK_MEMFREE_KB:-8192}
 SLAB_KB=${LEAK_SLAB_KB:-2048}
 
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-settle() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; echo 3 >/proc/sys/vm/drop_caches; }
+# Drop caches, then wait until MemFree holds still (deferred frees of
+# exited processes and RCU callbacks land late) so one reading is fair.
+settle() {
+	local a b n=0
+	sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+	b=$(meminfo MemFree)
+	while [ $n -lt 10 ]; do
+		echo 3 >/proc/sys/vm/drop_caches; sleep 0.5
+		a=$b; b=$(meminfo MemFree)
+		[ $((a > b ? a - b : b - a)) -lt 1024 ] && break
+		n=$((n + 1))
+	done
+}
 # bytes per slab cache: name bytes
 slabs() { [ -r /proc/slabinfo ] && awk 'NR > 2 { print $1, $3 * $4 }' /proc/slabinfo | sort; }
 now() { cut -d' ' -f1 /proc/uptime; }
