@@ -29,8 +29,11 @@ bench:
 integration:
 	$(MAKE) -C tests/integration
 
-# The main job: build everything, boot the AMD-V test host, run a guest.
-demo: all
+# The main job on a fresh machine: install what is needed, build
+# everything, boot the AMD-V test host and run a guest on its console.
+demo:
+	scripts/setup.sh
+	$(MAKE) all
 	tests/host/qemu-amd.sh demo
 
 test:
