@@ -22,6 +22,8 @@
 
 #include "vmm.h"
 #include "core/cpuid.h"
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 #include "core/gpt_walk.h"
 
 #define RFLAGS_RESERVED	(GENMASK_ULL(63, 22) | BIT(15) | BIT(5) | BIT(3))
@@ -622,7 +624,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 {
 	struct vmm_run run;
 	long r = 0;
-	u64 t;
+	u64 t, exit_rip;
 
 	if (copy_from_user(&run, urun, sizeof(run)))
 		return -EFAULT;
@@ -657,9 +659,13 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			r = vmm_ops->run(v);
 			if (r)
 				break;
+			exit_rip = v->rip;
 			r = vmm_handle_exit(v, &run);
 			t = rdtsc();
 			vmm_stats_record(&v->stats, v->exit.stat, t - v->exit_tsc);
+			trace_vmm_exit(v->vm->id, v->id, v->exit.stat,
+				       v->exit.hw_reason, exit_rip,
+				       t - v->exit_tsc);
 		} while (r > 0 && !need_resched() && !signal_pending(current));
 		vmm_guest_fpu_put(v);
 		if (r <= 0)
@@ -670,6 +676,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 	r = 0;
 out:
 	v->stats.user_exits++;
+	trace_vmm_user_exit(v->vm->id, v->id, run.exit_reason);
 	if (copy_to_user(urun, &run, sizeof(run)))
 		return -EFAULT;
 	return r;

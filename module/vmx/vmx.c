@@ -65,6 +65,13 @@ struct vmx_config {
 
 struct vmx_vcpu;
 
+/* Host state a VM exit does not bring back, read once per batch. */
+struct vmx_host_state {
+	u16 ds, es, fs, gs;
+	u64 fs_base, kernel_gs_base;
+	struct desc_ptr idt;
+};
+
 struct vmx_cpu {
 	struct page *vmxon;		/* VMXON region */
 	struct list_head loaded;	/* vCPUs whose VMCS is active here */
@@ -84,6 +91,7 @@ struct vmx_vcpu {
 	/* Host state as last written to the VMCS. */
 	u64 host_rsp, host_cr3, host_cr4, host_fs_base;
 	u16 host_fs_sel, host_gs_sel;
+	struct vmx_host_state host;
 
 	/* Guest state that the VMCS does not hold. */
 	u64 cr2, dr6, dr7;
@@ -95,12 +103,6 @@ struct vmx_vcpu {
 	u64 last_rip;			/* RIP the hardware last saw */
 	u32 reinject;			/* IDT-vectoring info to deliver again */
 	u32 reinject_err;
-};
-
-/* Host selectors and bases a VM exit does not bring back. */
-struct vmx_host_segs {
-	u16 ds, es, fs, gs;
-	u64 fs_base, kernel_gs_base;
 };
 
 static struct vmx_config vmx;
@@ -1236,6 +1238,9 @@ static void vmx_inject(struct vmm_vcpu *v, struct vmx_vcpu *s)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, v->event.error);
 		}
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+		/* CR2 is not in the VMCS: the run loads it before entry. */
+		if (v->event.set_cr2)
+			s->cr2 = v->event.cr2;
 		v->event.valid = false;
 		s->reinject = 0;
 	} else if (s->reinject) {
@@ -1250,12 +1255,19 @@ static void vmx_inject(struct vmm_vcpu *v, struct vmx_vcpu *s)
 	}
 }
 
-/* Per-task host state, read before every entry. */
-static void vmx_prepare_host(struct vmx_vcpu *s, struct vmx_host_segs *h)
+/*
+ * Start of a batch of runs, preemption off until it ends: the VMCS stays
+ * current on this CPU, and the task's host state that a VM exit clobbers
+ * cannot change while the batch lasts, so it is read once here.
+ */
+static void vmx_prepare(struct vmm_vcpu *v)
 {
+	struct vmx_vcpu *s = v->arch;
+	struct vmx_host_state *h = &s->host;
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 	u16 fs_sel, gs_sel;
 
+	vmx_vcpu_load(s);
 	if (cr3 != s->host_cr3) {
 		s->host_cr3 = cr3;
 		vmcs_write(HOST_CR3, cr3);
@@ -1264,6 +1276,8 @@ static void vmx_prepare_host(struct vmx_vcpu *s, struct vmx_host_segs *h)
 		s->host_cr4 = cr4;
 		vmcs_write(HOST_CR4, cr4);
 	}
+	store_idt(&h->idt);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 
 	/* The host fields take RPL-0 selectors only: user ones reload later. */
 	savesegment(ds, h->ds);
@@ -1288,10 +1302,9 @@ static void vmx_prepare_host(struct vmx_vcpu *s, struct vmx_host_segs *h)
 }
 
 /* MSRs VM entry does not load. Interrupts are off. */
-static void vmx_load_guest_msrs(struct vmx_vcpu *s, struct vmx_host_segs *h)
+static void vmx_load_guest_msrs(struct vmx_vcpu *s)
 {
-	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	if (s->kernel_gs_base != h->kernel_gs_base)
+	if (s->kernel_gs_base != s->host.kernel_gs_base)
 		wrmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
 	if (s->syscall_live) {
 		wrmsrl(MSR_STAR, s->star);
@@ -1305,12 +1318,13 @@ static void vmx_load_guest_msrs(struct vmx_vcpu *s, struct vmx_host_segs *h)
  * Undo what a VM exit leaves behind: GDTR/IDTR limits of 0xffff, a TR
  * limit of 0x67, null DS/ES/FS/GS, and the guest's MSRs and CR2.
  */
-static void vmx_restore_host(struct vmx_vcpu *s, const struct vmx_host_segs *h,
-			     const struct desc_ptr *idt, int cpu)
+static void vmx_restore_host(struct vmx_vcpu *s, int cpu)
 {
+	const struct vmx_host_state *h = &s->host;
+
 	s->cr2 = native_read_cr2();
 	load_fixmap_gdt(cpu);
-	native_load_idt(idt);
+	native_load_idt(&h->idt);
 	invalidate_tss_limit();
 
 	rdmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
@@ -1337,16 +1351,13 @@ static void vmx_restore_host(struct vmx_vcpu *s, const struct vmx_host_segs *h,
 static int vmx_vcpu_run(struct vmm_vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
-	struct vmx_host_segs h;
-	struct desc_ptr idt;
 	u32 reason = 0, intr_info = 0, st;
 	int cpu, how;
 	u64 efer;
 
-	/* The caller holds the FPU (vmm_guest_fpu_load): no preemption. */
+	/* Within a batch (vmx_prepare): no preemption, the VMCS is here. */
 	cpu = smp_processor_id();
 	vmx_vcpu_load(s);
-	vmx_prepare_host(s, &h);
 
 	vmx_inject(v, s);
 	if (v->rip != s->last_rip) {	/* emulated an instruction */
@@ -1361,15 +1372,14 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	vmcs_write(GUEST_RFLAGS, v->rflags);
 
 	local_irq_disable();
-	store_idt(&idt);
-	vmx_load_guest_msrs(s, &h);
+	vmx_load_guest_msrs(s);
 	if (native_read_cr2() != s->cr2)
 		native_write_cr2(s->cr2);
 
 	how = vmm_vmx_enter(v->gprs, &s->host_rsp, s->launched);
 
 	v->exit_tsc = rdtsc();
-	vmx_restore_host(s, &h, &idt, cpu);
+	vmx_restore_host(s, cpu);
 	if (how == VMX_ENTER_EXIT) {
 		reason = vmcs_read(VM_EXIT_REASON);
 		if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
@@ -1412,6 +1422,7 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
 	.get_mode = vmx_get_mode,
+	.prepare = vmx_prepare,
 	.run = vmx_vcpu_run,
 	.msr_read = vmx_msr_read,
 	.msr_write = vmx_msr_write,
