@@ -9,6 +9,8 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64	# kernel to build against and to boot in the test host
 	qemu-system-x86 qemu-utils seabios	# the AMD-V test host (QEMU TCG)
 	busybox-static cpio gzip xz-utils zstd	# its initramfs
+	bochs bochs-term bochsbios vgabios	# the VT-x test host (Bochs; bochs-term spares bochs-wx's GTK)
+	isolinux syslinux-common xorriso	# its boot CD
 	sparse					# make sparse
 	clang					# libFuzzer builds (tests/fuzz)
 	7zip					# second reader for disk images

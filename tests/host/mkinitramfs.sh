@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the test host's initramfs (newc cpio, gzip): busybox-static, our
 # /init, the module, vmmctl, the guest payloads, the in-host test scripts,
-# the benchmark runner and the kvm module stack of the host kernel.
+# the benchmark runner and the kvm module stacks (AMD and Intel) of the host kernel.
 #
 #   tests/host/mkinitramfs.sh OUT.cpio.gz
 #
@@ -89,8 +89,21 @@ add_mod() {
 	esac
 	order+=("$base")
 }
-for m in irqbypass ccp kvm kvm-amd; do add_mod "$m"; done
-printf '%s\n' "${order[@]}" >"$root/lib/kvm/load-order"
+# Both vendors' stacks: load-order.amd / load-order.intel; /init makes the
+# one of the CPU it finds /lib/kvm/load-order (the AMD one by default).
+all=()
+for vendor in amd intel; do
+	seen=(); order=()
+	case $vendor in
+	amd) mods="irqbypass ccp kvm kvm-amd" ;;
+	intel) mods="irqbypass kvm kvm-intel" ;;
+	esac
+	for m in $mods; do add_mod "$m"; done
+	printf '%s\n' "${order[@]}" >"$root/lib/kvm/load-order.$vendor"
+	all+=("$vendor: ${order[*]};")
+done
+cp "$root/lib/kvm/load-order.amd" "$root/lib/kvm/load-order"
+order=("${all[@]}")
 
 echo "$KVER" >"$root/etc/kver"
 mkdir -p "$(dirname "$out")"
