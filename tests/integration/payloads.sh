@@ -35,6 +35,26 @@ grep -qi shutdown "$E"; r=$?
 result $r "triple.bin: stderr mentions shutdown"
 [ $rc -ne 70 ] || [ $r -ne 0 ] && show
 
+# hostile.bin: forbidden instructions, debug registers, MSR sweeps
+run_to "$O" "$E" "$VMMCTL" run --image "$(payload hostile.bin)"; rc=$?
+result $rc "hostile.bin exits 0 (exit $rc)"
+cat "$O" "$E" >"$TMP/hostile.all"
+surface "hostile: " "$TMP/hostile.all"
+grep -aq '# hostile: [0-9]* passed, 0 failed' "$TMP/hostile.all"
+result $? "hostile.bin reports 0 failed"
+[ $rc -ne 0 ] && show
+
+# Guests doing what the VMM cannot emulate end with a clear internal
+# error (exit 1), not a hang and not a host problem.
+for p in strio badmmio mmiofetch; do
+	run_to "$O" "$E" "$VMMCTL" run --image "$(payload $p.bin)"; rc=$?
+	[ $rc -eq 1 ]; result $? "$p.bin ends with status 1 (exit $rc)"
+	grep -q "internal error" "$E"; r=$?
+	result $r "$p.bin: vmmctl reports an internal error"
+	grep -q "still running" "$O"; [ $? -ne 0 ]; result $? "$p.bin did not go on past the bad instruction"
+	[ $rc -ne 1 ] || [ $r -ne 0 ] && show
+done
+
 # spin.bin killed by a signal: exit 128+N within 5 s, and the VM is gone
 spin_signal() { # SIG EXPECTED
 	local pid i rc n
