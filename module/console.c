@@ -67,9 +67,34 @@ static const struct uart16550_backend vmm_console_backend = {
 	.rx_pull = vmm_console_rx_pull,
 };
 
+/* The UART's ports; a wide access reaches consecutive registers. */
+static void vmm_console_pio(void *dev, u16 port, bool in, unsigned int size,
+			    u32 *val)
+{
+	struct vmm_console *c = dev;
+	unsigned int i, reg;
+
+	for (i = 0; i < size; i++) {
+		reg = port + i - VMM_COM1_BASE;
+		if (reg > 7) {
+			if (in)
+				*val |= 0xffu << (8 * i);
+			continue;
+		}
+		if (in) {
+			if (!i)
+				*val = 0;
+			*val |= (u32)uart16550_read(&c->uart, reg) << (8 * i);
+		} else {
+			uart16550_write(&c->uart, reg, *val >> (8 * i));
+		}
+	}
+}
+
 int vmm_console_init(struct vmm_vm *vm)
 {
 	struct vmm_console *c = kvzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	int r;
 
 	if (!c)
 		return -ENOMEM;
@@ -78,6 +103,12 @@ int vmm_console_init(struct vmm_vm *vm)
 	vmm_ring_init(&c->rx, c->rxbuf, sizeof(c->rxbuf));
 	uart16550_init(&c->uart, &vmm_console_backend, c);
 	vm->console = c;
+	r = vmm_pio_register(vm, VMM_COM1_BASE, 8, vmm_console_pio, c);
+	if (r) {
+		kvfree(c);
+		vm->console = NULL;
+		return r;
+	}
 	atomic_long_add(sizeof(*c), &vm->overhead);
 	return 0;
 }
@@ -86,20 +117,6 @@ void vmm_console_destroy(struct vmm_vm *vm)
 {
 	kvfree(vm->console);
 	vm->console = NULL;
-}
-
-/* Port I/O from the vCPU loop; true if the port is the UART's. */
-bool vmm_console_io(struct vmm_vm *vm, u16 port, bool in, u8 *val)
-{
-	struct vmm_console *c = vm->console;
-
-	if (port < VMM_COM1_BASE || port > VMM_COM1_BASE + 7)
-		return false;
-	if (in)
-		*val = uart16550_read(&c->uart, port - VMM_COM1_BASE);
-	else
-		uart16550_write(&c->uart, port - VMM_COM1_BASE, *val);
-	return true;
 }
 
 static u32 vmm_console_take(struct vmm_console *c, u8 *buf, u32 n)

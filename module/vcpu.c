@@ -320,29 +320,15 @@ static void vmm_set_reg_sized(u64 *reg, u8 size, u64 val)
 static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
-	u64 data = 0;
-	unsigned int i;
-	bool handled = true;
+	u32 data = 0;
 
 	if (x->io.string || x->io.rep)
 		return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
 					  x->io.port);
 
 	if (!x->io.in)
-		data = v->gprs[0];
-	/* A wide access to byte-wide devices reaches consecutive ports. */
-	for (i = 0; i < x->io.size; i++) {
-		u8 b = data >> (8 * i);
-
-		if (!vmm_console_io(v->vm, x->io.port + i, x->io.in, &b)) {
-			handled = false;
-			break;
-		}
-		if (x->io.in)
-			data |= (u64)b << (8 * i);
-	}
-
-	if (handled) {
+		data = (u32)v->gprs[0];
+	if (vmm_pio_dispatch(v->vm, x->io.port, x->io.in, x->io.size, &data)) {
 		if (x->io.in)
 			vmm_set_reg_sized(&v->gprs[0], x->io.size, data);
 		return vmm_finish_insn(v, run);

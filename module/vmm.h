@@ -184,6 +184,28 @@ struct vmm_vcpu {
 	struct fxregs_state fpu __aligned(64);
 };
 
+/*
+ * A device's port handler: size is 1, 2 or 4; on IN it stores the value
+ * read in *val, on OUT *val holds what the guest wrote. Called from the
+ * vCPU loop with preemption off: it must not sleep.
+ */
+typedef void (*vmm_pio_fn)(void *dev, u16 port, bool in, unsigned int size,
+			   u32 *val);
+
+struct vmm_pio_range {
+	u16 base;
+	u16 len;
+	vmm_pio_fn fn;
+	void *dev;
+};
+
+#define VMM_MAX_PIO_RANGES	32
+
+struct vmm_iobus {
+	unsigned int n;
+	struct vmm_pio_range r[VMM_MAX_PIO_RANGES];	/* sorted by base */
+};
+
 struct vmm_vm {
 	u32 id;
 	pid_t pid;
@@ -194,6 +216,7 @@ struct vmm_vm {
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	struct vmm_console *console;
+	struct vmm_iobus pio;		/* filled at creation, then read-only */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;
 	struct file *file;
@@ -231,11 +254,16 @@ void vmm_vcpu_destroy(struct vmm_vcpu *v);
 void vmm_fpu_setup(void);
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 error);
 
+/* iobus.c */
+int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,
+		     void *dev);
+bool vmm_pio_dispatch(struct vmm_vm *vm, u16 port, bool in, unsigned int size,
+		      u32 *val);
+
 /* console.c */
 int vmm_console_init(struct vmm_vm *vm);
 void vmm_console_destroy(struct vmm_vm *vm);
 int vmm_console_get_fd(struct vmm_vm *vm);
-bool vmm_console_io(struct vmm_vm *vm, u16 port, bool in, u8 *val);
 
 /* engine registration */
 extern const struct vmm_engine_ops vmm_svm_ops;
