@@ -25,6 +25,7 @@
 #include <asm/special_insns.h>
 #include <asm/segment.h>
 #include <asm/processor-flags.h>
+#include <asm/tsc.h>
 
 #include "../vmm.h"
 #include "vmx_ops.h"
@@ -51,6 +52,13 @@ extern char vmm_vmx_return[];
 #define DR7_WRITABLE	0xffff2bffULL
 #define PAT_RESET	0x0007040600070406ULL
 
+/*
+ * Longest stretch in the guest without an exit. Host interrupts end a run
+ * anyway; this bounds it where they do not (Bochs 2.7 keeps INTR masked in
+ * a guest entered with IF=0 from a host with IF=0).
+ */
+#define VMX_WATCHDOG_MS	10
+
 /* What the probe found and chose; fixed after module init. */
 struct vmx_config {
 	u64 basic;
@@ -60,6 +68,7 @@ struct vmx_config {
 	u64 ept_vpid;
 	int ept_levels;
 	bool ept_ad, load_pat;
+	u32 watchdog_ticks;		/* VMX-preemption timer, 0 if none */
 	unsigned long invept_type, invvpid_type;
 };
 
@@ -574,6 +583,9 @@ static void vmx_vmcs_init_controls(struct vmx_vcpu *s)
 	vmcs_write(EPT_POINTER, s->eptp);
 	vmcs_write(VIRTUAL_PROCESSOR_ID, s->vpid);
 	vmcs_write(TSC_OFFSET, 0);
+	/* Reloaded on every entry: the exit does not save the countdown. */
+	if (vmx.watchdog_ticks)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx.watchdog_ticks);
 	vmcs_write(CR0_GUEST_HOST_MASK, vmx.cr0_must1);
 	vmcs_write(CR4_GUEST_HOST_MASK, vmx.cr4_must1);
 }
@@ -1076,6 +1088,10 @@ static void vmx_decode_reason(struct vmm_vcpu *v, struct vmx_vcpu *s,
 		x->kind = VMM_X_NONE;
 		x->stat = VMM_STAT_INTR_WINDOW;
 		break;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		x->kind = VMM_X_NONE;	/* the watchdog: just look around */
+		x->stat = VMM_STAT_OTHER;
+		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		x->kind = VMM_X_SHUTDOWN;
 		x->stat = VMM_STAT_SHUTDOWN;
@@ -1461,8 +1477,8 @@ static int vmx_probe_controls(void)
 
 	r = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				   MSR_IA32_VMX_PINBASED_CTLS,
-		       PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0,
-		       &vmx.pin);
+		       PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+		       PIN_BASED_VMX_PREEMPTION_TIMER, &vmx.pin);
 	r = r ?: vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					MSR_IA32_VMX_PROCBASED_CTLS,
 			    CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
@@ -1498,7 +1514,7 @@ static int vmx_probe_controls(void)
 	if (r)
 		return r;
 	/* Ack-on-exit stays off: host interrupts are taken after the exit. */
-	vmx.exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
+	vmx.exit &= ~(VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 	vmx.entry &= ~VM_ENTRY_IA32E_MODE;
 	vmx.load_pat = (vmx.entry & VM_ENTRY_LOAD_IA32_PAT) &&
 		       (vmx.exit & VM_EXIT_LOAD_IA32_PAT);
@@ -1546,6 +1562,20 @@ static int vmx_probe_ept(void)
 	return 0;
 }
 
+/* The VMX-preemption timer counts down at the TSC rate >> IA32_VMX_MISC[4:0]. */
+static void vmx_probe_watchdog(void)
+{
+	u64 misc, ticks;
+
+	vmx.watchdog_ticks = 0;
+	if (!(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) ||
+	    rdmsrl_safe(MSR_IA32_VMX_MISC, &misc))
+		return;
+	ticks = ((u64)(tsc_khz ?: 1000000) * VMX_WATCHDOG_MS) >>
+		vmx_misc_preemption_timer_rate(misc);
+	vmx.watchdog_ticks = clamp_t(u64, ticks, 1, U32_MAX);
+}
+
 int vmm_vmx_probe(void)
 {
 	u64 fc, fixed0, fixed1;
@@ -1586,6 +1616,7 @@ int vmm_vmx_probe(void)
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, fixed1);
 	vmx.cr4_must1 = fixed0;
 	vmx.cr4_may1 = fixed1;
+	vmx_probe_watchdog();
 	return 0;
 }
 
@@ -1661,11 +1692,11 @@ int vmm_vmx_init(void)
 		vmx.revision,
 		(vmx.basic & VMX_BASIC_TRUE_CTLS) ? "true" : "default",
 		vmx.pin, vmx.proc, vmx.proc2, vmx.exit, vmx.entry);
-	pr_info("EPT/VPID caps %#llx: %d-level EPT, A/D %d, INVEPT %s, INVVPID %s, PAT %d, CR0 must-1 %#llx, CR4 must-1 %#llx\n",
+	pr_info("EPT/VPID caps %#llx: %d-level EPT, A/D %d, INVEPT %s, INVVPID %s, PAT %d, CR0 must-1 %#llx, CR4 must-1 %#llx, watchdog %u ticks\n",
 		vmx.ept_vpid, vmx.ept_levels, vmx.ept_ad,
 		vmx.invept_type == VMX_EPT_EXTENT_CONTEXT ? "single" : "all",
 		vmx.invvpid_type == VMX_VPID_EXTENT_SINGLE_CONTEXT ? "single" : "all",
-		vmx.load_pat, vmx.cr0_must1, vmx.cr4_must1);
+		vmx.load_pat, vmx.cr0_must1, vmx.cr4_must1, vmx.watchdog_ticks);
 	return 0;
 
 nomem:
