@@ -12,7 +12,8 @@
  *  - A device embeds a struct vmm_timer and fills fire/dev with
  *    vmm_timer_setup() in its init function. The host binds its own timer
  *    to it (host_priv) after the device's init and before the first guest
- *    access; device init functions never call the time ops.
+ *    access; device init functions may read now_ns() but never arm or
+ *    cancel a timer.
  *  - timer_arm() and timer_cancel() are called with the device lock held,
  *    so they must not sleep and must not wait for a running fire() (that
  *    takes the same lock): use hrtimer_try_to_cancel(), not
