@@ -148,7 +148,7 @@ debug: action=ignore
 EOF
 printf 'c\nquit\n' >"$rcfile"
 
-timeout_s=${BOCHS_TIMEOUT:-600}
+timeout_s=${BOCHS_TIMEOUT:-1200}
 echo "bochs-intel: cpu=corei7_skylake_x kernel=$KVER boot=$boot mode=$mode timeout=${timeout_s}s" >&2
 start=${EPOCHREALTIME/,/.}
 : >"$serial"

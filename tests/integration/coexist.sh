@@ -21,7 +21,8 @@ run_to "$TMP/c1.out" "$TMP/c1.err" "$VMMCTL" run --image "$(payload halt.bin)"
 result $? "our VM runs while kvm is loaded but idle"
 
 # kvm owns the CPU: our VM creation must fail cleanly.
-"$KVMRUN" --image "$(payload spin.bin)" >"$TMP/kspin.out" 2>&1 &
+# spinirq.bin: a kvm_intel guest spinning with IF=0 freezes Bochs
+"$KVMRUN" --image "$(payload spinirq.bin)" >"$TMP/kspin.out" 2>&1 &
 kpid=$!
 sleep 2
 base=$(dmesg | wc -l)
