@@ -370,4 +370,4 @@ static void __exit vmm_exit(void)
 module_init(vmm_init);
 module_exit(vmm_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("A type-2 hypervisor with its own AMD-V engine");
+MODULE_DESCRIPTION("A type-2 hypervisor with its own AMD-V and VT-x engines");
