@@ -233,6 +233,15 @@ static int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
 	return 0;
 }
 
+/* What an exit handler returns when the instruction could not be decoded. */
+static int vmm_decode_failed(struct vmm_vcpu *v, struct vmm_run *run, int r)
+{
+	if (r == VMM_FAULTED)
+		return 1;	/* the guest takes the fault */
+	return vmm_internal_error(v, run, r == -EIO ? VMM_INTERNAL_FETCH_FAULT :
+				  VMM_INTERNAL_EMULATION, v->rip);
+}
+
 /*
  * Move RIP past the instruction that exited: from the hardware's next RIP
  * when it gives one, else by decoding. Returns like an exit handler.
@@ -247,12 +256,8 @@ static int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run)
 		return 1;
 	}
 	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r == VMM_FAULTED)
-		return 1;
 	if (r)
-		return vmm_internal_error(v, run, r == -EIO ?
-					  VMM_INTERNAL_FETCH_FAULT :
-					  VMM_INTERNAL_EMULATION, v->rip);
+		return vmm_decode_failed(v, run, r);
 	v->rip += insn.len;
 	return 1;
 }
@@ -440,12 +445,8 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 	int r;
 
 	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r == VMM_FAULTED)
-		return 1;
 	if (r)
-		return vmm_internal_error(v, run, r == -EIO ?
-					  VMM_INTERNAL_FETCH_FAULT :
-					  VMM_INTERNAL_EMULATION, v->rip);
+		return vmm_decode_failed(v, run, r);
 	dr = insn.modrm_reg;
 	if (insn.opcode_map != X86_MAP_0F ||
 	    (insn.opcode != 0x21 && insn.opcode != 0x23) || dr > 3) {

@@ -132,7 +132,6 @@ struct vmm_engine_ops {
 	/* MSRs that live in engine state; return -ENOENT if not theirs. */
 	int (*msr_read)(struct vmm_vcpu *v, u32 index, u64 *val);
 	int (*msr_write)(struct vmm_vcpu *v, u32 index, u64 val);
-	bool has_next_rip;		/* exits report the next RIP */
 	u64 overhead_per_vcpu;		/* kernel bytes per vCPU */
 };
 

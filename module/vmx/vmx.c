@@ -1442,7 +1442,6 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.run = vmx_vcpu_run,
 	.msr_read = vmx_msr_read,
 	.msr_write = vmx_msr_write,
-	.has_next_rip = true,
 	.overhead_per_vcpu = sizeof(struct vmx_vcpu) + PAGE_SIZE,
 };
 
