@@ -111,6 +111,24 @@ static void test_debug_regs(void)
 	result(ok, "DR0-3 hold what was written");
 	v = exc_try(({ u64 d; asm volatile("mov %%db7, %0" : "=r"(d)); }));
 	result(v < 0, "DR7 is readable");
+	v = exc_try(({
+		asm volatile("mov %0, %%db7" : : "r"(0x401UL));
+		asm volatile("mov %%db7, %0" : "=r"(got[0]));
+		asm volatile("mov %0, %%db7" : : "r"(0x400UL));
+	}));
+	result(v < 0 && got[0] == 0x401, "DR7 holds what was written");
+	v = exc_try(asm volatile("mov %0, %%db7" : : "r"(1UL << 32)));
+	result(v == 13, "DR7 bits 63:32 set raise #GP");
+}
+
+/* TF single-step: #DB is intercepted by the VMM and must still arrive. */
+static void test_single_step(void)
+{
+	int v = exc_try(asm volatile("pushf; orq $0x100, (%%rsp); popf; nop"
+				     ::: "memory", "cc"));
+
+	result(v == 1, "single-step (RFLAGS.TF) delivers #DB to the guest");
+	asm volatile("pushf; andq $~0x100, (%%rsp); popf" ::: "memory", "cc");
 }
 
 /* The exception vector RDMSR/WRMSR raised, or -1. */
@@ -175,6 +193,7 @@ int main(void)
 	test_forbidden();
 	test_cache_control();
 	test_debug_regs();
+	test_single_step();
 	test_msrs();
 	printf("1..%d\n# hostile: %d passed, %d failed\n", n_test, n_ok, n_fail);
 	return n_fail ? 1 : 0;

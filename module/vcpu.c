@@ -19,6 +19,7 @@
 #include <asm/processor.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/pkru.h>
 
 #include "vmm.h"
 #include "core/cpuid.h"
@@ -435,29 +436,67 @@ static int vmm_handle_hypercall(struct vmm_vcpu *v, struct vmm_run *run)
 }
 
 /*
- * MOV to/from DR0-3: kept in a shadow, never loaded into the hardware, so
- * the host's breakpoints stay intact. Anything else is #UD.
+ * MOV to/from a debug register: every one is kept in the vCPU's shadow and
+ * none reaches the hardware (see struct vmm_vcpu). The CPU checks CPL
+ * before the exit, so only CPL 0 gets here.
  */
 static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 {
+	struct vmm_cpu_mode m;
 	struct x86_insn insn;
 	unsigned int dr;
+	bool wide;
+	u64 val;
 	int r;
 
 	r = vmm_decode_current(v, NULL, 0, &insn);
 	if (r)
 		return vmm_decode_failed(v, run, r);
+	vmm_ops->get_mode(v, &m);
 	dr = insn.modrm_reg;
+	if (dr == 4 || dr == 5)
+		dr = (m.cr4 & X86_CR4_DE) ? 8 : dr + 2;	/* aliases, or #UD */
 	if (insn.opcode_map != X86_MAP_0F ||
-	    (insn.opcode != 0x21 && insn.opcode != 0x23) || dr > 3) {
+	    (insn.opcode != 0x21 && insn.opcode != 0x23) || dr > 7) {
 		vmm_inject_exception(v, X86_EXC_UD, false, 0);
 		return 1;
 	}
-	if (insn.opcode == 0x23)
-		v->dr[dr] = v->gprs[insn.modrm_rm];
-	else
-		v->gprs[insn.modrm_rm] = v->dr[dr];
+	wide = vmm_decode_mode(&m, v->rflags) == X86_MODE_LONG64;
+	if (insn.opcode == 0x21) {
+		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 : v->dr7;
+		v->gprs[insn.modrm_rm] = wide ? val : (u32)val;
+	} else {
+		val = v->gprs[insn.modrm_rm];
+		if (!wide)
+			val = (u32)val;
+		else if (dr >= 6 && (val >> 32)) {
+			vmm_inject_exception(v, X86_EXC_GP, true, 0);
+			return 1;
+		}
+		if (dr < 4)
+			v->dr[dr] = val;
+		else if (dr == 6)
+			v->dr6 = (val & X86_DR6_WRITABLE) | X86_DR6_RESET;
+		else
+			v->dr7 = (val & X86_DR7_WRITABLE) | X86_DR7_RESET;
+	}
 	v->rip += insn.len;
+	return 1;
+}
+
+/*
+ * Exceptions are intercepted only where letting the CPU deliver them could
+ * hurt the host (#AC and #DB can loop in microcode, CVE-2015-5307/8104):
+ * hand each one straight back to the guest.
+ */
+static int vmm_reflect_exception(struct vmm_vcpu *v)
+{
+	struct vmm_exit *x = &v->exit;
+
+	if (x->exc.vector == X86_EXC_DB)
+		v->dr6 = (v->dr6 & ~X86_DR6_WRITABLE) |
+			 (x->exc.dr6 & X86_DR6_WRITABLE);
+	vmm_inject_exception(v, x->exc.vector, x->exc.has_error, x->exc.error);
 	return 1;
 }
 
@@ -537,6 +576,8 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		return vmm_finish_insn(v, run);
 	case VMM_X_DR_ACCESS:
 		return vmm_handle_dr(v, run);
+	case VMM_X_EXCEPTION:
+		return vmm_reflect_exception(v);
 	case VMM_X_SHUTDOWN:
 		v->dead = true;
 		run->exit_reason = VMM_EXIT_SHUTDOWN;
@@ -612,6 +653,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 	struct vmm_run run;
 	long r = 0;
 	u64 t, exit_rip;
+	u32 host_pkru;
 
 	if (copy_from_user(&run, urun, sizeof(run)))
 		return -EFAULT;
@@ -642,8 +684,17 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 
 		vmm_guest_fpu_load(v);
 		vmm_ops->prepare(v);
+		host_pkru = read_pkru();
 		do {
+			/*
+			 * A guest can set CR4.PKE and WRPKRU behind our back;
+			 * its PKRU must not stay live in the host, where it
+			 * governs this task's user memory.
+			 */
+			write_pkru(v->pkru);
 			r = vmm_ops->run(v);
+			v->pkru = read_pkru();
+			write_pkru(host_pkru);
 			if (r)
 				break;
 			exit_rip = v->rip;
@@ -762,6 +813,8 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 	mutex_init(&v->mutex);
 	v->rflags = X86_EFLAGS_FIXED;
 	v->rip = 0xfff0;
+	v->dr6 = X86_DR6_RESET;
+	v->dr7 = X86_DR7_RESET;
 	v->fpu.cwd = 0x37f;
 	v->fpu.mxcsr = MXCSR_DEFAULT;
 	r = vmm_ops->vcpu_init(v);

@@ -131,6 +131,7 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 {
 	struct vmm_mem_region arg;
 	struct vmm_mem_slot *s;
+	u64 limit;
 	int i, r;
 
 	if (copy_from_user(&arg, u, sizeof(arg)))
@@ -138,11 +139,12 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	if (arg.flags & ~VMM_MEM_READONLY || arg.mmap_offset ||
 	    arg.reserved[0] || arg.reserved[1])
 		return -EINVAL;
+	/* What the nested page table can map: 48 bits with 4 levels. */
+	limit = 1ULL << min(12 + 9 * vm->npt.levels, VMM_MAX_GPA_BITS);
 	if (arg.slot >= VMM_MAX_MEM_REGIONS || !arg.size ||
 	    !PAGE_ALIGNED(arg.gpa) || !PAGE_ALIGNED(arg.size) ||
-	    arg.size > VMM_MAX_REGION_SIZE ||
-	    arg.gpa >= (1ULL << VMM_MAX_GPA_BITS) ||
-	    arg.size > (1ULL << VMM_MAX_GPA_BITS) - arg.gpa)
+	    arg.size > VMM_MAX_REGION_SIZE || arg.gpa >= limit ||
+	    arg.size > limit - arg.gpa)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
@@ -151,10 +153,11 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	if (s->active || s->pages)
 		goto out;
 	r = -EINVAL;
+	/* A region whose population failed still holds its mappings. */
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
 		struct vmm_mem_slot *o = &vm->slots[i];
 
-		if (o->active && arg.gpa < o->gpa + o->size &&
+		if ((o->active || o->pages) && arg.gpa < o->gpa + o->size &&
 		    o->gpa < arg.gpa + arg.size)
 			goto out;
 	}
@@ -332,7 +335,7 @@ const struct file_operations vmm_vm_fops = {
 	.llseek = noop_llseek,
 };
 
-int vmm_vm_create(struct vmm_create_vm *arg)
+int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 {
 	struct vmm_vm *vm;
 	struct file *file;
@@ -381,7 +384,13 @@ int vmm_vm_create(struct vmm_create_vm *arg)
 	list_add_tail(&vm->node, &vmm_vms);
 	mutex_unlock(&vmm_vms_lock);
 
+	/* Tell userspace the id while the fd can still be taken back. */
 	arg->vm_id = vm->id;
+	if (copy_to_user(uarg, arg, sizeof(*arg))) {
+		put_unused_fd(fd);
+		fput(file);	/* the release destroys the VM */
+		return -EFAULT;
+	}
 	fd_install(fd, file);
 	return fd;
 

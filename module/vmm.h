@@ -69,6 +69,7 @@ enum vmm_exit_kind {
 	VMM_X_INVALID_OP,	/* inject #UD */
 	VMM_X_SKIP,		/* complete by skipping the instruction */
 	VMM_X_DR_ACCESS,
+	VMM_X_EXCEPTION,	/* intercepted guest exception: reflect it */
 	VMM_X_SHUTDOWN,
 	VMM_X_ENTRY_FAIL,
 	VMM_X_UNHANDLED,
@@ -93,6 +94,12 @@ struct vmm_exit {
 		struct {
 			u32 index;
 		} msr;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+			u64 dr6;	/* #DB: the DR6 bits it reports */
+		} exc;
 		struct {
 			u64 gpa;
 			bool write;
@@ -172,7 +179,14 @@ struct vmm_vcpu {
 	u8 pending_insn_len;
 
 	bool dead;			/* after a triple fault */
-	u64 dr[4];			/* guest DR0-3 (never loaded) */
+	/*
+	 * The guest's debug registers live here and never reach the
+	 * hardware: the guest runs with DR7 at its reset value, so it can
+	 * neither arm breakpoints on the host's DR0-3 nor loop on #DB.
+	 */
+	u64 dr[4];
+	u64 dr6, dr7;
+	u32 pkru;			/* guest PKRU, if it ever enables PKE */
 	u64 exit_tsc;
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
@@ -235,7 +249,7 @@ void vmm_stats_account_dead(const struct vmm_stats *s);
 
 /* vm.c */
 extern const struct file_operations vmm_vm_fops;
-int vmm_vm_create(struct vmm_create_vm *arg);
+int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg);
 void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out);
 int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf, unsigned int len);
@@ -277,6 +291,13 @@ void vmm_vmx_exit(void);
 #define X86_EXC_DE	0
 #define X86_EXC_DB	1
 #define X86_EXC_UD	6
+#define X86_EXC_AC	17
+#define X86_EXC_MC	18
+
+#define X86_DR6_RESET		0xffff0ff0ULL
+#define X86_DR6_WRITABLE	0x0001e00fULL	/* B0-3, BD, BS, BT, RTM */
+#define X86_DR7_RESET		0x400ULL
+#define X86_DR7_WRITABLE	0xffff2bffULL
 #define X86_EXC_GP	13
 #define X86_EXC_PF	14
 

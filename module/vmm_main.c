@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
+#include <linux/reboot.h>
 
 #include "vmm.h"
 
@@ -122,6 +123,22 @@ static void vmm_shutdown(void)
 {
 	vmm_hw_disable_this_cpu(NULL);
 }
+
+/*
+ * Before a reboot or kexec every CPU leaves VMX operation / clears
+ * EFER.SVME, or the next kernel cannot bring its CPUs up (VMX blocks INIT).
+ */
+static int vmm_reboot(struct notifier_block *nb, unsigned long action,
+		      void *unused)
+{
+	on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vmm_reboot_nb = {
+	.notifier_call = vmm_reboot,
+	.priority = 0,
+};
 
 static struct syscore_ops vmm_syscore_ops = {
 	.suspend = vmm_suspend,
@@ -246,7 +263,6 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	struct vmm_create_vm cvm;
-	int fd;
 
 	switch (cmd) {
 	case VMM_GET_API_VERSION:
@@ -257,13 +273,7 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if (cvm.flags || cvm.vm_id || cvm.reserved[0] ||
 		    cvm.reserved[1] || cvm.reserved[2])
 			return -EINVAL;
-		fd = vmm_vm_create(&cvm);
-		if (fd < 0)
-			return fd;
-		/* The fd is installed: a failed copy cannot take it back. */
-		if (copy_to_user(uarg, &cvm, sizeof(cvm)))
-			return -EFAULT;
-		return fd;
+		return vmm_vm_create(&cvm, uarg);
 	case VMM_LIST_VMS:
 		return vmm_ioctl_list_vms(uarg);
 	case VMM_GET_STATS:
@@ -340,6 +350,7 @@ static int __init vmm_init(void)
 		goto err_engine;
 	vmm_cpuhp_state = r;
 	register_syscore_ops(&vmm_syscore_ops);
+	register_reboot_notifier(&vmm_reboot_nb);
 
 	r = misc_register(&vmm_misc);
 	if (r)
@@ -349,6 +360,7 @@ static int __init vmm_init(void)
 	return 0;
 
 err_cpuhp:
+	unregister_reboot_notifier(&vmm_reboot_nb);
 	unregister_syscore_ops(&vmm_syscore_ops);
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 err_engine:
@@ -359,6 +371,7 @@ err_engine:
 static void __exit vmm_exit(void)
 {
 	misc_deregister(&vmm_misc);
+	unregister_reboot_notifier(&vmm_reboot_nb);
 	unregister_syscore_ops(&vmm_syscore_ops);
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 	/* Every VM holds a module reference, so none is left here. */

@@ -144,6 +144,8 @@ void exception_dispatch(struct exc_frame *f)
 		f->rip = (u64)g_longjmp;
 		f->rdi = (u64)jb;
 		f->rsi = 1;
+		/* No single-stepping into the recovery path (TF, RF). */
+		f->rflags &= ~(0x100UL | 0x10000UL);
 		return;
 	}
 	printf("\nPANIC: unexpected exception %d %s error=%#lx rip=%#lx "

@@ -45,8 +45,6 @@ void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 #define NPF_WRITE	BIT_ULL(1)
 #define NPF_FETCH	BIT_ULL(4)
 
-#define DR6_RESET	0xffff0ff0ULL
-#define DR7_RESET	0x400ULL
 #define svm_page_pa(p)	__sme_set(page_to_phys(p))
 
 #define PAT_RESET	0x0007040600070406ULL
@@ -57,6 +55,7 @@ struct svm_cpu {
 	u64 host_save_pa;
 	u32 next_asid;
 	u64 asid_gen;
+	bool flush_pending;		/* a new generation not yet flushed */
 };
 
 struct svm_vcpu {
@@ -140,6 +139,7 @@ static int svm_hw_enable(void)
 	/* ASIDs used before us may still be in the TLB: start a generation. */
 	c->asid_gen++;
 	c->next_asid = svm_max_asid + 1;
+	c->flush_pending = true;
 	return 0;
 }
 
@@ -201,9 +201,18 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_WBINVD,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+		INTERCEPT_RDPMC,
+		/* All debug registers: the guest's live in a shadow. */
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
-		INTERCEPT_DR3_READ, INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE,
-		INTERCEPT_DR2_WRITE, INTERCEPT_DR3_WRITE,
+		INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
+		INTERCEPT_DR6_READ, INTERCEPT_DR7_READ,
+		INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE, INTERCEPT_DR2_WRITE,
+		INTERCEPT_DR3_WRITE, INTERCEPT_DR4_WRITE, INTERCEPT_DR5_WRITE,
+		INTERCEPT_DR6_WRITE, INTERCEPT_DR7_WRITE,
+		/* #DB and #AC can loop in microcode; #MC is the host's. */
+		INTERCEPT_EXCEPTION_OFFSET + X86_EXC_DB,
+		INTERCEPT_EXCEPTION_OFFSET + X86_EXC_AC,
+		INTERCEPT_EXCEPTION_OFFSET + X86_EXC_MC,
 	};
 	unsigned int i;
 
@@ -229,8 +238,8 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 	st->idtr.limit = 0xffff;
 	st->cr0 = X86_CR0_ET;
 	st->efer = EFER_SVME;
-	st->dr6 = DR6_RESET;
-	st->dr7 = DR7_RESET;
+	st->dr6 = X86_DR6_RESET;
+	st->dr7 = X86_DR7_RESET;
 	st->g_pat = PAT_RESET;
 	st->rflags = X86_EFLAGS_FIXED;
 	st->rip = v->rip;
@@ -409,7 +418,7 @@ static void svm_new_asid(struct svm_vcpu *s, struct svm_cpu *c)
 	if (c->next_asid > svm_max_asid) {
 		c->asid_gen++;
 		c->next_asid = 1;
-		s->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		c->flush_pending = true;
 	}
 	s->asid = c->next_asid++;
 	s->asid_gen = c->asid_gen;
@@ -537,10 +546,37 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 		x->kind = VMM_X_SKIP;
 		x->stat = VMM_STAT_INVD;
 		break;
-	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3:
-	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3:
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7:
 		x->kind = VMM_X_DR_ACCESS;
 		x->stat = VMM_STAT_OTHER;
+		break;
+	case SVM_EXIT_RDPMC:
+		/* No PMU is offered: the guest may not read the host's. */
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_OTHER;
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_EXC_DB:
+		x->kind = VMM_X_EXCEPTION;
+		x->stat = VMM_STAT_EXCEPTION;
+		x->exc.vector = X86_EXC_DB;
+		x->exc.has_error = false;
+		x->exc.dr6 = s->vmcb->save.dr6;
+		s->vmcb->save.dr6 = X86_DR6_RESET;
+		s->vmcb->control.clean &= ~VMCB_CLEAN_DR;
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_EXC_AC:
+		x->kind = VMM_X_EXCEPTION;
+		x->stat = VMM_STAT_EXCEPTION;
+		x->exc.vector = X86_EXC_AC;
+		x->exc.has_error = true;
+		x->exc.error = c->exit_info_1;
+		break;
+	case SVM_EXIT_EXCP_BASE + X86_EXC_MC:
+		/* Handed to the host at the exit (svm_vcpu_run). */
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_EXCEPTION;
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		x->kind = VMM_X_SHUTDOWN;
@@ -601,6 +637,12 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 		svm_new_asid(s, c);
 	}
 
+	/*
+	 * ASIDs were recycled on this CPU: flush them all on the first VMRUN
+	 * that really enters a guest (a refused one flushes nothing).
+	 */
+	if (c->flush_pending)
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	svm_inject(v, s);
 	if (v->rip != s->last_rip)	/* emulated an instruction */
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
@@ -612,6 +654,11 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	local_irq_disable();
 	vmm_svm_vmrun(s->vmcb_pa, v->gprs, c->host_save_pa);
 	v->exit_tsc = rdtsc();
+	/* A machine check that hit the guest is the host's to handle. */
+	if (vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_EXC_MC)
+		asm volatile("int $0x12");
+	if (vmcb->control.exit_code != (u32)SVM_EXIT_ERR)
+		c->flush_pending = false;
 	local_irq_enable();
 	/* #VMEXIT leaves DR7 at its reset value. */
 	if (hw_breakpoint_active())
@@ -721,9 +768,10 @@ int vmm_svm_init(void)
 	unsigned int i;
 	int cpu;
 
-	svm_max_asid = cpuid_ebx(SVM_CPUID_FUNC) - 1;
-	if (svm_max_asid < 1)
+	/* ASID 0 is the host's: a guest needs at least one more. */
+	if (cpuid_ebx(SVM_CPUID_FUNC) < 2)
 		return -EOPNOTSUPP;
+	svm_max_asid = cpuid_ebx(SVM_CPUID_FUNC) - 1;
 	svm_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
 	svm_decode_assists = boot_cpu_has(X86_FEATURE_DECODEASSISTS);
 	svm_clean_bits = boot_cpu_has(X86_FEATURE_VMCBCLEAN);

@@ -91,6 +91,8 @@ SYM_FUNC_START(vmm_svm_vmrun)
 
 	/* Guest-controlled return predictions must not steer the host. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	/* Retbleed/SRSO: untrain returns before the host returns anywhere. */
+	UNTRAIN_RET
 
 	cli
 	stgi

@@ -46,10 +46,6 @@ extern char vmm_vmx_return[];
 #define CR_QUAL_CLTS		2
 #define CR_QUAL_LMSW		3
 
-#define DR6_RESET	0xffff0ff0ULL
-#define DR6_WRITABLE	0x0000e00fULL
-#define DR7_RESET	0x400ULL
-#define DR7_WRITABLE	0xffff2bffULL
 #define PAT_RESET	0x0007040600070406ULL
 
 /*
@@ -76,8 +72,8 @@ struct vmx_vcpu;
 
 /* Host state a VM exit does not bring back, read once per batch. */
 struct vmx_host_state {
-	u16 ds, es, fs, gs;
-	u64 fs_base, kernel_gs_base;
+	u16 ds, es, fs, gs, ldt;
+	u64 fs_base, kernel_gs_base, debugctl;
 	struct desc_ptr idt;
 };
 
@@ -103,7 +99,7 @@ struct vmx_vcpu {
 	struct vmx_host_state host;
 
 	/* Guest state that the VMCS does not hold. */
-	u64 cr2, dr6, dr7;
+	u64 cr2;
 	u8 cr8;
 	u64 kernel_gs_base;
 	u64 star, lstar, cstar, sfmask;
@@ -571,7 +567,9 @@ static void vmx_vmcs_init_controls(struct vmx_vcpu *s)
 	vmcs_write(VM_EXIT_CONTROLS, vmx.exit);
 	s->entry_ctls = vmx.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, s->entry_ctls);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/* #DB and #AC can loop in microcode; #MC is the host's. */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_EXC_DB) | BIT(X86_EXC_AC) |
+				     BIT(X86_EXC_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -640,7 +638,7 @@ static void vmx_vmcs_init_guest(struct vmm_vcpu *v, struct vmx_vcpu *s)
 	};
 
 	vmx_write_sregs(v, s, &r);
-	vmcs_write(GUEST_DR7, DR7_RESET);
+	vmcs_write(GUEST_DR7, X86_DR7_RESET);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	if (vmx.load_pat)
 		vmcs_write(GUEST_IA32_PAT, PAT_RESET);
@@ -653,8 +651,6 @@ static void vmx_vmcs_init_guest(struct vmm_vcpu *v, struct vmx_vcpu *s)
 	vmcs_write(GUEST_RFLAGS, v->rflags);
 	vmcs_write(GUEST_RIP, v->rip);
 	vmcs_write(GUEST_RSP, v->gprs[4]);
-	s->dr6 = DR6_RESET;
-	s->dr7 = DR7_RESET;
 	s->last_rip = v->rip;
 }
 
@@ -974,39 +970,14 @@ static void vmx_handle_cr(struct vmm_vcpu *v, struct vmx_vcpu *s,
 }
 
 /*
- * MOV-DR exiting catches every debug register. DR0-3 go to the shared
- * handler; DR6/DR7 (and their DR4/DR5 aliases) live here as shadows, so
- * the guest never arms the hardware with the host's DR0-3.
+ * MOV-DR exiting catches every debug register; all of them live in the
+ * shared vCPU's shadow, so the guest never arms the hardware.
  */
-static void vmx_handle_dr(struct vmm_vcpu *v, struct vmx_vcpu *s,
-			  struct vmm_exit *x)
+static void vmx_handle_dr(struct vmm_exit *x)
 {
-	unsigned int dr = x->qual & 7, gpr = (x->qual >> 8) & 15;
-	bool from = x->qual & BIT(4);
-	u64 val;
-
 	x->stat = VMM_STAT_OTHER;
-	if (dr < 4) {
-		x->kind = VMM_X_DR_ACCESS;
-		x->has_next_rip = false;	/* the shared code decodes */
-		return;
-	}
-	if (from) {
-		v->gprs[gpr] = (dr & 1) ? s->dr7 : s->dr6;
-		x->kind = VMM_X_SKIP;
-		return;
-	}
-	val = v->gprs[gpr];
-	if (vmx_guest_64bit() && (val >> 32)) {
-		vmm_inject_exception(v, X86_EXC_GP, true, 0);
-		x->kind = VMM_X_NONE;
-		return;
-	}
-	if (dr & 1)
-		s->dr7 = (val & DR7_WRITABLE) | DR7_RESET;
-	else
-		s->dr6 = (val & DR6_WRITABLE) | DR6_RESET;
-	x->kind = VMM_X_SKIP;
+	x->kind = VMM_X_DR_ACCESS;
+	x->has_next_rip = false;	/* the shared code decodes */
 }
 
 /* ------------------------------------------------------------------ */
@@ -1040,12 +1011,24 @@ static void vmx_decode_ept_violation(struct vmm_vcpu *v, struct vmm_exit *x)
 
 static void vmx_decode_exception(struct vmm_exit *x, u32 intr_info)
 {
+	u8 vector = intr_info & INTR_INFO_VECTOR_MASK;
+
+	x->stat = VMM_STAT_EXCEPTION;
 	if ((intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
 		x->kind = VMM_X_NONE;	/* re-raised for the host at exit */
 		x->stat = VMM_STAT_NMI;
+	} else if (vector == X86_EXC_MC) {
+		x->kind = VMM_X_NONE;	/* handed to the host at exit */
+	} else if (vector == X86_EXC_DB || vector == X86_EXC_AC) {
+		x->kind = VMM_X_EXCEPTION;
+		x->exc.vector = vector;
+		x->exc.has_error = intr_info & INTR_INFO_DELIVER_CODE_MASK;
+		x->exc.error = x->exc.has_error ?
+			       vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
+		/* #DB: the qualification holds DR6's B0-3, BD and BS. */
+		x->exc.dr6 = vector == X86_EXC_DB ? x->qual : 0;
 	} else {
-		x->kind = VMM_X_UNHANDLED;	/* no exception is intercepted */
-		x->stat = VMM_STAT_EXCEPTION;
+		x->kind = VMM_X_UNHANDLED;
 		x->info2 = intr_info;
 	}
 }
@@ -1148,6 +1131,12 @@ static void vmx_decode_reason(struct vmm_vcpu *v, struct vmx_vcpu *s,
 		x->kind = VMM_X_INVALID_OP;
 		x->stat = VMM_STAT_INVALID_OP;
 		break;
+	case EXIT_REASON_RDPMC:
+		/* No PMU is offered: the guest may not read the host's. */
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_OTHER;
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		break;
 	case EXIT_REASON_XSETBV:
 		/* XSAVE is hidden from the guest, so XSETBV is #UD. */
 		x->kind = VMM_X_INVALID_OP;
@@ -1162,7 +1151,7 @@ static void vmx_decode_reason(struct vmm_vcpu *v, struct vmx_vcpu *s,
 		vmx_handle_cr(v, s, x);
 		break;
 	case EXIT_REASON_DR_ACCESS:
-		vmx_handle_dr(v, s, x);
+		vmx_handle_dr(x);
 		break;
 	case EXIT_REASON_TASK_SWITCH:
 		x->kind = VMM_X_UNHANDLED;
@@ -1280,20 +1269,14 @@ static void vmx_prepare(struct vmm_vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
 	struct vmx_host_state *h = &s->host;
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 	u16 fs_sel, gs_sel;
 
 	vmx_vcpu_load(s);
-	if (cr3 != s->host_cr3) {
-		s->host_cr3 = cr3;
-		vmcs_write(HOST_CR3, cr3);
-	}
-	if (cr4 != s->host_cr4) {
-		s->host_cr4 = cr4;
-		vmcs_write(HOST_CR4, cr4);
-	}
 	store_idt(&h->idt);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/* VM exits load a null LDTR and clear DEBUGCTL: restore both. */
+	asm volatile("sldt %0" : "=g" (h->ldt));
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
 
 	/* The host fields take RPL-0 selectors only: user ones reload later. */
 	savesegment(ds, h->ds);
@@ -1344,6 +1327,10 @@ static void vmx_restore_host(struct vmx_vcpu *s, int cpu)
 	invalidate_tss_limit();
 
 	rdmsrl(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+	if (h->ldt)
+		asm volatile("lldt %0" : : "rm" (h->ldt));
+	if (h->debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, h->debugctl);
 	if (h->ds)
 		loadsegment(ds, h->ds);
 	if (h->es)
@@ -1368,6 +1355,7 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
 	u32 reason = 0, intr_info = 0, st;
+	unsigned long cr3, cr4;
 	int cpu, how;
 	u64 efer;
 
@@ -1388,6 +1376,21 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	vmcs_write(GUEST_RFLAGS, v->rflags);
 
 	local_irq_disable();
+	/*
+	 * Host CR3/CR4 just before entry, IRQs off: an IPI (a TLB flush, a
+	 * perf mmap's CR4.PCE update) may have changed them since the batch
+	 * began, and the exit would otherwise load stale values.
+	 */
+	cr3 = __read_cr3();
+	if (cr3 != s->host_cr3) {
+		s->host_cr3 = cr3;
+		vmcs_write(HOST_CR3, cr3);
+	}
+	cr4 = cr4_read_shadow();
+	if (cr4 != s->host_cr4) {
+		s->host_cr4 = cr4;
+		vmcs_write(HOST_CR4, cr4);
+	}
 	vmx_load_guest_msrs(s);
 	if (native_read_cr2() != s->cr2)
 		native_write_cr2(s->cr2);
@@ -1400,12 +1403,19 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 		reason = vmcs_read(VM_EXIT_REASON);
 		if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			s->launched = true;
-		/* NMI exiting consumed the host's NMI: raise it again. */
+		/*
+		 * NMI exiting consumed the host's NMI: raise it again. A
+		 * machine check in the guest (or during entry) is the host's.
+		 */
 		if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
 			intr_info = vmcs_read(VM_EXIT_INTR_INFO);
 			if ((intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 			    INTR_TYPE_NMI_INTR)
 				asm volatile("int $2");
+			else if ((intr_info & INTR_INFO_VECTOR_MASK) == X86_EXC_MC)
+				asm volatile("int $0x12");
+		} else if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
+			asm volatile("int $0x12");
 		}
 	}
 	local_irq_enable();
@@ -1484,6 +1494,7 @@ static int vmx_probe_controls(void)
 			    CPU_BASED_CR8_LOAD_EXITING |
 			    CPU_BASED_CR8_STORE_EXITING |
 			    CPU_BASED_MOV_DR_EXITING |
+			    CPU_BASED_RDPMC_EXITING |
 			    CPU_BASED_UNCOND_IO_EXITING |
 			    CPU_BASED_USE_MSR_BITMAPS |
 			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
