@@ -274,9 +274,10 @@ static void vmm_host_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 }
 
 /*
- * The policy is a pure function of (leaf, subleaf, vCPU id), so each vCPU
- * memoises it: the host CPUID it runs is slow on silicon and traps when
- * the host is itself a guest.
+ * Each vCPU memoises what it answered for (leaf, subleaf): the host CPUID
+ * behind the policy is slow on silicon and traps when the host is itself a
+ * guest, and a guest must keep seeing the same answers even if the host
+ * CPU that runs it next would answer differently (hybrid cores).
  */
 static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
 			     struct cpuid_regs *r)
