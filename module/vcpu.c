@@ -513,7 +513,12 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	if (slot && !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
 		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
 					  x->npf.gpa);
-	if (x->npf.fetch)
+	/*
+	 * Executing from device memory, or delivering an event through it
+	 * (an IDT, a stack or a TSS that is not RAM): RIP is not at an
+	 * instruction touching it, so there is nothing to emulate.
+	 */
+	if (x->npf.fetch || x->vectoring)
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
 

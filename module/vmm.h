@@ -83,6 +83,7 @@ struct vmm_exit {
 	u64 info2;
 	u64 next_rip;		/* valid when has_next_rip */
 	bool has_next_rip;
+	bool vectoring;		/* the exit cut short an event's delivery */
 	union {
 		struct {
 			u16 port;

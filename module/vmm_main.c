@@ -155,10 +155,10 @@ void vmm_stats_account_dead(const struct vmm_stats *s)
 
 static long vmm_ioctl_list_vms(struct vmm_list_vms __user *uarg)
 {
+	struct vmm_vm_info *info = NULL;
 	struct vmm_list_vms arg;
-	struct vmm_vm_info info;
 	struct vmm_vm *vm;
-	u32 n = 0;
+	u32 n = 0, k;
 	long r = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -166,24 +166,34 @@ static long vmm_ioctl_list_vms(struct vmm_list_vms __user *uarg)
 	if (arg.flags)
 		return -EINVAL;
 
+	/* Snapshot under the lock; copy to userspace (which may fault) after. */
 	mutex_lock(&vmm_vms_lock);
+	list_for_each_entry(vm, &vmm_vms, node)
+		n++;
+	k = min(n, arg.count);
+	if (k) {
+		info = kvcalloc(k, sizeof(*info), GFP_KERNEL);
+		if (!info) {
+			mutex_unlock(&vmm_vms_lock);
+			return -ENOMEM;
+		}
+	}
+	n = 0;
 	list_for_each_entry(vm, &vmm_vms, node) {
-		if (n < arg.count) {
-			memset(&info, 0, sizeof(info));
-			info.vm_id = vm->id;
-			info.pid = vm->pid;
-			info.nr_vcpus = READ_ONCE(vm->nr_vcpus);
-			info.mem_bytes = READ_ONCE(vm->mem_bytes);
-			info.overhead_bytes = atomic_long_read(&vm->overhead);
-			if (copy_to_user(u64_to_user_ptr(arg.buf) +
-					 n * sizeof(info), &info, sizeof(info))) {
-				r = -EFAULT;
-				break;
-			}
+		if (n < k) {
+			info[n].vm_id = vm->id;
+			info[n].pid = vm->pid;
+			info[n].nr_vcpus = READ_ONCE(vm->nr_vcpus);
+			info[n].mem_bytes = READ_ONCE(vm->mem_bytes);
+			info[n].overhead_bytes = atomic_long_read(&vm->overhead);
 		}
 		n++;
 	}
 	mutex_unlock(&vmm_vms_lock);
+
+	if (k && copy_to_user(u64_to_user_ptr(arg.buf), info, k * sizeof(*info)))
+		r = -EFAULT;
+	kvfree(info);
 	if (r)
 		return r;
 	arg.count = n;

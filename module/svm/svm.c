@@ -598,6 +598,7 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 
 	/* An event whose delivery was cut short goes in again, except a
 	 * software interrupt, which is simply executed again. */
+	x->vectoring = c->exit_int_info & SVM_EXITINTINFO_VALID;
 	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) &&
 	    (c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) !=
 	    SVM_EXITINTINFO_TYPE_SOFT) {

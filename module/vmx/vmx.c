@@ -1193,6 +1193,7 @@ static void vmx_decode_exit(struct vmm_vcpu *v, struct vmx_vcpu *s,
 	 * software interrupt or exception, which is simply executed again.
 	 */
 	idt = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	v->exit.vectoring = idt & VECTORING_INFO_VALID_MASK;
 	if ((idt & VECTORING_INFO_VALID_MASK) &&
 	    ((idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR ||
 	     (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_NMI_INTR ||
