@@ -10,7 +10,7 @@
 #
 # Prints the serial console; exits 0 only if the host printed
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
-# Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 600), BOCHS_MEM
+# Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 1200), BOCHS_MEM
 # (MiB, default 1024), BOCHS_IPS (default 100000000), OUT (build dir,
 # default out/bochs). Bochs' own log: $OUT/bochs.log.
 set -uo pipefail
