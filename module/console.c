@@ -16,6 +16,7 @@
 #include <linux/wait.h>
 
 #include "vmm.h"
+#include "pc.h"
 #include "core/ring.h"
 #include "core/uart16550.h"
 
@@ -28,6 +29,7 @@ struct vmm_console {
 	struct vmm_ring tx;		/* guest -> host */
 	struct vmm_ring rx;		/* host -> guest, pulled by the UART */
 	bool attached;
+	struct vmm_vm *vm;
 	wait_queue_head_t wq;
 	u8 txbuf[VMM_CONSOLE_TX_SIZE];
 	u8 rxbuf[VMM_CONSOLE_RX_SIZE];
@@ -61,9 +63,18 @@ static unsigned int vmm_console_rx_pull(void *opaque, u8 *buf,
 	return n;
 }
 
+/* COM1's interrupt is ISA IRQ 4 on a PC; elsewhere it goes nowhere. */
+static void vmm_console_irq(void *opaque, bool level)
+{
+	struct vmm_console *c = opaque;
+
+	vmm_pc_isa_irq(c->vm, 4, level);
+}
+
 static const struct uart16550_backend vmm_console_backend = {
 	.tx_ready = vmm_console_tx_ready,
 	.tx = vmm_console_tx,
+	.set_irq = vmm_console_irq,
 	.rx_pull = vmm_console_rx_pull,
 };
 
@@ -99,6 +110,7 @@ int vmm_console_init(struct vmm_vm *vm)
 	if (!c)
 		return -ENOMEM;
 	init_waitqueue_head(&c->wq);
+	c->vm = vm;
 	vmm_ring_init(&c->tx, c->txbuf, sizeof(c->txbuf));
 	vmm_ring_init(&c->rx, c->rxbuf, sizeof(c->rxbuf));
 	uart16550_init(&c->uart, &vmm_console_backend, c);

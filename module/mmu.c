@@ -96,3 +96,76 @@ int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
 	WRITE_ONCE(*t, fmt->leaf(__sme_set(hpa), target, writable));
 	return 0;
 }
+
+/* The level-1 entry for gpa, or NULL where no 4 KiB table maps it. */
+static u64 *vmm_npt_leaf4k(struct vmm_vm *vm, u64 gpa)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	u64 *t = vm->npt.root;
+	int level;
+
+	for (level = vm->npt.levels; level > 1; level--) {
+		u64 e = t[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!fmt->present(e) || fmt->large(e))
+			return NULL;
+		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
+	return t + ((gpa >> 12) & 511);
+}
+
+/*
+ * Make the 2 MiB range around gpa mapped by 4 KiB entries (a large page
+ * becomes a table of 512 with the same rights), so that single pages in
+ * it can be remapped later without allocating. Caller holds vm->lock;
+ * the guest has not run with the large page, or flushes after.
+ */
+int vmm_npt_split(struct vmm_vm *vm, u64 gpa)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	u64 *t = vm->npt.root, *n, e, hpa;
+	unsigned int idx, i;
+	bool writable;
+	int level;
+
+	for (level = vm->npt.levels; level > 2; level--) {
+		e = t[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!fmt->present(e))
+			return 0;
+		if (WARN_ON_ONCE(fmt->large(e)))
+			return -EINVAL;
+		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
+	idx = (gpa >> 21) & 511;
+	e = t[idx];
+	if (!fmt->present(e) || !fmt->large(e))
+		return 0;
+	n = vmm_pt_alloc(vm);
+	if (!n)
+		return -ENOMEM;
+	hpa = __sme_clr(e & PT_ADDR_MASK) & ~(u64)(PMD_SIZE - 1);
+	writable = e & BIT_ULL(1);	/* R/W in NPT, W in EPT: both bit 1 */
+	for (i = 0; i < PT_ENTRIES; i++)
+		n[i] = fmt->leaf(__sme_set(hpa + ((u64)i << PAGE_SHIFT)), 1,
+				 writable);
+	WRITE_ONCE(t[idx], fmt->table(__sme_set(__pa(n))));
+	return 0;
+}
+
+/*
+ * Point the 4 KiB page at gpa somewhere else, or nowhere (!present), with
+ * the given write right. Only where vmm_npt_split() or a 4 KiB mapping
+ * made the table: never allocates, so it may run in atomic context.
+ * Callers flush the guest's translations (vm->tlb_gen) afterwards.
+ */
+int vmm_npt_set_4k(struct vmm_vm *vm, u64 gpa, u64 hpa, bool present,
+		   bool writable)
+{
+	u64 *leaf = vmm_npt_leaf4k(vm, gpa);
+
+	if (!leaf)
+		return -ENOENT;
+	WRITE_ONCE(*leaf, present ? vm->npt.fmt->leaf(__sme_set(hpa), 1,
+						      writable) : 0);
+	return 0;
+}

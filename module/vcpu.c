@@ -22,6 +22,7 @@
 #include <asm/pkru.h>
 
 #include "vmm.h"
+#include "pc.h"
 #include "core/cpuid.h"
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -130,10 +131,38 @@ void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
 			  u32 error)
 {
 	v->event.valid = true;
+	v->event.type = VMM_EVENT_EXCEPTION;
 	v->event.set_cr2 = false;
 	v->event.vector = vector;
 	v->event.has_error = has_error;
 	v->event.error = error;
+}
+
+/*
+ * A device made an interrupt (or a system event) due for v: make it look.
+ * Any context; see struct vmm_vcpu for the protocol with the run loop.
+ */
+void vmm_vcpu_kick(struct vmm_vcpu *v)
+{
+	int cpu;
+
+	WRITE_ONCE(v->kicked, true);
+	smp_mb();	/* kicked before guest_cpu: pairs with the entry side */
+	wake_up(&v->wq);
+	cpu = READ_ONCE(v->guest_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+bool vmm_vcpu_enter_guest_mode(struct vmm_vcpu *v, int cpu)
+{
+	WRITE_ONCE(v->guest_cpu, cpu);
+	smp_mb();	/* guest_cpu before kicked: pairs with vmm_vcpu_kick */
+	if (READ_ONCE(v->kicked) && v->vm->pc) {
+		WRITE_ONCE(v->guest_cpu, -1);
+		return false;
+	}
+	return true;
 }
 
 static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
@@ -291,6 +320,9 @@ static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
 		return;
 	}
 	vmm_cpuid_guest(leaf, subleaf, v->id, vmm_host_cpuid, r);
+	/* A PC's local APIC has x2APIC mode and the TSC-deadline timer. */
+	if (leaf == 1 && v->vm->pc)
+		r->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 	e->leaf = leaf;
 	e->subleaf = subleaf;
 	e->regs = *r;
@@ -364,6 +396,11 @@ static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 
 	if (r != -ENOENT)
 		return r;
+	if (v->vm->pc) {
+		r = vmm_pc_msr_read(v, index, val);
+		if (r != -ENOENT)
+			return r;
+	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*val = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
@@ -391,6 +428,11 @@ static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 
 	if (r != -ENOENT)
 		return r;
+	if (v->vm->pc) {
+		r = vmm_pc_msr_write(v, index, val);
+		if (r != -ENOENT)
+			return r;
+	}
 	switch (index) {
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MCG_STATUS:
@@ -507,10 +549,17 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
 	struct x86_mmio_op op;
 	struct x86_insn insn;
+	bool pc_shadow;
 	int r;
 
-	/* RAM faults only on writes to read-only regions: those are MMIO. */
-	if (slot && !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
+	/*
+	 * RAM faults only on writes to read-only regions (MMIO) and, on a
+	 * PC, where PAM took the BIOS area away from RAM.
+	 */
+	pc_shadow = v->vm->pc && x->npf.gpa >= VMM_PC_SHADOW_START &&
+		    x->npf.gpa < VMM_PC_SHADOW_END;
+	if (slot && !pc_shadow &&
+	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
 		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
 					  x->npf.gpa);
 	/*
@@ -528,6 +577,20 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	if (r || x86_mmio_decode(&insn, &op))
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
+
+	if (v->vm->pc) {
+		u64 val = 0;
+
+		if (op.kind == X86_MMIO_STORE)
+			val = x86_mmio_store_value(&op, v->gprs);
+		if (vmm_pc_mmio(v, x->npf.gpa, op.kind == X86_MMIO_STORE,
+				op.size, &val)) {
+			if (op.kind != X86_MMIO_STORE)
+				x86_mmio_complete_load(&op, v->gprs, val);
+			v->rip += insn.len;
+			return 1;
+		}
+	}
 
 	run->exit_reason = VMM_EXIT_MMIO;
 	run->mmio.gpa = x->npf.gpa;
@@ -548,6 +611,9 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	return 0;
 }
 
+/* A handler's "the vCPU halted": the loop sleeps until it may go on. */
+#define VMM_HALTED	2
+
 static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
@@ -559,10 +625,12 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 	case VMM_X_CPUID:
 		return vmm_handle_cpuid(v, run);
 	case VMM_X_HLT:
-		/* No interrupt sources yet: a halt always ends this run. */
 		r = vmm_finish_insn(v, run);
 		if (!r || v->event.valid)
 			return r;	/* internal error, or fetching it faulted */
+		/* A PC waits for an interrupt; elsewhere nothing can come. */
+		if (v->vm->pc)
+			return VMM_HALTED;
 		run->exit_reason = VMM_EXIT_HLT;
 		return 0;
 	case VMM_X_IO:
@@ -675,6 +743,11 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				  VMM_EXIT_SHUTDOWN : VMM_EXIT_FAIL_ENTRY;
 		goto out;
 	}
+	if (v->vm->pc) {
+		r = vmm_pc_start(v->vm);
+		if (r)
+			return r;
+	}
 
 	/*
 	 * Exits are handled with the guest FPU held and preemption off, so
@@ -692,6 +765,21 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		vmm_ops->prepare(v);
 		host_pkru = read_pkru();
 		do {
+			if (v->vm->pc) {
+				run.system_event.type = vmm_pc_system_event(v->vm);
+				if (run.system_event.type) {
+					run.exit_reason = VMM_EXIT_SYSTEM_EVENT;
+					r = 0;
+					break;
+				}
+				WRITE_ONCE(v->kicked, false);
+				smp_mb();	/* before looking at the devices */
+				vmm_pc_inject(v);
+			}
+			if (unlikely(v->tlb_gen != READ_ONCE(v->vm->tlb_gen))) {
+				v->tlb_gen = READ_ONCE(v->vm->tlb_gen);
+				vmm_ops->flush_tlb(v);
+			}
 			/*
 			 * A guest can set CR4.PKE and WRPKRU behind our back;
 			 * its PKRU must not stay live in the host, where it
@@ -701,6 +789,10 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			r = vmm_ops->run(v);
 			v->pkru = read_pkru();
 			write_pkru(host_pkru);
+			if (r == VMM_RUN_CANCELLED) {
+				r = 1;
+				continue;	/* a kick came: look again */
+			}
 			if (r)
 				break;
 			exit_rip = v->rip;
@@ -710,8 +802,13 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			trace_vmm_exit(v->vm->id, v->id, v->exit.stat,
 				       v->exit.hw_reason, exit_rip,
 				       t - v->exit_tsc);
-		} while (r > 0 && !need_resched() && !signal_pending(current));
+		} while (r == 1 && !need_resched() && !signal_pending(current));
 		vmm_guest_fpu_put(v);
+		if (r == VMM_HALTED) {
+			/* A signal also wakes it: the loop's top reports it. */
+			wait_event_interruptible(v->wq, vmm_pc_wake_ready(v));
+			continue;
+		}
 		if (r <= 0)
 			break;
 	}
@@ -817,6 +914,8 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 	v->vm = vm;
 	v->id = arg->id;
 	mutex_init(&v->mutex);
+	init_waitqueue_head(&v->wq);
+	v->guest_cpu = -1;
 	v->rflags = X86_EFLAGS_FIXED;
 	v->rip = 0xfff0;
 	v->dr6 = X86_DR6_RESET;
@@ -828,6 +927,7 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 		kvfree(v);
 		goto out;
 	}
+	vmm_pc_vcpu_init(v);
 
 	get_file(vm->file);
 	fd = anon_inode_getfd("vmm-vcpu", &vmm_vcpu_fops, v, O_RDWR | O_CLOEXEC);

@@ -18,6 +18,7 @@
 #include <linux/io.h>
 
 #include "vmm.h"
+#include "pc.h"
 
 static DEFINE_IDA(vmm_vm_ida);
 
@@ -284,6 +285,10 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_console_get_fd(vm);
 	case VMM_GET_STATS:
 		return vmm_vm_get_stats(vm, uarg);
+	case VMM_FW_CFG_ADD:
+		return vmm_pc_fw_cfg_add(vm, uarg);
+	case VMM_SET_NVRAM:
+		return vmm_pc_set_nvram(vm, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -293,6 +298,8 @@ static void vmm_vm_free(struct vmm_vm *vm)
 {
 	int i;
 
+	/* Timers first: they kick vCPUs and raise console interrupts. */
+	vmm_pc_destroy(vm);
 	for (i = 0; i < VMM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vmm_vcpu_destroy(vm->vcpus[i]);
@@ -364,6 +371,11 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 	r = vmm_console_init(vm);
 	if (r)
 		goto err_npt;
+	if (arg->flags & VMM_VM_PC) {
+		r = vmm_pc_create(vm);
+		if (r)
+			goto err_console;
+	}
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -395,6 +407,7 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 	return fd;
 
 err_console:
+	vmm_pc_destroy(vm);
 	vmm_console_destroy(vm);
 err_npt:
 	vmm_npt_free(vm);

@@ -31,6 +31,7 @@
 struct vmm_vm;
 struct vmm_vcpu;
 struct vmm_console;
+struct vmm_pc;
 
 struct vmm_mem_slot {
 	u64 gpa;
@@ -140,11 +141,28 @@ struct vmm_engine_ops {
 	/* MSRs that live in engine state; return -ENOENT if not theirs. */
 	int (*msr_read)(struct vmm_vcpu *v, u32 index, u64 *val);
 	int (*msr_write)(struct vmm_vcpu *v, u32 index, u64 val);
+	/*
+	 * Interrupts (PC VMs), all within a batch: may an external interrupt
+	 * be injected at the next entry (IF set, no interrupt shadow, no
+	 * event already going in)? Exit as soon as one may (interrupt
+	 * window), or stop doing so. Drop the guest's cached translations
+	 * before the next entry (the nested table changed).
+	 */
+	bool (*irq_allowed)(struct vmm_vcpu *v);
+	void (*irq_window)(struct vmm_vcpu *v, bool on);
+	void (*flush_tlb)(struct vmm_vcpu *v);
 	u64 overhead_per_vcpu;		/* kernel bytes per vCPU */
+};
+
+enum vmm_event_type {
+	VMM_EVENT_EXCEPTION,
+	VMM_EVENT_IRQ,		/* external interrupt */
+	VMM_EVENT_NMI,
 };
 
 struct vmm_pending_event {
 	bool valid;
+	u8 type;		/* enum vmm_event_type */
 	u8 vector;
 	bool has_error;
 	bool set_cr2;		/* a #PF: CR2 takes cr2 as it is delivered */
@@ -189,6 +207,20 @@ struct vmm_vcpu {
 	u64 dr6, dr7;
 	u32 pkru;			/* guest PKRU, if it ever enables PKE */
 	u64 exit_tsc;
+	s64 tsc_offset;			/* guest TSC - host TSC, kept by the engine */
+
+	/*
+	 * Kicks (PC VMs): a device made an interrupt due. kicked is cleared
+	 * before the vCPU looks for interrupts to inject; an engine that
+	 * finds it set with interrupts off does not enter the guest, and a
+	 * kick that sees guest_cpu set sends that CPU an IPI, which makes
+	 * the guest exit.
+	 */
+	bool kicked;
+	int guest_cpu;			/* CPU in guest mode, or -1 */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	bool nmi_pending;
+	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
 	struct vmm_stats stats;
@@ -231,6 +263,8 @@ struct vmm_vm {
 	unsigned int nr_vcpus;
 	struct vmm_console *console;
 	struct vmm_iobus pio;		/* filled at creation, then read-only */
+	struct vmm_pc *pc;		/* VMM_VM_PC VMs */
+	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;
 	struct file *file;
@@ -260,6 +294,9 @@ struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa);
 int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels);
 void vmm_npt_free(struct vmm_vm *vm);
 int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable);
+int vmm_npt_split(struct vmm_vm *vm, u64 gpa);
+int vmm_npt_set_4k(struct vmm_vm *vm, u64 gpa, u64 hpa, bool present,
+		   bool writable);
 u64 vmm_npt_root_pa(struct vmm_vm *vm);
 
 /* vcpu.c */
@@ -267,6 +304,11 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg);
 void vmm_vcpu_destroy(struct vmm_vcpu *v);
 void vmm_fpu_setup(void);
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 error);
+void vmm_vcpu_kick(struct vmm_vcpu *v);
+/* Engines, with interrupts off just before entry: false = do not enter. */
+bool vmm_vcpu_enter_guest_mode(struct vmm_vcpu *v, int cpu);
+/* What an engine's run returns when it did not enter the guest. */
+#define VMM_RUN_CANCELLED	1
 
 /* iobus.c */
 int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,

@@ -280,7 +280,7 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case VMM_CREATE_VM:
 		if (copy_from_user(&cvm, uarg, sizeof(cvm)))
 			return -EFAULT;
-		if (cvm.flags || cvm.vm_id || cvm.reserved[0] ||
+		if ((cvm.flags & ~VMM_VM_PC) || cvm.vm_id || cvm.reserved[0] ||
 		    cvm.reserved[1] || cvm.reserved[2])
 			return -EINVAL;
 		return vmm_vm_create(&cvm, uarg);

@@ -27,8 +27,19 @@
 /* Returns VMM_API_VERSION. */
 #define VMM_GET_API_VERSION	_IO(VMM_IOC_MAGIC, 0x00)
 
+/*
+ * The VM is a PC: the kernel provides its chipset (8259 pair + ELCR, 8254
+ * and port 0x61, MC146818 RTC/CMOS, one local APIC per vCPU, IOAPIC,
+ * i440FX/PIIX3 on PCI mechanism #1 with PAM-shadowed BIOS area, fw_cfg,
+ * i8042, port 0x92/0xcf9, ACPI PM block at 0x600), interrupts are injected,
+ * and a halted vCPU sleeps until one is due. The BIOS ROM is the read-only
+ * region that ends at 4 GiB; 0xe0000-0xfffff alias its last 128 KiB until
+ * the guest programs PAM.
+ */
+#define VMM_VM_PC		(1u << 0)
+
 struct vmm_create_vm {
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* VMM_VM_* */
 	__u32 vm_id;		/* out: id used by VMM_GET_STATS/VMM_LIST_VMS */
 	__u64 reserved[3];
 };
@@ -157,6 +168,35 @@ struct vmm_create_vcpu {
  */
 #define VMM_GET_CONSOLE_FD	_IO(VMM_IOC_MAGIC, 0x12)
 
+/*
+ * PC VMs: add a fw_cfg item before the first VMM_RUN. name[0] != 0: a
+ * file ("etc/e820", "bootorder", ...; key must be 0); else key is a
+ * numbered item below 0x20 other than signature, id and file directory.
+ * The kernel copies the data (at most VMM_FW_CFG_MAX_SIZE bytes an item,
+ * VMM_FW_CFG_MAX_TOTAL in all). EEXIST: the item or file exists; EBUSY:
+ * the guest has run.
+ */
+#define VMM_FW_CFG_MAX_SIZE	(16u << 20)
+#define VMM_FW_CFG_MAX_TOTAL	(64u << 20)
+struct vmm_fw_cfg_item {
+	__u16 key;
+	__u16 flags;		/* must be 0 */
+	__u32 size;
+	__u64 data;		/* user pointer */
+	char name[56];		/* NUL-terminated, or empty */
+	__u64 reserved[2];
+};
+#define VMM_FW_CFG_ADD		_IOW(VMM_IOC_MAGIC, 0x13, struct vmm_fw_cfg_item)
+
+/* PC VMs: set CMOS NVRAM bytes [offset, offset + len), within 0x0e..0x7f. */
+struct vmm_nvram {
+	__u32 offset;
+	__u32 len;
+	__u64 data;		/* user pointer */
+	__u64 reserved;
+};
+#define VMM_SET_NVRAM		_IOW(VMM_IOC_MAGIC, 0x14, struct vmm_nvram)
+
 /* ------------------------------------------------------------------ */
 /* vCPU fd                                                             */
 /* ------------------------------------------------------------------ */
@@ -218,7 +258,11 @@ enum vmm_exit_reason {
 	VMM_EXIT_INTR,		/* a signal is pending; call VMM_RUN again */
 	VMM_EXIT_FAIL_ENTRY,	/* the hardware refused VM entry */
 	VMM_EXIT_INTERNAL_ERROR,/* something the kernel could not emulate */
+	VMM_EXIT_SYSTEM_EVENT,	/* PC VMs: the guest powered off or reset */
 };
+
+#define VMM_SYSTEM_POWEROFF	1	/* ACPI S5 */
+#define VMM_SYSTEM_RESET	2	/* 0xcf9, port 0x92, i8042 0xfe, ACPI reset */
 
 #define VMM_IO_IN		0
 #define VMM_IO_OUT		1
@@ -262,6 +306,10 @@ struct vmm_run {
 			__u64 info2;		/* VM-instruction error / EXITINFO2 */
 		} fail_entry;
 		struct {
+			__u32 type;		/* VMM_SYSTEM_* */
+			__u32 pad;
+		} system_event;
+		struct {
 			__u32 suberror;		/* enum vmm_internal_error */
 			__u32 pad;
 			__u64 data[4];		/* hw exit code, gpa, rip, ... */
@@ -295,6 +343,8 @@ struct vmm_run {
 	check(sizeof(struct vmm_exit_stat) == 40 + 8 * VMM_STAT_HIST_BUCKETS); \
 	check(sizeof(struct vmm_get_stats) == 64);			\
 	check(sizeof(struct vmm_mem_region) == 48);			\
+	check(sizeof(struct vmm_fw_cfg_item) == 88);			\
+	check(sizeof(struct vmm_nvram) == 24);				\
 	check(sizeof(struct vmm_create_vcpu) == 24);			\
 	check(sizeof(struct vmm_regs) == 144);				\
 	check(sizeof(struct vmm_segment) == 24);			\

@@ -67,6 +67,8 @@ struct svm_vcpu {
 	u64 last_rip;			/* RIP the hardware last saw */
 	u32 reinject;			/* EXITINTINFO to deliver again */
 	u32 reinject_err;
+	bool irq_window;		/* V_IRQ + VINTR intercept armed */
+	bool need_flush;		/* nested mappings lost rights */
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -402,6 +404,7 @@ static int svm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 		return 0;
 	case MSR_IA32_TSC:
 		s->vmcb->control.tsc_offset = val - rdtsc();
+		WRITE_ONCE(v->tsc_offset, s->vmcb->control.tsc_offset);
 		s->vmcb->control.clean &= ~VMCB_CLEAN_INTERCEPTS;
 		return 0;
 	default:
@@ -430,9 +433,15 @@ static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
 
+	static const u32 type[] = {
+		[VMM_EVENT_EXCEPTION] = SVM_EVTINJ_TYPE_EXEPT,
+		[VMM_EVENT_IRQ] = SVM_EVTINJ_TYPE_INTR,
+		[VMM_EVENT_NMI] = SVM_EVTINJ_TYPE_NMI,
+	};
+
 	if (v->event.valid) {
 		c->event_inj = v->event.vector | SVM_EVTINJ_VALID |
-			       SVM_EVTINJ_TYPE_EXEPT |
+			       type[v->event.type] |
 			       (v->event.has_error ? SVM_EVTINJ_VALID_ERR : 0);
 		c->event_inj_err = v->event.error;
 		if (v->event.set_cr2) {
@@ -471,6 +480,11 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_NMI:
 		x->kind = VMM_X_NONE;
 		x->stat = VMM_STAT_NMI;
+		break;
+	case SVM_EXIT_VINTR:
+		/* The window opened: the run loop injects now. */
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_INTR_WINDOW;
 		break;
 	case SVM_EXIT_SMI:
 		x->kind = VMM_X_NONE;
@@ -634,10 +648,17 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 		vmcb->control.clean = 0;
 		s->cpu = cpu;
 		svm_new_asid(s, c);
-	} else if (s->asid_gen != c->asid_gen) {
+	} else if (s->asid_gen != c->asid_gen || s->need_flush) {
+		/* A fresh ASID holds no translation of the old mappings. */
 		svm_new_asid(s, c);
 	}
+	s->need_flush = false;
 
+	local_irq_disable();
+	if (!vmm_vcpu_enter_guest_mode(v, cpu)) {
+		local_irq_enable();
+		return VMM_RUN_CANCELLED;
+	}
 	/*
 	 * ASIDs were recycled on this CPU: flush them all on the first VMRUN
 	 * that really enters a guest (a refused one flushes nothing).
@@ -652,9 +673,9 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 
-	local_irq_disable();
 	vmm_svm_vmrun(s->vmcb_pa, v->gprs, c->host_save_pa);
 	v->exit_tsc = rdtsc();
+	WRITE_ONCE(v->guest_cpu, -1);
 	/* A machine check that hit the guest is the host's to handle. */
 	if (vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_EXC_MC)
 		asm volatile("int $0x12");
@@ -677,6 +698,45 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	return 0;
 }
 
+static bool svm_irq_allowed(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	bool shadow = (s->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+		      v->rip == s->last_rip;
+
+	return (v->rflags & X86_EFLAGS_IF) && !shadow && !s->reinject;
+}
+
+/*
+ * A virtual interrupt request the guest takes as soon as it can, which
+ * the VINTR intercept turns into an exit before it is taken.
+ */
+static void svm_irq_window(struct vmm_vcpu *v, bool on)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	if (s->irq_window == on)
+		return;
+	s->irq_window = on;
+	if (on) {
+		c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+			      (0xf << V_INTR_PRIO_SHIFT);
+		c->intercepts[INTERCEPT_VINTR / 32] |= BIT(INTERCEPT_VINTR % 32);
+	} else {
+		c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+		c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
+	}
+	c->clean &= ~(VMCB_CLEAN_INTERCEPTS | VMCB_CLEAN_INTR);
+}
+
+static void svm_flush_tlb(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	s->need_flush = true;
+}
+
 const struct vmm_engine_ops vmm_svm_ops = {
 	.name = "svm",
 	.hw_enable = svm_hw_enable,
@@ -691,6 +751,9 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.run = svm_vcpu_run,
 	.msr_read = svm_msr_read,
 	.msr_write = svm_msr_write,
+	.irq_allowed = svm_irq_allowed,
+	.irq_window = svm_irq_window,
+	.flush_tlb = svm_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,
 };
 

@@ -108,6 +108,7 @@ struct vmx_vcpu {
 	u64 last_rip;			/* RIP the hardware last saw */
 	u32 reinject;			/* IDT-vectoring info to deliver again */
 	u32 reinject_err;
+	bool irq_window;		/* interrupt-window exiting on */
 };
 
 static struct vmx_config vmx;
@@ -829,6 +830,7 @@ static int vmx_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 		break;
 	case MSR_IA32_TSC:
 		vmcs_write(TSC_OFFSET, val - rdtsc());
+		WRITE_ONCE(v->tsc_offset, vmcs_read(TSC_OFFSET));
 		break;
 	default:
 		r = -ENOENT;
@@ -1234,8 +1236,14 @@ static void vmx_inject(struct vmm_vcpu *v, struct vmx_vcpu *s)
 {
 	u32 info;
 
+	static const u32 type[] = {
+		[VMM_EVENT_EXCEPTION] = INTR_TYPE_HARD_EXCEPTION,
+		[VMM_EVENT_IRQ] = INTR_TYPE_EXT_INTR,
+		[VMM_EVENT_NMI] = INTR_TYPE_NMI_INTR,
+	};
+
 	if (v->event.valid) {
-		info = v->event.vector | INTR_TYPE_HARD_EXCEPTION |
+		info = v->event.vector | type[v->event.type] |
 		       INTR_INFO_VALID_MASK;
 		/* Real mode (unrestricted guest) pushes no error code. */
 		if (v->event.has_error && vmx_exc_has_error(v->event.vector) &&
@@ -1364,6 +1372,11 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	cpu = smp_processor_id();
 	vmx_vcpu_load(s);
 
+	local_irq_disable();
+	if (!vmm_vcpu_enter_guest_mode(v, cpu)) {
+		local_irq_enable();
+		return VMM_RUN_CANCELLED;
+	}
 	vmx_inject(v, s);
 	if (v->rip != s->last_rip) {	/* emulated an instruction */
 		st = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
@@ -1376,7 +1389,6 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	vmcs_write(GUEST_RIP, v->rip);
 	vmcs_write(GUEST_RFLAGS, v->rflags);
 
-	local_irq_disable();
 	/*
 	 * Host CR3/CR4 just before entry, IRQs off: an IPI (a TLB flush, a
 	 * perf mmap's CR4.PCE update) may have changed them since the batch
@@ -1399,6 +1411,7 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	how = vmm_vmx_enter(v->gprs, &s->host_rsp, s->launched);
 
 	v->exit_tsc = rdtsc();
+	WRITE_ONCE(v->guest_cpu, -1);
 	vmx_restore_host(s, cpu);
 	if (how == VMX_ENTER_EXIT) {
 		reason = vmcs_read(VM_EXIT_REASON);
@@ -1439,6 +1452,35 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	return 0;
 }
 
+static bool vmx_irq_allowed(struct vmm_vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 st = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	bool shadow = (st & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+		      v->rip == s->last_rip;
+
+	return (v->rflags & X86_EFLAGS_IF) && !shadow && !s->reinject;
+}
+
+static void vmx_irq_window(struct vmm_vcpu *v, bool on)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	if (s->irq_window == on)
+		return;
+	s->irq_window = on;
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL,
+		   vmx.proc | (on ? CPU_BASED_INTR_WINDOW_EXITING : 0));
+}
+
+/* Within a batch: the VMCS is current on this CPU, which enters next. */
+static void vmx_flush_tlb(struct vmm_vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmx_invept(vmx.invept_type, s->eptp);
+}
+
 const struct vmm_engine_ops vmm_vmx_ops = {
 	.name = "vmx",
 	.hw_enable = vmx_hw_enable,
@@ -1453,6 +1495,9 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.run = vmx_vcpu_run,
 	.msr_read = vmx_msr_read,
 	.msr_write = vmx_msr_write,
+	.irq_allowed = vmx_irq_allowed,
+	.irq_window = vmx_irq_window,
+	.flush_tlb = vmx_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct vmx_vcpu) + PAGE_SIZE,
 };
 
@@ -1492,6 +1537,7 @@ static int vmx_probe_controls(void)
 	r = r ?: vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					MSR_IA32_VMX_PROCBASED_CTLS,
 			    CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+			    CPU_BASED_INTR_WINDOW_EXITING |
 			    CPU_BASED_CR8_LOAD_EXITING |
 			    CPU_BASED_CR8_STORE_EXITING |
 			    CPU_BASED_MOV_DR_EXITING |
@@ -1503,6 +1549,8 @@ static int vmx_probe_controls(void)
 			    &vmx.proc);
 	/* With EPT the CPU needs no CR3 exits; we never use I/O bitmaps. */
 	vmx.proc &= ~CPU_BASED_USE_IO_BITMAPS;
+	/* Required, but on only while an interrupt waits for the guest. */
+	vmx.proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	r = r ?: vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    SECONDARY_EXEC_ENABLE_EPT |
 			    SECONDARY_EXEC_ENABLE_VPID |

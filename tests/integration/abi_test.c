@@ -199,10 +199,10 @@ static void test_dev(int dev)
 
 static void test_create_vm(int dev)
 {
-	struct vmm_create_vm c = { .flags = 1 };
+	struct vmm_create_vm c = { .flags = 2 };
 	long before = list_vms(dev, 0, NULL, NULL), r;
 
-	ERR(xioctl(dev, VMM_CREATE_VM, &c), "VMM_CREATE_VM flags=1", EINVAL);
+	ERR(xioctl(dev, VMM_CREATE_VM, &c), "VMM_CREATE_VM flags=2 (unknown)", EINVAL);
 	memset(&c, 0, sizeof(c));
 	c.reserved[2] = 1;
 	ERR(xioctl(dev, VMM_CREATE_VM, &c), "VMM_CREATE_VM reserved[2]=1", EINVAL);

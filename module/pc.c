@@ -1,0 +1,847 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PC platform of VMM_VM_PC VMs. The device models are the portable
+ * ones of core/; this file gives them what only the kernel has: ports on
+ * the VM's I/O bus, host hrtimers behind their timers, interrupt lines
+ * routed PIC + IOAPIC -> local APIC -> vCPU, kicks that make a running or
+ * halted vCPU look at its interrupts, PAM switching the BIOS area of the
+ * nested page table between ROM and RAM, and system events (power-off,
+ * reset) that end VMM_RUN.
+ *
+ * Lock order: a device's own lock, then the PIC or the IOAPIC, then a
+ * local APIC, then a vCPU's wait queue. Models call out with their lock
+ * held only in the directions of that order (see each core/ header).
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/io.h>
+#include <asm/tsc.h>
+
+#include "pc.h"
+#include "core/acpi_pm.h"
+#include "core/fw_cfg.h"
+#include "core/i8042.h"
+#include "core/i8254.h"
+#include "core/i8259.h"
+#include "core/ioapic.h"
+#include "core/lapic.h"
+#include "core/mc146818.h"
+#include "core/sysctl_port.h"
+#include "core/timebase.h"
+#include "core/vpci.h"
+
+#define VMM_PC_ROM_ALIAS	0xfff00000ULL	/* 0xe0000 + this = ROM top */
+#define VMM_PC_NR_BLOBS		(FW_CFG_MAX_ITEMS + FW_CFG_MAX_FILES)
+
+struct vmm_ktimer {
+	struct hrtimer hr;
+	struct vmm_timer *t;
+};
+
+struct vmm_pc {
+	struct vmm_vm *vm;
+	struct i8259 pic;
+	struct i8254 pit;
+	struct mc146818 rtc;
+	struct ioapic ioapic;
+	struct vpci_bus pci;
+	struct vpci_i440fx i440fx;
+	struct vpci_piix3 piix3;
+	struct fw_cfg fw;
+	struct i8042 kbc;
+	struct acpi_pm pm;
+	struct sysctl_port sysctl;
+	struct lapic lapic[VMM_MAX_VCPUS];
+	bool has_lapic[VMM_MAX_VCPUS];
+
+	struct vmm_ktimer kt_pit, kt_rtc, kt_pm, kt_lapic[VMM_MAX_VCPUS];
+
+	u8 pam[I440FX_NR_PAM_REGIONS];	/* as the guest set them */
+	bool started;			/* PAM mappings are live */
+	bool pic_intr;			/* the PIC's INT output */
+	u32 system_event;		/* VMM_SYSTEM_*, first one wins */
+
+	void *blobs[VMM_PC_NR_BLOBS];	/* fw_cfg data copied from the user */
+	unsigned int nr_blobs;
+	u64 blob_bytes;
+};
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+/* ------------------------------------------------------------------ */
+
+static u64 vmm_pc_now_ns(void *host)
+{
+	return ktime_get_ns();
+}
+
+static enum hrtimer_restart vmm_ktimer_fn(struct hrtimer *hr)
+{
+	struct vmm_ktimer *k = container_of(hr, struct vmm_ktimer, hr);
+
+	k->t->fire(k->t->dev);
+	return HRTIMER_NORESTART;
+}
+
+static void vmm_pc_timer_arm(void *host, struct vmm_timer *t, u64 deadline)
+{
+	struct vmm_ktimer *k = t->host_priv;
+
+	hrtimer_start(&k->hr, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+}
+
+/* Device locks are held here: never wait for a running callback. */
+static void vmm_pc_timer_cancel(void *host, struct vmm_timer *t)
+{
+	struct vmm_ktimer *k = t->host_priv;
+
+	hrtimer_try_to_cancel(&k->hr);
+}
+
+static const struct vmm_time_ops vmm_pc_time = {
+	.now_ns = vmm_pc_now_ns,
+	.timer_arm = vmm_pc_timer_arm,
+	.timer_cancel = vmm_pc_timer_cancel,
+};
+
+static void vmm_ktimer_bind(struct vmm_ktimer *k, struct vmm_timer *t)
+{
+	hrtimer_init(&k->hr, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	k->hr.function = vmm_ktimer_fn;
+	k->t = t;
+	t->host_priv = k;
+}
+
+static void vmm_ktimer_stop(struct vmm_ktimer *k)
+{
+	if (k->t)
+		hrtimer_cancel(&k->hr);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupt routing                                                   */
+/* ------------------------------------------------------------------ */
+
+static void vmm_pc_kick_all(struct vmm_pc *pc)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *v = READ_ONCE(pc->vm->vcpus[i]);
+
+		if (v)
+			vmm_vcpu_kick(v);
+	}
+}
+
+static void vmm_pc_set_event(struct vmm_pc *pc, u32 type)
+{
+	if (!cmpxchg(&pc->system_event, 0, type))
+		vmm_pc_kick_all(pc);
+}
+
+u32 vmm_pc_system_event(struct vmm_vm *vm)
+{
+	return READ_ONCE(vm->pc->system_event);
+}
+
+/* An ISA line: to the PIC and to the IOAPIC (IRQ 0 is on pin 2). */
+static void vmm_pc_irq(struct vmm_pc *pc, unsigned int irq, bool level)
+{
+	i8259_set_irq(&pc->pic, irq, level);
+	ioapic_set_irq(&pc->ioapic, irq ? irq : 2, level);
+}
+
+void vmm_pc_isa_irq(struct vmm_vm *vm, unsigned int irq, bool level)
+{
+	if (vm->pc && irq < I8259_NR_IRQS)
+		vmm_pc_irq(vm->pc, irq, level);
+}
+
+static void vmm_pc_dev_irq(void *opaque, unsigned int irq, bool level)
+{
+	vmm_pc_irq(opaque, irq, level);
+}
+
+/* The PIC's INT reaches the boot vCPU's LINT0 (virtual wire). */
+static void vmm_pc_pic_intr(void *opaque, bool intr)
+{
+	struct vmm_pc *pc = opaque;
+	struct vmm_vcpu *v0 = READ_ONCE(pc->vm->vcpus[0]);
+
+	WRITE_ONCE(pc->pic_intr, intr);
+	if (intr && v0)
+		vmm_vcpu_kick(v0);
+}
+
+static const struct i8259_ops vmm_pc_pic_ops = {
+	.intr_changed = vmm_pc_pic_intr,
+};
+
+/* Send an interrupt message to every local APIC it names. */
+static void vmm_pc_route(struct vmm_pc *pc, struct lapic *self, u32 dest,
+			 bool logical, u8 shorthand, u8 dm, u8 vector,
+			 bool level)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct lapic *l = &pc->lapic[i];
+
+		if (!READ_ONCE(pc->has_lapic[i]))
+			continue;
+		switch (shorthand) {
+		case LAPIC_SH_SELF:
+			if (l != self)
+				continue;
+			break;
+		case LAPIC_SH_OTHERS:
+			if (l == self)
+				continue;
+			break;
+		case LAPIC_SH_ALL:
+			break;
+		default:
+			if (!lapic_match_dest(l, dest, logical))
+				continue;
+			break;
+		}
+		lapic_deliver(l, dm, vector, level);
+		/* Lowest priority: one taker is enough. */
+		if (dm == LAPIC_DM_LOWEST && shorthand == LAPIC_SH_NONE)
+			break;
+	}
+}
+
+static void vmm_pc_ioapic_deliver(void *opaque, u32 dest, bool logical,
+				  u8 dm, u8 vector, bool level)
+{
+	vmm_pc_route(opaque, NULL, dest, logical, LAPIC_SH_NONE, dm, vector,
+		     level);
+}
+
+static const struct ioapic_ops vmm_pc_ioapic_ops = {
+	.deliver = vmm_pc_ioapic_deliver,
+};
+
+static void vmm_pc_lapic_ipi(void *opaque, u32 dest, u8 dest_mode,
+			     u8 shorthand, u8 dm, u8 vector, bool level,
+			     bool assert)
+{
+	struct vmm_vcpu *v = opaque;
+	struct vmm_pc *pc = v->vm->pc;
+
+	if (dm == LAPIC_DM_INIT && level && !assert)
+		return;		/* INIT level de-assert */
+	vmm_pc_route(pc, &pc->lapic[v->id], dest,
+		     dest_mode == LAPIC_DEST_LOGICAL, shorthand, dm, vector,
+		     level);
+}
+
+static void vmm_pc_lapic_eoi(void *opaque, u8 vector)
+{
+	struct vmm_vcpu *v = opaque;
+
+	ioapic_eoi(&v->vm->pc->ioapic, vector);
+}
+
+static void vmm_pc_lapic_kick(void *opaque)
+{
+	vmm_vcpu_kick(opaque);
+}
+
+static void vmm_pc_lapic_nmi(void *opaque)
+{
+	struct vmm_vcpu *v = opaque;
+
+	WRITE_ONCE(v->nmi_pending, true);
+}
+
+static u64 vmm_pc_now_tsc(void *opaque)
+{
+	struct vmm_vcpu *v = opaque;
+
+	return rdtsc() + READ_ONCE(v->tsc_offset);
+}
+
+static u64 vmm_pc_tsc_to_ns(void *opaque, u64 tsc)
+{
+	u64 now = ktime_get_ns(), cur = vmm_pc_now_tsc(opaque);
+
+	if (tsc <= cur || !tsc_khz)
+		return now;
+	return now + mul_u64_u32_div(tsc - cur, 1000000, tsc_khz);
+}
+
+static const struct lapic_ops vmm_pc_lapic_ops = {
+	.send_ipi = vmm_pc_lapic_ipi,
+	.eoi_level = vmm_pc_lapic_eoi,
+	.kick = vmm_pc_lapic_kick,
+	.nmi = vmm_pc_lapic_nmi,
+	.now_tsc = vmm_pc_now_tsc,
+	.tsc_to_ns = vmm_pc_tsc_to_ns,
+};
+
+/* Does the PIC's interrupt reach v? Only the boot vCPU has the wire. */
+static bool vmm_pc_extint(struct vmm_pc *pc, struct vmm_vcpu *v)
+{
+	return v->id == 0 && READ_ONCE(pc->pic_intr) &&
+	       lapic_lint0_extint(&pc->lapic[0]);
+}
+
+void vmm_pc_inject(struct vmm_vcpu *v)
+{
+	struct vmm_pc *pc = v->vm->pc;
+	struct lapic *l = &pc->lapic[v->id];
+	bool extint = vmm_pc_extint(pc, v);
+	int vec = lapic_pending(l);
+
+	if (vec < 0 && !extint) {
+		vmm_ops->irq_window(v, false);
+		return;
+	}
+	if (v->event.valid || !vmm_ops->irq_allowed(v)) {
+		vmm_ops->irq_window(v, true);
+		return;
+	}
+	vmm_ops->irq_window(v, false);
+	if (vec >= 0)
+		lapic_ack(l, vec);
+	else
+		vec = i8259_ack(&pc->pic);
+	v->event.valid = true;
+	v->event.type = VMM_EVENT_IRQ;
+	v->event.vector = vec;
+	v->event.has_error = false;
+	v->event.set_cr2 = false;
+}
+
+bool vmm_pc_wake_ready(struct vmm_vcpu *v)
+{
+	struct vmm_pc *pc = v->vm->pc;
+
+	if (READ_ONCE(pc->system_event) || READ_ONCE(v->nmi_pending) ||
+	    signal_pending(current))
+		return true;
+	if (!(v->rflags & X86_EFLAGS_IF))
+		return false;
+	return lapic_pending(&pc->lapic[v->id]) >= 0 || vmm_pc_extint(pc, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Port I/O                                                            */
+/* ------------------------------------------------------------------ */
+
+/* A wide access to byte registers reaches consecutive ports. */
+static void vmm_pc_bytes(void *dev, u16 port, bool in, unsigned int size,
+			 u32 *val, u8 (*rd)(void *dev, u16 port),
+			 void (*wr)(void *dev, u16 port, u8 v))
+{
+	unsigned int i;
+
+	if (in)
+		*val = 0;
+	for (i = 0; i < size; i++) {
+		if (in)
+			*val |= (u32)rd(dev, port + i) << (8 * i);
+		else
+			wr(dev, port + i, *val >> (8 * i));
+	}
+}
+
+#define VMM_PC_BYTE_DEV(name, type, rdfn, wrfn)				\
+static u8 name##_rd(void *dev, u16 port)				\
+{									\
+	return rdfn((type *)dev, port);					\
+}									\
+static void name##_wr(void *dev, u16 port, u8 v)			\
+{									\
+	wrfn((type *)dev, port, v);					\
+}									\
+static void name##_pio(void *dev, u16 port, bool in, unsigned int size,\
+		       u32 *val)					\
+{									\
+	vmm_pc_bytes(dev, port, in, size, val, name##_rd, name##_wr);	\
+}
+
+static u8 vmm_pit_read(struct i8254 *pit, u16 port)
+{
+	return port == I8254_PORT_61 ? i8254_port61_read(pit) :
+				       i8254_read(pit, port);
+}
+
+static void vmm_pit_write(struct i8254 *pit, u16 port, u8 v)
+{
+	if (port == I8254_PORT_61)
+		i8254_port61_write(pit, v);
+	else
+		i8254_write(pit, port, v);
+}
+
+VMM_PC_BYTE_DEV(vmm_pic, struct i8259, i8259_read, i8259_write)
+VMM_PC_BYTE_DEV(vmm_pit, struct i8254, vmm_pit_read, vmm_pit_write)
+VMM_PC_BYTE_DEV(vmm_rtc, struct mc146818, mc146818_read, mc146818_write)
+VMM_PC_BYTE_DEV(vmm_kbc, struct i8042, i8042_read, i8042_write)
+VMM_PC_BYTE_DEV(vmm_sysctl, struct sysctl_port, sysctl_port_read,
+		sysctl_port_write)
+
+static void vmm_pci_pio(void *dev, u16 port, bool in, unsigned int size,
+			u32 *val)
+{
+	if (in)
+		*val = vpci_io_read(dev, port, size);
+	else
+		vpci_io_write(dev, port, size, *val);
+}
+
+static void vmm_pm_pio(void *dev, u16 port, bool in, unsigned int size,
+		       u32 *val)
+{
+	if (in)
+		*val = acpi_pm_io_read(dev, port, size);
+	else
+		acpi_pm_io_write(dev, port, size, *val);
+}
+
+static void vmm_fw_cfg_pio(void *dev, u16 port, bool in, unsigned int size,
+			   u32 *val)
+{
+	if (in)
+		*val = fw_cfg_io_read(dev, port, size);
+	else
+		fw_cfg_io_write(dev, port, size, *val);
+}
+
+static int vmm_pc_register_ports(struct vmm_vm *vm, struct vmm_pc *pc)
+{
+	const struct {
+		u16 base, len;
+		vmm_pio_fn fn;
+		void *dev;
+	} p[] = {
+		{ I8259_MASTER_CMD, 2, vmm_pic_pio, &pc->pic },
+		{ I8259_SLAVE_CMD, 2, vmm_pic_pio, &pc->pic },
+		{ I8259_ELCR1, 2, vmm_pic_pio, &pc->pic },
+		{ I8254_PORT_CH0, 4, vmm_pit_pio, &pc->pit },
+		{ I8254_PORT_61, 1, vmm_pit_pio, &pc->pit },
+		{ 0x70, 2, vmm_rtc_pio, &pc->rtc },
+		{ I8042_DATA_PORT, 1, vmm_kbc_pio, &pc->kbc },
+		{ I8042_CMD_PORT, 1, vmm_kbc_pio, &pc->kbc },
+		{ SYSCTL_PORT_A, 1, vmm_sysctl_pio, &pc->sysctl },
+		{ SYSCTL_PORT_RCR, 1, vmm_sysctl_pio, &pc->sysctl },
+		/* 0xcf8 is a dword register; 0xcf9 alone is the RCR. */
+		{ 0xcf8, 1, vmm_pci_pio, &pc->pci },
+		{ 0xcfa, 6, vmm_pci_pio, &pc->pci },
+		{ ACPI_PM_BASE_DEFAULT, ACPI_PM_NR_PORTS, vmm_pm_pio, &pc->pm },
+		{ 0x510, 2, vmm_fw_cfg_pio, &pc->fw },
+		{ 0x514, 8, vmm_fw_cfg_pio, &pc->fw },
+	};
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		r = vmm_pio_register(vm, p[i].base, p[i].len, p[i].fn, p[i].dev);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small device callbacks                                              */
+/* ------------------------------------------------------------------ */
+
+static void vmm_pc_reset_request(void *opaque)
+{
+	vmm_pc_set_event(opaque, VMM_SYSTEM_RESET);
+}
+
+static void vmm_pc_poweroff(void *opaque)
+{
+	vmm_pc_set_event(opaque, VMM_SYSTEM_POWEROFF);
+}
+
+/* A20 is always on: the gate is accepted and has no effect. */
+static void vmm_pc_a20(void *opaque, bool enabled)
+{
+}
+
+static const struct i8254_ops vmm_pc_pit_ops = { .set_irq = vmm_pc_dev_irq };
+static const struct mc146818_ops vmm_pc_rtc_ops = { .set_irq = vmm_pc_dev_irq };
+static const struct i8042_ops vmm_pc_kbc_ops = {
+	.set_irq = vmm_pc_dev_irq,
+	.reset_request = vmm_pc_reset_request,
+	.a20_changed = vmm_pc_a20,
+};
+static const struct sysctl_port_ops vmm_pc_sysctl_ops = {
+	.reset_request = vmm_pc_reset_request,
+	.a20_changed = vmm_pc_a20,
+};
+static const struct acpi_pm_ops vmm_pc_pm_ops = {
+	.set_irq = vmm_pc_dev_irq,
+	.poweroff = vmm_pc_poweroff,
+	.reset = vmm_pc_reset_request,
+};
+
+static int vmm_pc_read_gpa(void *opaque, u64 gpa, void *buf, u32 len)
+{
+	return vmm_gpa_read(opaque, gpa, buf, len);
+}
+
+static int vmm_pc_write_gpa(void *opaque, u64 gpa, const void *buf, u32 len)
+{
+	return vmm_gpa_write(opaque, gpa, buf, len);
+}
+
+static const struct fw_cfg_ops vmm_pc_fw_cfg_ops = {
+	.read_gpa = vmm_pc_read_gpa,
+	.write_gpa = vmm_pc_write_gpa,
+};
+
+/* PCI interrupts: no PCI device raises one yet, so routes are only kept. */
+static void vmm_pc_pirq(void *opaque, unsigned int pirq, u8 route)
+{
+}
+
+/* ------------------------------------------------------------------ */
+/* PAM: the BIOS area as ROM or RAM                                    */
+/* ------------------------------------------------------------------ */
+
+static struct page *vmm_pc_page(struct vmm_vm *vm, u64 gpa, bool *ro)
+{
+	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+
+	if (!s)
+		return NULL;
+	if (ro)
+		*ro = s->flags & VMM_MEM_READONLY;
+	return s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+}
+
+/*
+ * Reads go to RAM (RE) or else to the ROM, which backs 0xe0000-0xfffff
+ * only (below that the bus has nothing: the page is unmapped). The page
+ * is writable when writes go to RAM (WE) and reads do too; other writes
+ * fault and vmm_pc_mmio() sends them to RAM or drops them.
+ */
+static void vmm_pc_pam_map(struct vmm_pc *pc, unsigned int region)
+{
+	struct vmm_vm *vm = pc->vm;
+	u64 base = i440fx_pam_base(region), end = base + i440fx_pam_size(region);
+	u8 attr = pc->pam[region];
+	u64 gpa;
+
+	for (gpa = base; gpa < end; gpa += PAGE_SIZE) {
+		struct page *ram = vmm_pc_page(vm, gpa, NULL), *rom = NULL;
+		bool ro = false;
+
+		if (!ram)
+			continue;	/* no RAM here: MMIO whatever PAM says */
+		if (attr & PAM_RE) {
+			vmm_npt_set_4k(vm, gpa, page_to_phys(ram), true,
+				       attr & PAM_WE);
+			continue;
+		}
+		if (gpa >= 0xe0000)
+			rom = vmm_pc_page(vm, gpa + VMM_PC_ROM_ALIAS, &ro);
+		if (rom && ro)
+			vmm_npt_set_4k(vm, gpa, page_to_phys(rom), true, false);
+		else
+			vmm_npt_set_4k(vm, gpa, 0, false, false);
+	}
+}
+
+static void vmm_pc_pam_changed(void *opaque, unsigned int region, u8 attr)
+{
+	struct vmm_pc *pc = opaque;
+
+	WRITE_ONCE(pc->pam[region], attr);
+	if (!pc->started)
+		return;
+	vmm_pc_pam_map(pc, region);
+	/* Rights were taken away: every vCPU drops what it cached. */
+	WRITE_ONCE(pc->vm->tlb_gen, pc->vm->tlb_gen + 1);
+	vmm_pc_kick_all(pc);
+}
+
+int vmm_pc_start(struct vmm_vm *vm)
+{
+	struct vmm_pc *pc = vm->pc;
+	unsigned long flags;
+	unsigned int i;
+	int r = 0;
+
+	mutex_lock(&vm->lock);
+	if (pc->started)
+		goto out;
+	r = vmm_npt_split(vm, 0);
+	if (r)
+		goto out;
+	/* Under the PCI lock: the guest's PAM writes are serialised with it. */
+	vmm_lock(&pc->pci.lock, flags);
+	for (i = 0; i < I440FX_NR_PAM_REGIONS; i++)
+		vmm_pc_pam_map(pc, i);
+	pc->started = true;
+	vmm_unlock(&pc->pci.lock, flags);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static unsigned int vmm_pc_pam_region(u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < I440FX_NR_PAM_REGIONS; i++)
+		if (gpa >= i440fx_pam_base(i) &&
+		    gpa < i440fx_pam_base(i) + i440fx_pam_size(i))
+			return i;
+	return 0;
+}
+
+/* An access PAM turned away from RAM (the page faulted). */
+static void vmm_pc_shadow_access(struct vmm_pc *pc, u64 gpa, bool write,
+				 unsigned int size, u64 *val)
+{
+	u8 attr = READ_ONCE(pc->pam[vmm_pc_pam_region(gpa)]);
+
+	if (write) {
+		if (attr & PAM_WE)
+			vmm_gpa_write(pc->vm, gpa, val, size);
+		return;		/* else to the ROM or nowhere: dropped */
+	}
+	*val = 0;
+	if (attr & PAM_RE) {	/* PAM changed since the fault */
+		if (!vmm_gpa_read(pc->vm, gpa, val, size))
+			return;
+	} else if (gpa >= 0xe0000 &&
+		   !vmm_gpa_read(pc->vm, gpa + VMM_PC_ROM_ALIAS, val, size)) {
+		return;
+	}
+	*val = ~0ULL;		/* nothing on the bus */
+}
+
+/* ------------------------------------------------------------------ */
+/* MMIO and MSRs                                                       */
+/* ------------------------------------------------------------------ */
+
+bool vmm_pc_mmio(struct vmm_vcpu *v, u64 gpa, bool write, unsigned int size,
+		 u64 *val)
+{
+	struct vmm_pc *pc = v->vm->pc;
+	struct lapic *l = &pc->lapic[v->id];
+	u64 base;
+
+	if (gpa >= VMM_PC_SHADOW_START && gpa < VMM_PC_SHADOW_END) {
+		vmm_pc_shadow_access(pc, gpa, write, size, val);
+		return true;
+	}
+	/* Writes to the BIOS ROM are dropped. */
+	if (write && gpa >= 0x100000000ULL - 0x1000000 && gpa < 0x100000000ULL) {
+		bool ro = false;
+
+		if (vmm_pc_page(v->vm, gpa, &ro) && ro)
+			return true;
+	}
+	base = lapic_get_base(l) & LAPIC_BASE_ADDR_MASK;
+	if (lapic_is_enabled(l) && !lapic_is_x2apic(l) &&
+	    gpa >= base && gpa - base < LAPIC_MMIO_SIZE) {
+		if (write)
+			lapic_mmio_write(l, gpa - base, size, *val);
+		else if (lapic_mmio_read(l, gpa - base, size, val))
+			*val = 0;
+		return true;
+	}
+	if (gpa >= IOAPIC_DEFAULT_BASE &&
+	    gpa - IOAPIC_DEFAULT_BASE < IOAPIC_MMIO_SIZE) {
+		if (write)
+			ioapic_mmio_write(&pc->ioapic, gpa - IOAPIC_DEFAULT_BASE,
+					  size, *val);
+		else
+			ioapic_mmio_read(&pc->ioapic, gpa - IOAPIC_DEFAULT_BASE,
+					 size, val);
+		return true;
+	}
+	return false;
+}
+
+int vmm_pc_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
+{
+	if (!lapic_is_msr(index))
+		return -ENOENT;
+	return lapic_read_msr(&v->vm->pc->lapic[v->id], index, val) ?
+	       -EINVAL : 0;
+}
+
+int vmm_pc_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
+{
+	if (!lapic_is_msr(index))
+		return -ENOENT;
+	return lapic_write_msr(&v->vm->pc->lapic[v->id], index, val) ?
+	       -EINVAL : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration from userspace                                        */
+/* ------------------------------------------------------------------ */
+
+long vmm_pc_fw_cfg_add(struct vmm_vm *vm, struct vmm_fw_cfg_item __user *u)
+{
+	struct vmm_pc *pc = vm->pc;
+	struct vmm_fw_cfg_item arg;
+	void *data = NULL;
+	long r;
+
+	if (!pc)
+		return -ENOTTY;
+	if (copy_from_user(&arg, u, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved[0] || arg.reserved[1] ||
+	    arg.size > VMM_FW_CFG_MAX_SIZE ||
+	    strnlen(arg.name, sizeof(arg.name)) == sizeof(arg.name) ||
+	    (arg.name[0] && arg.key))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	r = -EBUSY;
+	if (pc->started)
+		goto out;
+	r = -ENOSPC;
+	if (pc->nr_blobs == VMM_PC_NR_BLOBS ||
+	    pc->blob_bytes + arg.size > VMM_FW_CFG_MAX_TOTAL)
+		goto out;
+	if (arg.size) {
+		data = kvmalloc(arg.size, GFP_KERNEL_ACCOUNT);
+		r = -ENOMEM;
+		if (!data)
+			goto out;
+		r = -EFAULT;
+		if (copy_from_user(data, u64_to_user_ptr(arg.data), arg.size))
+			goto out;
+	}
+	if (arg.name[0])
+		r = fw_cfg_add_file(&pc->fw, arg.name, data, arg.size);
+	else
+		r = fw_cfg_add_bytes(&pc->fw, arg.key, data, arg.size);
+	if (r < 0)
+		goto out;
+	r = 0;
+	if (data) {
+		pc->blobs[pc->nr_blobs++] = data;
+		pc->blob_bytes += arg.size;
+		atomic_long_add(arg.size, &vm->overhead);
+		data = NULL;
+	}
+out:
+	mutex_unlock(&vm->lock);
+	kvfree(data);
+	return r;
+}
+
+long vmm_pc_set_nvram(struct vmm_vm *vm, struct vmm_nvram __user *u)
+{
+	struct vmm_nvram arg;
+	u8 buf[MC146818_NVRAM_SIZE];
+	unsigned int i;
+
+	if (!vm->pc)
+		return -ENOTTY;
+	if (copy_from_user(&arg, u, sizeof(arg)))
+		return -EFAULT;
+	if (arg.reserved || arg.offset < 0x0e || arg.offset >= sizeof(buf) ||
+	    arg.len > sizeof(buf) - arg.offset)
+		return -EINVAL;
+	if (copy_from_user(buf, u64_to_user_ptr(arg.data), arg.len))
+		return -EFAULT;
+	for (i = 0; i < arg.len; i++)
+		mc146818_nvram_set(&vm->pc->rtc, arg.offset + i, buf[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation                                                            */
+/* ------------------------------------------------------------------ */
+
+int vmm_pc_vcpu_init(struct vmm_vcpu *v)
+{
+	struct vmm_pc *pc = v->vm->pc;
+
+	if (!pc)
+		return 0;
+	lapic_init(&pc->lapic[v->id], v->id, v->id == 0, &vmm_pc_lapic_ops, v,
+		   &vmm_pc_time, pc);
+	vmm_ktimer_bind(&pc->kt_lapic[v->id], &pc->lapic[v->id].timer);
+	smp_store_release(&pc->has_lapic[v->id], true);
+	return 0;
+}
+
+int vmm_pc_create(struct vmm_vm *vm)
+{
+	struct vmm_pc *pc = kvzalloc(sizeof(*pc), GFP_KERNEL_ACCOUNT);
+	int r;
+
+	if (!pc)
+		return -ENOMEM;
+	pc->vm = vm;
+	i8259_init(&pc->pic, &vmm_pc_pic_ops, pc);
+	i8254_init(&pc->pit, &vmm_pc_pit_ops, &vmm_pc_time, pc, pc);
+	vmm_ktimer_bind(&pc->kt_pit, &pc->pit.timer);
+	mc146818_init(&pc->rtc, &vmm_pc_rtc_ops, &vmm_pc_time, pc, pc,
+		      ktime_get_real_seconds());
+	vmm_ktimer_bind(&pc->kt_rtc, &pc->rtc.timer);
+	acpi_pm_init(&pc->pm, ACPI_PM_BASE_DEFAULT, &vmm_pc_pm_ops,
+		     &vmm_pc_time, pc, pc);
+	vmm_ktimer_bind(&pc->kt_pm, &pc->pm.timer);
+	ioapic_init(&pc->ioapic, 0, &vmm_pc_ioapic_ops, pc);
+	i8042_init(&pc->kbc, &vmm_pc_kbc_ops, pc);
+	sysctl_port_init(&pc->sysctl, &vmm_pc_sysctl_ops, pc);
+	fw_cfg_init(&pc->fw, &vmm_pc_fw_cfg_ops, vm);
+
+	vpci_bus_init(&pc->pci);
+	vpci_i440fx_init(&pc->i440fx, vmm_pc_pam_changed, pc);
+	vpci_piix3_init(&pc->piix3, vmm_pc_pirq, pc);
+	/*
+	 * The subsystem SeaBIOS looks for before it trusts fw_cfg and the
+	 * paravirtual PC conventions (QEMU's, which ours follows).
+	 */
+	vpci_set_word(&pc->i440fx.dev, VPCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	vpci_set_word(&pc->i440fx.dev, VPCI_SUBSYSTEM_ID, 0x1100);
+	vpci_set_word(&pc->piix3.dev, VPCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	vpci_set_word(&pc->piix3.dev, VPCI_SUBSYSTEM_ID, 0x1100);
+	r = vpci_register(&pc->pci, VPCI_DEVFN(0, 0), &pc->i440fx.dev);
+	r = r ?: vpci_register(&pc->pci, VPCI_DEVFN(1, 0), &pc->piix3.dev);
+	r = r ?: vmm_pc_register_ports(vm, pc);
+	if (r) {
+		kvfree(pc);
+		return r;
+	}
+	vm->pc = pc;
+	atomic_long_add(sizeof(*pc), &vm->overhead);
+	return 0;
+}
+
+void vmm_pc_destroy(struct vmm_vm *vm)
+{
+	struct vmm_pc *pc = vm->pc;
+	unsigned int i;
+
+	if (!pc)
+		return;
+	vmm_ktimer_stop(&pc->kt_pit);
+	vmm_ktimer_stop(&pc->kt_rtc);
+	vmm_ktimer_stop(&pc->kt_pm);
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		vmm_ktimer_stop(&pc->kt_lapic[i]);
+	for (i = 0; i < pc->nr_blobs; i++)
+		kvfree(pc->blobs[i]);
+	kvfree(pc);
+	vm->pc = NULL;
+}

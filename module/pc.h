@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The PC platform of VMM_VM_PC VMs (pc.c): the portable device models of
+ * core/ bound to host timers, the port I/O bus, the vCPUs' interrupt
+ * injection and the nested page table (PAM).
+ */
+#ifndef VMM_PC_H
+#define VMM_PC_H
+
+#include "vmm.h"
+
+/* The legacy BIOS area that PAM switches between ROM and RAM. */
+#define VMM_PC_SHADOW_START	0xc0000ULL
+#define VMM_PC_SHADOW_END	0x100000ULL
+
+int vmm_pc_create(struct vmm_vm *vm);
+/* After every vCPU is gone: stops the timers, frees the platform. */
+void vmm_pc_destroy(struct vmm_vm *vm);
+int vmm_pc_vcpu_init(struct vmm_vcpu *v);
+
+long vmm_pc_fw_cfg_add(struct vmm_vm *vm, struct vmm_fw_cfg_item __user *u);
+long vmm_pc_set_nvram(struct vmm_vm *vm, struct vmm_nvram __user *u);
+
+/* Before the first entry of any vCPU (process context). */
+int vmm_pc_start(struct vmm_vm *vm);
+
+/* Run loop: within a batch, before each entry. */
+void vmm_pc_inject(struct vmm_vcpu *v);
+/* A halted vCPU may run again. */
+bool vmm_pc_wake_ready(struct vmm_vcpu *v);
+/* VMM_SYSTEM_* the guest asked for, or 0. */
+u32 vmm_pc_system_event(struct vmm_vm *vm);
+
+/*
+ * Guest-physical accesses with no RAM behind them (LAPIC, IOAPIC) and
+ * those that PAM turned away from RAM: true if the platform handled it.
+ */
+bool vmm_pc_mmio(struct vmm_vcpu *v, u64 gpa, bool write, unsigned int size,
+		 u64 *val);
+
+/* MSRs of the local APIC: -ENOENT if not one. */
+int vmm_pc_msr_read(struct vmm_vcpu *v, u32 index, u64 *val);
+int vmm_pc_msr_write(struct vmm_vcpu *v, u32 index, u64 val);
+
+/* An ISA interrupt line (0-15) from a device outside pc.c (the UART). */
+void vmm_pc_isa_irq(struct vmm_vm *vm, unsigned int irq, bool level);
+
+#endif /* VMM_PC_H */
