@@ -258,6 +258,7 @@ static void vmm_pc_lapic_kick(void *opaque)
 	vmm_vcpu_kick(opaque);
 }
 
+/* Called with the LAPIC lock held; the kick that follows makes v look. */
 static void vmm_pc_lapic_nmi(void *opaque)
 {
 	struct vmm_vcpu *v = opaque;
@@ -304,6 +305,16 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 	bool extint = vmm_pc_extint(pc, v);
 	int vec = lapic_pending(l);
 
+	/* An NMI goes first, when the guest is not still handling one. */
+	if (READ_ONCE(v->nmi_pending) && !v->event.valid &&
+	    vmm_ops->nmi_allowed(v)) {
+		WRITE_ONCE(v->nmi_pending, false);
+		v->event.valid = true;
+		v->event.type = VMM_EVENT_NMI;
+		v->event.vector = 2;
+		v->event.has_error = false;
+		v->event.set_cr2 = false;
+	}
 	if (vec < 0 && !extint) {
 		vmm_ops->irq_window(v, false);
 		return;

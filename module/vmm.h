@@ -149,6 +149,8 @@ struct vmm_engine_ops {
 	 * before the next entry (the nested table changed).
 	 */
 	bool (*irq_allowed)(struct vmm_vcpu *v);
+	/* May an NMI be injected (none in service, nothing going in)? */
+	bool (*nmi_allowed)(struct vmm_vcpu *v);
 	void (*irq_window)(struct vmm_vcpu *v, bool on);
 	void (*flush_tlb)(struct vmm_vcpu *v);
 	u64 overhead_per_vcpu;		/* kernel bytes per vCPU */

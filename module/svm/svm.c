@@ -68,6 +68,14 @@ struct svm_vcpu {
 	u32 reinject;			/* EXITINTINFO to deliver again */
 	u32 reinject_err;
 	bool irq_window;		/* V_IRQ + VINTR intercept armed */
+	/*
+	 * An injected NMI is in service until the guest's IRET completes:
+	 * the IRET intercept notes where it was, and the NMI mask lifts once
+	 * the guest has been seen past it.
+	 */
+	bool nmi_masked;
+	bool iret_seen;
+	u64 iret_rip;
 	bool need_flush;		/* nested mappings lost rights */
 };
 
@@ -448,6 +456,12 @@ static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
 			s->vmcb->save.cr2 = v->event.cr2;
 			c->clean &= ~VMCB_CLEAN_CR2;
 		}
+		if (v->event.type == VMM_EVENT_NMI) {
+			s->nmi_masked = true;
+			s->iret_seen = false;
+			c->intercepts[INTERCEPT_IRET / 32] |= BIT(INTERCEPT_IRET % 32);
+			c->clean &= ~VMCB_CLEAN_INTERCEPTS;
+		}
 		v->event.valid = false;
 		s->reinject = 0;
 	} else if (s->reinject) {
@@ -480,6 +494,14 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_NMI:
 		x->kind = VMM_X_NONE;
 		x->stat = VMM_STAT_NMI;
+		break;
+	case SVM_EXIT_IRET:
+		x->kind = VMM_X_NONE;
+		x->stat = VMM_STAT_OTHER;
+		s->iret_seen = true;
+		s->iret_rip = v->rip;
+		c->intercepts[INTERCEPT_IRET / 32] &= ~BIT(INTERCEPT_IRET % 32);
+		c->clean &= ~VMCB_CLEAN_INTERCEPTS;
 		break;
 	case SVM_EXIT_VINTR:
 		/* The window opened: the run loop injects now. */
@@ -730,6 +752,17 @@ static void svm_irq_window(struct vmm_vcpu *v, bool on)
 	c->clean &= ~(VMCB_CLEAN_INTERCEPTS | VMCB_CLEAN_INTR);
 }
 
+static bool svm_nmi_allowed(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	bool shadow = (s->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+		      v->rip == s->last_rip;
+
+	if (s->nmi_masked && s->iret_seen && v->rip != s->iret_rip)
+		s->nmi_masked = false;
+	return !s->nmi_masked && !shadow && !s->reinject;
+}
+
 static void svm_flush_tlb(struct vmm_vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -752,6 +785,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.msr_read = svm_msr_read,
 	.msr_write = svm_msr_write,
 	.irq_allowed = svm_irq_allowed,
+	.nmi_allowed = svm_nmi_allowed,
 	.irq_window = svm_irq_window,
 	.flush_tlb = svm_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,

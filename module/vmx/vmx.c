@@ -1462,6 +1462,18 @@ static bool vmx_irq_allowed(struct vmm_vcpu *v)
 	return (v->rflags & X86_EFLAGS_IF) && !shadow && !s->reinject;
 }
 
+/* The CPU keeps blocking-by-NMI from delivery to the guest's IRET. */
+static bool vmx_nmi_allowed(struct vmm_vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	u32 st = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (v->rip != s->last_rip)
+		st &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	return !(st & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+		       GUEST_INTR_STATE_MOV_SS)) && !s->reinject;
+}
+
 static void vmx_irq_window(struct vmm_vcpu *v, bool on)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -1496,6 +1508,7 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.msr_read = vmx_msr_read,
 	.msr_write = vmx_msr_write,
 	.irq_allowed = vmx_irq_allowed,
+	.nmi_allowed = vmx_nmi_allowed,
 	.irq_window = vmx_irq_window,
 	.flush_tlb = vmx_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct vmx_vcpu) + PAGE_SIZE,

@@ -11,6 +11,7 @@
 #   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test
 #   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
+#   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
 set -euo pipefail
 
 out=${1:?usage: $0 OUT.cpio.gz}
@@ -56,6 +57,21 @@ ls "$root"/payloads/*.bin >/dev/null 2>&1 || warn "no guest-drivers/build/*.bin"
 for f in "$top"/tests/integration/*.sh; do
 	[ -f "$f" ] && install -m 0755 "$f" "$root/tests/"
 done
+
+# For the "pc" suite: SeaBIOS where vmmctl looks for it, and a Linux
+# guest (this kernel's bzImage and a busybox initramfs).
+mkdir -p "$root/usr/share/seabios" "$root/guest"
+if [ -f /usr/share/seabios/bios-256k.bin ]; then
+	install -m 0644 /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
+else
+	warn "/usr/share/seabios/bios-256k.bin missing (apt-get install seabios)"
+fi
+if [ -f "/boot/vmlinuz-$KVER" ]; then
+	install -m 0644 "/boot/vmlinuz-$KVER" "$root/guest/vmlinuz"
+else
+	warn "/boot/vmlinuz-$KVER missing: no Linux guest"
+fi
+"$top/tests/guest/mkinitrd.sh" "$root/guest/initrd.cpio.gz" || warn "guest initramfs not built"
 
 # The kvm stack for the benchmark, dependencies first. busybox insmod
 # cannot read .ko.xz/.ko.zst, so decompress here.

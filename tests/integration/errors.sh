@@ -16,7 +16,11 @@ usage() { # DESC ARGS...: vmmctl ARGS must exit 2
 echo garbage >"$TMP/notanimage.bin"
 usage "(no arguments)"
 usage "bogus-command" bogus-command
-usage "run (no image)" run
+usage "run --bios /nonexistent" run --bios /nonexistent/bios.bin
+usage "run --kernel /nonexistent" run --kernel /nonexistent/bzImage
+usage "run --kernel (not a bzImage)" run --kernel "$TMP/notanimage.bin"
+usage "run --initrd without --kernel" run --initrd "$TMP/notanimage.bin"
+usage "run --kernel with --image" run --image "$(payload halt.bin)" --kernel "$TMP/notanimage.bin"
 usage "run --image (missing value)" run --image
 usage "run --bogus-option" run --image "$(payload halt.bin)" --bogus-option
 usage "run --image /nonexistent" run --image /nonexistent/x.bin

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Suite "pc": the PC platform (VMM_VM_PC). SeaBIOS runs from the reset
+# vector to its boot attempt; Debian's kernel boots directly (x86 boot
+# protocol) with a busybox initramfs to /init, `sleep 1` lasts about a
+# second of host time, the kernel log has no timer or APIC errors, and
+# `poweroff` ends the VM (vmmctl status 0).
+. "$(dirname "$0")/lib.sh"
+ktap_begin pc
+
+GUEST=${GUEST_DIR:-/guest}
+PC_TIMEOUT=${PC_TIMEOUT:-600}
+
+ensure_vmm; result $? "vmm loaded"
+
+# uptime in centiseconds, without forking
+now_cs() { read -r _up _idle </proc/uptime; _s=${_up%.*}; _c=${_up#*.}; echo $((_s * 100 + ${_c#0})); }
+
+# ts_run OUT ERR CMD...: CMD's stdout lines prefixed with the host uptime
+# (centiseconds), then a line "EXIT status"
+ts_run() {
+	_o=$1; _e=$2; shift 2
+	{ timeout "$PC_TIMEOUT" "$@" 2>"$_e"; echo "EXIT $?"; } |
+		while IFS= read -r _l; do echo "$(now_cs) $_l"; done >"$_o"
+}
+# at MARKER FILE: the timestamp of the first line containing MARKER
+at() { grep -a -m1 -- "$1" "$2" | cut -d' ' -f1; }
+
+# ---- SeaBIOS -------------------------------------------------------
+O=$TMP/pc.out; E=$TMP/pc.err
+timeout "$PC_TIMEOUT" "$VMMCTL" run --bios-log --no-reboot --mem 128M --stat >"$O" 2>"$E"; rc=$?
+result $rc "seabios: runs until the guest resets, vmmctl --no-reboot exits 0 (exit $rc)"
+sb() { grep -aq -- "$1" "$E"; result $? "seabios: log shows $2"; }
+sb "SeaBIOS (version" "its banner"
+sb "Running on QEMU (i440fx)" "the i440FX host bridge with the paravirtual subsystem id"
+sb "Found QEMU fw_cfg" "fw_cfg"
+sb "0000000000100000 - 0000000008000000 = 1 RAM" "an e820 map with our 128 MiB of RAM"
+sb "Moving pm_base to 0x600" "the ACPI PM block at 0x600 (table-loader present)"
+sb "PS2 keyboard initialized" "the PS/2 controller"
+sb "Found 1 serial ports" "COM1"
+sb "Found 1 cpu(s)" "one CPU"
+sb "Found 2 PCI devices" "the two PCI functions (i440FX, PIIX3)"
+sb "ACPI tables: RSDP=" "the ACPI tables from the table-loader"
+sb "Booting from Hard Disk" "its boot attempt"
+sb "No bootable device" "that nothing is bootable yet"
+diag "firmware log:"; diag_file "$E" 80
+grep -a -E '^(VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | sed 's/^/seabios exits: /' | diag "$(cat)"
+
+# ---- Linux, direct boot ------------------------------------------
+if [ ! -f "$GUEST/vmlinuz" ] || [ ! -f "$GUEST/initrd.cpio.gz" ]; then
+	skip "linux: boots to /init" "no guest kernel in $GUEST"
+	ktap_end; exit $?
+fi
+O=$TMP/linux.out; E=$TMP/linux.err
+t0=$(now_cs)
+ts_run "$O" "$E" "$VMMCTL" run --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.cpio.gz" \
+	--append "console=ttyS0 panic=-1" --mem 256M --no-reboot --stat
+rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
+t_init=$(at "GUEST-INIT: reached /init" "$O")
+[ -n "$t_init" ]; r=$?
+result $r "linux: the kernel boots to /init"
+[ $r -eq 0 ] && diag "time from vmmctl run to /init: $(( (t_init - t0) / 100 )).$(printf %02d $(( (t_init - t0) % 100 ))) s"
+t1=$(at "GUEST-SLEEP-START" "$O"); t2=$(at "GUEST-SLEEP-END" "$O")
+if [ -n "$t1" ] && [ -n "$t2" ]; then
+	d=$((t2 - t1))
+	[ $d -ge 90 ] && [ $d -le 160 ]; result $? "linux: 'sleep 1' takes about a second of host time ($d cs)"
+else
+	not_ok "linux: 'sleep 1' takes about a second of host time (markers missing)"
+fi
+grep -a "GUEST-CLOCK" "$O" | cut -d' ' -f2- | diag "$(cat)"
+! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
+result $r "linux: no timer or APIC errors in the guest's kernel log"
+[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD" "$O" | cut -d' ' -f2- | diag "$(cat)"
+grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"; r=$?
+result $r "linux: poweroff ends the VM, vmmctl exits 0 (exit $rc)"
+n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "linux: no VM left behind (${n:-?})"
+grep -a -E '^[0-9]+ (VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | cut -d' ' -f2- |
+	sed 's/^/linux exits: /' | diag "$(cat)"
+if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
+	diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
+	diag "stderr:"; diag_file "$E" 20
+fi
+dmesg_clean; result $? "host kernel log clean"
+[ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
+
+ktap_end
