@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* badmmio.bin: an instruction the MMIO emulator does not handle (ADD to
- * device memory): the VM must end with a clear internal error. */
+/* badmmio.bin: an instruction the MMIO emulator does not handle (CMPXCHG
+ * on device memory): the VM must end with a clear internal error. */
 #include "guest.h"
 
 int main(void)
 {
-	puts("badmmio: add to MMIO\n");
-	asm volatile("addl $1, (%0)" : : "r"(TEST_MMIO_GPA) : "memory");
+	puts("badmmio: cmpxchg on MMIO\n");
+	asm volatile("cmpxchgl %1, (%0)" : : "r"(TEST_MMIO_GPA), "r"(1), "a"(0)
+		     : "memory", "cc");
 	puts("badmmio: still running?!\n");
 	return 2;
 }

@@ -27,6 +27,7 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 #include "core/gpt_walk.h"
+#include "core/x86_emul.h"
 
 #define RFLAGS_RESERVED	(GENMASK_ULL(63, 22) | BIT(15) | BIT(5) | BIT(3))
 
@@ -524,6 +525,9 @@ static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 	case MSR_IA32_MISC_ENABLE:
 		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
 		return 0;
+	case MSR_MTRRdefType:
+		*val = v->mtrr_def_type;
+		return 0;
 	case MSR_MTRRcap:
 	case MSR_IA32_UCODE_REV:
 	case MSR_K7_HWCR:
@@ -549,6 +553,15 @@ static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 			return r;
 	}
 	switch (index) {
+	case MSR_MTRRdefType:
+		/*
+		 * MTRRcap offers no ranges: only the default type and the
+		 * enable bits are kept (guest memory is write-back anyway).
+		 */
+		if (val & ~0xcffULL)
+			return -EINVAL;
+		v->mtrr_def_type = val;
+		return 0;
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MCG_STATUS:
 		return 0;
@@ -658,14 +671,193 @@ static int vmm_reflect_exception(struct vmm_vcpu *v)
 	return 1;
 }
 
+/*
+ * MMIO by instruction emulation. The emulator works on linear addresses;
+ * these ops walk the guest's page tables and send each access to RAM, to
+ * a device in the kernel, or to userspace. A read userspace must answer
+ * stops the emulation (VMM_EXIT_MMIO): the next VMM_RUN caches the value
+ * and the guest executes the instruction again, which now completes; no
+ * interrupt is injected in between. A write to userspace completes the
+ * access and is reported after the instruction (or REP iteration).
+ */
+struct vmm_emul {
+	struct x86_emul_ctx c;
+	struct vmm_vcpu *v;
+	struct vmm_cpu_mode m;
+	u64 pf_addr;			/* the linear address of a #PF */
+	bool user;			/* an access for userspace */
+	bool user_write;
+	u8 user_size;
+	u64 user_gpa, user_data;
+};
+
+static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
+			 unsigned int size, bool write)
+{
+	struct vmm_vcpu *v = e->v;
+	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
+	bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
+		      gpa < VMM_PC_SHADOW_END;
+	u64 val = 0;
+
+	if (slot && !shadow && !(write && (slot->flags & VMM_MEM_READONLY)) &&
+	    offset_in_page(gpa) + size <= PAGE_SIZE)
+		return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
+				vmm_gpa_read(v->vm, gpa, buf, size)) ?
+		       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+	if (write)
+		memcpy(&val, buf, size);
+	if (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val)) {
+		if (!write)
+			memcpy(buf, &val, size);
+		return X86_EMUL_OK;
+	}
+	if (!write && v->mmio_cache.valid && v->mmio_cache.gpa == gpa &&
+	    v->mmio_cache.size == size) {
+		v->mmio_cache.valid = false;
+		memcpy(buf, &v->mmio_cache.data, size);
+		return X86_EMUL_OK;
+	}
+	if (e->user)
+		return X86_EMUL_USER;	/* one userspace access per exit */
+	e->user = true;
+	e->user_write = write;
+	e->user_gpa = gpa;
+	e->user_size = size;
+	e->user_data = val;
+	return write ? X86_EMUL_OK : X86_EMUL_USER;
+}
+
+static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
+			   unsigned int size, bool write)
+{
+	struct vmm_emul *e = container_of(c, struct vmm_emul, c);
+	struct gpt_ctx ctx = {
+		.read_gpa = vmm_gpt_read, .opaque = e->v->vm,
+		.cr0 = e->m.cr0, .cr3 = e->m.cr3, .cr4 = e->m.cr4,
+		.efer = e->m.efer,
+	};
+	unsigned int acc = (write ? GPT_ACC_WRITE : 0) |
+			   (e->m.cpl == 3 ? GPT_ACC_USER : 0);
+	unsigned int done = 0, n;
+	u32 pfec = 0;
+	u64 gpa;
+	int r;
+
+	/* A page-crossing access goes to each page's own target. */
+	while (done < size) {
+		n = min_t(unsigned int, size - done,
+			  PAGE_SIZE - offset_in_page(lin + done));
+		r = gpt_translate(&ctx, lin + done, acc, &gpa, &pfec);
+		if (r == -EFAULT) {
+			e->pf_addr = lin + done;
+			x86_emul_set_exception(c, X86_EXC_PF, true, pfec);
+			return X86_EMUL_EXCEPTION;
+		}
+		if (r == -EINVAL) {
+			x86_emul_set_exception(c, X86_EXC_GP, true, 0);
+			return X86_EMUL_EXCEPTION;
+		}
+		if (r)
+			return X86_EMUL_UNHANDLED;
+		r = vmm_emul_phys(e, gpa, buf + done, n, write);
+		if (r != X86_EMUL_OK)
+			return r;
+		done += n;
+	}
+	return X86_EMUL_OK;
+}
+
+static int vmm_emul_read(struct x86_emul_ctx *c, u64 lin, void *buf,
+			 unsigned int size)
+{
+	return vmm_emul_access(c, lin, buf, size, false);
+}
+
+static int vmm_emul_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
+			  unsigned int size)
+{
+	return vmm_emul_access(c, lin, (void *)buf, size, true);
+}
+
+static const struct x86_emul_ops vmm_emul_ops = {
+	.read = vmm_emul_read,
+	.write = vmm_emul_write,
+};
+
+static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->attr = s->attr;
+}
+
+/* Emulate the instruction at RIP; returns like an exit handler. */
+static int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
+		       const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+{
+	struct vmm_emul e = { .v = v };
+	struct x86_insn insn;
+	struct vmm_sregs sr;
+	int r;
+
+	r = vmm_decode_current(v, bytes, nbytes, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	vmm_ops->get_mode(v, &e.m);
+	vmm_ops->get_sregs(v, &sr);
+	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
+	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
+	e.c.rip = v->rip;
+	e.c.rflags = v->rflags;
+	e.c.cpl = e.m.cpl;
+	e.c.cr0 = e.m.cr0;
+	vmm_emul_seg(&e.c.seg[X86_SEG_ES], &sr.es);
+	vmm_emul_seg(&e.c.seg[X86_SEG_CS], &sr.cs);
+	vmm_emul_seg(&e.c.seg[X86_SEG_SS], &sr.ss);
+	vmm_emul_seg(&e.c.seg[X86_SEG_DS], &sr.ds);
+	vmm_emul_seg(&e.c.seg[X86_SEG_FS], &sr.fs);
+	vmm_emul_seg(&e.c.seg[X86_SEG_GS], &sr.gs);
+	e.c.ops = &vmm_emul_ops;
+
+	r = x86_emulate(&e.c, &insn);
+	/* A cached answer is for the very next attempt only. */
+	v->mmio_cache.valid = false;
+	if (r == X86_EMUL_UNHANDLED)
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  fault_gpa);
+	/* Committed work (a REP's finished iterations) stands in all cases. */
+	memcpy(v->gprs, e.c.gprs, sizeof(v->gprs));
+	v->rip = e.c.rip;
+	v->rflags = e.c.rflags;
+	if (r == X86_EMUL_EXCEPTION) {
+		if (e.c.exc_vector == X86_EXC_PF)
+			vmm_inject_page_fault(v, e.pf_addr, e.c.exc_error);
+		else
+			vmm_inject_exception(v, e.c.exc_vector,
+					     e.c.exc_has_error, e.c.exc_error);
+		return 1;
+	}
+	if (!e.user)
+		return 1;
+	run->exit_reason = VMM_EXIT_MMIO;
+	run->mmio.gpa = e.user_gpa;
+	run->mmio.size = e.user_size;
+	run->mmio.is_write = e.user_write;
+	run->mmio.data = e.user_write ? e.user_data : 0;
+	if (!e.user_write) {
+		v->pending = VMM_PEND_MMIO_READ;
+		v->mmio_cache.gpa = e.user_gpa;
+		v->mmio_cache.size = e.user_size;
+	}
+	return 0;
+}
+
 static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
-	struct x86_mmio_op op;
-	struct x86_insn insn;
 	bool pc_shadow;
-	int r;
 
 	/*
 	 * RAM faults only on writes to read-only regions (MMIO) and, on a
@@ -685,45 +877,7 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	if (x->npf.fetch || x->vectoring)
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
-
-	r = vmm_decode_current(v, x->npf.insn, x->npf.insn_len, &insn);
-	if (r == VMM_FAULTED)
-		return 1;
-	if (r || x86_mmio_decode(&insn, &op))
-		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
-					  x->npf.gpa);
-
-	if (v->vm->pc) {
-		u64 val = 0;
-
-		if (op.kind == X86_MMIO_STORE)
-			val = x86_mmio_store_value(&op, v->gprs);
-		if (vmm_pc_mmio(v, x->npf.gpa, op.kind == X86_MMIO_STORE,
-				op.size, &val)) {
-			if (op.kind != X86_MMIO_STORE)
-				x86_mmio_complete_load(&op, v->gprs, val);
-			v->rip += insn.len;
-			return 1;
-		}
-	}
-
-	run->exit_reason = VMM_EXIT_MMIO;
-	run->mmio.gpa = x->npf.gpa;
-	run->mmio.size = op.size;
-	run->mmio.is_write = op.kind == X86_MMIO_STORE;
-	if (op.kind == X86_MMIO_STORE) {
-		u64 val = x86_mmio_store_value(&op, v->gprs);
-
-		run->mmio.data = op.size == 8 ? val :
-				 val & GENMASK_ULL(op.size * 8 - 1, 0);
-		v->rip += insn.len;
-	} else {
-		run->mmio.data = 0;
-		v->pending = VMM_PEND_MMIO_READ;
-		v->pending_mmio = op;
-		v->pending_insn_len = insn.len;
-	}
-	return 0;
+	return vmm_emulate(v, run, x->npf.insn, x->npf.insn_len, x->npf.gpa);
 }
 
 /* A handler's "the vCPU halted": the loop sleeps until it may go on. */
@@ -828,8 +982,9 @@ static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run
 		vmm_set_reg_sized(&v->gprs[0], v->pending_io_size, run->io.data);
 		break;
 	case VMM_PEND_MMIO_READ:
-		x86_mmio_complete_load(&v->pending_mmio, v->gprs, run->mmio.data);
-		v->rip += v->pending_insn_len;
+		/* The instruction runs again and takes this value. */
+		v->mmio_cache.data = run->mmio.data;
+		v->mmio_cache.valid = true;
 		break;
 	case VMM_PEND_NONE:
 		break;
@@ -889,7 +1044,11 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				}
 				WRITE_ONCE(v->kicked, false);
 				smp_mb();	/* before looking at the devices */
-				vmm_pc_inject(v);
+				/* An MMIO answer waits for its instruction. */
+				if (v->mmio_cache.valid)
+					vmm_ops->irq_window(v, false);
+				else
+					vmm_pc_inject(v);
 			}
 			if (unlikely(v->tlb_gen != READ_ONCE(v->vm->tlb_gen))) {
 				v->tlb_gen = READ_ONCE(v->vm->tlb_gen);

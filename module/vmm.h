@@ -196,8 +196,12 @@ struct vmm_vcpu {
 	/* A user exit that needs data back on the next VMM_RUN. */
 	enum { VMM_PEND_NONE, VMM_PEND_IO_IN, VMM_PEND_MMIO_READ } pending;
 	u8 pending_io_size;
-	struct x86_mmio_op pending_mmio;
-	u8 pending_insn_len;
+	/* A userspace MMIO read's answer, for the instruction's next run. */
+	struct {
+		bool valid;
+		u8 size;
+		u64 gpa, data;
+	} mmio_cache;
 
 	bool dead;			/* after a triple fault */
 	/*
@@ -210,6 +214,7 @@ struct vmm_vcpu {
 	u32 pkru;			/* guest PKRU, if it ever enables PKE */
 	u64 exit_tsc;
 	s64 tsc_offset;			/* guest TSC - host TSC, kept by the engine */
+	u64 mtrr_def_type;
 
 	/*
 	 * Kicks (PC VMs): a device made an interrupt due. kicked is cleared

@@ -12,6 +12,7 @@ PKGS=(
 	bochs bochs-term bochsbios vgabios	# the VT-x test host (Bochs; bochs-term spares bochs-wx's GTK)
 	isolinux syslinux-common xorriso	# its boot CD
 	sparse					# make sparse
+	acpica-tools				# iasl: vmmctl's DSDT
 	clang					# libFuzzer builds (tests/fuzz)
 	7zip					# second reader for disk images
 )

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vmmctl.h"
+#include "pc.h"
 #include "util.h"
 
 #define VMMCTL_SIZE_CHECK(cond)	_Static_assert(cond, #cond)
@@ -41,17 +42,34 @@ static const char usage_main[] =
 "  VMM_DEV  device node to open instead of " VMM_DEV_DEFAULT "\n";
 
 static const char usage_run[] =
-"Usage: vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE]\n"
+"Usage: vmmctl run [--bios FILE] [--bios-log] [--mem SIZE] [--no-reboot]\n"
 "                  [--stat] [--verbose]\n"
+"       vmmctl run --kernel BZIMAGE [--initrd FILE] [--append CMDLINE] ...\n"
+"       vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE] ...\n"
 "\n"
-"Run the flat binary FILE in a new VM with one vCPU, starting in real mode.\n"
+"Without --image: run a PC (one vCPU; PIC, PIT, RTC, local APIC, IOAPIC,\n"
+"i440FX/PIIX3 PCI, fw_cfg, PS/2, ACPI, COM1) that boots its firmware\n"
+"(SeaBIOS) from the reset vector, or with --kernel a Linux kernel directly\n"
+"by the x86 boot protocol. Guest power-off ends vmmctl with status 0; a\n"
+"guest reset starts the PC again.\n"
+"With --image: run the flat binary FILE in a bare VM (no PC devices but\n"
+"COM1), starting in real mode.\n"
 "\n"
 "Options:\n"
-"  -i, --image FILE   image to copy into guest memory (required)\n"
+"      --bios FILE    firmware image, ends at 4 GiB (default\n"
+"                     " PC_BIOS_DEFAULT ")\n"
+"      --bios-log     copy the firmware's debug port (0x402) to stderr\n"
+"      --kernel FILE  boot this bzImage directly instead of the firmware\n"
+"      --initrd FILE  initial ramdisk for --kernel\n"
+"      --append STR   kernel command line (default \"console=ttyS0\")\n"
+"      --no-reboot    a guest reset ends vmmctl (status 0)\n"
+"  -i, --image FILE   flat image to copy into guest memory\n"
 "      --load ADDR    guest-physical load address (default 0x8000)\n"
 "      --entry ADDR   entry point: below 1 MiB and inside the image\n"
 "                     (default: the load address)\n"
-"  -m, --mem SIZE     guest RAM at gpa 0: 1M..64G, 4K-aligned (default 16M)\n"
+"  -m, --mem SIZE     guest RAM, 1M..64G, 4K-aligned (default 16M with\n"
+"                     --image, else 256M; a PC gets up to 3G below 4 GiB\n"
+"                     and the rest above)\n"
 "  -s, --stat         print the VM's exit statistics when the guest ends\n"
 "  -v, --verbose      log ignored port/MMIO accesses and halts to stderr\n"
 "  -h, --help         show this text\n"
@@ -246,6 +264,12 @@ enum {
 	OPT_MEM,
 	OPT_STAT,
 	OPT_VERBOSE,
+	OPT_BIOS,
+	OPT_BIOS_LOG,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_NO_REBOOT,
 	OPT_JSON,
 };
 
@@ -273,12 +297,19 @@ static int run_main(int argc, char **argv)
 		{ "mem", 'm', true, OPT_MEM },
 		{ "stat", 's', false, OPT_STAT },
 		{ "verbose", 'v', false, OPT_VERBOSE },
+		{ "bios", 0, true, OPT_BIOS },
+		{ "bios-log", 0, false, OPT_BIOS_LOG },
+		{ "kernel", 0, true, OPT_KERNEL },
+		{ "initrd", 0, true, OPT_INITRD },
+		{ "append", 0, true, OPT_APPEND },
+		{ "no-reboot", 0, false, OPT_NO_REBOOT },
 		{ NULL, 0, false, 0 },
 	};
 	struct run_opts o = {
 		.load = 0x8000,
-		.mem = 16ULL << 20,
+		.bios = PC_BIOS_DEFAULT,
 	};
+	bool have_mem = false;
 	bool have_entry = false;
 	int i = 1;
 
@@ -310,6 +341,25 @@ static int run_main(int argc, char **argv)
 		case OPT_MEM:
 			if (parse_num_opt("run", "mem", val, &o.mem))
 				return EXIT_USAGE;
+			have_mem = true;
+			break;
+		case OPT_BIOS:
+			o.bios = val;
+			break;
+		case OPT_BIOS_LOG:
+			o.bios_log = true;
+			break;
+		case OPT_KERNEL:
+			o.kernel = val;
+			break;
+		case OPT_INITRD:
+			o.initrd = val;
+			break;
+		case OPT_APPEND:
+			o.append = val;
+			break;
+		case OPT_NO_REBOOT:
+			o.no_reboot = true;
 			break;
 		case OPT_STAT:
 			o.stat = true;
@@ -319,8 +369,14 @@ static int run_main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!o.image) {
-		usage_error("run: missing --image FILE");
+	if (!have_mem)
+		o.mem = o.image ? 16ULL << 20 : PC_MEM_DEFAULT;
+	if (o.image && (o.kernel || o.initrd || o.append)) {
+		usage_error("run: --kernel, --initrd and --append boot a PC, not an --image");
+		return EXIT_USAGE;
+	}
+	if ((o.initrd || o.append) && !o.kernel) {
+		usage_error("run: --initrd and --append need --kernel");
 		return EXIT_USAGE;
 	}
 	if (o.mem < MEM_MIN || o.mem > MEM_MAX || (o.mem & 0xfff)) {

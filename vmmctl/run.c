@@ -26,11 +26,13 @@
 
 #include "vmmctl.h"
 #include "util.h"
+#include "pc.h"
 
 #define PORT_EXIT		0xf4
 #define ESCAPE_CHAR		0x01	/* Ctrl-A */
 #define KICK_SIGNAL		SIGUSR1
 #define KICK_INTERVAL_MS	20
+#define RET_RESET		(-2)	/* run_loop: the guest reset the PC */
 
 struct vm {
 	const struct run_opts *o;
@@ -41,6 +43,7 @@ struct vm {
 	uint32_t vm_id;
 	void *mem;
 	struct scratch_reg scratch;
+	struct pc_vm pc;
 
 	pthread_t main_thread;
 	pthread_t con_thread;
@@ -434,7 +437,7 @@ static int setup_vcpu(struct vm *vm)
 
 static int setup_vm(struct vm *vm, int img_fd, uint64_t img_size)
 {
-	struct vmm_create_vm cvm = { 0 };
+	struct vmm_create_vm cvm = { .flags = vm->o->image ? 0 : VMM_VM_PC };
 	struct vmm_mem_region mr = { 0 };
 
 	vm->sys_fd = vmm_open_dev();
@@ -450,6 +453,19 @@ static int setup_vm(struct vm *vm, int img_fd, uint64_t img_size)
 		return -1;
 	}
 	vm->vm_id = cvm.vm_id;
+
+	if (!vm->o->image) {
+		vm->pc.vm_fd = vm->vm_fd;
+		vm->pc.vcpu_fd = -1;
+		int r = pc_setup(&vm->pc, vm->o);
+
+		if (r) {
+			vm->vcpu_fd = vm->pc.vcpu_fd;
+			return r;
+		}
+		vm->vcpu_fd = vm->pc.vcpu_fd;
+		return console_start(vm);
+	}
 
 	mr.slot = 0;
 	mr.gpa = 0;
@@ -480,6 +496,8 @@ static void teardown(struct vm *vm)
 	console_stop(vm);
 	if (vm->mem)
 		munmap(vm->mem, vm->o->mem);
+	pc_teardown(&vm->pc);
+	vm->mem = NULL;
 	if (vm->con_fd >= 0)
 		close(vm->con_fd);
 	if (vm->vcpu_fd >= 0)
@@ -488,6 +506,7 @@ static void teardown(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
+	vm->con_fd = vm->vcpu_fd = vm->vm_fd = vm->sys_fd = -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -511,11 +530,22 @@ static int handle_io(struct vm *vm, struct vmm_run *run)
 
 		if (port == PORT_EXIT)
 			return (int)(data & 0xff);
+		if (port == PC_DEBUGCON_PORT && !vm->o->image) {
+			if (vm->o->bios_log && size == 1) {
+				char c = data;
+
+				write_all(STDERR_FILENO, &c, 1);
+			}
+			return -1;
+		}
 		vlog(vm, "OUT port 0x%x size %u data 0x%llx (ignored)", port,
 		     size, (unsigned long long)data);
 		return -1;
 	}
 	run->io.data = ones_of_size(size);
+	/* The firmware logs to the debug port only if it reads back 0xe9. */
+	if (port == PC_DEBUGCON_PORT && !vm->o->image && vm->o->bios_log)
+		run->io.data = PC_DEBUGCON_MAGIC;
 	vlog(vm, "IN port 0x%x size %u (reads all ones)", port, size);
 	return -1;
 }
@@ -610,6 +640,15 @@ static int run_loop(struct vm *vm)
 			break;
 		case VMM_EXIT_INTR:
 			break;
+		case VMM_EXIT_SYSTEM_EVENT:
+			if (run.system_event.type == VMM_SYSTEM_RESET) {
+				vlog(vm, "guest reset");
+				ret = RET_RESET;
+			} else {
+				vlog(vm, "guest powered off");
+				ret = 0;
+			}
+			break;
 		case VMM_EXIT_FAIL_ENTRY:
 			err_msg("VM entry failed: hw_reason 0x%llx qualification 0x%llx info2 0x%llx",
 				(unsigned long long)run.fail_entry.hw_reason,
@@ -632,9 +671,40 @@ static int run_loop(struct vm *vm)
 			ret = EXIT_HOST_ERROR;
 			break;
 		}
-		if (ret >= 0)
+		if (ret != -1)
 			return ret;
 	}
+}
+
+/* A flat image must exist, be non-empty and fit with its entry point. */
+static int check_image(const struct run_opts *o, uint64_t *img_size)
+{
+	int img_fd = open_image(o->image, img_size);
+
+	if (img_fd < 0)
+		return -1;
+	if (!*img_size) {
+		usage_error("run: image '%s' is empty", o->image);
+		goto bad;
+	}
+	if (o->load >= o->mem || *img_size > o->mem - o->load) {
+		usage_error("run: image '%s' (%llu bytes at 0x%llx) does not fit in %llu bytes of guest memory",
+			    o->image, (unsigned long long)*img_size,
+			    (unsigned long long)o->load,
+			    (unsigned long long)o->mem);
+		goto bad;
+	}
+	if (o->entry < o->load || o->entry - o->load >= *img_size) {
+		usage_error("run: entry 0x%llx is outside the image (0x%llx-0x%llx)",
+			    (unsigned long long)o->entry,
+			    (unsigned long long)o->load,
+			    (unsigned long long)(o->load + *img_size - 1));
+		goto bad;
+	}
+	return img_fd;
+bad:
+	close(img_fd);
+	return -1;
 }
 
 int cmd_run(const struct run_opts *o)
@@ -646,34 +716,19 @@ int cmd_run(const struct run_opts *o)
 		.vcpu_fd = -1,
 		.con_fd = -1,
 	};
-	uint64_t img_size;
-	int img_fd, ret, fl;
+	uint64_t img_size = 0;
+	int img_fd = -1, ret, fl;
 
-	img_fd = open_image(o->image, &img_size);
-	if (img_fd < 0)
-		return EXIT_USAGE;
-	if (!img_size) {
-		usage_error("run: image '%s' is empty", o->image);
-		goto usage;
-	}
-	if (o->load >= o->mem || img_size > o->mem - o->load) {
-		usage_error("run: image '%s' (%llu bytes at 0x%llx) does not fit in %llu bytes of guest memory",
-			    o->image, (unsigned long long)img_size,
-			    (unsigned long long)o->load,
-			    (unsigned long long)o->mem);
-		goto usage;
-	}
-	if (o->entry < o->load || o->entry - o->load >= img_size) {
-		usage_error("run: entry 0x%llx is outside the image (0x%llx-0x%llx)",
-			    (unsigned long long)o->entry,
-			    (unsigned long long)o->load,
-			    (unsigned long long)(o->load + img_size - 1));
-		goto usage;
+	if (o->image) {
+		img_fd = check_image(o, &img_size);
+		if (img_fd < 0)
+			return EXIT_USAGE;
 	}
 
 	if (pipe2(wake_pipe, O_CLOEXEC)) {
 		err_msg("pipe: %s", strerror(errno));
-		close(img_fd);
+		if (img_fd >= 0)
+			close(img_fd);
 		return EXIT_HOST_ERROR;
 	}
 	for (fl = 0; fl < 2; fl++)
@@ -683,20 +738,36 @@ int cmd_run(const struct run_opts *o)
 	scratch_init(&vm.scratch, SCRATCH_MMIO_BASE);
 	if (install_signals()) {
 		err_msg("sigaction: %s", strerror(errno));
-		close(img_fd);
+		if (img_fd >= 0)
+			close(img_fd);
 		return EXIT_HOST_ERROR;
 	}
 
-	if (setup_vm(&vm, img_fd, img_size)) {
-		close(img_fd);
+	/* A PC that resets starts again as a new VM, unless --no-reboot. */
+	for (;;) {
+		ret = setup_vm(&vm, img_fd, img_size);
+		if (ret) {
+			if (img_fd >= 0)
+				close(img_fd);
+			teardown(&vm);
+			if (caught_signal)
+				return interrupted();
+			return ret == PC_BAD_INPUT ? EXIT_USAGE : EXIT_HOST_ERROR;
+		}
+		ret = run_loop(&vm);
+		console_stop(&vm);
+		if (ret != RET_RESET)
+			break;
+		if (o->no_reboot) {
+			ret = 0;
+			break;
+		}
 		teardown(&vm);
-		return caught_signal ? interrupted() : EXIT_HOST_ERROR;
+		main_done = 0;
 	}
-	close(img_fd);
+	if (img_fd >= 0)
+		close(img_fd);
 
-	ret = run_loop(&vm);
-
-	console_stop(&vm);
 	if (o->stat) {
 		char title[64];
 
@@ -710,8 +781,4 @@ int cmd_run(const struct run_opts *o)
 	}
 	teardown(&vm);
 	return ret;
-
-usage:
-	close(img_fd);
-	return EXIT_USAGE;
 }

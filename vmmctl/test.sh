@@ -74,7 +74,7 @@ t "unknown command" 2 "unknown command 'bogus'" -- bogus
 t "unknown top-level option" 2 "unknown option '--bogus'" -- --bogus
 t "version" 0 -- version
 t "version with argument" 2 "unexpected argument" -- version x
-t "run without --image" 2 "missing --image" -- run
+t "run --initrd without --kernel" 2 "need --kernel" -- run --initrd x
 t "run unknown option" 2 "unknown option '--bogus'" -- run --image "$img" --bogus
 t "run unknown short option" 2 "unknown option '-q'" -- run -q --image "$img"
 t "run stray argument" 2 "unexpected argument 'extra'" -- run --image "$img" extra

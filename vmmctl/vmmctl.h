@@ -32,7 +32,13 @@ void __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...);
 int vmm_open_dev(void);
 
 struct run_opts {
-	const char *image;
+	const char *image;	/* flat image mode; NULL: a PC */
+	const char *bios;	/* PC: firmware image */
+	const char *kernel;	/* PC: boot Linux directly */
+	const char *initrd;
+	const char *append;
+	bool bios_log;		/* PC: show the firmware's debug port */
+	bool no_reboot;		/* PC: a guest reset ends vmmctl */
 	uint64_t load;
 	uint64_t entry;
 	uint64_t mem;

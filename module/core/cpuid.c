@@ -44,6 +44,7 @@ struct cpuid_rule {
 	 CPUID_7_ECX_AVX512_VNNI | CPUID_7_ECX_AVX512_BITALG |		\
 	 CPUID_7_ECX_TME | CPUID_7_ECX_AVX512_VPOPCNTDQ |			\
 	 CPUID_7_ECX_LA57 | CPUID_7_ECX_MAWAU | CPUID_7_ECX_KEYLOCKER |	\
+	 CPUID_7_ECX_RDPID |	/* TSC_AUX is not given to the guest */	\
 	 CPUID_7_ECX_BUS_LOCK_DETECT | CPUID_7_ECX_ENQCMD |			\
 	 CPUID_7_ECX_SGX_LC | CPUID_7_ECX_PKS)
 
@@ -166,7 +167,8 @@ static const struct cpuid_rule cpuid_rules[] = {
 	{ .leaf = CPUID_LEAF_TOPOLOGY_V2, .fixup = cpuid_fix_topology },
 
 	{ .leaf = CPUID_LEAF_EXT_BASE },	/* EAX capped by vmm_cpuid_guest() */
-	{ .leaf = CPUID_LEAF_EXT_FEATURES, .clear = { .ecx = CPUID_81_ECX_HIDDEN } },
+	{ .leaf = CPUID_LEAF_EXT_FEATURES,
+	  .clear = { .ecx = CPUID_81_ECX_HIDDEN, .edx = CPUID_81_EDX_RDTSCP } },
 	{ .leaf = CPUID_LEAF_BRAND0 },
 	{ .leaf = CPUID_LEAF_BRAND1 },
 	{ .leaf = CPUID_LEAF_BRAND2 },

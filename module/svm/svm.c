@@ -211,7 +211,7 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_WBINVD,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
-		INTERCEPT_RDPMC,
+		INTERCEPT_RDPMC, INTERCEPT_RDTSCP,
 		/* All debug registers: the guest's live in a shadow. */
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
@@ -569,6 +569,7 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
 	case SVM_EXIT_RDPRU:
+	case SVM_EXIT_RDTSCP:	/* hidden: TSC_AUX is the host's */
 		x->kind = VMM_X_INVALID_OP;
 		x->stat = VMM_STAT_INVALID_OP;
 		break;

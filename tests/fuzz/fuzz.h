@@ -25,6 +25,7 @@ void fuzz_report(const char *file, int line, const char *cond,
 
 int fuzz_x86_decode_one(const u8 *data, size_t size);
 int fuzz_gpt_walk_one(const u8 *data, size_t size);
+int fuzz_x86_emul_one(const u8 *data, size_t size);
 
 /* Seed encodings the standalone driver mutates (fuzz_x86_decode.c). */
 struct fuzz_seed {
@@ -34,6 +35,12 @@ struct fuzz_seed {
 };
 extern const struct fuzz_seed fuzz_x86_seeds[];
 extern const unsigned int fuzz_x86_nr_seeds;
+/* Seed encodings of emulated instructions (fuzz_x86_emul.c). */
+extern const struct fuzz_seed fuzz_emul_seeds[];
+extern const unsigned int fuzz_emul_nr_seeds;
+
+/* x86_emulate outcomes: OK, EXCEPTION, USER, UNHANDLED, not decodable */
+extern unsigned long fuzz_emul_stats[5];
 
 /* Layout of a gpt_walk input (see fuzz_gpt_walk.c). */
 #define FUZZ_GPT_HDR		20

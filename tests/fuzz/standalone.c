@@ -5,7 +5,7 @@
  * instructions and mutated seed encodings; random page tables) to each
  * harness and prints one KTAP suite.
  *
- * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed]]]
+ * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +34,13 @@ static const u8 prefixes[] = {
 	0x40, 0x41, 0x44, 0x48, 0x49, 0x4c, 0x4f,
 };
 
-static size_t gen_x86(u8 *in, size_t cap)
+static size_t gen_insn(u8 *in, size_t cap, const struct fuzz_seed *seeds,
+		       unsigned int nr_seeds)
 {
 	unsigned int kind = rn(10), n = 0, i, m;
 
 	if (kind < 4) {
-		const struct fuzz_seed *s = &fuzz_x86_seeds[rn(fuzz_x86_nr_seeds)];
+		const struct fuzz_seed *s = &seeds[rn(nr_seeds)];
 
 		in[0] = rn(5) ? s->mode : rn(4);
 		memcpy(in + 1, s->bytes, s->len);
@@ -106,6 +107,40 @@ static size_t gen_x86(u8 *in, size_t cap)
 	return n + 1;
 }
 
+static size_t gen_x86(u8 *in, size_t cap)
+{
+	return gen_insn(in, cap, fuzz_x86_seeds, fuzz_x86_nr_seeds);
+}
+
+/*
+ * Emulator input (see fuzz_x86_emul.c): mode and setup bits, 15
+ * instruction bytes (mostly mutated seeds), register seeds, flags, budget,
+ * and a script of op outcomes that mostly succeeds.
+ */
+static size_t gen_emul(u8 *in, size_t cap)
+{
+	u8 insn[64];
+	size_t n, i, len;
+
+	if (rn(3))
+		n = gen_insn(insn, sizeof(insn), fuzz_emul_seeds, fuzz_emul_nr_seeds);
+	else
+		n = gen_insn(insn, sizeof(insn), fuzz_x86_seeds, fuzz_x86_nr_seeds);
+	in[0] = (insn[0] & 3) | (rnd() & 0xfc);
+	for (i = 1; i < 16; i++)
+		in[i] = i < n ? insn[i] : rnd();
+	for (i = 16; i < 48; i += 2) {
+		in[i] = rnd();
+		in[i + 1] = rn(3) ? rnd() & 0x3f : rnd();
+	}
+	in[48] = rnd();
+	in[49] = rnd();
+	len = 50 + rn(cap - 50);
+	for (i = 50; i < len; i++)
+		in[i] = rn(8) ? 0x40 | (rnd() & 0xb0) | (4 + rn(12)) : rnd();
+	return len;
+}
+
 static u64 gen_entry(void)
 {
 	u64 e = rnd() & 0x3ff000ULL;
@@ -170,13 +205,14 @@ static void gen_gpt(u8 *in, bool rebuild)
 int main(int argc, char **argv)
 {
 	unsigned long x86_iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 500000;
+	unsigned long emul_iters = argc > 4 ? strtoul(argv[4], NULL, 0) : 300000;
 	unsigned long gpt_iters = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
 	u64 seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedULL;
 	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
 	unsigned long i, stat[4] = { 0 }, mmio = 0, fails, passed = 0, failed = 0;
-	u8 in[64];
+	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..2\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..3\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -216,6 +252,21 @@ int main(int argc, char **argv)
 	       fuzz_gpt_stats[0], fuzz_gpt_stats[1], fuzz_gpt_stats[2], fuzz_gpt_stats[3],
 	       fuzz_gpt_stats[4], fuzz_gpt_stats[5]);
 	printf("%s 2 - fuzz gpt_translate %lu iterations\n", fails ? "not ok" : "ok", gpt_iters);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0xc2b2ae3d27d4eb4fULL) | 1;
+	fuzz_failures = 0;
+	for (i = 0; i < emul_iters; i++) {
+		size_t n = gen_emul(ein, sizeof(ein));
+
+		fuzz_x86_emul_one(ein, n);
+	}
+	fails = fuzz_failures;
+	printf("# x86_emulate: %lu ok, %lu exception, %lu user, %lu unhandled, "
+	       "%lu not decodable\n", fuzz_emul_stats[0], fuzz_emul_stats[1],
+	       fuzz_emul_stats[2], fuzz_emul_stats[3], fuzz_emul_stats[4]);
+	printf("%s 3 - fuzz x86_emulate %lu iterations\n", fails ? "not ok" : "ok", emul_iters);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -11,6 +11,7 @@ GUEST=${GUEST_DIR:-/guest}
 PC_TIMEOUT=${PC_TIMEOUT:-600}
 
 ensure_vmm; result $? "vmm loaded"
+diag "host clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 
 # uptime in centiseconds, without forking
 now_cs() { read -r _up _idle </proc/uptime; _s=${_up%.*}; _c=${_up#*.}; echo $((_s * 100 + ${_c#0})); }
@@ -69,7 +70,7 @@ fi
 grep -a "GUEST-CLOCK" "$O" | cut -d' ' -f2- | diag "$(cat)"
 ! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
 result $r "linux: no timer or APIC errors in the guest's kernel log"
-[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD" "$O" | cut -d' ' -f2- | diag "$(cat)"
+[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD\|GUEST-TRACE" "$O" | cut -d' ' -f2- | diag "$(cat)"
 grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"; r=$?
 result $r "linux: poweroff ends the VM, vmmctl exits 0 (exit $rc)"
 n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "linux: no VM left behind (${n:-?})"

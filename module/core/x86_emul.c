@@ -1,0 +1,942 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 instruction emulator: executes one decoded instruction against a
+ * working copy of the registers and flags, which is written back to the
+ * context only when the instruction (or, for REP, an iteration) completes.
+ * That is what makes X86_EMUL_USER and X86_EMUL_EXCEPTION side-effect free:
+ * a failing access returns before anything is committed, and every memory
+ * write of an instruction comes after its reads.
+ *
+ * Supported (real, 16/32-bit protected and 64-bit mode, all prefixes,
+ * register operands too): MOV 88-8B C6/0 C7/0 A0-A3, MOVZX/MOVSX 0F B6 B7
+ * BE BF, MOVSXD 63 (64-bit), MOVNTI 0F C3, ADD OR ADC SBB AND SUB XOR CMP
+ * 00-3D and 80-83, TEST 84 85 A8 A9 F6/F7 /0 /1, NOT NEG F6/F7 /2 /3,
+ * INC DEC FE/FF /0 /1, XCHG 86 87, BT BTS BTR BTC 0F A3 AB B3 BB and
+ * 0F BA /4-/7, MOVS CMPS STOS LODS SCAS with REP/REPE/REPNE (F2 on MOVS,
+ * STOS, LODS acts as REP). Everything else is X86_EMUL_UNHANDLED (INS/OUTS
+ * included), LOCK outside a memory read-modify-write form is #UD.
+ *
+ * Flags the SDM leaves undefined: AND/OR/XOR/TEST clear AF, as the CPUs we
+ * checked do (the unit test compares with the host); BT* change only CF.
+ *
+ * Segmentation: real mode checks the cached limit only; protected mode
+ * also usability and type (no writes to code or read-only data, no reads
+ * of execute-only code), expand-down included; 64-bit mode adds only the
+ * FS/GS bases and checks that the first and last byte are canonical
+ * (48-bit). Faults are #GP(0), #SS(0) through SS. #AC(0) for a misaligned
+ * access with CR0.AM, RFLAGS.AC and CPL 3.
+ */
+#include "host.h"
+#include "x86_emul.h"
+
+#define REG_RAX			0
+#define REG_RCX			1
+#define REG_RBX			3
+#define REG_RSP			4
+#define REG_RBP			5
+#define REG_RSI			6
+#define REG_RDI			7
+
+#define DEFAULT_ITERATIONS	1024
+#define CR0_AM_BIT		(1ULL << 18)
+
+/* ALU operations, numbered as the /digit of 80-83 and bits 5:3 of 00-3D. */
+enum alu_op {
+	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
+};
+
+struct emul {
+	struct x86_emul_ctx *c;
+	const struct x86_insn *in;
+	u64 regs[16];		/* working copies, committed on completion */
+	u64 flags;
+};
+
+enum opnd_kind { OPND_REG, OPND_MEM, OPND_IMM };
+
+struct opnd {
+	enum opnd_kind kind;
+	unsigned int size;	/* bytes */
+	unsigned int reg;
+	bool high;		/* AH, CH, DH, BH */
+	u8 seg;
+	u64 ea;			/* offset within seg, address-size truncated */
+	u64 val;
+};
+
+static u64 mask_of(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+}
+
+static u64 sign_ext(u64 v, unsigned int bytes)
+{
+	switch (bytes) {
+	case 1:
+		return (u64)(s64)(s8)v;
+	case 2:
+		return (u64)(s64)(s16)v;
+	case 4:
+		return (u64)(s64)(s32)v;
+	default:
+		return v;
+	}
+}
+
+void x86_emul_set_exception(struct x86_emul_ctx *c, u8 vector, bool has_error,
+			    u32 error)
+{
+	c->exc_vector = vector;
+	c->exc_has_error = has_error;
+	c->exc_error = has_error ? error : 0;
+}
+
+static int raise_exc(struct emul *e, u8 vector, bool has_error)
+{
+	x86_emul_set_exception(e->c, vector, has_error, 0);
+	return X86_EMUL_EXCEPTION;
+}
+
+/* LOCK is only valid on the read-modify-write forms with a memory destination. */
+static int check_lock(struct emul *e, bool lockable)
+{
+	if (e->in->lock && !lockable)
+		return raise_exc(e, X86_EXC_UD, false);
+	return X86_EMUL_OK;
+}
+
+static void commit(struct emul *e)
+{
+	memcpy(e->c->gprs, e->regs, sizeof(e->regs));
+	e->c->rflags = e->flags;
+}
+
+static void advance_rip(struct emul *e)
+{
+	u64 next = e->c->rip + e->in->len;
+
+	if (e->c->mode == X86_MODE_PROT32)
+		next = (u32)next;
+	else if (e->c->mode != X86_MODE_LONG64)
+		next &= 0xffff;
+	e->c->rip = next;
+}
+
+/* ---- registers ---- */
+
+static u64 reg_get(const struct emul *e, unsigned int reg, bool high,
+		   unsigned int size)
+{
+	if (high)
+		return (e->regs[reg] >> 8) & 0xff;
+	return e->regs[reg] & mask_of(size);
+}
+
+/* 8/16-bit writes merge, 32-bit writes zero-extend. */
+static void reg_set(struct emul *e, unsigned int reg, bool high,
+		    unsigned int size, u64 v)
+{
+	u64 *r = &e->regs[reg];
+
+	switch (size) {
+	case 1:
+		if (high)
+			*r = (*r & ~0xff00ULL) | ((v & 0xff) << 8);
+		else
+			*r = (*r & ~0xffULL) | (v & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffULL) | (v & 0xffff);
+		break;
+	case 4:
+		*r = (u32)v;
+		break;
+	default:
+		*r = v;
+		break;
+	}
+}
+
+static void opnd_reg(const struct emul *e, struct opnd *o, unsigned int reg,
+		     unsigned int size)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = OPND_REG;
+	o->size = size;
+	o->reg = reg;
+	/* Without REX, byte registers 4..7 are AH, CH, DH, BH. */
+	if (size == 1 && !e->in->rex && reg >= 4 && reg < 8) {
+		o->reg = reg - 4;
+		o->high = true;
+	}
+}
+
+static void opnd_imm(struct opnd *o, u64 val, unsigned int size)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = OPND_IMM;
+	o->size = size;
+	o->val = val & mask_of(size);
+}
+
+/* ---- addressing ---- */
+
+static u64 addr_mask(const struct emul *e)
+{
+	return mask_of(e->in->addr_size / 8);
+}
+
+static u8 pick_seg(const struct emul *e, u8 dflt)
+{
+	return e->in->seg_override != X86_SEG_NONE ? e->in->seg_override : dflt;
+}
+
+/* 16-bit ModRM: rm selects BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX. */
+static const u8 ea16_base[8] = { REG_RBX, REG_RBX, REG_RBP, REG_RBP,
+				 REG_RSI, REG_RDI, REG_RBP, REG_RBX };
+static const u8 ea16_index[8] = { REG_RSI, REG_RDI, REG_RSI, REG_RDI,
+				  0xff, 0xff, 0xff, 0xff };
+
+static void modrm_ea(const struct emul *e, u64 *ea, u8 *seg)
+{
+	const struct x86_insn *in = e->in;
+	u8 mod = in->modrm_mod, rm = in->modrm & 7;
+	u64 a = (u64)in->disp;
+	u8 s = X86_SEG_DS;
+
+	if (in->addr_size == 16) {
+		if (!(mod == 0 && rm == 6)) {
+			a += e->regs[ea16_base[rm]];
+			if (ea16_index[rm] != 0xff)
+				a += e->regs[ea16_index[rm]];
+			if (ea16_base[rm] == REG_RBP)
+				s = X86_SEG_SS;
+		}
+	} else if (in->rip_rel) {
+		/* relative to the next instruction */
+		a += e->c->rip + in->len;
+	} else if (in->has_sib) {
+		u8 base = (in->sib & 7) | ((in->rex & X86_REX_B) << 3);
+		u8 index = ((in->sib >> 3) & 7) | ((in->rex & X86_REX_X) << 2);
+
+		if (index != REG_RSP)
+			a += e->regs[index] << (in->sib >> 6);
+		if (!(mod == 0 && (in->sib & 7) == 5)) {
+			a += e->regs[base];
+			if (base == REG_RSP || base == REG_RBP)
+				s = X86_SEG_SS;
+		}
+	} else if (!(mod == 0 && rm == 5)) {
+		a += e->regs[in->modrm_rm];
+		if (in->modrm_rm == REG_RBP)
+			s = X86_SEG_SS;
+	}
+	*ea = a & addr_mask(e);
+	*seg = pick_seg(e, s);
+}
+
+/* The r/m operand: a register for mod = 3, else memory. */
+static void opnd_rm(const struct emul *e, struct opnd *o, unsigned int size)
+{
+	if (e->in->modrm_mod == 3) {
+		opnd_reg(e, o, e->in->modrm_rm, size);
+		return;
+	}
+	memset(o, 0, sizeof(*o));
+	o->kind = OPND_MEM;
+	o->size = size;
+	modrm_ea(e, &o->ea, &o->seg);
+}
+
+static bool is_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/*
+ * Segmentation: offset ea of size bytes in segment seg to a linear
+ * address. 64-bit mode: only FS/GS have a base, no limits, canonical
+ * check. Otherwise the limit (expand-up or -down) and, outside real mode,
+ * usability and type. Faults are #GP(0), or #SS(0) for SS.
+ */
+static int linearize(struct emul *e, u8 seg, u64 ea, unsigned int size,
+		     bool write, u64 *lin)
+{
+	const struct x86_emul_seg *s = &e->c->seg[seg];
+	u8 vec = seg == X86_SEG_SS ? X86_EXC_SS : X86_EXC_GP;
+	u64 last = ea + size - 1, a;
+	u32 type = s->attr & X86_SEG_ATTR_TYPE;
+	bool down = false;
+
+	if (e->c->mode == X86_MODE_LONG64) {
+		a = ea + (seg >= X86_SEG_FS ? s->base : 0);
+		if (!is_canonical(a) || !is_canonical(a + size - 1))
+			return raise_exc(e, vec, true);
+		goto done;
+	}
+
+	if (e->c->mode != X86_MODE_REAL) {
+		if (s->attr & X86_SEG_ATTR_UNUSABLE)
+			return raise_exc(e, vec, true);
+		if (type & 8) {			/* code: bit 1 = readable */
+			if (write || !(type & 2))
+				return raise_exc(e, vec, true);
+		} else {			/* data: bit 1 = writable */
+			if (write && !(type & 2))
+				return raise_exc(e, vec, true);
+			down = type & 4;
+		}
+	}
+
+	if (down) {
+		u64 upper = (s->attr & X86_SEG_ATTR_DB) ? 0xffffffffULL : 0xffff;
+
+		if (ea <= s->limit || last > upper)
+			return raise_exc(e, vec, true);
+	} else if (last > s->limit) {
+		return raise_exc(e, vec, true);
+	}
+	a = (u32)(s->base + ea);
+done:
+	if ((e->c->cr0 & CR0_AM_BIT) && (e->flags & X86_FLAGS_AC) &&
+	    e->c->cpl == 3 && (a & (size - 1)))
+		return raise_exc(e, X86_EXC_AC, true);
+	*lin = a;
+	return X86_EMUL_OK;
+}
+
+static int op_result(int r)
+{
+	if (r == X86_EMUL_EXCEPTION || r == X86_EMUL_USER)
+		return r;
+	return X86_EMUL_UNHANDLED;
+}
+
+static int mem_read(struct emul *e, u8 seg, u64 ea, unsigned int size,
+		    u64 *val)
+{
+	u8 buf[8] = { 0 };
+	u64 lin, v = 0;
+	unsigned int i;
+	int r;
+
+	r = linearize(e, seg, ea, size, false, &lin);
+	if (r)
+		return r;
+	r = e->c->ops->read(e->c, lin, buf, size);
+	if (r != X86_EMUL_OK)
+		return op_result(r);
+	for (i = size; i--; )
+		v = (v << 8) | buf[i];
+	*val = v;
+	return X86_EMUL_OK;
+}
+
+static int mem_write(struct emul *e, u8 seg, u64 ea, unsigned int size, u64 v)
+{
+	u8 buf[8];
+	unsigned int i;
+	u64 lin;
+	int r;
+
+	r = linearize(e, seg, ea, size, true, &lin);
+	if (r)
+		return r;
+	for (i = 0; i < size; i++)
+		buf[i] = v >> (8 * i);
+	r = e->c->ops->write(e->c, lin, buf, size);
+	if (r != X86_EMUL_OK)
+		return op_result(r);
+	return X86_EMUL_OK;
+}
+
+static int opnd_read(struct emul *e, struct opnd *o)
+{
+	switch (o->kind) {
+	case OPND_REG:
+		o->val = reg_get(e, o->reg, o->high, o->size);
+		return X86_EMUL_OK;
+	case OPND_MEM:
+		return mem_read(e, o->seg, o->ea, o->size, &o->val);
+	default:
+		return X86_EMUL_OK;
+	}
+}
+
+static int opnd_write(struct emul *e, const struct opnd *o, u64 v)
+{
+	if (o->kind == OPND_MEM)
+		return mem_write(e, o->seg, o->ea, o->size, v & mask_of(o->size));
+	reg_set(e, o->reg, o->high, o->size, v);
+	return X86_EMUL_OK;
+}
+
+/* ---- flags ---- */
+
+static u64 flags_szp(u64 r, unsigned int size)
+{
+	u64 f = 0;
+	u8 p = r;
+
+	r &= mask_of(size);
+	if (!r)
+		f |= X86_FLAGS_ZF;
+	if ((r >> (8 * size - 1)) & 1)
+		f |= X86_FLAGS_SF;
+	p ^= p >> 4;
+	p ^= p >> 2;
+	p ^= p >> 1;
+	if (!(p & 1))
+		f |= X86_FLAGS_PF;
+	return f;
+}
+
+/* Compute a op b at size bytes; sets the six status flags in e->flags. */
+static u64 alu(struct emul *e, enum alu_op op, u64 a, u64 b, unsigned int size)
+{
+	u64 m = mask_of(size), msb = 1ULL << (8 * size - 1);
+	u64 cin = e->flags & X86_FLAGS_CF, r, f;
+
+	a &= m;
+	b &= m;
+	switch (op) {
+	case ALU_ADD:
+		cin = 0;
+		fallthrough;
+	case ALU_ADC:
+		r = (a + b + cin) & m;
+		f = flags_szp(r, size) | ((a ^ b ^ r) & X86_FLAGS_AF);
+		if (((a & b) | ((a | b) & ~r)) & msb)
+			f |= X86_FLAGS_CF;
+		if ((a ^ r) & (b ^ r) & msb)
+			f |= X86_FLAGS_OF;
+		break;
+	case ALU_SUB:
+	case ALU_CMP:
+		cin = 0;
+		fallthrough;
+	case ALU_SBB:
+		r = (a - b - cin) & m;
+		f = flags_szp(r, size) | ((a ^ b ^ r) & X86_FLAGS_AF);
+		if (((~a & b) | ((~a | b) & r)) & msb)
+			f |= X86_FLAGS_CF;
+		if ((a ^ b) & (a ^ r) & msb)
+			f |= X86_FLAGS_OF;
+		break;
+	case ALU_OR:
+		r = a | b;
+		f = flags_szp(r, size);
+		break;
+	case ALU_AND:
+		r = a & b;
+		f = flags_szp(r, size);
+		break;
+	default:	/* ALU_XOR */
+		r = a ^ b;
+		f = flags_szp(r, size);
+		break;
+	}
+	e->flags = (e->flags & ~(u64)X86_FLAGS_STATUS) | f;
+	return r;
+}
+
+/* ---- instruction classes ---- */
+
+/* dst = dst op src (CMP and TEST: flags only). Reads, then the write. */
+static int do_alu(struct emul *e, enum alu_op op, struct opnd *dst,
+		  struct opnd *src, bool store)
+{
+	u64 r;
+	int ret;
+
+	ret = opnd_read(e, src);
+	if (ret)
+		return ret;
+	ret = opnd_read(e, dst);
+	if (ret)
+		return ret;
+	r = alu(e, op, dst->val, src->val, dst->size);
+	if (!store)
+		return X86_EMUL_OK;
+	return opnd_write(e, dst, r);
+}
+
+/* 00-3D: op Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev / AL,Ib / eAX,Iz */
+static int exec_alu_block(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	enum alu_op op = in->opcode >> 3;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	struct opnd dst, src;
+	int r;
+
+	switch (in->opcode & 7) {
+	case 0:
+	case 1:
+		opnd_rm(e, &dst, size);
+		opnd_reg(e, &src, in->modrm_reg, size);
+		break;
+	case 2:
+	case 3:
+		opnd_reg(e, &dst, in->modrm_reg, size);
+		opnd_rm(e, &src, size);
+		break;
+	default:
+		opnd_reg(e, &dst, REG_RAX, size);
+		opnd_imm(&src, sign_ext(in->imm, in->imm_size), size);
+		break;
+	}
+	r = check_lock(e, dst.kind == OPND_MEM && op != ALU_CMP);
+	if (r)
+		return r;
+	return do_alu(e, op, &dst, &src, op != ALU_CMP);
+}
+
+/* 80-83: Grp1 Eb,Ib / Ev,Iz / Eb,Ib / Ev,Ib (sign-extended) */
+static int exec_grp1(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	enum alu_op op = (in->modrm >> 3) & 7;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	struct opnd dst, src;
+	int r;
+
+	opnd_rm(e, &dst, size);
+	opnd_imm(&src, sign_ext(in->imm, in->imm_size), size);
+	r = check_lock(e, dst.kind == OPND_MEM && op != ALU_CMP);
+	if (r)
+		return r;
+	return do_alu(e, op, &dst, &src, op != ALU_CMP);
+}
+
+/* F6/F7: TEST Ib/Iz, NOT, NEG. MUL/IMUL/DIV/IDIV are not handled. */
+static int exec_grp3(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int ext = (in->modrm >> 3) & 7;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	struct opnd dst, src;
+	int r;
+
+	if (ext > 3)
+		return X86_EMUL_UNHANDLED;
+	opnd_rm(e, &dst, size);
+	r = check_lock(e, dst.kind == OPND_MEM && ext >= 2);
+	if (r)
+		return r;
+	if (ext < 2) {
+		opnd_imm(&src, sign_ext(in->imm, in->imm_size), size);
+		return do_alu(e, ALU_AND, &dst, &src, false);
+	}
+	r = opnd_read(e, &dst);
+	if (r)
+		return r;
+	if (ext == 2)
+		return opnd_write(e, &dst, ~dst.val);
+	return opnd_write(e, &dst, alu(e, ALU_SUB, 0, dst.val, size));
+}
+
+/* FE/FF /0 /1: INC, DEC; CF is preserved. */
+static int exec_incdec(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int ext = (in->modrm >> 3) & 7;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	u64 cf = e->flags & X86_FLAGS_CF, v;
+	struct opnd dst;
+	int r;
+
+	if (ext > 1)
+		return X86_EMUL_UNHANDLED;
+	opnd_rm(e, &dst, size);
+	r = check_lock(e, dst.kind == OPND_MEM);
+	if (r)
+		return r;
+	r = opnd_read(e, &dst);
+	if (r)
+		return r;
+	v = alu(e, ext ? ALU_SUB : ALU_ADD, dst.val, 1, size);
+	e->flags = (e->flags & ~(u64)X86_FLAGS_CF) | cf;
+	return opnd_write(e, &dst, v);
+}
+
+/* 84/85 TEST E,G; A8/A9 TEST AL/eAX,imm */
+static int exec_test(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	struct opnd dst, src;
+	int r;
+
+	if (in->opcode >= 0xa8) {
+		opnd_reg(e, &dst, REG_RAX, size);
+		opnd_imm(&src, sign_ext(in->imm, in->imm_size), size);
+	} else {
+		opnd_rm(e, &dst, size);
+		opnd_reg(e, &src, in->modrm_reg, size);
+	}
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	return do_alu(e, ALU_AND, &dst, &src, false);
+}
+
+/* 86/87 XCHG E,G: the memory write comes before the register write. */
+static int exec_xchg(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	struct opnd a, b;
+	int r;
+
+	opnd_rm(e, &a, size);
+	opnd_reg(e, &b, in->modrm_reg, size);
+	r = check_lock(e, a.kind == OPND_MEM);
+	if (r)
+		return r;
+	r = opnd_read(e, &a);
+	if (r)
+		return r;
+	r = opnd_read(e, &b);
+	if (r)
+		return r;
+	r = opnd_write(e, &a, b.val);
+	if (r)
+		return r;
+	return opnd_write(e, &b, a.val);
+}
+
+/* 88-8B, C6/0, C7/0, A0-A3, 63 (MOVSXD), 0F B6 B7 BE BF, 0F C3 (MOVNTI) */
+static int exec_mov(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int osz = in->op_size / 8, size;
+	struct opnd dst, src;
+	u8 o = in->opcode;
+	bool sx = false;
+	int r;
+
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	if (in->opcode_map == X86_MAP_0F && o == 0xc3) {	/* MOVNTI */
+		if (in->opsize_prefix || in->rep || in->repne ||
+		    in->modrm_mod == 3)
+			return X86_EMUL_UNHANDLED;
+		size = osz;
+		opnd_rm(e, &dst, size);
+		opnd_reg(e, &src, in->modrm_reg, size);
+	} else if (in->opcode_map == X86_MAP_0F) {	/* MOVZX, MOVSX */
+		size = (o & 1) ? 2 : 1;
+		sx = o >= 0xbe;
+		opnd_rm(e, &src, size);
+		opnd_reg(e, &dst, in->modrm_reg, osz);
+	} else if (o == 0x63) {			/* MOVSXD */
+		size = osz > 4 ? 4 : osz;
+		sx = true;
+		opnd_rm(e, &src, size);
+		opnd_reg(e, &dst, in->modrm_reg, osz);
+	} else if (o >= 0xa0 && o <= 0xa3) {	/* moffs */
+		size = (o & 1) ? osz : 1;
+		memset(&src, 0, sizeof(src));
+		src.kind = OPND_MEM;
+		src.size = size;
+		src.seg = pick_seg(e, X86_SEG_DS);
+		src.ea = (u64)in->disp & addr_mask(e);
+		opnd_reg(e, &dst, REG_RAX, size);
+		dst.high = false;
+		if (o & 2) {
+			struct opnd t = src;
+
+			src = dst;
+			dst = t;
+		}
+	} else if (o == 0xc6 || o == 0xc7) {
+		if ((in->modrm >> 3) & 7)
+			return X86_EMUL_UNHANDLED;	/* XABORT, XBEGIN */
+		size = (o & 1) ? osz : 1;
+		opnd_rm(e, &dst, size);
+		opnd_imm(&src, sign_ext(in->imm, in->imm_size), size);
+	} else {				/* 88-8B */
+		size = (o & 1) ? osz : 1;
+		if (o & 2) {
+			opnd_reg(e, &dst, in->modrm_reg, size);
+			opnd_rm(e, &src, size);
+		} else {
+			opnd_rm(e, &dst, size);
+			opnd_reg(e, &src, in->modrm_reg, size);
+		}
+	}
+	r = opnd_read(e, &src);
+	if (r)
+		return r;
+	return opnd_write(e, &dst, sx ? sign_ext(src.val, src.size) : src.val);
+}
+
+/*
+ * BT/BTS/BTR/BTC (kind 0-3). With a register bit offset and a memory
+ * operand the offset is signed and may select any bit around ea; with an
+ * immediate or a register operand it is taken modulo the operand size.
+ */
+static int exec_bt(struct emul *e, unsigned int kind, bool imm)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int size = in->op_size / 8, bits = 8 * size, bit, shift;
+	struct opnd dst;
+	u64 v;
+	int r;
+
+	opnd_rm(e, &dst, size);
+	r = check_lock(e, dst.kind == OPND_MEM && kind != 0);
+	if (r)
+		return r;
+	if (imm) {
+		bit = in->imm & (bits - 1);
+	} else {
+		s64 off = (s64)sign_ext(reg_get(e, in->modrm_reg, false, size),
+					size);
+
+		bit = off & (bits - 1);
+		if (dst.kind == OPND_MEM) {
+			shift = size == 2 ? 4 : size == 4 ? 5 : 6;
+			dst.ea = (dst.ea + (u64)((off >> shift) * (s64)size)) &
+				 addr_mask(e);
+		}
+	}
+	r = opnd_read(e, &dst);
+	if (r)
+		return r;
+	e->flags &= ~(u64)X86_FLAGS_CF;
+	e->flags |= (dst.val >> bit) & 1;
+	switch (kind) {
+	case 1:
+		v = dst.val | (1ULL << bit);
+		break;
+	case 2:
+		v = dst.val & ~(1ULL << bit);
+		break;
+	case 3:
+		v = dst.val ^ (1ULL << bit);
+		break;
+	default:
+		return X86_EMUL_OK;
+	}
+	return opnd_write(e, &dst, v);
+}
+
+static void string_advance(struct emul *e, unsigned int reg, unsigned int size)
+{
+	unsigned int asz = e->in->addr_size / 8;
+	u64 v = e->regs[reg];
+
+	if (e->flags & X86_FLAGS_DF)
+		v -= size;
+	else
+		v += size;
+	reg_set(e, reg, false, asz, v);
+}
+
+/* One iteration of MOVS/CMPS/STOS/LODS/SCAS; reads before the write. */
+static int string_step(struct emul *e, unsigned int size)
+{
+	u64 am = addr_mask(e), si = e->regs[REG_RSI] & am;
+	u64 di = e->regs[REG_RDI] & am, a, b;
+	u8 sseg = pick_seg(e, X86_SEG_DS);
+	int r;
+
+	switch (e->in->opcode) {
+	case 0xa4: case 0xa5:		/* MOVS */
+		r = mem_read(e, sseg, si, size, &a);
+		if (r)
+			return r;
+		r = mem_write(e, X86_SEG_ES, di, size, a);
+		if (r)
+			return r;
+		string_advance(e, REG_RSI, size);
+		string_advance(e, REG_RDI, size);
+		break;
+	case 0xa6: case 0xa7:		/* CMPS: [rSI] - [rDI] */
+		r = mem_read(e, sseg, si, size, &a);
+		if (r)
+			return r;
+		r = mem_read(e, X86_SEG_ES, di, size, &b);
+		if (r)
+			return r;
+		alu(e, ALU_CMP, a, b, size);
+		string_advance(e, REG_RSI, size);
+		string_advance(e, REG_RDI, size);
+		break;
+	case 0xaa: case 0xab:		/* STOS */
+		r = mem_write(e, X86_SEG_ES, di, size,
+			      e->regs[REG_RAX] & mask_of(size));
+		if (r)
+			return r;
+		string_advance(e, REG_RDI, size);
+		break;
+	case 0xac: case 0xad:		/* LODS */
+		r = mem_read(e, sseg, si, size, &a);
+		if (r)
+			return r;
+		reg_set(e, REG_RAX, false, size, a);
+		string_advance(e, REG_RSI, size);
+		break;
+	default:			/* SCAS: rAX - [rDI] */
+		r = mem_read(e, X86_SEG_ES, di, size, &b);
+		if (r)
+			return r;
+		alu(e, ALU_CMP, e->regs[REG_RAX], b, size);
+		string_advance(e, REG_RDI, size);
+		break;
+	}
+	return X86_EMUL_OK;
+}
+
+/*
+ * String instructions. Each completed iteration is committed (registers,
+ * and flags for CMPS/SCAS), so a fault or a trip to userspace in iteration
+ * k leaves iterations before k done and rip on the instruction. When the
+ * budget runs out with count left rip also stays, and the guest re-executes
+ * the instruction to continue.
+ */
+static int exec_string(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	struct x86_emul_ctx *c = e->c;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	unsigned int budget = c->max_iterations ? c->max_iterations :
+			      DEFAULT_ITERATIONS, n = 0;
+	unsigned int asz = in->addr_size / 8;
+	bool rep = in->rep || in->repne;
+	bool cmp = (in->opcode & 0xf6) == 0xa6;	/* A6 A7 AE AF */
+	u64 am = mask_of(asz);
+	int r;
+
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	if (rep && !(e->regs[REG_RCX] & am))
+		goto done;
+	for (;;) {
+		r = string_step(e, size);
+		if (r)
+			return r;
+		if (rep)
+			reg_set(e, REG_RCX, false, asz, e->regs[REG_RCX] - 1);
+		commit(e);
+		if (!rep || !(e->regs[REG_RCX] & am))
+			break;
+		if (cmp && in->rep && !(e->flags & X86_FLAGS_ZF))
+			break;
+		if (cmp && in->repne && (e->flags & X86_FLAGS_ZF))
+			break;
+		if (++n >= budget)
+			return X86_EMUL_OK;
+	}
+done:
+	commit(e);
+	advance_rip(e);
+	return X86_EMUL_OK;
+}
+
+static int exec_onebyte(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	u8 o = in->opcode;
+
+	if (o < 0x40 && (o & 7) < 6)
+		return exec_alu_block(e);
+	switch (o) {
+	case 0x63:
+		if (e->c->mode != X86_MODE_LONG64)
+			return X86_EMUL_UNHANDLED;	/* ARPL */
+		return exec_mov(e);
+	case 0x80 ... 0x83:
+		return exec_grp1(e);
+	case 0x84: case 0x85: case 0xa8: case 0xa9:
+		return exec_test(e);
+	case 0x86: case 0x87:
+		return exec_xchg(e);
+	case 0x88 ... 0x8b:
+	case 0xa0 ... 0xa3:
+	case 0xc6: case 0xc7:
+		return exec_mov(e);
+	case 0xf6: case 0xf7:
+		return exec_grp3(e);
+	case 0xfe: case 0xff:
+		return exec_incdec(e);
+	}
+	return X86_EMUL_UNHANDLED;
+}
+
+static int exec_0f(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int ext = (in->modrm >> 3) & 7;
+
+	switch (in->opcode) {
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+	case 0xc3:
+		return exec_mov(e);
+	case 0xa3:
+		return exec_bt(e, 0, false);
+	case 0xab:
+		return exec_bt(e, 1, false);
+	case 0xb3:
+		return exec_bt(e, 2, false);
+	case 0xbb:
+		return exec_bt(e, 3, false);
+	case 0xba:
+		if (ext < 4)
+			return X86_EMUL_UNHANDLED;
+		return exec_bt(e, ext - 4, true);
+	}
+	return X86_EMUL_UNHANDLED;
+}
+
+static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)
+{
+	if (in->mode != c->mode || c->mode > X86_MODE_LONG64)
+		return false;
+	if (!in->len || in->len > X86_MAX_INSN_LEN)
+		return false;
+	if (in->op_size != 16 && in->op_size != 32 && in->op_size != 64)
+		return false;
+	if (in->addr_size != 16 && in->addr_size != 32 && in->addr_size != 64)
+		return false;
+	if (c->mode != X86_MODE_LONG64 && (in->op_size == 64 || in->addr_size == 64))
+		return false;
+	if (in->has_modrm && (in->modrm_reg > 15 || in->modrm_rm > 15))
+		return false;
+	return in->seg_override <= X86_SEG_GS ||
+	       in->seg_override == X86_SEG_NONE;
+}
+
+int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn)
+{
+	struct emul e;
+	int r;
+
+	if (!c->ops || !c->ops->read || !c->ops->write || !insn_sane(c, insn))
+		return X86_EMUL_UNHANDLED;
+	e.c = c;
+	e.in = insn;
+	memcpy(e.regs, c->gprs, sizeof(e.regs));
+	e.flags = c->rflags;
+
+	if (insn->opcode_map == X86_MAP_ONEBYTE) {
+		u8 o = insn->opcode;
+
+		if ((o >= 0xa4 && o <= 0xa7) || (o >= 0xaa && o <= 0xaf))
+			return exec_string(&e);
+		r = exec_onebyte(&e);
+	} else if (insn->opcode_map == X86_MAP_0F && insn->has_modrm) {
+		r = exec_0f(&e);
+	} else {
+		r = X86_EMUL_UNHANDLED;
+	}
+	if (r != X86_EMUL_OK)
+		return r;
+	commit(&e);
+	advance_rip(&e);
+	return X86_EMUL_OK;
+}

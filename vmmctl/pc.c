@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmmctl run in PC mode: a VMM_VM_PC VM laid out as a PC (RAM below the
+ * 32-bit PCI hole and above 4 GiB, the BIOS ROM ending at 4 GiB), booted
+ * through SeaBIOS or, with --kernel, straight into Linux by the x86 boot
+ * protocol. fw_cfg carries what the firmware needs: e820, CPU count,
+ * boot order and the ACPI tables with SeaBIOS's table-loader script.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmmctl.h"
+#include "pc.h"
+#include "acpi.h"
+#include "e820.h"
+#include "bzimage.h"
+
+#define FW_CFG_RAM_SIZE		0x03
+#define FW_CFG_NOGRAPHIC	0x04
+#define FW_CFG_NB_CPUS		0x05
+#define FW_CFG_BOOT_MENU	0x0e
+#define FW_CFG_MAX_CPUS		0x0f
+
+/* Direct boot: where the ACPI tables go (reserved in e820). */
+#define DIRECT_ACPI_GPA		0x9a000ULL
+#define DIRECT_ACPI_MAX		0x5000ULL
+#define DIRECT_RSDP_GPA		0xf0000ULL
+#define DIRECT_ROM_SIZE		0x20000ULL	/* backs 0xe0000-0xfffff */
+
+/* Read a whole file (at most max bytes). */
+static uint8_t *read_file(const char *what, const char *path, size_t max,
+			  size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		usage_error("run: cannot open %s '%s': %s", what, path,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size ||
+	    (uint64_t)st.st_size > max) {
+		usage_error("run: %s '%s' is not a regular file of 1..%zu bytes",
+			    what, path, max);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size);
+	if (!buf) {
+		close(fd);
+		err_msg("out of memory reading '%s'", path);
+		return NULL;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_msg("reading '%s': %s", path,
+				n ? strerror(errno) : "file shrank");
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += n;
+	}
+	close(fd);
+	*len = done;
+	return buf;
+}
+
+static void *add_region(struct pc_vm *p, uint32_t slot, uint64_t gpa,
+			uint64_t size, uint32_t flags)
+{
+	struct vmm_mem_region mr = {
+		.slot = slot, .flags = flags, .gpa = gpa, .size = size,
+	};
+	void *m;
+
+	if (ioctl(p->vm_fd, VMM_ADD_MEMORY, &mr) < 0) {
+		err_msg("VMM_ADD_MEMORY (slot %u, 0x%llx bytes at 0x%llx): %s",
+			slot, (unsigned long long)size,
+			(unsigned long long)gpa, strerror(errno));
+		return NULL;
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vm_fd,
+		 (off_t)mr.mmap_offset);
+	if (m == MAP_FAILED) {
+		err_msg("mmap of guest memory: %s", strerror(errno));
+		return NULL;
+	}
+	return m;
+}
+
+static int fw_cfg_add(struct pc_vm *p, uint16_t key, const char *name,
+		      const void *data, uint32_t size)
+{
+	struct vmm_fw_cfg_item it = {
+		.key = key, .size = size, .data = (uintptr_t)data,
+	};
+
+	if (name)
+		snprintf(it.name, sizeof(it.name), "%s", name);
+	if (ioctl(p->vm_fd, VMM_FW_CFG_ADD, &it) < 0) {
+		err_msg("VMM_FW_CFG_ADD %s: %s", name ? name : "(key)",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int fw_cfg_u16(struct pc_vm *p, uint16_t key, uint16_t v)
+{
+	uint8_t b[2] = { v, v >> 8 };
+
+	return fw_cfg_add(p, key, NULL, b, 2);
+}
+
+/*
+ * CMOS as a PC BIOS finds it: memory sizes (SeaBIOS takes RAM below 4 GiB
+ * from 0x34/0x35 and adds e820's entries above it), CPU count - 1.
+ */
+static int set_cmos(struct pc_vm *p, unsigned int cpus)
+{
+	uint8_t c[0x80 - 0x0e];
+	uint64_t ext_kb = p->low_size > (1 << 20) ?
+			  (p->low_size - (1 << 20)) >> 10 : 0;
+	uint64_t above16 = p->low_size > (16 << 20) ?
+			   (p->low_size - (16 << 20)) >> 16 : 0;
+	uint64_t high = p->high_size >> 16;
+	struct vmm_nvram nv = {
+		.offset = 0x0e, .len = sizeof(c), .data = (uintptr_t)c,
+	};
+
+#define CMOS(i) c[(i) - 0x0e]
+	memset(c, 0, sizeof(c));
+	if (ext_kb > 0xfc00)
+		ext_kb = 0xfc00;
+	if (above16 > 0xffff)
+		above16 = 0xffff;
+	CMOS(0x14) = 0x06;		/* equipment: display, coprocessor */
+	CMOS(0x15) = 640 & 0xff;	/* base memory in KiB */
+	CMOS(0x16) = 640 >> 8;
+	CMOS(0x17) = CMOS(0x30) = ext_kb & 0xff;
+	CMOS(0x18) = CMOS(0x31) = ext_kb >> 8;
+	CMOS(0x34) = above16 & 0xff;
+	CMOS(0x35) = above16 >> 8;
+	CMOS(0x5b) = high & 0xff;
+	CMOS(0x5c) = high >> 8;
+	CMOS(0x5d) = high >> 16;
+	CMOS(0x5f) = cpus - 1;
+#undef CMOS
+	if (ioctl(p->vm_fd, VMM_SET_NVRAM, &nv) < 0) {
+		err_msg("VMM_SET_NVRAM: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The RAM layout both boots describe in e820. */
+static void pc_e820(const struct pc_vm *p, bool direct, struct e820_map *m)
+{
+	struct e820_layout lay = {
+		.low_ram = p->low_size,
+		.high_ram = p->high_size,
+	};
+
+	if (direct) {
+		lay.acpi_start = DIRECT_ACPI_GPA;
+		lay.acpi_size = DIRECT_ACPI_MAX;
+	}
+	e820_build(&lay, m);
+}
+
+static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
+{
+	/* After "No bootable device", SeaBIOS reboots in this many ms. */
+	static const uint32_t boot_fail_wait = 5000;
+	struct acpi_config ac = { .n_cpus = 1 };
+	struct acpi_tables t;
+	struct e820_map m;
+	uint8_t fwe820[E820_MAX_ENTRIES * 20];
+	size_t rom_len, n;
+	uint8_t *rom;
+	uint64_t ram = p->low_size + p->high_size;
+	uint8_t ram_le[8];
+	int i;
+
+	rom = read_file("firmware", o->bios, 16 << 20, &rom_len);
+	if (!rom)
+		return PC_BAD_INPUT;
+	if (rom_len & 0xffff) {
+		usage_error("run: firmware '%s' is %zu bytes, not a multiple of 64 KiB",
+			    o->bios, rom_len);
+		free(rom);
+		return PC_BAD_INPUT;
+	}
+	p->rom_size = rom_len;
+	p->rom = add_region(p, 2, (1ULL << 32) - rom_len, rom_len,
+			    VMM_MEM_READONLY);
+	if (!p->rom) {
+		free(rom);
+		return -1;
+	}
+	memcpy(p->rom, rom, rom_len);
+	free(rom);
+
+	pc_e820(p, false, &m);
+	n = e820_to_fw_cfg(&m, fwe820, sizeof(fwe820));
+	if (acpi_build(&ac, &t)) {
+		err_msg("cannot build the ACPI tables");
+		return -1;
+	}
+	for (i = 0; i < 8; i++)
+		ram_le[i] = ram >> (8 * i);
+	if (fw_cfg_u16(p, FW_CFG_NB_CPUS, 1) ||
+	    fw_cfg_u16(p, FW_CFG_MAX_CPUS, 1) ||
+	    fw_cfg_u16(p, FW_CFG_NOGRAPHIC, 1) ||
+	    fw_cfg_u16(p, FW_CFG_BOOT_MENU, 0) ||
+	    fw_cfg_add(p, FW_CFG_RAM_SIZE, NULL, ram_le, 8) ||
+	    fw_cfg_add(p, 0, "etc/e820", fwe820, n) ||
+	    fw_cfg_add(p, 0, "etc/boot-fail-wait", &boot_fail_wait, 4) ||
+	    fw_cfg_add(p, 0, "bootorder", "", 0) ||
+	    fw_cfg_add(p, 0, ACPI_FILE_RSDP, t.rsdp, t.rsdp_len) ||
+	    fw_cfg_add(p, 0, ACPI_FILE_TABLES, t.tables, t.tables_len) ||
+	    fw_cfg_add(p, 0, ACPI_FILE_LOADER, t.loader, t.loader_len)) {
+		acpi_free(&t);
+		return -1;
+	}
+	acpi_free(&t);
+	return set_cmos(p, 1);
+}
+
+static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
+			struct vmm_regs *regs, struct vmm_sregs *sregs)
+{
+	struct acpi_config ac = { .n_cpus = 1 };
+	struct acpi_tables t;
+	struct e820_map m;
+	uint8_t *kernel, *initrd = NULL;
+	size_t klen, ilen = 0;
+	char err[256];
+	int r = -1;
+
+	kernel = read_file("kernel", o->kernel, 256 << 20, &klen);
+	if (!kernel)
+		return PC_BAD_INPUT;
+	if (o->initrd) {
+		initrd = read_file("initrd", o->initrd, 2ULL << 30, &ilen);
+		if (!initrd) {
+			r = PC_BAD_INPUT;
+			goto out;
+		}
+	}
+	/* A small ROM for 0xe0000-0xfffff: the RSDP lives where OSes look. */
+	p->rom_size = DIRECT_ROM_SIZE;
+	p->rom = add_region(p, 2, (1ULL << 32) - DIRECT_ROM_SIZE,
+			    DIRECT_ROM_SIZE, VMM_MEM_READONLY);
+	if (!p->rom)
+		goto out;
+	if (acpi_build(&ac, &t)) {
+		err_msg("cannot build the ACPI tables");
+		goto out;
+	}
+	if (acpi_place(&t, p->low, p->low_size, DIRECT_ACPI_GPA,
+		       DIRECT_ACPI_GPA + DIRECT_ACPI_MAX - 64)) {
+		err_msg("the ACPI tables do not fit");
+		acpi_free(&t);
+		goto out;
+	}
+	/* The RSDP names its tables by address: it can live anywhere. */
+	memcpy(p->rom + (DIRECT_RSDP_GPA - 0xe0000),
+	       p->low + DIRECT_ACPI_GPA + DIRECT_ACPI_MAX - 64, t.rsdp_len);
+	acpi_free(&t);
+
+	pc_e820(p, true, &m);
+	if (bzimage_load(kernel, klen, initrd, ilen,
+			 o->append ? o->append : "console=ttyS0", &m,
+			 DIRECT_RSDP_GPA, p->low, p->low_size, regs, sregs,
+			 err, sizeof(err))) {
+		usage_error("run: kernel '%s': %s", o->kernel, err);
+		r = PC_BAD_INPUT;
+		goto out;
+	}
+	r = set_cmos(p, 1);
+out:
+	free(kernel);
+	free(initrd);
+	return r;
+}
+
+int pc_setup(struct pc_vm *p, const struct run_opts *o)
+{
+	struct vmm_create_vcpu cv = { .id = 0 };
+	struct vmm_sregs sregs;
+	struct vmm_regs regs;
+	bool direct = o->kernel != NULL;
+	int r;
+
+	p->low_size = o->mem < PC_LOW_MAX ? o->mem : PC_LOW_MAX;
+	p->high_size = o->mem - p->low_size;
+	p->low = add_region(p, 0, 0, p->low_size, 0);
+	if (!p->low)
+		return -1;
+	if (p->high_size) {
+		p->high = add_region(p, 1, 1ULL << 32, p->high_size, 0);
+		if (!p->high)
+			return -1;
+	}
+
+	p->vcpu_fd = ioctl(p->vm_fd, VMM_CREATE_VCPU, &cv);
+	if (p->vcpu_fd < 0) {
+		err_msg("VMM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(p->vcpu_fd, VMM_GET_SREGS, &sregs) < 0 ||
+	    ioctl(p->vcpu_fd, VMM_GET_REGS, &regs) < 0) {
+		err_msg("VMM_GET_SREGS/REGS: %s", strerror(errno));
+		return -1;
+	}
+	if (direct) {
+		r = setup_kernel(p, o, &regs, &sregs);
+		if (r)
+			return r;
+	} else {
+		r = setup_firmware(p, o);
+		if (r)
+			return r;
+		/* The reset vector: F000:FFF0 with CS based at 0xffff0000. */
+		sregs.cs.selector = 0xf000;
+		sregs.cs.base = 0xffff0000;
+		regs.rip = 0xfff0;
+	}
+	if (ioctl(p->vcpu_fd, VMM_SET_SREGS, &sregs) < 0 ||
+	    ioctl(p->vcpu_fd, VMM_SET_REGS, &regs) < 0) {
+		err_msg("VMM_SET_SREGS/REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void pc_teardown(struct pc_vm *p)
+{
+	if (p->low)
+		munmap(p->low, p->low_size);
+	if (p->high)
+		munmap(p->high, p->high_size);
+	if (p->rom)
+		munmap(p->rom, p->rom_size);
+	p->low = p->high = p->rom = NULL;
+}
