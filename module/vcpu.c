@@ -529,6 +529,7 @@ static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 		*val = v->mtrr_def_type;
 		return 0;
 	case MSR_MTRRcap:
+	case MSR_AMD64_NB_CFG:		/* Linux's amd_bus reads it */
 	case MSR_IA32_UCODE_REV:
 	case MSR_K7_HWCR:
 	case MSR_IA32_PLATFORM_ID:
@@ -564,6 +565,7 @@ static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 		return 0;
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MCG_STATUS:
+	case MSR_AMD64_NB_CFG:		/* no northbridge to configure */
 		return 0;
 	default:
 		return -EINVAL;
