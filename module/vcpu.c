@@ -357,118 +357,7 @@ static void vmm_set_reg_sized(u64 *reg, u8 size, u64 val)
 	}
 }
 
-/* Access guest linear memory (one element, within or across a page). */
-static int vmm_lin_access(struct vmm_vcpu *v, const struct vmm_cpu_mode *m,
-			  u64 lin, void *buf, unsigned int len, bool write)
-{
-	struct gpt_ctx ctx = {
-		.read_gpa = vmm_gpt_read, .opaque = v->vm,
-		.cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer,
-	};
-	unsigned int acc = (write ? GPT_ACC_WRITE : 0) |
-			   (m->cpl == 3 ? GPT_ACC_USER : 0);
-	unsigned int i;
-	u32 pfec = 0;
-	u64 gpa;
-	int r;
-
-	/* Element by element is enough: elements are at most 4 bytes. */
-	for (i = 0; i < len; i++) {
-		r = gpt_translate(&ctx, lin + i, acc, &gpa, &pfec);
-		if (r == -EFAULT) {
-			vmm_inject_page_fault(v, lin + i, pfec);
-			return VMM_FAULTED;
-		}
-		if (r == -EINVAL) {
-			vmm_inject_exception(v, X86_EXC_GP, true, 0);
-			return VMM_FAULTED;
-		}
-		if (r)
-			return r;
-		r = write ? vmm_gpa_write(v->vm, gpa, buf + i, 1) :
-			    vmm_gpa_read(v->vm, gpa, buf + i, 1);
-		if (r)
-			return -EIO;
-	}
-	return 0;
-}
-
-/*
- * INS/OUTS, with or without REP, to ports devices in the kernel own: up to
- * a page's worth of elements per exit; with count left the instruction is
- * entered again (RIP stays), so interrupts get in between.
- */
-static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
-{
-	struct vmm_exit *x = &v->exit;
-	unsigned int size = x->io.size, budget = PAGE_SIZE / size;
-	struct vmm_cpu_mode m;
-	struct vmm_sregs sr;
-	struct x86_insn insn;
-	u64 mask, count, lin, base;
-	int r, step;
-	u32 val;
-
-	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
-	vmm_ops->get_mode(v, &m);
-	vmm_ops->get_sregs(v, &sr);
-	mask = insn.addr_size == 64 ? ~0ULL :
-	       insn.addr_size == 32 ? 0xffffffffULL : 0xffffULL;
-	count = x->io.rep ? v->gprs[1] & mask : 1;
-	step = (v->rflags & X86_EFLAGS_DF) ? -(int)size : (int)size;
-	if (x->io.in) {
-		base = sr.es.base;
-	} else {
-		const struct vmm_segment *sg[] = {
-			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
-			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
-			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
-		};
-
-		base = sg[insn.seg_override < ARRAY_SIZE(sg) ?
-			  insn.seg_override : X86_SEG_DS]->base;
-	}
-	if (vmm_decode_mode(&m, v->rflags) == X86_MODE_LONG64 &&
-	    (x->io.in || insn.seg_override < X86_SEG_FS))
-		base = 0;	/* only FS/GS have bases in 64-bit mode */
-
-	while (count && budget--) {
-		u64 *idx = &v->gprs[x->io.in ? 7 : 6];	/* RDI : RSI */
-
-		lin = base + (*idx & mask);
-		if (vmm_decode_mode(&m, v->rflags) != X86_MODE_LONG64)
-			lin &= 0xffffffff;
-		val = 0;
-		if (x->io.in) {
-			if (!vmm_pio_dispatch(v->vm, x->io.port, true, size, &val))
-				goto user_port;
-			r = vmm_lin_access(v, &m, lin, &val, size, true);
-		} else {
-			r = vmm_lin_access(v, &m, lin, &val, size, false);
-			if (!r && !vmm_pio_dispatch(v->vm, x->io.port, false,
-						    size, &val))
-				goto user_port;
-		}
-		if (r == VMM_FAULTED)
-			return 1;
-		if (r)
-			return vmm_internal_error(v, run,
-						  VMM_INTERNAL_FETCH_FAULT, lin);
-		*idx = (*idx & ~mask) | ((*idx + step) & mask);
-		count--;
-		if (x->io.rep)
-			v->gprs[1] = (v->gprs[1] & ~mask) | (count & mask);
-	}
-	if (!count)
-		v->rip += insn.len;
-	return 1;
-
-user_port:	/* userspace devices take no string I/O */
-	return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
-				  x->io.port);
-}
+static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run);
 
 static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 {
@@ -787,6 +676,16 @@ static const struct x86_emul_ops vmm_emul_ops = {
 	.write = vmm_emul_write,
 };
 
+/* The fault the emulation ran into goes to the guest. */
+static void vmm_emul_inject(struct vmm_vcpu *v, const struct vmm_emul *e)
+{
+	if (e->c.exc_vector == X86_EXC_PF)
+		vmm_inject_page_fault(v, e->pf_addr, e->c.exc_error);
+	else
+		vmm_inject_exception(v, e->c.exc_vector, e->c.exc_has_error,
+				     e->c.exc_error);
+}
+
 static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
 {
 	d->base = s->base;
@@ -833,11 +732,7 @@ static int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 	v->rip = e.c.rip;
 	v->rflags = e.c.rflags;
 	if (r == X86_EMUL_EXCEPTION) {
-		if (e.c.exc_vector == X86_EXC_PF)
-			vmm_inject_page_fault(v, e.pf_addr, e.c.exc_error);
-		else
-			vmm_inject_exception(v, e.c.exc_vector,
-					     e.c.exc_has_error, e.c.exc_error);
+		vmm_emul_inject(v, &e);
 		return 1;
 	}
 	if (!e.user)
@@ -853,6 +748,87 @@ static int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 		v->mmio_cache.size = e.user_size;
 	}
 	return 0;
+}
+
+/*
+ * INS/OUTS, with or without REP, to ports devices in the kernel own: up to
+ * a page's worth of elements per exit; with count left the instruction is
+ * entered again (RIP stays), so interrupts get in between.
+ */
+static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	unsigned int size = x->io.size, budget = PAGE_SIZE / size;
+	struct vmm_emul e = { .v = v };
+	struct vmm_sregs sr;
+	struct x86_insn insn;
+	u64 mask, count, lin, base;
+	int r, step;
+	u32 val;
+
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	vmm_ops->get_mode(v, &e.m);
+	vmm_ops->get_sregs(v, &sr);
+	mask = insn.addr_size == 64 ? ~0ULL :
+	       insn.addr_size == 32 ? 0xffffffffULL : 0xffffULL;
+	count = x->io.rep ? v->gprs[1] & mask : 1;
+	step = (v->rflags & X86_EFLAGS_DF) ? -(int)size : (int)size;
+	if (x->io.in) {
+		base = sr.es.base;
+	} else {
+		const struct vmm_segment *sg[] = {
+			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
+			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
+			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
+		};
+
+		base = sg[insn.seg_override < ARRAY_SIZE(sg) ?
+			  insn.seg_override : X86_SEG_DS]->base;
+	}
+	if (vmm_decode_mode(&e.m, v->rflags) == X86_MODE_LONG64 &&
+	    (x->io.in || insn.seg_override < X86_SEG_FS))
+		base = 0;	/* only FS/GS have bases in 64-bit mode */
+
+	while (count && budget--) {
+		u64 *idx = &v->gprs[x->io.in ? 7 : 6];	/* RDI : RSI */
+
+		lin = base + (*idx & mask);
+		if (vmm_decode_mode(&e.m, v->rflags) != X86_MODE_LONG64)
+			lin &= 0xffffffff;
+		val = 0;
+		if (x->io.in) {
+			if (!vmm_pio_dispatch(v->vm, x->io.port, true, size, &val))
+				goto user_port;
+			r = vmm_emul_access(&e.c, lin, &val, size, true);
+		} else {
+			r = vmm_emul_access(&e.c, lin, &val, size, false);
+			if (r == X86_EMUL_OK &&
+			    !vmm_pio_dispatch(v->vm, x->io.port, false, size,
+					      &val))
+				goto user_port;
+		}
+		if (r == X86_EMUL_EXCEPTION) {
+			vmm_emul_inject(v, &e);
+			return 1;
+		}
+		if (r != X86_EMUL_OK || e.user)	/* memory only userspace has */
+			return vmm_internal_error(v, run,
+						  VMM_INTERNAL_UNSUPPORTED_IO,
+						  x->io.port);
+		*idx = (*idx & ~mask) | ((*idx + step) & mask);
+		count--;
+		if (x->io.rep)
+			v->gprs[1] = (v->gprs[1] & ~mask) | (count & mask);
+	}
+	if (!count)
+		v->rip += insn.len;
+	return 1;
+
+user_port:	/* userspace devices take no string I/O */
+	return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
+				  x->io.port);
 }
 
 static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
