@@ -4,7 +4,7 @@
 #   tests/run-all.sh
 #
 # Steps: scripts/setup.sh; make (module, vmmctl, guest, unit, bench) and
-# make -C tests/integration; unit tests; fuzz smoke tests (if
+# make -C tests/integration; unit tests; vmmctl tests; fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites. Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
@@ -75,9 +75,14 @@ if [ $rc -eq 0 ]; then echo "# build: 1 passed, 0 failed"; else echo "# build: 0
 tally build "$logs/build.log" 0 build
 [ $rc -ne 0 ] && make -C tests/integration >>"$logs/build.log" 2>&1
 
-# 3. unit tests (ASan/UBSan)
+# 3. unit tests (ASan/UBSan), and vmmctl's own (command line, ACPI tables,
+# e820, the Linux boot protocol)
 step unit 900 make -C tests/unit check
 tally unit "$logs/unit.log" $? unit
+step vmmctl 300 make -C vmmctl check
+rc=$?
+tally vmmctl "$logs/vmmctl.log" $rc vmmctl
+tally vmmctl-pc "$logs/vmmctl.log" $rc test_pc
 
 # 4. fuzz smoke tests
 if [ -f tests/fuzz/Makefile ]; then
