@@ -310,7 +310,7 @@ static void build_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
 	gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE,
 	    base + ACPI_PM_RESET_REG);
 	t[FADT_RESET_VAL] = ACPI_PM_RESET_VALUE;
-	put64(t + FADT_X_FACS, facs);
+	/* X_FIRMWARE_CTRL stays 0: the spec allows one of the two, not both. */
 	put64(t + FADT_X_DSDT, dsdt);
 	gas(t + FADT_X_PM1A_EVT, GAS_SYSTEM_IO, ACPI_PM_PM1_EVT_LEN * 8, 0,
 	    base + ACPI_PM_PM1_STS);
@@ -432,7 +432,6 @@ int acpi_build(const struct acpi_config *c, struct acpi_tables *t)
 	loader_alloc(&l, R, 16, ACPI_LOADER_ZONE_FSEG);
 	loader_alloc(&l, T, 64, ACPI_LOADER_ZONE_HIGH);
 	loader_pointer(&l, T, T, fadt + FADT_FACS, 4);
-	loader_pointer(&l, T, T, fadt + FADT_X_FACS, 8);
 	loader_pointer(&l, T, T, fadt + FADT_DSDT, 4);
 	loader_pointer(&l, T, T, fadt + FADT_X_DSDT, 8);
 	loader_pointer(&l, T, T, rsdt + HDR_LEN, 4);

@@ -165,10 +165,11 @@ static int os_walk(const uint8_t *mem, uint64_t size, uint64_t rsdp,
 	    !table_ok(mem, size, w->madt, "APIC", &w->madt_len))
 		return 0;
 	w->dsdt = le(mem + w->fadt + 140, 8);
-	w->facs = le(mem + w->fadt + 132, 8);
-	if (w->dsdt != le(mem + w->fadt + 40, 4) ||
-	    w->facs != le(mem + w->fadt + 36, 4))
-		return bad("FADT 32- and 64-bit pointers differ");
+	w->facs = le(mem + w->fadt + 36, 4);
+	if (w->dsdt != le(mem + w->fadt + 40, 4))
+		return bad("FADT 32- and 64-bit DSDT pointers differ");
+	if (le(mem + w->fadt + 132, 8))		/* X_FIRMWARE_CTRL */
+		return bad("FADT has both FIRMWARE_CTRL and X_FIRMWARE_CTRL");
 	if (!table_ok(mem, size, w->dsdt, "DSDT", &w->dsdt_len))
 		return 0;
 	if (w->facs & 63 || w->facs + 64 > size ||
@@ -519,7 +520,7 @@ static void test_acpi(void)
 		    (le(c, 4) == 2 && !memchr(c + 60, 0, 56)))
 			names_ok = 0;
 	}
-	CHECK(t.loader_len == 19 * 128 && names_ok &&
+	CHECK(t.loader_len == 18 * 128 && names_ok &&
 	      le(t.loader, 4) == 1 &&
 	      !strcmp((const char *)t.loader + 4, ACPI_FILE_RSDP) &&
 	      le(t.loader + 60, 4) == 16 && t.loader[64] == 2 &&
@@ -536,8 +537,8 @@ static void test_acpi(void)
 		ff[0] = (struct fake_file){ ACPI_FILE_RSDP, t.rsdp, t.rsdp_len, 0, 0, 0 };
 		ff[1] = (struct fake_file){ ACPI_FILE_TABLES, t.tables, t.tables_len, 0, 0, 0 };
 		ok = fake_seabios(t.loader, t.loader_len, ff, g, size, &st);
-		result(ok && st.alloc == 2 && st.pointer == 10 && st.checksum == 7,
-		       "acpi: SeaBIOS-style loader runs (2 ALLOCATE, 10 ADD_POINTER, 7 ADD_CHECKSUM)");
+		result(ok && st.alloc == 2 && st.pointer == 9 && st.checksum == 7,
+		       "acpi: SeaBIOS-style loader runs (2 ALLOCATE, 9 ADD_POINTER, 7 ADD_CHECKSUM)");
 		ok = ok && os_walk(g, size, ff[0].addr, &w);
 		result(ok, "acpi: after the loader: RSDP -> XSDT/RSDT -> FADT -> DSDT/FACS, checksums");
 		result(ok && w.facs >= ff[1].addr && w.xsdt < ff[1].addr + ff[1].len &&
