@@ -3,8 +3,9 @@
  * x86 instruction decoder of the portable core.
  *
  * Two uses: finding the length of an intercepted guest instruction when the
- * CPU does not report the next RIP (SVM without NRIPS), and decoding guest
- * MMIO accesses so that they can be emulated.
+ * CPU does not report the next RIP (SVM without NRIPS), and decoding the
+ * instruction behind a guest MMIO access; the access itself is emulated by
+ * x86_emul.c on top of this decoder.
  *
  * The decoder knows the length of every instruction of the general purpose
  * one-byte map and of the legacy (non-VEX) 0F, 0F38 and 0F3A maps, with any
@@ -95,41 +96,5 @@ int x86_decode(const u8 *buf, unsigned int avail, enum x86_mode mode,
 
 /* 1 if the instruction has a ModRM byte that encodes a memory operand. */
 int x86_modrm_is_mem(const struct x86_insn *insn);
-
-enum x86_mmio_kind {
-	X86_MMIO_LOAD,
-	X86_MMIO_STORE,
-};
-
-struct x86_mmio_op {
-	enum x86_mmio_kind kind;
-	u8 size;		/* bytes accessed in memory: 1, 2, 4, 8 */
-	int reg;		/* GPR 0..15 (x86 encoding order), -1: imm store */
-	bool high_byte;		/* reg 0..3 means AH, CH, DH, BH */
-	u8 dst_size;		/* loads: bytes written to reg; stores: size */
-	bool sign_extend;	/* loads: MOVSX */
-	u64 imm;		/* imm stores: value to write (size bytes) */
-};
-
-/*
- * Classify a decoded instruction that accesses memory as an MMIO load or
- * store. Supported: MOV 88, 89, 8A, 8B, C6 /0, C7 /0, A0-A3, MOVZX 0F B6,
- * 0F B7, MOVSX 0F BE, 0F BF, MOVNTI 0F C3. Returns 0, or -EOPNOTSUPP for
- * any other instruction (including register forms of the above).
- */
-int x86_mmio_decode(const struct x86_insn *insn, struct x86_mmio_op *op);
-
-/*
- * The value a store writes (the low op->size bytes are meaningful; upper
- * bits are zero). gprs[16] is in x86 encoding order: rax rcx rdx rbx rsp
- * rbp rsi rdi r8..r15.
- */
-u64 x86_mmio_store_value(const struct x86_mmio_op *op, const u64 *gprs);
-
-/*
- * Complete a load with the op->size bytes of data read: 8/16-bit register
- * writes merge, 32-bit writes zero-extend to 64 bits, MOVZX/MOVSX extend.
- */
-void x86_mmio_complete_load(const struct x86_mmio_op *op, u64 *gprs, u64 data);
 
 #endif /* VMM_CORE_X86_DECODE_H */

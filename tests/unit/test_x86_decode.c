@@ -2,9 +2,8 @@
 /*
  * Unit tests of the x86 instruction decoder (module/core/x86_decode.c):
  * lengths of a large table of encodings (generated offline with GNU as and
- * cross-checked with objdump), field decoding, MMIO classification,
- * load completion / store value semantics, truncation and the 15-byte
- * limit.
+ * cross-checked with objdump), field decoding, memory operands of the
+ * instructions the MMIO path emulates, truncation and the 15-byte limit.
  */
 #include <stdio.h>
 #include <string.h>
@@ -862,360 +861,174 @@ static void test_invalid(void)
 	ktap_result(ok, "-EAGAIN for truncated prefixes, escapes, SIB, imm64");
 }
 
-/* ---- MMIO classification ------------------------------------------------ */
+/* ---- memory operands ----------------------------------------------------- */
 
-#define LD X86_MMIO_LOAD
-#define ST X86_MMIO_STORE
-#define IMM -1
+#define MOFFS -1
 
-struct mmio_case {
+/*
+ * Instructions with one memory operand, as the MMIO path sees them (their
+ * execution is tested in test_x86_emul.c): length, the memory operand
+ * (ModRM or moffs), the ModRM reg field with REX.R, and the immediate.
+ */
+struct mem_case {
 	enum x86_mode mode;
 	unsigned int len;
 	const char *bytes;
 	const char *text;
-	enum x86_mmio_kind kind;
-	u8 size;
-	int reg;
-	bool high_byte;
-	u8 dst_size;
-	bool sign_extend;
+	int reg;		/* modrm_reg, MOFFS: A0-A3 without ModRM */
+	u8 imm_size;
 	u64 imm;
 };
 
-static const struct mmio_case mmio_cases[] = {
+static const struct mem_case mem_cases[] = {
 	/* 64-bit */
-	{ M_LONG64, 2, "\x88\x00", "mov [rax],al", ST, 1, 0, 0, 1, 0, 0 },
-	{ M_LONG64, 2, "\x88\x20", "mov [rax],ah", ST, 1, 0, 1, 1, 0, 0 },
-	{ M_LONG64, 3, "\x40\x88\x30", "mov [rax],sil", ST, 1, 6, 0, 1, 0, 0 },
-	{ M_LONG64, 3, "\x40\x88\x20", "mov [rax],spl", ST, 1, 4, 0, 1, 0, 0 },
-	{ M_LONG64, 5, "\x46\x88\x4c\x80\x10", "mov [rax+r8*4+0x10],r9b", ST, 1, 9, 0, 1, 0, 0 },
-	{ M_LONG64, 4, "\x4c\x89\x3c\x24", "mov [rsp],r15", ST, 8, 15, 0, 8, 0, 0 },
-	{ M_LONG64, 3, "\x89\x45\x00", "mov [rbp+0],eax", ST, 4, 0, 0, 4, 0, 0 },
+	{ M_LONG64, 2, "\x88\x00", "mov [rax],al", 0, 0, 0 },
+	{ M_LONG64, 2, "\x88\x20", "mov [rax],ah", 4, 0, 0 },
+	{ M_LONG64, 2, "\x88\x38", "mov [rax],bh", 7, 0, 0 },
+	{ M_LONG64, 3, "\x40\x88\x30", "mov [rax],sil", 6, 0, 0 },
+	{ M_LONG64, 3, "\x40\x88\x20", "mov [rax],spl", 4, 0, 0 },
+	{ M_LONG64, 5, "\x46\x88\x4c\x80\x10", "mov [rax+r8*4+0x10],r9b", 9, 0, 0 },
+	{ M_LONG64, 4, "\x4c\x89\x3c\x24", "mov [rsp],r15", 15, 0, 0 },
+	{ M_LONG64, 3, "\x89\x45\x00", "mov [rbp+0],eax", 0, 0, 0 },
 	{ M_LONG64, 8, "\x66\x89\x94\xcb\xff\xff\xff\x7f", "mov [rbx+rcx*8+0x7fffffff],dx",
-	  ST, 2, 2, 0, 2, 0, 0 },
-	{ M_LONG64, 2, "\x8a\x0f", "mov cl,[rdi]", LD, 1, 1, 0, 1, 0, 0 },
-	{ M_LONG64, 2, "\x8a\x3f", "mov bh,[rdi]", LD, 1, 3, 1, 1, 0, 0 },
-	{ M_LONG64, 3, "\x40\x8a\x3f", "mov dil,[rdi]", LD, 1, 7, 0, 1, 0, 0 },
-	{ M_LONG64, 4, "\x44\x8a\x57\x01", "mov r10b,[rdi+1]", LD, 1, 10, 0, 1, 0, 0 },
-	{ M_LONG64, 7, "\x44\x8b\x9e\x80\x00\x00\x00", "mov r11d,[rsi+0x80]",
-	  LD, 4, 11, 0, 4, 0, 0 },
-	{ M_LONG64, 4, "\x4c\x8b\x62\x80", "mov r12,[rdx-0x80]", LD, 8, 12, 0, 8, 0, 0 },
-	{ M_LONG64, 3, "\x66\x8b\x01", "mov ax,[rcx]", LD, 2, 0, 0, 2, 0, 0 },
-	{ M_LONG64, 7, "\x48\x8b\x05\x78\x56\x34\x12", "mov rax,[rip+0x12345678]",
-	  LD, 8, 0, 0, 8, 0, 0 },
-	{ M_LONG64, 3, "\x0f\xb6\x00", "movzx eax,byte [rax]", LD, 1, 0, 0, 4, 0, 0 },
-	{ M_LONG64, 4, "\x4c\x0f\xb7\x00", "movzx r8,word [rax]", LD, 2, 8, 0, 8, 0, 0 },
-	{ M_LONG64, 4, "\x66\x0f\xb6\x00", "movzx ax,byte [rax]", LD, 1, 0, 0, 2, 0, 0 },
-	{ M_LONG64, 5, "\x48\x0f\xbe\x4a\x04", "movsx rcx,byte [rdx+4]", LD, 1, 1, 0, 8, 1, 0 },
-	{ M_LONG64, 3, "\x0f\xbf\x12", "movsx edx,word [rdx]", LD, 2, 2, 0, 4, 1, 0 },
-	{ M_LONG64, 5, "\x66\x45\x0f\xbe\x37", "movsx r14w,byte [r15]", LD, 1, 14, 0, 2, 1, 0 },
-	{ M_LONG64, 4, "\x40\x0f\xb6\x30", "movzx esi,byte [rax] (REX)", LD, 1, 6, 0, 4, 0, 0 },
-	{ M_LONG64, 3, "\x0f\xc3\x18", "movnti [rax],ebx", ST, 4, 3, 0, 4, 0, 0 },
-	{ M_LONG64, 4, "\x4d\x0f\xc3\x08", "movnti [r8],r9", ST, 8, 9, 0, 8, 0, 0 },
+	  2, 0, 0 },
+	{ M_LONG64, 2, "\x8a\x0f", "mov cl,[rdi]", 1, 0, 0 },
+	{ M_LONG64, 2, "\x8a\x3f", "mov bh,[rdi]", 7, 0, 0 },
+	{ M_LONG64, 3, "\x40\x8a\x3f", "mov dil,[rdi]", 7, 0, 0 },
+	{ M_LONG64, 4, "\x44\x8a\x57\x01", "mov r10b,[rdi+1]", 10, 0, 0 },
+	{ M_LONG64, 3, "\x44\x8a\x38", "mov r15b,[rax]", 15, 0, 0 },
+	{ M_LONG64, 7, "\x44\x8b\x9e\x80\x00\x00\x00", "mov r11d,[rsi+0x80]", 11, 0, 0 },
+	{ M_LONG64, 4, "\x4c\x8b\x62\x80", "mov r12,[rdx-0x80]", 12, 0, 0 },
+	{ M_LONG64, 3, "\x66\x8b\x01", "mov ax,[rcx]", 0, 0, 0 },
+	{ M_LONG64, 7, "\x48\x8b\x05\x78\x56\x34\x12", "mov rax,[rip+0x12345678]", 0, 0, 0 },
+	{ M_LONG64, 3, "\x0f\xb6\x00", "movzx eax,byte [rax]", 0, 0, 0 },
+	{ M_LONG64, 4, "\x48\x0f\xb6\x00", "movzx rax,byte [rax]", 0, 0, 0 },
+	{ M_LONG64, 4, "\x4c\x0f\xb7\x00", "movzx r8,word [rax]", 8, 0, 0 },
+	{ M_LONG64, 4, "\x66\x0f\xb6\x00", "movzx ax,byte [rax]", 0, 0, 0 },
+	{ M_LONG64, 4, "\x40\x0f\xb6\x30", "movzx esi,byte [rax] (REX)", 6, 0, 0 },
+	{ M_LONG64, 5, "\x48\x0f\xbe\x4a\x04", "movsx rcx,byte [rdx+4]", 1, 0, 0 },
+	{ M_LONG64, 3, "\x0f\xbf\x12", "movsx edx,word [rdx]", 2, 0, 0 },
+	{ M_LONG64, 4, "\x48\x0f\xbf\x12", "movsx rdx,word [rdx]", 2, 0, 0 },
+	{ M_LONG64, 4, "\x66\x0f\xbe\x00", "movsx ax,byte [rax]", 0, 0, 0 },
+	{ M_LONG64, 5, "\x66\x45\x0f\xbe\x37", "movsx r14w,byte [r15]", 14, 0, 0 },
+	{ M_LONG64, 4, "\x48\x63\x58\x04", "movsxd rbx,[rax+4]", 3, 0, 0 },
+	{ M_LONG64, 3, "\x63\x58\x04", "movsxd ebx,[rax+4]", 3, 0, 0 },
+	{ M_LONG64, 3, "\x0f\xc3\x18", "movnti [rax],ebx", 3, 0, 0 },
+	{ M_LONG64, 4, "\x4d\x0f\xc3\x08", "movnti [r8],r9", 9, 0, 0 },
 	{ M_LONG64, 9, "\xa0\x88\x77\x66\x55\x44\x33\x22\x11", "movabs al,[moffs64]",
-	  LD, 1, 0, 0, 1, 0, 0 },
+	  MOFFS, 0, 0 },
 	{ M_LONG64, 9, "\xa1\x88\x77\x66\x55\x44\x33\x22\x11", "movabs eax,[moffs64]",
-	  LD, 4, 0, 0, 4, 0, 0 },
+	  MOFFS, 0, 0 },
 	{ M_LONG64, 10, "\x48\xa3\x88\x77\x66\x55\x44\x33\x22\x11", "movabs [moffs64],rax",
-	  ST, 8, 0, 0, 8, 0, 0 },
+	  MOFFS, 0, 0 },
 	{ M_LONG64, 10, "\x66\xa3\x88\x77\x66\x55\x44\x33\x22\x11", "movabs [moffs64],ax",
-	  ST, 2, 0, 0, 2, 0, 0 },
-	{ M_LONG64, 6, "\x67\xa2\x00\x10\x00\x00", "addr32 mov [moffs32],al",
-	  ST, 1, 0, 0, 1, 0, 0 },
+	  MOFFS, 0, 0 },
+	{ M_LONG64, 6, "\x67\xa2\x00\x10\x00\x00", "addr32 mov [moffs32],al", MOFFS, 0, 0 },
 	{ M_LONG64, 10, "\xc7\x05\x00\x01\x00\x00\x78\x56\x34\x12", "mov dword [rip+0x100],imm",
-	  ST, 4, IMM, 0, 4, 0, 0x12345678 },
-	{ M_LONG64, 11, "\x48\xc7\x05\x00\x01\x00\x00\xff\xff\xff\xff", "mov qword [rip],-1",
-	  ST, 8, IMM, 0, 8, 0, 0xffffffffffffffffULL },
-	{ M_LONG64, 7, "\x48\xc7\x00\x00\x00\x00\x80", "mov qword [rax],0x80000000 (sext)",
-	  ST, 8, IMM, 0, 8, 0, 0xffffffff80000000ULL },
-	{ M_LONG64, 7, "\xc6\x05\x10\x00\x00\x00\x7f", "mov byte [rip+0x10],0x7f",
-	  ST, 1, IMM, 0, 1, 0, 0x7f },
-	{ M_LONG64, 5, "\x66\xc7\x00\x34\x12", "mov word [rax],0x1234",
-	  ST, 2, IMM, 0, 2, 0, 0x1234 },
+	  0, 4, 0x12345678 },
+	{ M_LONG64, 11, "\x48\xc7\x05\x00\x01\x00\x00\xff\xff\xff\xff", "mov qword [rip+0x100],-1",
+	  0, 4, 0xffffffff },
+	{ M_LONG64, 7, "\x48\xc7\x00\x00\x00\x00\x80", "mov qword [rax],0x80000000 (imm32)",
+	  0, 4, 0x80000000 },
+	{ M_LONG64, 6, "\xc7\x00\xff\xff\xff\xff", "mov dword [rax],-1", 0, 4, 0xffffffff },
+	{ M_LONG64, 7, "\xc6\x05\x10\x00\x00\x00\x7f", "mov byte [rip+0x10],0x7f", 0, 1, 0x7f },
+	{ M_LONG64, 5, "\x66\xc7\x00\x34\x12", "mov word [rax],0x1234", 0, 2, 0x1234 },
 	{ M_LONG64, 6, "\x67\xc6\x44\x8b\x10\x12", "mov byte [ebx+ecx*4+0x10],0x12",
-	  ST, 1, IMM, 0, 1, 0, 0x12 },
-	{ M_LONG64, 9, "\x64\x48\x89\x04\x25\x28\x00\x00\x00", "mov fs:[0x28],rax",
-	  ST, 8, 0, 0, 8, 0, 0 },
-	{ M_LONG64, 9, "\x65\x48\x8b\x04\x25\x00\x00\x00\x00", "mov rax,gs:[0]",
-	  LD, 8, 0, 0, 8, 0, 0 },
-	{ M_LONG64, 3, "\xf3\x88\x00", "xrelease mov [rax],al", ST, 1, 0, 0, 1, 0, 0 },
+	  0, 1, 0x12 },
+	{ M_LONG64, 9, "\x64\x48\x89\x04\x25\x28\x00\x00\x00", "mov fs:[0x28],rax", 0, 0, 0 },
+	{ M_LONG64, 9, "\x65\x48\x8b\x04\x25\x00\x00\x00\x00", "mov rax,gs:[0]", 0, 0, 0 },
+	{ M_LONG64, 3, "\xf3\x88\x00", "xrelease mov [rax],al", 0, 0, 0 },
 	/* 32-bit */
-	{ M_PROT32, 2, "\x88\x27", "mov [edi],ah", ST, 1, 0, 1, 1, 0, 0 },
-	{ M_PROT32, 2, "\x88\x1f", "mov [edi],bl", ST, 1, 3, 0, 1, 0, 0 },
-	{ M_PROT32, 2, "\x8a\x36", "mov dh,[esi]", LD, 1, 2, 1, 1, 0, 0 },
-	{ M_PROT32, 3, "\x66\x8b\x06", "mov ax,[esi]", LD, 2, 0, 0, 2, 0, 0 },
-	{ M_PROT32, 2, "\x89\x23", "mov [ebx],esp", ST, 4, 4, 0, 4, 0, 0 },
-	{ M_PROT32, 4, "\x66\x0f\xb6\x08", "movzx cx,byte [eax]", LD, 1, 1, 0, 2, 0, 0 },
-	{ M_PROT32, 3, "\x0f\xbf\x28", "movsx ebp,word [eax]", LD, 2, 5, 0, 4, 1, 0 },
-	{ M_PROT32, 5, "\xa0\x78\x56\x34\x12", "mov al,[moffs32]", LD, 1, 0, 0, 1, 0, 0 },
-	{ M_PROT32, 6, "\x66\xa3\x78\x56\x34\x12", "mov [moffs32],ax", ST, 2, 0, 0, 2, 0, 0 },
-	{ M_PROT32, 6, "\xc7\x00\x78\x56\x34\x12", "mov dword [eax],imm", ST, 4, IMM, 0, 4, 0,
-	  0x12345678 },
-	{ M_PROT32, 6, "\x66\xc7\x40\x04\x34\x12", "mov word [eax+4],imm", ST, 2, IMM, 0, 2, 0,
-	  0x1234 },
-	{ M_PROT32, 3, "\x67\x8b\x07", "mov eax,[bx]", LD, 4, 0, 0, 4, 0, 0 },
-	{ M_PROT32, 3, "\x0f\xc3\x3a", "movnti [edx],edi", ST, 4, 7, 0, 4, 0, 0 },
-	{ M_PROT32, 7, "\x64\xc7\x00\x01\x00\x00\x00", "mov dword fs:[eax],1", ST, 4, IMM, 0, 4, 0,
-	  1 },
+	{ M_PROT32, 2, "\x88\x27", "mov [edi],ah", 4, 0, 0 },
+	{ M_PROT32, 2, "\x88\x1f", "mov [edi],bl", 3, 0, 0 },
+	{ M_PROT32, 2, "\x88\x30", "mov [eax],dh", 6, 0, 0 },
+	{ M_PROT32, 2, "\x8a\x36", "mov dh,[esi]", 6, 0, 0 },
+	{ M_PROT32, 3, "\x66\x8b\x06", "mov ax,[esi]", 0, 0, 0 },
+	{ M_PROT32, 2, "\x89\x23", "mov [ebx],esp", 4, 0, 0 },
+	{ M_PROT32, 4, "\x66\x0f\xb6\x08", "movzx cx,byte [eax]", 1, 0, 0 },
+	{ M_PROT32, 3, "\x0f\xbf\x28", "movsx ebp,word [eax]", 5, 0, 0 },
+	{ M_PROT32, 5, "\xa0\x78\x56\x34\x12", "mov al,[moffs32]", MOFFS, 0, 0 },
+	{ M_PROT32, 6, "\x66\xa3\x78\x56\x34\x12", "mov [moffs32],ax", MOFFS, 0, 0 },
+	{ M_PROT32, 6, "\xc7\x00\x78\x56\x34\x12", "mov dword [eax],imm", 0, 4, 0x12345678 },
+	{ M_PROT32, 6, "\x66\xc7\x40\x04\x34\x12", "mov word [eax+4],imm", 0, 2, 0x1234 },
+	{ M_PROT32, 3, "\x67\x8b\x07", "mov eax,[bx]", 0, 0, 0 },
+	{ M_PROT32, 3, "\x0f\xc3\x3a", "movnti [edx],edi", 7, 0, 0 },
+	{ M_PROT32, 7, "\x64\xc7\x00\x01\x00\x00\x00", "mov dword fs:[eax],1", 0, 4, 1 },
 	/* 16-bit */
-	{ M_REAL, 2, "\x8b\x07", "mov ax,[bx]", LD, 2, 0, 0, 2, 0, 0 },
-	{ M_REAL, 3, "\x66\x8b\x07", "mov eax,[bx]", LD, 4, 0, 0, 4, 0, 0 },
-	{ M_REAL, 3, "\xc6\x07\x12", "mov byte [bx],0x12", ST, 1, IMM, 0, 1, 0, 0x12 },
-	{ M_REAL, 4, "\xc7\x00\x34\x12", "mov word [bx+si],0x1234", ST, 2, IMM, 0, 2, 0, 0x1234 },
-	{ M_PROT16, 7, "\x66\xc7\x07\x78\x56\x34\x12", "mov dword [bx],imm", ST, 4, IMM, 0, 4, 0,
-	  0x12345678 },
-	{ M_REAL, 2, "\x88\x25", "mov [di],ah", ST, 1, 0, 1, 1, 0, 0 },
-	{ M_REAL, 2, "\x8a\x2f", "mov ch,[bx]", LD, 1, 1, 1, 1, 0, 0 },
-	{ M_REAL, 3, "\x0f\xb6\x07", "movzx ax,byte [bx]", LD, 1, 0, 0, 2, 0, 0 },
-	{ M_PROT16, 4, "\x66\x0f\xb7\x07", "movzx eax,word [bx]", LD, 2, 0, 0, 4, 0, 0 },
-	{ M_REAL, 3, "\xa1\x34\x12", "mov ax,[moffs16]", LD, 2, 0, 0, 2, 0, 0 },
-	{ M_REAL, 6, "\x67\xa0\x78\x56\x34\x12", "mov al,[moffs32]", LD, 1, 0, 0, 1, 0, 0 },
-	{ M_REAL, 4, "\x66\xa1\x34\x12", "mov eax,[moffs16]", LD, 4, 0, 0, 4, 0, 0 },
-	{ M_REAL, 3, "\x26\x89\x05", "mov es:[di],ax", ST, 2, 0, 0, 2, 0, 0 },
-	{ M_REAL, 3, "\x8b\x46\xfe", "mov ax,[bp-2]", LD, 2, 0, 0, 2, 0, 0 },
+	{ M_REAL, 2, "\x8b\x07", "mov ax,[bx]", 0, 0, 0 },
+	{ M_REAL, 2, "\x89\x07", "mov [bx],ax", 0, 0, 0 },
+	{ M_REAL, 3, "\x66\x8b\x07", "mov eax,[bx]", 0, 0, 0 },
+	{ M_REAL, 3, "\xc6\x07\x12", "mov byte [bx],0x12", 0, 1, 0x12 },
+	{ M_REAL, 4, "\xc7\x00\x34\x12", "mov word [bx+si],0x1234", 0, 2, 0x1234 },
+	{ M_PROT16, 7, "\x66\xc7\x07\x78\x56\x34\x12", "mov dword [bx],imm", 0, 4, 0x12345678 },
+	{ M_REAL, 2, "\x88\x25", "mov [di],ah", 4, 0, 0 },
+	{ M_REAL, 2, "\x8a\x2f", "mov ch,[bx]", 5, 0, 0 },
+	{ M_REAL, 3, "\x0f\xb6\x07", "movzx ax,byte [bx]", 0, 0, 0 },
+	{ M_REAL, 3, "\x0f\xbe\x07", "movsx ax,byte [bx]", 0, 0, 0 },
+	{ M_PROT16, 4, "\x66\x0f\xb7\x07", "movzx eax,word [bx]", 0, 0, 0 },
+	{ M_REAL, 3, "\xa1\x34\x12", "mov ax,[moffs16]", MOFFS, 0, 0 },
+	{ M_REAL, 6, "\x67\xa0\x78\x56\x34\x12", "mov al,[moffs32]", MOFFS, 0, 0 },
+	{ M_REAL, 4, "\x66\xa1\x34\x12", "mov eax,[moffs16]", MOFFS, 0, 0 },
+	{ M_REAL, 3, "\x26\x89\x05", "mov es:[di],ax", 0, 0, 0 },
+	{ M_REAL, 3, "\x8b\x46\xfe", "mov ax,[bp-2]", 0, 0, 0 },
 };
 
-struct nommio_case {
-	enum x86_mode mode;
-	unsigned int len;
-	const char *bytes;
-	const char *text;
-};
-
-static const struct nommio_case nommio_cases[] = {
-	{ M_LONG64, 2, "\x89\xc0", "mov eax,eax (register form)" },
-	{ M_LONG64, 2, "\x8a\xc4", "mov al,ah (register form)" },
-	{ M_LONG64, 6, "\xc7\xc0\x01\x00\x00\x00", "mov eax,1 (register form)" },
-	{ M_LONG64, 2, "\x01\x00", "add [rax],eax" },
-	{ M_LONG64, 3, "\xf0\x89\x00", "lock mov [rax],eax" },
-	{ M_LONG64, 2, "\x8d\x00", "lea eax,[rax]" },
-	{ M_LONG64, 4, "\x66\x0f\xc3\x00", "66 movnti" },
+/* Register forms and MOV CR have no memory operand. */
+static const struct len_case nomem_cases[] = {
+	{ M_LONG64, 2, "\x89\xc0", "mov eax,eax" },
+	{ M_LONG64, 2, "\x8a\xc4", "mov al,ah" },
+	{ M_LONG64, 6, "\xc7\xc0\x01\x00\x00\x00", "mov eax,1 (c7 /0)" },
+	{ M_LONG64, 5, "\xb8\x01\x00\x00\x00", "mov eax,1 (b8)" },
 	{ M_LONG64, 3, "\x0f\xb6\xc0", "movzx eax,al" },
-	{ M_LONG64, 5, "\xb8\x01\x00\x00\x00", "mov eax,imm" },
+	{ M_LONG64, 3, "\x0f\xc3\xc0", "movnti register form" },
+	{ M_LONG64, 3, "\x0f\x20\x00", "mov rax,cr0 (mod 0)" },
+	{ M_LONG64, 1, "\xa4", "movsb" },
 	{ M_LONG64, 2, "\x0f\xa2", "cpuid" },
-	{ M_LONG64, 3, "\x0f\x20\x00", "mov rax,cr0" },
-	{ M_LONG64, 2, "\xa4\x90", "movsb" },
-	{ M_LONG64, 3, "\xff\x30\x90", "push [rax]" },
-	{ M_PROT32, 2, "\x63\x00", "arpl [eax],ax (not movsxd outside long mode)" },
 };
 
-static void test_mmio(void)
+static void test_mem_operands(void)
 {
-	struct x86_mmio_op op;
 	struct x86_insn in;
 	unsigned int i;
 	int r, ok;
 
-	for (i = 0; i < ARRAY_SIZE(mmio_cases); i++) {
-		const struct mmio_case *c = &mmio_cases[i];
+	for (i = 0; i < ARRAY_SIZE(mem_cases); i++) {
+		const struct mem_case *c = &mem_cases[i];
 		u8 buf[16];
 
+		/* trailing bytes must not be taken */
 		memset(buf, 0x90, sizeof(buf));
 		memcpy(buf, c->bytes, c->len);
 		r = x86_decode(buf, sizeof(buf), c->mode, &in);
-		ok = KTAP_EXPECT(r == 0);
-		if (ok) {
-			r = x86_mmio_decode(&in, &op);
-			ok = KTAP_EXPECT(r == 0) && KTAP_EXPECT(in.len == c->len) &&
-			     KTAP_EXPECT(op.kind == c->kind) && KTAP_EXPECT(op.size == c->size) &&
-			     KTAP_EXPECT(op.reg == c->reg) &&
-			     KTAP_EXPECT(op.high_byte == c->high_byte) &&
-			     KTAP_EXPECT(op.dst_size == c->dst_size) &&
-			     KTAP_EXPECT(op.sign_extend == c->sign_extend) &&
-			     KTAP_EXPECT(op.imm == c->imm);
-		}
-		ktap_result(ok, "mmio %s: %s", mode_name(c->mode), c->text);
+		ok = KTAP_EXPECT(r == 0) && KTAP_EXPECT(in.len == c->len) &&
+		     KTAP_EXPECT(in.imm_size == c->imm_size) && KTAP_EXPECT(in.imm == c->imm);
+		if (ok && c->reg == MOFFS)
+			ok = KTAP_EXPECT(in.moffs) && KTAP_EXPECT(!in.has_modrm);
+		else if (ok)
+			ok = KTAP_EXPECT(!in.moffs) && KTAP_EXPECT(x86_modrm_is_mem(&in)) &&
+			     KTAP_EXPECT(in.modrm_reg == c->reg);
+		ktap_result(ok, "memory operand %s: %s", mode_name(c->mode), c->text);
 	}
 
 	ok = 1;
-	for (i = 0; i < ARRAY_SIZE(nommio_cases); i++) {
-		const struct nommio_case *c = &nommio_cases[i];
+	for (i = 0; i < ARRAY_SIZE(nomem_cases); i++) {
+		const struct len_case *c = &nomem_cases[i];
 
 		r = dec(c->mode, c->bytes, c->len, &in);
-		if (r == 0)
-			r = x86_mmio_decode(&in, &op);
-		if (r != -EOPNOTSUPP) {
-			printf("# %s: got %d\n", c->text, r);
+		if (r || in.len != c->len || in.moffs || x86_modrm_is_mem(&in)) {
+			printf("# %s: r=%d len=%u moffs=%d mem=%d\n", c->text, r, in.len,
+			       in.moffs, x86_modrm_is_mem(&in));
 			ok = 0;
 		}
 	}
-	ktap_result(ok, "mmio: %zu unsupported forms give -EOPNOTSUPP", ARRAY_SIZE(nommio_cases));
-}
-
-/* ---- completion semantics ------------------------------------------------ */
-
-struct load_case {
-	enum x86_mode mode;
-	unsigned int len;
-	const char *bytes;
-	const char *text;
-	int reg;
-	u64 before, data, after;
-};
-
-#define PAT 0x1122334455667788ULL
-
-static const struct load_case load_cases[] = {
-	{ M_LONG64, 2, "\x8a\x00", "mov al,[rax]: merge byte", 0, PAT, 0xab,
-	  0x11223344556677abULL },
-	{ M_LONG64, 2, "\x8a\x20", "mov ah,[rax]: merge byte 1", 0, PAT, 0xab,
-	  0x112233445566ab88ULL },
-	{ M_LONG64, 2, "\x8a\x3f", "mov bh,[rdi]", 3, PAT, 0xfe, 0x112233445566fe88ULL },
-	{ M_LONG64, 3, "\x40\x8a\x20", "mov spl,[rax]: not ah", 4, PAT, 0xab,
-	  0x11223344556677abULL },
-	{ M_LONG64, 3, "\x44\x8a\x38", "mov r15b,[rax]", 15, PAT, 0x01, 0x1122334455667701ULL },
-	{ M_LONG64, 2, "\x8a\x00", "mov al: data upper bits ignored", 0, PAT, 0xffffff12ULL,
-	  0x1122334455667712ULL },
-	{ M_LONG64, 3, "\x66\x8b\x00", "mov ax: merge word", 0, PAT, 0xbeef,
-	  0x112233445566beefULL },
-	{ M_LONG64, 2, "\x8b\x00", "mov eax: zero-extend", 0, PAT, 0xdeadbeef, 0xdeadbeefULL },
-	{ M_LONG64, 3, "\x44\x8b\x00", "mov r8d: zero-extend", 8, PAT, 0x80000000ULL,
-	  0x80000000ULL },
-	{ M_LONG64, 3, "\x48\x8b\x00", "mov rax: full", 0, PAT, 0xfedcba9876543210ULL,
-	  0xfedcba9876543210ULL },
-	{ M_LONG64, 3, "\x0f\xb6\x00", "movzx eax,byte", 0, PAT, 0xff, 0xffULL },
-	{ M_LONG64, 4, "\x48\x0f\xb6\x00", "movzx rax,byte", 0, PAT, 0x80, 0x80ULL },
-	{ M_LONG64, 4, "\x66\x0f\xb6\x00", "movzx ax,byte: merge word", 0, PAT, 0x80,
-	  0x1122334455660080ULL },
-	{ M_LONG64, 3, "\x0f\xbe\x00", "movsx eax,byte", 0, PAT, 0x80, 0xffffff80ULL },
-	{ M_LONG64, 4, "\x48\x0f\xbe\x00", "movsx rax,byte", 0, PAT, 0x80, 0xffffffffffffff80ULL },
-	{ M_LONG64, 4, "\x66\x0f\xbe\x00", "movsx ax,byte: merge word", 0, PAT, 0x80,
-	  0x112233445566ff80ULL },
-	{ M_LONG64, 3, "\x0f\xbe\x00", "movsx eax,byte positive", 0, PAT, 0x7f, 0x7fULL },
-	{ M_LONG64, 3, "\x0f\xbf\x12", "movsx edx,word", 2, PAT, 0x8000, 0xffff8000ULL },
-	{ M_LONG64, 4, "\x48\x63\x58\x04", "movsxd rbx,[rax+4]", 3, PAT, 0x80000000ULL,
-	  0xffffffff80000000ULL },
-	{ M_LONG64, 3, "\x63\x58\x04", "movsxd ebx,[rax+4]: plain load", 3, PAT,
-	  0x80000000ULL, 0x80000000ULL },
-	{ M_LONG64, 4, "\x48\x0f\xbf\x12", "movsx rdx,word", 2, PAT, 0x8000,
-	  0xffffffffffff8000ULL },
-	{ M_LONG64, 4, "\x4c\x0f\xb7\x00", "movzx r8,word", 8, PAT, 0xffff8000ULL, 0x8000ULL },
-	{ M_LONG64, 1, "\xa0", "mov al,moffs (len by table)", 0, PAT, 0x5a, 0x112233445566775aULL },
-	{ M_PROT32, 2, "\x8a\x36", "32-bit mov dh,[esi]", 2, PAT, 0x42, 0x1122334455664288ULL },
-	{ M_PROT32, 2, "\x8b\x06", "32-bit mov eax,[esi]", 0, PAT, 0xcafe, 0xcafeULL },
-	{ M_REAL, 2, "\x8b\x07", "16-bit mov ax,[bx]", 0, PAT, 0x1234, 0x1122334455661234ULL },
-	{ M_REAL, 3, "\x0f\xbe\x07", "16-bit movsx ax,byte", 0, PAT, 0xf0, 0x112233445566fff0ULL },
-};
-
-static void test_complete_load(void)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < ARRAY_SIZE(load_cases); i++) {
-		const struct load_case *c = &load_cases[i];
-		u64 gprs[16], want[16];
-		struct x86_mmio_op op;
-		struct x86_insn in;
-		u8 buf[16];
-		int ok;
-
-		memset(buf, 0, sizeof(buf));
-		memcpy(buf, c->bytes, c->len);
-		for (j = 0; j < 16; j++)
-			gprs[j] = want[j] = 0x0101010101010101ULL * j;
-		gprs[c->reg] = c->before;
-		want[c->reg] = c->after;
-		ok = KTAP_EXPECT(!x86_decode(buf, sizeof(buf), c->mode, &in)) &&
-		     KTAP_EXPECT(!x86_mmio_decode(&in, &op)) &&
-		     KTAP_EXPECT(op.kind == X86_MMIO_LOAD);
-		if (ok) {
-			x86_mmio_complete_load(&op, gprs, c->data);
-			for (j = 0; j < 16; j++) {
-				if (gprs[j] != want[j]) {
-					printf("# gpr %u: %#llx want %#llx\n", j,
-					       (unsigned long long)gprs[j],
-					       (unsigned long long)want[j]);
-					ok = 0;
-				}
-			}
-		}
-		ktap_result(ok, "load: %s", c->text);
-	}
-}
-
-struct store_case {
-	enum x86_mode mode;
-	unsigned int len;
-	const char *bytes;
-	const char *text;
-	u64 value;
-};
-
-static const struct store_case store_cases[] = {
-	/* gprs[i] = 0x1000000000000000 * i + 0x0123456789abcdef ^ i */
-	{ M_LONG64, 2, "\x88\x00", "mov [rax],al", 0xef },
-	{ M_LONG64, 2, "\x88\x20", "mov [rax],ah", 0xcd },
-	{ M_LONG64, 2, "\x88\x38", "mov [rax],bh", 0xcd },
-	{ M_LONG64, 3, "\x40\x88\x30", "mov [rax],sil", 0xe9 },
-	{ M_LONG64, 3, "\x44\x88\x08", "mov [rax],r9b", 0xe6 },
-	{ M_LONG64, 3, "\x66\x89\x08", "mov [rax],cx", 0xcdee },
-	{ M_LONG64, 2, "\x89\x10", "mov [rax],edx", 0x89abcded },
-	{ M_LONG64, 3, "\x48\x89\x18", "mov [rax],rbx", 0x3123456789abcdecULL },
-	{ M_LONG64, 3, "\x4c\x89\x38", "mov [rax],r15", 0xf123456789abcde0ULL },
-	{ M_LONG64, 4, "\x4c\x0f\xc3\x20", "movnti [rax],r12", 0xc123456789abcde3ULL },
-	{ M_LONG64, 10, "\x48\xa3\x00\x00\x00\x00\x00\x00\x00\x00", "mov [moffs],rax",
-	  0x0123456789abcdefULL },
-	{ M_LONG64, 6, "\xc7\x00\xff\xff\xff\xff", "mov dword [rax],-1", 0xffffffffULL },
-	{ M_LONG64, 7, "\x48\xc7\x00\xfe\xff\xff\xff", "mov qword [rax],-2",
-	  0xfffffffffffffffeULL },
-	{ M_LONG64, 5, "\x66\xc7\x00\x80\xff", "mov word [rax],0xff80", 0xff80 },
-	{ M_PROT32, 2, "\x88\x30", "32-bit mov [eax],dh", 0xcd },
-	{ M_REAL, 2, "\x89\x07", "16-bit mov [bx],ax", 0xcdef },
-};
-
-static void test_store_value(void)
-{
-	unsigned int i, j;
-	u64 gprs[16], copy[16];
-
-	for (j = 0; j < 16; j++)
-		gprs[j] = (0x1000000000000000ULL * j + 0x0123456789abcdefULL) ^ j;
-	memcpy(copy, gprs, sizeof(gprs));
-	for (i = 0; i < ARRAY_SIZE(store_cases); i++) {
-		const struct store_case *c = &store_cases[i];
-		struct x86_mmio_op op;
-		struct x86_insn in;
-		u64 v = 0;
-		int ok;
-
-		ok = KTAP_EXPECT(!dec(c->mode, c->bytes, c->len, &in)) &&
-		     KTAP_EXPECT(!x86_mmio_decode(&in, &op)) &&
-		     KTAP_EXPECT(op.kind == X86_MMIO_STORE);
-		if (ok) {
-			v = x86_mmio_store_value(&op, gprs);
-			ok = KTAP_EXPECT(v == c->value);
-		}
-		if (!ok)
-			printf("# value %#llx want %#llx\n", (unsigned long long)v,
-			       (unsigned long long)c->value);
-		ktap_result(ok, "store: %s", c->text);
-	}
-	ktap_result(!memcmp(copy, gprs, sizeof(gprs)), "store: registers not modified");
-}
-
-/* A hand-built op with an out-of-range register touches nothing. */
-static void test_bad_reg(void)
-{
-	struct x86_mmio_op op = { .kind = X86_MMIO_LOAD, .size = 8, .reg = 16, .dst_size = 8 };
-	u64 gprs[17] = { 0 };
-	int ok;
-
-	x86_mmio_complete_load(&op, gprs, ~0ULL);
-	op.reg = -1;
-	x86_mmio_complete_load(&op, gprs, ~0ULL);
-	ok = gprs[16] == 0 && gprs[15] == 0 && gprs[0] == 0;
-	op.reg = 99;
-	op.kind = X86_MMIO_STORE;
-	ok = ok && x86_mmio_store_value(&op, gprs) == 0;
-	ktap_result(ok, "mmio: out-of-range reg is ignored");
+	ktap_result(ok, "memory operand: %zu forms without one", ARRAY_SIZE(nomem_cases));
 }
 
 int main(void)
 {
-	/* 4 modes x 2, fields, invalid + 3, mmio + 1, loads, stores + 1, bad reg */
+	/* 4 modes x 2, fields, invalid + 3, memory operands + 1 */
 	int planned = 8 + NR_FIELD_TESTS + ARRAY_SIZE(inval_cases) + 3 +
-		      ARRAY_SIZE(mmio_cases) + 1 + ARRAY_SIZE(load_cases) +
-		      ARRAY_SIZE(store_cases) + 1 + 1;
+		      ARRAY_SIZE(mem_cases) + 1;
 
 	ktap_begin("x86_decode", planned);
 	test_len_table(M_REAL);
@@ -1224,9 +1037,6 @@ int main(void)
 	test_len_table(M_LONG64);
 	test_fields();
 	test_invalid();
-	test_mmio();
-	test_complete_load();
-	test_store_value();
-	test_bad_reg();
+	test_mem_operands();
 	return ktap_end();
 }
