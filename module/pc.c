@@ -590,6 +590,8 @@ int vmm_pc_start(struct vmm_vm *vm)
 	unsigned int i;
 	int r = 0;
 
+	if (smp_load_acquire(&pc->started))
+		return 0;
 	mutex_lock(&vm->lock);
 	if (pc->started)
 		goto out;
@@ -600,7 +602,7 @@ int vmm_pc_start(struct vmm_vm *vm)
 	vmm_lock(&pc->pci.lock, flags);
 	for (i = 0; i < I440FX_NR_PAM_REGIONS; i++)
 		vmm_pc_pam_map(pc, i);
-	pc->started = true;
+	smp_store_release(&pc->started, true);
 	vmm_unlock(&pc->pci.lock, flags);
 out:
 	mutex_unlock(&vm->lock);

@@ -242,6 +242,46 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 	return set_cmos(p, 1);
 }
 
+/*
+ * What firmware leaves behind before it starts a kernel, done by a few
+ * instructions of 32-bit code the vCPU runs first: PAM opens
+ * 0xc0000-0xdffff as RAM (SeaBIOS makes it upper memory the same way), so
+ * that the kernel's scans of that range read memory instead of each
+ * access being emulated. Then it enters the kernel with the registers of
+ * the boot protocol (ESI = zero page; EBX, EBP, EDI are 0).
+ */
+#define HANDOFF_STUB_GPA	0x6000ULL
+
+static void put_handoff_stub(struct pc_vm *p, struct vmm_regs *regs)
+{
+	static const uint8_t head[] = {
+		0x66, 0xba, 0xf8, 0x0c,			/* mov dx, 0xcf8 */
+		0xb8, 0x58, 0x00, 0x00, 0x80,		/* mov eax, 0x80000058 */
+		0xef,					/* out dx, eax */
+		0xb0, 0x33,				/* mov al, 0x33 (RE|WE both halves) */
+		0x66, 0xba, 0xfe, 0x0c,			/* mov dx, 0xcfe: PAM 0x5a */
+		0xee,					/* out dx, al */
+		0x42,					/* inc edx: PAM 0x5b */
+		0xee,					/* out dx, al */
+		0x66, 0xba, 0xf8, 0x0c,			/* mov dx, 0xcf8 */
+		0xb8, 0x5c, 0x00, 0x00, 0x80,		/* mov eax, 0x8000005c */
+		0xef,					/* out dx, eax */
+		0x66, 0xb8, 0x33, 0x33,			/* mov ax, 0x3333 */
+		0x66, 0xba, 0xfc, 0x0c,			/* mov dx, 0xcfc */
+		0x66, 0xef,				/* out dx, ax: PAM 0x5c-0x5d */
+		0x31, 0xc0,				/* xor eax, eax */
+		0x31, 0xd2,				/* xor edx, edx */
+		0xe9,					/* jmp rel32 (to the kernel) */
+	};
+	uint8_t *code = p->low + HANDOFF_STUB_GPA;
+	uint64_t next = HANDOFF_STUB_GPA + sizeof(head) + 4;
+	int32_t rel = (int32_t)(regs->rip - next);
+
+	memcpy(code, head, sizeof(head));
+	memcpy(code + sizeof(head), &rel, 4);
+	regs->rip = HANDOFF_STUB_GPA;
+}
+
 static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 			struct vmm_regs *regs, struct vmm_sregs *sregs)
 {
@@ -293,6 +333,7 @@ static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 		r = PC_BAD_INPUT;
 		goto out;
 	}
+	put_handoff_stub(p, regs);
 	r = set_cmos(p, 1);
 out:
 	free(kernel);
