@@ -52,10 +52,16 @@ if [ ! -f "$GUEST/vmlinuz" ] || [ ! -f "$GUEST/initrd.cpio.gz" ]; then
 	ktap_end; exit $?
 fi
 O=$TMP/linux.out; E=$TMP/linux.err
+cat /proc/interrupts >"$TMP/irq.before"
 t0=$(now_cs)
 ts_run "$O" "$E" "$VMMCTL" run --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.cpio.gz" \
 	--append "console=ttyS0 panic=-1" --mem 256M --no-reboot --stat
 rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
+# the host interrupts that came during the guest's run, by source
+cat /proc/interrupts >"$TMP/irq.after"
+awk 'NR == FNR { b[$1] = $2; next } $2 ~ /^[0-9]+$/ && $2 - b[$1] > 100 {
+	printf "host interrupts during the boot: %s %d (%s %s %s)\n", $1, $2 - b[$1], $3, $4, $5 }' \
+	"$TMP/irq.before" "$TMP/irq.after" | diag "$(cat)"
 t_init=$(at "GUEST-INIT: reached /init" "$O")
 [ -n "$t_init" ]; r=$?
 result $r "linux: the kernel boots to /init"
