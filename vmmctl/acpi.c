@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "util.h"
 #include "acpi_pm.h"
 #include "dsdt_aml.h"	/* generated from dsdt.asl: dsdt_aml[] */
 
@@ -88,29 +89,17 @@
 
 static void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = v;
-	p[1] = v >> 8;
+	put_le(p, v, 2);
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	put16(p, v);
-	put16(p + 2, v >> 16);
+	put_le(p, v, 4);
 }
 
 static void put64(uint8_t *p, uint64_t v)
 {
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-
-	while (size--)
-		v = v << 8 | p[size];
-	return v;
+	put_le(p, v, 8);
 }
 
 static uint8_t sum8(const uint8_t *p, size_t len)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bzimage.h"
+#include "util.h"
 
 #define MIB			(1ULL << 20)
 #define PAGE			4096ULL
@@ -26,23 +27,6 @@
 #define TSS_LIMIT		0x67
 #define TSS_BUSY32		0xb
 #define LDT_TYPE		0x2
-
-static uint64_t rd(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-
-	while (size--)
-		v = v << 8 | p[size];
-	return v;
-}
-
-static void wr(uint8_t *p, uint64_t v, unsigned int size)
-{
-	while (size--) {
-		*p++ = v;
-		v >>= 8;
-	}
-}
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -81,9 +65,9 @@ static void set_cpu(uint8_t *ram, uint64_t entry, struct vmm_regs *regs,
 	uint8_t *gdt = ram + BZ_GDT_GPA;
 
 	memset(gdt, 0, 5 * 8);
-	wr(gdt + SEL_CODE, GDT_CODE, 8);
-	wr(gdt + SEL_DATA, GDT_DATA, 8);
-	wr(gdt + SEL_TSS, sys_desc(BZ_TSS_GPA, TSS_LIMIT, TSS_BUSY32), 8);
+	put_le(gdt + SEL_CODE, GDT_CODE, 8);
+	put_le(gdt + SEL_DATA, GDT_DATA, 8);
+	put_le(gdt + SEL_TSS, sys_desc(BZ_TSS_GPA, TSS_LIMIT, TSS_BUSY32), 8);
 	memset(ram + BZ_TSS_GPA, 0, TSS_LIMIT + 1);
 
 	seg(&sregs->cs, SEL_CODE, 0, 0xffffffff, 0xb | flat);
@@ -124,7 +108,7 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 			    img_len);
 	if (memcmp(img + BZ_HEADER, "HdrS", 4))
 		return fail(err, errlen, "not a bzImage: no \"HdrS\" boot header");
-	version = rd(img + BZ_VERSION, 2);
+	version = get_le(img + BZ_VERSION, 2);
 	if (version < BZ_MIN_PROTOCOL)
 		return fail(err, errlen, "boot protocol %u.%02u is too old (need 2.10)",
 			    version >> 8, version & 0xff);
@@ -140,14 +124,14 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 		return fail(err, errlen, "truncated: %u setup sectors, file of %zu bytes",
 			    setup_sects, img_len);
 	klen = img_len - kofs;
-	need = rd(img + BZ_INIT_SIZE, 4);
+	need = get_le(img + BZ_INIT_SIZE, 4);
 	if (need < klen)
 		need = klen;
 
 	load = 0x100000;
 	if (img[BZ_RELOCATABLE]) {
-		align = rd(img + BZ_KERNEL_ALIGNMENT, 4);
-		load = rd(img + BZ_PREF_ADDRESS, 8);
+		align = get_le(img + BZ_KERNEL_ALIGNMENT, 4);
+		load = get_le(img + BZ_PREF_ADDRESS, 8);
 		if (load < MIB)
 			load = MIB;
 		/* load <= 4 GiB here: rounding up cannot wrap. */
@@ -160,13 +144,13 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 			    (unsigned long long)need, (unsigned long long)load,
 			    (unsigned long long)(ram_size >> 20));
 
-	cmdline_max = rd(img + BZ_CMDLINE_SIZE, 4);
+	cmdline_max = get_le(img + BZ_CMDLINE_SIZE, 4);
 	if (cmdlen > cmdline_max || cmdlen >= BZ_CMDLINE_MAX)
 		return fail(err, errlen, "command line of %zu bytes is too long (kernel takes %u)",
 			    cmdlen, cmdline_max);
 
 	if (initrd_len) {
-		top = rd(img + BZ_INITRD_ADDR_MAX, 4) + 1ULL;
+		top = get_le(img + BZ_INITRD_ADDR_MAX, 4) + 1ULL;
 		if (top > ram_size)
 			top = ram_size;
 		if (top < initrd_len ||
@@ -184,18 +168,18 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 	       hdr_end - BZ_SETUP_SECTS);
 	zp[BZ_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	zp[BZ_LOADFLAGS] |= BZ_CAN_USE_HEAP;
-	wr(zp + BZ_HEAP_END_PTR, HEAP_END, 2);
-	wr(zp + BZ_VID_MODE, 0xffff, 2);	/* "normal" */
-	wr(zp + CODE32_START, load, 4);
-	wr(zp + BZ_CMD_LINE_PTR, BZ_CMDLINE_GPA, 4);
-	wr(zp + BZ_RAMDISK_IMAGE, initrd_gpa, 4);
-	wr(zp + BZ_RAMDISK_SIZE, initrd_len, 4);
-	wr(zp + BZ_EXT_RAMDISK_IMAGE, initrd_gpa >> 32, 4);
-	wr(zp + BZ_EXT_RAMDISK_SIZE, (uint64_t)initrd_len >> 32, 4);
+	put_le(zp + BZ_HEAP_END_PTR, HEAP_END, 2);
+	put_le(zp + BZ_VID_MODE, 0xffff, 2);	/* "normal" */
+	put_le(zp + CODE32_START, load, 4);
+	put_le(zp + BZ_CMD_LINE_PTR, BZ_CMDLINE_GPA, 4);
+	put_le(zp + BZ_RAMDISK_IMAGE, initrd_gpa, 4);
+	put_le(zp + BZ_RAMDISK_SIZE, initrd_len, 4);
+	put_le(zp + BZ_EXT_RAMDISK_IMAGE, initrd_gpa >> 32, 4);
+	put_le(zp + BZ_EXT_RAMDISK_SIZE, (uint64_t)initrd_len >> 32, 4);
 	n = m->n < BZ_E820_MAX ? m->n : BZ_E820_MAX;
 	zp[BZ_E820_ENTRIES] = e820_to_fw_cfg(m, zp + BZ_E820_TABLE, n * 20) / 20;
 	if (version >= 0x20e)
-		wr(zp + BZ_ACPI_RSDP_ADDR, rsdp_gpa, 8);
+		put_le(zp + BZ_ACPI_RSDP_ADDR, rsdp_gpa, 8);
 
 	memcpy(ram + BZ_CMDLINE_GPA, cmdline, cmdlen + 1);
 	memcpy(ram + load, img + kofs, klen);

@@ -15,6 +15,7 @@
 #include "acpi.h"
 #include "acpi_pm.h"
 #include "bzimage.h"
+#include "util.h"
 #include "e820.h"
 
 static unsigned int n_tests, n_pass, n_fail;
@@ -68,22 +69,6 @@ static int bad(const char *fmt, ...)
 		result(__ok, __VA_ARGS__);				\
 	} while (0)
 
-static uint64_t le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-
-	while (size--)
-		v = v << 8 | p[size];
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int size)
-{
-	while (size--) {
-		*p++ = v;
-		v >>= 8;
-	}
-}
 
 static uint8_t sum8(const uint8_t *p, size_t n)
 {
@@ -112,7 +97,7 @@ static int table_ok(const uint8_t *mem, uint64_t size, uint64_t addr,
 	if (addr > size || size - addr < 36)
 		return bad("%s at 0x%llx: outside memory", sig,
 			   (unsigned long long)addr);
-	l = le(mem + addr + 4, 4);
+	l = get_le(mem + addr + 4, 4);
 	if (memcmp(mem + addr, sig, 4))
 		return bad("table at 0x%llx: signature '%.4s', want '%s'",
 			   (unsigned long long)addr, mem + addr, sig);
@@ -138,13 +123,13 @@ static int os_walk(const uint8_t *mem, uint64_t size, uint64_t rsdp,
 		return bad("no RSDP signature");
 	if (sum8(r, 20))
 		return bad("RSDP 20-byte checksum");
-	if (r[15] != 2 || le(r + 20, 4) != 36)
+	if (r[15] != 2 || get_le(r + 20, 4) != 36)
 		return bad("RSDP revision %u length %u", r[15],
-			   (unsigned int)le(r + 20, 4));
+			   (unsigned int)get_le(r + 20, 4));
 	if (sum8(r, 36))
 		return bad("RSDP extended checksum");
-	w->rsdt = le(r + 16, 4);
-	w->xsdt = le(r + 24, 8);
+	w->rsdt = get_le(r + 16, 4);
+	w->xsdt = get_le(r + 24, 8);
 	if (!table_ok(mem, size, w->rsdt, "RSDT", &rl) ||
 	    !table_ok(mem, size, w->xsdt, "XSDT", &xl))
 		return 0;
@@ -152,9 +137,9 @@ static int os_walk(const uint8_t *mem, uint64_t size, uint64_t rsdp,
 	if ((rl - 36) / 4 != n || n != 2)
 		return bad("RSDT has %u entries, XSDT %u, want 2", (rl - 36) / 4, n);
 	for (i = 0; i < n; i++) {
-		uint64_t a = le(mem + w->xsdt + 36 + 8 * i, 8);
+		uint64_t a = get_le(mem + w->xsdt + 36 + 8 * i, 8);
 
-		if (a != le(mem + w->rsdt + 36 + 4 * i, 4))
+		if (a != get_le(mem + w->rsdt + 36 + 4 * i, 4))
 			return bad("RSDT and XSDT entry %u differ", i);
 		if (a + 4 <= size && !memcmp(mem + a, "FACP", 4))
 			w->fadt = a;
@@ -164,16 +149,16 @@ static int os_walk(const uint8_t *mem, uint64_t size, uint64_t rsdp,
 	if (!table_ok(mem, size, w->fadt, "FACP", &w->fadt_len) ||
 	    !table_ok(mem, size, w->madt, "APIC", &w->madt_len))
 		return 0;
-	w->dsdt = le(mem + w->fadt + 140, 8);
-	w->facs = le(mem + w->fadt + 36, 4);
-	if (w->dsdt != le(mem + w->fadt + 40, 4))
+	w->dsdt = get_le(mem + w->fadt + 140, 8);
+	w->facs = get_le(mem + w->fadt + 36, 4);
+	if (w->dsdt != get_le(mem + w->fadt + 40, 4))
 		return bad("FADT 32- and 64-bit DSDT pointers differ");
-	if (le(mem + w->fadt + 132, 8))		/* X_FIRMWARE_CTRL */
+	if (get_le(mem + w->fadt + 132, 8))		/* X_FIRMWARE_CTRL */
 		return bad("FADT has both FIRMWARE_CTRL and X_FIRMWARE_CTRL");
 	if (!table_ok(mem, size, w->dsdt, "DSDT", &w->dsdt_len))
 		return 0;
 	if (w->facs & 63 || w->facs + 64 > size ||
-	    memcmp(mem + w->facs, "FACS", 4) || le(mem + w->facs + 4, 4) != 64)
+	    memcmp(mem + w->facs, "FACS", 4) || get_le(mem + w->facs + 4, 4) != 64)
 		return bad("FACS at 0x%llx bad", (unsigned long long)w->facs);
 	return 1;
 }
@@ -224,12 +209,12 @@ static int fake_seabios(const uint8_t *script, uint32_t len,
 		uint32_t off, start, n, k;
 		uint64_t v;
 
-		switch (le(c, 4)) {
+		switch (get_le(c, 4)) {
 		case 1:
 			d = ff_find(f, c + 4);
 			if (!d || d->addr)
 				return bad("ALLOCATE of unknown or allocated file");
-			d->align = le(c + 60, 4);
+			d->align = get_le(c + 60, 4);
 			d->zone = c[64];
 			for (k = 65; k < 128; k++)
 				if (c[k])
@@ -252,13 +237,13 @@ static int fake_seabios(const uint8_t *script, uint32_t len,
 		case 2:
 			d = ff_find(f, c + 4);
 			s = ff_find(f, c + 60);
-			off = le(c + 116, 4);
+			off = get_le(c + 116, 4);
 			n = c[120];
 			if (!d || !s || !d->addr || !s->addr)
 				return bad("ADD_POINTER before ALLOCATE");
 			if ((n != 4 && n != 8) || off + n > d->len)
 				return bad("ADD_POINTER size %u offset %u", n, off);
-			v = le(mem + d->addr + off, n);
+			v = get_le(mem + d->addr + off, n);
 			if (v >= s->len)
 				return bad("ADD_POINTER: offset 0x%llx outside %s",
 					   (unsigned long long)v, s->name);
@@ -267,9 +252,9 @@ static int fake_seabios(const uint8_t *script, uint32_t len,
 			break;
 		case 3:
 			d = ff_find(f, c + 4);
-			off = le(c + 60, 4);
-			start = le(c + 64, 4);
-			n = le(c + 68, 4);
+			off = get_le(c + 60, 4);
+			start = get_le(c + 64, 4);
+			n = get_le(c + 68, 4);
 			if (!d || !d->addr || start + n > d->len ||
 			    off < start || off >= start + n)
 				return bad("ADD_CHECKSUM range");
@@ -277,7 +262,7 @@ static int fake_seabios(const uint8_t *script, uint32_t len,
 			st->checksum++;
 			break;
 		default:
-			return bad("unknown command %u", (unsigned int)le(c, 4));
+			return bad("unknown command %u", (unsigned int)get_le(c, 4));
 		}
 	}
 	return 1;
@@ -326,7 +311,7 @@ static int madt_ok(const uint8_t *m, uint32_t len, unsigned int n_cpus)
 	uint32_t o = 44;
 
 	count_madt(m, len, cnt, &ioapic_id);
-	if (le(m + 36, 4) != 0xfee00000 || le(m + 40, 4) != 1)
+	if (get_le(m + 36, 4) != 0xfee00000 || get_le(m + 40, 4) != 1)
 		return bad("MADT LAPIC address/flags");
 	if (cnt[0] != n_cpus || cnt[1] != 1 || cnt[2] != 2 || cnt[4] != 1 ||
 	    cnt[3] || cnt[5] || cnt[6] || cnt[7])
@@ -340,24 +325,24 @@ static int madt_ok(const uint8_t *m, uint32_t len, unsigned int n_cpus)
 		switch (e[0]) {
 		case 0:
 			if (e[1] != 8 || e[2] != i || e[3] != i ||
-			    le(e + 4, 4) != 1)
+			    get_le(e + 4, 4) != 1)
 				return bad("LAPIC entry %u", i);
 			i++;
 			break;
 		case 1:
-			if (e[1] != 12 || le(e + 4, 4) != 0xfec00000 ||
-			    le(e + 8, 4))
+			if (e[1] != 12 || get_le(e + 4, 4) != 0xfec00000 ||
+			    get_le(e + 8, 4))
 				return bad("IOAPIC entry");
 			break;
 		case 2:
 			if (e[1] != 10 || e[2] ||
-			    !((e[3] == 0 && le(e + 4, 4) == 2 && !le(e + 8, 2)) ||
-			      (e[3] == 9 && le(e + 4, 4) == 9 &&
-			       le(e + 8, 2) == 0xd)))
+			    !((e[3] == 0 && get_le(e + 4, 4) == 2 && !get_le(e + 8, 2)) ||
+			      (e[3] == 9 && get_le(e + 4, 4) == 9 &&
+			       get_le(e + 8, 2) == 0xd)))
 				return bad("ISO entry irq %u", e[3]);
 			break;
 		case 4:
-			if (e[1] != 6 || e[2] != 0xff || le(e + 3, 2) || e[5] != 1)
+			if (e[1] != 6 || e[2] != 0xff || get_le(e + 3, 2) || e[5] != 1)
 				return bad("LAPIC NMI entry");
 			break;
 		}
@@ -367,24 +352,24 @@ static int madt_ok(const uint8_t *m, uint32_t len, unsigned int n_cpus)
 
 static int gas_ok(const uint8_t *g, uint8_t bits, uint64_t addr)
 {
-	return g[0] == 1 && g[1] == bits && g[2] == 0 && le(g + 4, 8) == addr;
+	return g[0] == 1 && g[1] == bits && g[2] == 0 && get_le(g + 4, 8) == addr;
 }
 
 static int fadt_ok(const uint8_t *f, uint32_t len)
 {
 	const uint32_t b = ACPI_PM_BASE_DEFAULT;
-	uint32_t flags = le(f + 112, 4);
+	uint32_t flags = get_le(f + 112, 4);
 
 	if (len != 244 || f[8] != 3)
 		return bad("FADT length %u revision %u", len, f[8]);
-	if (le(f + 46, 2) != ACPI_PM_SCI_IRQ ||
-	    le(f + 48, 4) != b + ACPI_PM_SMI_CMD ||
+	if (get_le(f + 46, 2) != ACPI_PM_SCI_IRQ ||
+	    get_le(f + 48, 4) != b + ACPI_PM_SMI_CMD ||
 	    f[52] != ACPI_PM_ENABLE || f[53] != ACPI_PM_DISABLE)
 		return bad("FADT SCI/SMI_CMD");
-	if (le(f + 56, 4) != b + ACPI_PM_PM1_STS || le(f + 60, 4) ||
-	    le(f + 64, 4) != b + ACPI_PM_PM1_CNT || le(f + 68, 4) ||
-	    le(f + 72, 4) || le(f + 76, 4) != b + ACPI_PM_TMR ||
-	    le(f + 80, 4) != b + ACPI_PM_GPE0_STS || le(f + 84, 4))
+	if (get_le(f + 56, 4) != b + ACPI_PM_PM1_STS || get_le(f + 60, 4) ||
+	    get_le(f + 64, 4) != b + ACPI_PM_PM1_CNT || get_le(f + 68, 4) ||
+	    get_le(f + 72, 4) || get_le(f + 76, 4) != b + ACPI_PM_TMR ||
+	    get_le(f + 80, 4) != b + ACPI_PM_GPE0_STS || get_le(f + 84, 4))
 		return bad("FADT blocks");
 	if (f[88] != ACPI_PM_PM1_EVT_LEN || f[89] != ACPI_PM_PM1_CNT_LEN ||
 	    f[90] || f[91] != ACPI_PM_TMR_LEN ||
@@ -392,7 +377,7 @@ static int fadt_ok(const uint8_t *f, uint32_t len)
 		return bad("FADT block lengths");
 	if (flags != (1u | 4u | 0x20u | 0x100u | 0x400u))
 		return bad("FADT flags 0x%x", flags);
-	if (le(f + 109, 2) != 3)
+	if (get_le(f + 109, 2) != 3)
 		return bad("FADT IAPC_BOOT_ARCH");
 	if (!gas_ok(f + 116, 8, b + ACPI_PM_RESET_REG) || f[119] != 1 ||
 	    f[128] != ACPI_PM_RESET_VALUE)
@@ -401,8 +386,8 @@ static int fadt_ok(const uint8_t *f, uint32_t len)
 	    !gas_ok(f + 172, 8 * ACPI_PM_PM1_CNT_LEN, b + ACPI_PM_PM1_CNT) ||
 	    !gas_ok(f + 208, 8 * ACPI_PM_TMR_LEN, b + ACPI_PM_TMR) ||
 	    !gas_ok(f + 220, 8 * ACPI_PM_GPE0_BLK_LEN, b + ACPI_PM_GPE0_STS) ||
-	    le(f + 160, 8) || le(f + 184, 8) || le(f + 196, 8) ||
-	    le(f + 232, 8))
+	    get_le(f + 160, 8) || get_le(f + 184, 8) || get_le(f + 196, 8) ||
+	    get_le(f + 232, 8))
 		return bad("FADT X_ blocks");
 	return 1;
 }
@@ -421,8 +406,8 @@ static int iasl_ok(const uint8_t *mem, const struct walk *w)
 		{ "dsdt", w->dsdt, w->dsdt_len },
 		{ "facp", w->fadt, w->fadt_len },
 		{ "apic", w->madt, w->madt_len },
-		{ "rsdt", w->rsdt, (uint32_t)le(mem + w->rsdt + 4, 4) },
-		{ "xsdt", w->xsdt, (uint32_t)le(mem + w->xsdt + 4, 4) },
+		{ "rsdt", w->rsdt, (uint32_t)get_le(mem + w->rsdt + 4, 4) },
+		{ "xsdt", w->xsdt, (uint32_t)get_le(mem + w->xsdt + 4, 4) },
 		{ "facs", w->facs, 64 },
 	};
 	char dir[] = "/tmp/test_pc.XXXXXX", cmd[512];
@@ -517,16 +502,16 @@ static void test_acpi(void)
 		const uint8_t *c = t.loader + i;
 
 		if (!memchr(c + 4, 0, 56) ||
-		    (le(c, 4) == 2 && !memchr(c + 60, 0, 56)))
+		    (get_le(c, 4) == 2 && !memchr(c + 60, 0, 56)))
 			names_ok = 0;
 	}
 	CHECK(t.loader_len == 18 * 128 && names_ok &&
-	      le(t.loader, 4) == 1 &&
+	      get_le(t.loader, 4) == 1 &&
 	      !strcmp((const char *)t.loader + 4, ACPI_FILE_RSDP) &&
-	      le(t.loader + 60, 4) == 16 && t.loader[64] == 2 &&
-	      le(t.loader + 128, 4) == 1 &&
+	      get_le(t.loader + 60, 4) == 16 && t.loader[64] == 2 &&
+	      get_le(t.loader + 128, 4) == 1 &&
 	      !strcmp((const char *)t.loader + 132, ACPI_FILE_TABLES) &&
-	      le(t.loader + 188, 4) == 64 && t.loader[192] == 1,
+	      get_le(t.loader + 188, 4) == 64 && t.loader[192] == 1,
 	      "acpi: loader starts with ALLOCATE rsdp (16, FSEG), tables (64, HIGH)");
 
 	/* Run it as SeaBIOS would, in a fake 16 MiB guest. */
@@ -626,9 +611,9 @@ static int e820_ok(const struct e820_map *m, const struct e820_layout *lay)
 	if (e820_to_fw_cfg(m, buf, sizeof(buf)) != m->n * 20)
 		return bad("fw_cfg size");
 	for (i = 0; i < m->n; i++)
-		if (le(buf + 20 * i, 8) != m->e[i].addr ||
-		    le(buf + 20 * i + 8, 8) != m->e[i].size ||
-		    le(buf + 20 * i + 16, 4) != m->e[i].type)
+		if (get_le(buf + 20 * i, 8) != m->e[i].addr ||
+		    get_le(buf + 20 * i + 8, 8) != m->e[i].size ||
+		    get_le(buf + 20 * i + 16, 4) != m->e[i].type)
 			return bad("fw_cfg entry %u", i);
 	if (e820_to_fw_cfg(m, buf, 30) != 20)
 		return bad("fw_cfg short buffer");
@@ -745,12 +730,12 @@ static int sregs_ok(const struct vmm_sregs *s, const uint8_t *ram)
 		return bad("gdt/idt");
 	if (s->cr0 != 0x11 || s->cr3 || s->cr4 || s->efer)
 		return bad("control registers");
-	if (le(ram + 0x500, 8) || le(ram + 0x508, 8) ||
-	    le(ram + 0x510, 8) != 0x00cf9b000000ffffULL ||
-	    le(ram + 0x518, 8) != 0x00cf93000000ffffULL ||
-	    le(ram + 0x520, 8) != 0x00008b0006000067ULL)
+	if (get_le(ram + 0x500, 8) || get_le(ram + 0x508, 8) ||
+	    get_le(ram + 0x510, 8) != 0x00cf9b000000ffffULL ||
+	    get_le(ram + 0x518, 8) != 0x00cf93000000ffffULL ||
+	    get_le(ram + 0x520, 8) != 0x00008b0006000067ULL)
 		return bad("GDT contents 0x%llx",
-			   (unsigned long long)le(ram + 0x520, 8));
+			   (unsigned long long)get_le(ram + 0x520, 8));
 	return 1;
 }
 
@@ -760,23 +745,23 @@ static int zero_page_ok(const uint8_t *ram, uint64_t load_addr,
 {
 	const uint8_t *zp = ram + 0x7000;
 	struct e820_map m = direct_map(size);
-	uint64_t rd = le(zp + 0x218, 4) | le(zp + 0xc0, 4) << 32;
+	uint64_t rd = get_le(zp + 0x218, 4) | get_le(zp + 0xc0, 4) << 32;
 	unsigned int i;
 
-	if (memcmp(zp + 0x202, "HdrS", 4) || le(zp + 0x268, 4) != 0x1234 ||
-	    zp[0x1f1] != SETUP_SECTS || le(zp + 0x206, 2) != 0x20f)
+	if (memcmp(zp + 0x202, "HdrS", 4) || get_le(zp + 0x268, 4) != 0x1234 ||
+	    zp[0x1f1] != SETUP_SECTS || get_le(zp + 0x206, 2) != 0x20f)
 		return bad("setup header not copied");
-	if (le(zp + 0x26c, 4) || le(zp, 8))
+	if (get_le(zp + 0x26c, 4) || get_le(zp, 8))
 		return bad("zero page not zero outside the header");
 	if (zp[0x210] != 0xff || zp[0x211] != 0x81 ||
-	    le(zp + 0x224, 2) != 0xfe00 || le(zp + 0x1fa, 2) != 0xffff)
+	    get_le(zp + 0x224, 2) != 0xfe00 || get_le(zp + 0x1fa, 2) != 0xffff)
 		return bad("loader fields");
-	if (le(zp + 0x228, 4) != 0x20000 ||
+	if (get_le(zp + 0x228, 4) != 0x20000 ||
 	    strcmp((const char *)ram + 0x20000, cmdline))
 		return bad("command line");
-	if (le(zp + 0x70, 8) != 0xf0000)
+	if (get_le(zp + 0x70, 8) != 0xf0000)
 		return bad("acpi_rsdp_addr");
-	if (le(zp + 0x21c, 4) != ilen || le(zp + 0xc4, 4))
+	if (get_le(zp + 0x21c, 4) != ilen || get_le(zp + 0xc4, 4))
 		return bad("ramdisk_size");
 	if (ilen) {
 		if (rd & 0xfff || rd < load_addr + INIT_SIZE ||
@@ -789,9 +774,9 @@ static int zero_page_ok(const uint8_t *ram, uint64_t load_addr,
 	if (zp[0x1e8] != m.n)
 		return bad("e820_entries %u", zp[0x1e8]);
 	for (i = 0; i < m.n; i++)
-		if (le(zp + 0x2d0 + 20 * i, 8) != m.e[i].addr ||
-		    le(zp + 0x2d0 + 20 * i + 8, 8) != m.e[i].size ||
-		    le(zp + 0x2d0 + 20 * i + 16, 4) != m.e[i].type)
+		if (get_le(zp + 0x2d0 + 20 * i, 8) != m.e[i].addr ||
+		    get_le(zp + 0x2d0 + 20 * i + 8, 8) != m.e[i].size ||
+		    get_le(zp + 0x2d0 + 20 * i + 16, 4) != m.e[i].type)
 			return bad("e820 entry %u", i);
 	return 1;
 }
@@ -840,7 +825,7 @@ static void test_real_kernel(uint8_t *ram)
 	if (!fseek(fp, 0, SEEK_END) && (len = ftell(fp)) > 0 &&
 	    !fseek(fp, 0, SEEK_SET) && (img = malloc(len)) &&
 	    fread(img, 1, len, fp) == (size_t)len) {
-		uint64_t pref = le(img + 0x258, 8);
+		uint64_t pref = get_le(img + 0x258, 8);
 		int r = load(img, len, NULL, 0, "console=ttyS0", ram,
 			     256ULL << 20, &regs, &sregs, err, sizeof(err));
 
@@ -850,7 +835,7 @@ static void test_real_kernel(uint8_t *ram)
 		       !memcmp(ram + pref, img + (img[0x1f1] + 1) * 512, 4096) &&
 		       sregs_ok(&sregs, ram),
 		       "%s (protocol 0x%x, entry 0x%llx)", desc,
-		       (unsigned int)le(img + 0x206, 2),
+		       (unsigned int)get_le(img + 0x206, 2),
 		       (unsigned long long)regs.rip);
 	} else {
 		skip(desc, "cannot read it");
@@ -893,7 +878,7 @@ static void test_bzimage(void)
 	bad_img[0x234] = 0;
 	r = load(bad_img, IMG_LEN, NULL, 0, "", ram, RAM_SIZE, &regs, &sregs,
 		 err, sizeof(err));
-	CHECK(!r && regs.rip == 0x100000 && !le(ram + 0x7000 + 0x218, 4) &&
+	CHECK(!r && regs.rip == 0x100000 && !get_le(ram + 0x7000 + 0x218, 4) &&
 	      !memcmp(ram + 0x100000, img + 5 * 512, KERNEL_LEN),
 	      "bzimage: non-relocatable kernel at 1 MiB, no initrd");
 	memcpy(bad_img, img, IMG_LEN);
@@ -908,7 +893,7 @@ static void test_bzimage(void)
 	bad_img[0x1f1] = 0;
 	r = load(bad_img, IMG_LEN, NULL, 0, "", ram, RAM_SIZE, &regs, &sregs,
 		 err, sizeof(err));
-	CHECK(!r && !le(ram + 0x7000 + 0x70, 8) &&
+	CHECK(!r && !get_le(ram + 0x7000 + 0x70, 8) &&
 	      !memcmp(ram + PREF, img + 5 * 512, KERNEL_LEN),
 	      "bzimage: protocol 2.10, setup_sects 0 read as 4");
 

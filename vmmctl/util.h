@@ -46,6 +46,24 @@ uint64_t scratch_read(const struct scratch_reg *s, uint64_t addr,
 void scratch_write(struct scratch_reg *s, uint64_t addr, unsigned int size,
 		   uint64_t val);
 
+/* Little-endian fields of guest-visible structures, size 1..8 bytes. */
+static inline uint64_t get_le(const uint8_t *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	while (size--)
+		v = v << 8 | p[size];
+	return v;
+}
+
+static inline void put_le(uint8_t *p, uint64_t v, unsigned int size)
+{
+	while (size--) {
+		*p++ = v;
+		v >>= 8;
+	}
+}
+
 /* All ones in the low size bytes (size 1..8). */
 static inline uint64_t ones_of_size(unsigned int size)
 {
