@@ -1,6 +1,11 @@
 # Top-level build. `make` builds the module, vmmctl, the guest payloads,
 # the unit tests and the benchmark runner; `make test` runs every test.
-KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | tail -n1)
+# The newest kernel in /lib/modules unless KVER is given. An empty KVER
+# (exported by a parent make or script that ran before scripts/setup.sh
+# installed the kernel) is looked up again.
+ifeq ($(strip $(KVER)),)
+KVER := $(shell ls /lib/modules 2>/dev/null | sort -V | tail -n1)
+endif
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 

@@ -17,7 +17,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logs=$top/out/logs
 mkdir -p "$logs"
-export KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 P=0; F=0; S=0
@@ -67,6 +66,8 @@ if [ $rc -ne 0 ]; then
 	echo "# setup: 0 passed, 1 failed" >>"$logs/setup.log"
 	tally setup "$logs/setup.log" $rc setup
 fi
+# the kernel to build against and boot: known only once setup installed it
+export KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
 
 # 2. build: keep going past failures so the parts that build still get tested
 step build 1800 bash -c "make -k -j$jobs all && make -C tests/integration"
