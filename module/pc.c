@@ -95,7 +95,9 @@ static void vmm_pc_timer_arm(void *host, struct vmm_timer *t, u64 deadline)
 {
 	struct vmm_ktimer *k = t->host_priv;
 
-	hrtimer_start(&k->hr, ns_to_ktime(deadline), HRTIMER_MODE_ABS_HARD);
+	/* Past KTIME_MAX a ktime goes negative: it would fire at once. */
+	hrtimer_start(&k->hr, ns_to_ktime(min_t(u64, deadline, KTIME_MAX)),
+		      HRTIMER_MODE_ABS_HARD);
 }
 
 /* Device locks are held here: never wait for a running callback. */
@@ -266,6 +268,24 @@ static void vmm_pc_lapic_nmi(void *opaque)
 	WRITE_ONCE(v->nmi_pending, true);
 }
 
+/* INIT and SIPI, LAPIC lock held: v's own loop takes them. */
+static void vmm_pc_lapic_init_ipi(void *opaque)
+{
+	struct vmm_vcpu *v = opaque;
+
+	/* A SIPI from before this INIT is void; one after it counts. */
+	WRITE_ONCE(v->sipi, 0);
+	smp_wmb();
+	WRITE_ONCE(v->init_pending, true);
+}
+
+static void vmm_pc_lapic_sipi(void *opaque, u8 vector)
+{
+	struct vmm_vcpu *v = opaque;
+
+	WRITE_ONCE(v->sipi, 0x100 | vector);
+}
+
 static u64 vmm_pc_now_tsc(void *opaque)
 {
 	struct vmm_vcpu *v = opaque;
@@ -275,11 +295,17 @@ static u64 vmm_pc_now_tsc(void *opaque)
 
 static u64 vmm_pc_tsc_to_ns(void *opaque, u64 tsc)
 {
-	u64 now = ktime_get_ns(), cur = vmm_pc_now_tsc(opaque);
+	u64 now = ktime_get_ns(), cur = vmm_pc_now_tsc(opaque), delta;
 
-	if (tsc <= cur || !tsc_khz)
-		return now;
-	return now + mul_u64_u32_div(tsc - cur, 1000000, tsc_khz);
+	if (tsc <= cur || !tsc_khz || ((tsc - cur) >> 62))
+		return tsc <= cur || !tsc_khz ? now : KTIME_MAX;
+	/*
+	 * The guest picks both its TSC and the deadline: a sum that wrapped
+	 * would fire now, find the deadline not yet reached and re-arm the
+	 * same expiry from the hrtimer callback, for ever.
+	 */
+	delta = mul_u64_u32_div(tsc - cur, 1000000, tsc_khz);
+	return delta < KTIME_MAX - now ? now + delta : KTIME_MAX;
 }
 
 static const struct lapic_ops vmm_pc_lapic_ops = {
@@ -287,6 +313,8 @@ static const struct lapic_ops vmm_pc_lapic_ops = {
 	.eoi_level = vmm_pc_lapic_eoi,
 	.kick = vmm_pc_lapic_kick,
 	.nmi = vmm_pc_lapic_nmi,
+	.init = vmm_pc_lapic_init_ipi,
+	.sipi = vmm_pc_lapic_sipi,
 	.now_tsc = vmm_pc_now_tsc,
 	.tsc_to_ns = vmm_pc_tsc_to_ns,
 };
@@ -335,12 +363,49 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 	v->event.set_cr2 = false;
 }
 
+/*
+ * INIT puts the vCPU, its local APIC included, back in its INIT state; an
+ * application processor then waits for a SIPI, which starts it in real
+ * mode at vector << 12 (SDM vol. 3, 10.4). A SIPI to a vCPU that is not
+ * waiting for one is dropped. Outside a batch of runs; false: v waits.
+ */
+bool vmm_pc_accept_mp(struct vmm_vcpu *v)
+{
+	struct vmm_pc *pc = v->vm->pc;
+	struct vmm_sregs s;
+	u16 sipi;
+
+	if (READ_ONCE(v->init_pending)) {
+		WRITE_ONCE(v->init_pending, false);
+		lapic_reset(&pc->lapic[v->id], true);
+		vmm_vcpu_reset(v);
+		/* The BSP starts again at the reset vector. */
+		v->wait_sipi = v->id != 0;
+	}
+	sipi = xchg(&v->sipi, 0);
+	if (!v->wait_sipi)
+		return true;
+	if (!sipi)
+		return false;
+	vmm_ops->get_sregs(v, &s);
+	s.cs.selector = (sipi & 0xff) << 8;
+	s.cs.base = (u64)(sipi & 0xff) << 12;
+	vmm_ops->set_sregs(v, &s);
+	v->rip = 0;
+	v->wait_sipi = false;
+	return true;
+}
+
 bool vmm_pc_wake_ready(struct vmm_vcpu *v)
 {
 	struct vmm_pc *pc = v->vm->pc;
 
-	if (READ_ONCE(pc->system_event) || READ_ONCE(v->nmi_pending) ||
+	if (READ_ONCE(pc->system_event) || READ_ONCE(v->init_pending) ||
 	    signal_pending(current))
+		return true;
+	if (v->wait_sipi)
+		return READ_ONCE(v->sipi);
+	if (READ_ONCE(v->nmi_pending))
 		return true;
 	if (!(v->rflags & X86_EFLAGS_IF))
 		return false;
@@ -792,6 +857,8 @@ int vmm_pc_vcpu_init(struct vmm_vcpu *v)
 	lapic_init(&pc->lapic[v->id], v->id, v->id == 0, &vmm_pc_lapic_ops, v,
 		   &vmm_pc_time, pc);
 	vmm_ktimer_bind(&pc->kt_lapic[v->id], &pc->lapic[v->id].timer);
+	/* Application processors wait for the boot processor's SIPI. */
+	v->wait_sipi = v->id != 0;
 	smp_store_release(&pc->has_lapic[v->id], true);
 	return 0;
 }

@@ -26,7 +26,9 @@ int vmm_pc_start(struct vmm_vm *vm);
 
 /* Run loop: within a batch, before each entry. */
 void vmm_pc_inject(struct vmm_vcpu *v);
-/* A halted vCPU may run again. */
+/* INIT and SIPI, before a batch of runs: false while v waits for SIPI. */
+bool vmm_pc_accept_mp(struct vmm_vcpu *v);
+/* A halted vCPU (or one waiting for SIPI) may run again. */
 bool vmm_pc_wake_ready(struct vmm_vcpu *v);
 /* VMM_SYSTEM_* the guest asked for, or 0. */
 u32 vmm_pc_system_event(struct vmm_vm *vm);

@@ -128,6 +128,47 @@ static int vmm_check_sregs(const struct vmm_sregs *s)
 /* Events and instruction decoding                                     */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The state after RESET or INIT (SDM vol. 3, 10.1.1), with caches enabled
+ * (CR0.CD/NW clear): real mode at F000:FFF0, CS based at 0xffff0000.
+ */
+const struct vmm_sregs vmm_reset_sregs = {
+	.cs = { .selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
+		.attr = 0x9b },
+	.ds = { .limit = 0xffff, .attr = 0x93 },
+	.es = { .limit = 0xffff, .attr = 0x93 },
+	.fs = { .limit = 0xffff, .attr = 0x93 },
+	.gs = { .limit = 0xffff, .attr = 0x93 },
+	.ss = { .limit = 0xffff, .attr = 0x93 },
+	.tr = { .limit = 0xffff, .attr = 0x8b },
+	.ldtr = { .limit = 0xffff, .attr = 0x82 },
+	.gdt = { .limit = 0xffff },
+	.idt = { .limit = 0xffff },
+	.cr0 = X86_CR0_ET,
+};
+
+/* The registers the vCPU itself keeps, as after RESET or INIT. */
+static void vmm_vcpu_regs_reset(struct vmm_vcpu *v)
+{
+	memset(v->gprs, 0, sizeof(v->gprs));
+	memset(v->dr, 0, sizeof(v->dr));
+	v->rflags = X86_EFLAGS_FIXED;
+	v->rip = 0xfff0;
+	v->dr6 = X86_DR6_RESET;
+	v->dr7 = X86_DR7_RESET;
+	v->event.valid = false;
+	v->pending = VMM_PEND_NONE;
+	v->mmio_cache.valid = false;
+	WRITE_ONCE(v->nmi_pending, false);
+}
+
+/* INIT: like RESET, but x87/SSE state and the MSRs stay (SDM 10.1). */
+void vmm_vcpu_reset(struct vmm_vcpu *v)
+{
+	vmm_vcpu_regs_reset(v);
+	vmm_ops->vcpu_reset(v);
+}
+
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
 			  u32 error)
 {
@@ -746,6 +787,7 @@ static int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 		v->pending = VMM_PEND_MMIO_READ;
 		v->mmio_cache.gpa = e.user_gpa;
 		v->mmio_cache.size = e.user_size;
+		v->mmio_cache.rip = v->rip;
 	}
 	return 0;
 }
@@ -788,7 +830,8 @@ static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
 			  insn.seg_override : X86_SEG_DS]->base;
 	}
 	if (vmm_decode_mode(&e.m, v->rflags) == X86_MODE_LONG64 &&
-	    (x->io.in || insn.seg_override < X86_SEG_FS))
+	    (x->io.in || (insn.seg_override != X86_SEG_FS &&
+			  insn.seg_override != X86_SEG_GS)))
 		base = 0;	/* only FS/GS have bases in 64-bit mode */
 
 	while (count && budget--) {
@@ -821,6 +864,9 @@ static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
 		count--;
 		if (x->io.rep)
 			v->gprs[1] = (v->gprs[1] & ~mask) | (count & mask);
+		/* An element can be a fw_cfg DMA transfer: let others run. */
+		if (need_resched())
+			break;
 	}
 	if (!count)
 		v->rip += insn.len;
@@ -1008,6 +1054,20 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			break;
 		}
 		cond_resched();
+		if (v->vm->pc) {
+			run.system_event.type = vmm_pc_system_event(v->vm);
+			if (run.system_event.type) {
+				run.exit_reason = VMM_EXIT_SYSTEM_EVENT;
+				r = 0;
+				break;
+			}
+			/* INIT or SIPI came; in wait-for-SIPI, sleep. */
+			if (!vmm_pc_accept_mp(v)) {
+				wait_event_interruptible(v->wq,
+							 vmm_pc_wake_ready(v));
+				continue;
+			}
+		}
 
 		vmm_guest_fpu_load(v);
 		vmm_ops->prepare(v);
@@ -1022,7 +1082,18 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				}
 				WRITE_ONCE(v->kicked, false);
 				smp_mb();	/* before looking at the devices */
-				/* An MMIO answer waits for its instruction. */
+				/* INIT is taken outside the batch. */
+				if (unlikely(READ_ONCE(v->init_pending))) {
+					r = 1;
+					break;
+				}
+				/*
+				 * An MMIO answer waits for its instruction,
+				 * unless RIP moved on without it (SET_REGS).
+				 */
+				if (v->mmio_cache.valid &&
+				    v->mmio_cache.rip != v->rip)
+					v->mmio_cache.valid = false;
 				if (v->mmio_cache.valid)
 					vmm_ops->irq_window(v, false);
 				else
@@ -1150,6 +1221,7 @@ void vmm_vcpu_destroy(struct vmm_vcpu *v)
 int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 {
 	struct vmm_vcpu *v;
+	struct file *file;
 	int r, fd;
 
 	if (arg->id >= VMM_MAX_VCPUS)
@@ -1168,10 +1240,7 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 	mutex_init(&v->mutex);
 	init_waitqueue_head(&v->wq);
 	v->guest_cpu = -1;
-	v->rflags = X86_EFLAGS_FIXED;
-	v->rip = 0xfff0;
-	v->dr6 = X86_DR6_RESET;
-	v->dr7 = X86_DR7_RESET;
+	vmm_vcpu_regs_reset(v);
 	v->fpu.cwd = 0x37f;
 	v->fpu.mxcsr = MXCSR_DEFAULT;
 	r = vmm_ops->vcpu_init(v);
@@ -1179,16 +1248,27 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 		kvfree(v);
 		goto out;
 	}
-	vmm_pc_vcpu_init(v);
 
-	get_file(vm->file);
-	fd = anon_inode_getfd("vmm-vcpu", &vmm_vcpu_fops, v, O_RDWR | O_CLOEXEC);
+	/*
+	 * Nothing may fail once the vCPU's local APIC is published: other
+	 * vCPUs' IPIs reach it (and v) from then on.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		fput(vm->file);
 		vmm_vcpu_destroy(v);
 		r = fd;
 		goto out;
 	}
+	file = anon_inode_getfile("vmm-vcpu", &vmm_vcpu_fops, v, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		vmm_vcpu_destroy(v);
+		r = PTR_ERR(file);
+		goto out;
+	}
+	get_file(vm->file);
+	vmm_pc_vcpu_init(v);
+	fd_install(fd, file);
 	atomic_long_add(sizeof(*v) + vmm_ops->overhead_per_vcpu, &vm->overhead);
 	WRITE_ONCE(vm->vcpus[arg->id], v);
 	vm->nr_vcpus++;

@@ -128,6 +128,13 @@ struct vmm_engine_ops {
 	const struct vmm_pt_format *pt_format;
 	int (*vcpu_init)(struct vmm_vcpu *v);
 	void (*vcpu_free)(struct vmm_vcpu *v);
+	/*
+	 * INIT (PC VMs, outside a batch): the guest state the engine holds
+	 * goes back to vmm_reset_sregs, with no interrupt shadow, no NMI
+	 * blocking and nothing left to re-inject. RIP, RFLAGS and the GPRs
+	 * are the caller's.
+	 */
+	void (*vcpu_reset)(struct vmm_vcpu *v);
 	void (*get_sregs)(struct vmm_vcpu *v, struct vmm_sregs *s);
 	void (*set_sregs)(struct vmm_vcpu *v, const struct vmm_sregs *s);
 	void (*get_mode)(struct vmm_vcpu *v, struct vmm_cpu_mode *m);
@@ -201,6 +208,7 @@ struct vmm_vcpu {
 		bool valid;
 		u8 size;
 		u64 gpa, data;
+		u64 rip;		/* of the instruction it answers */
 	} mmio_cache;
 
 	bool dead;			/* after a triple fault */
@@ -227,6 +235,16 @@ struct vmm_vcpu {
 	int guest_cpu;			/* CPU in guest mode, or -1 */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool nmi_pending;
+	/*
+	 * Multiprocessor start-up (PC VMs). IPIs from other vCPUs set
+	 * init_pending, or sipi to 0x100 | vector; the vCPU's own loop takes
+	 * them (vmm_pc_accept_mp). An application processor starts, and
+	 * returns after INIT, in wait-for-SIPI: it does not run until a
+	 * SIPI names where.
+	 */
+	bool init_pending;
+	u16 sipi;
+	bool wait_sipi;
 	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
@@ -307,6 +325,8 @@ int vmm_npt_set_4k(struct vmm_vm *vm, u64 gpa, u64 hpa, bool present,
 u64 vmm_npt_root_pa(struct vmm_vm *vm);
 
 /* vcpu.c */
+extern const struct vmm_sregs vmm_reset_sregs;
+void vmm_vcpu_reset(struct vmm_vcpu *v);
 int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg);
 void vmm_vcpu_destroy(struct vmm_vcpu *v);
 void vmm_fpu_setup(void);

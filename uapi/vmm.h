@@ -158,7 +158,12 @@ struct vmm_create_vcpu {
 	__u64 reserved[2];
 };
 #define VMM_MAX_VCPUS		16
-/* Returns a new vCPU fd (O_CLOEXEC). */
+/*
+ * Returns a new vCPU fd (O_CLOEXEC). In a VMM_VM_PC VM, vCPU 0 is the boot
+ * processor; the others are application processors whose local APIC ID
+ * is their id: VMM_RUN on one sleeps until the guest starts it with
+ * INIT-SIPI, and after a later INIT it waits for a SIPI again.
+ */
 #define VMM_CREATE_VCPU		_IOW(VMM_IOC_MAGIC, 0x11, struct vmm_create_vcpu)
 
 /*

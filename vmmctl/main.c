@@ -42,12 +42,12 @@ static const char usage_main[] =
 "  VMM_DEV  device node to open instead of " VMM_DEV_DEFAULT "\n";
 
 static const char usage_run[] =
-"Usage: vmmctl run [--bios FILE] [--bios-log] [--mem SIZE] [--no-reboot]\n"
-"                  [--stat] [--verbose]\n"
+"Usage: vmmctl run [--bios FILE] [--bios-log] [--mem SIZE] [--cpus N]\n"
+"                  [--no-reboot] [--stat] [--verbose]\n"
 "       vmmctl run --kernel BZIMAGE [--initrd FILE] [--append CMDLINE] ...\n"
 "       vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE] ...\n"
 "\n"
-"Without --image: run a PC (one vCPU; PIC, PIT, RTC, local APIC, IOAPIC,\n"
+"Without --image: run a PC (N vCPUs; PIC, PIT, RTC, local APICs, IOAPIC,\n"
 "i440FX/PIIX3 PCI, fw_cfg, PS/2, ACPI, COM1) that boots its firmware\n"
 "(SeaBIOS) from the reset vector, or with --kernel a Linux kernel directly\n"
 "by the x86 boot protocol. Guest power-off ends vmmctl with status 0; a\n"
@@ -63,6 +63,8 @@ static const char usage_run[] =
 "      --initrd FILE  initial ramdisk for --kernel\n"
 "      --append STR   kernel command line (default \"console=ttyS0\")\n"
 "      --no-reboot    a guest reset ends vmmctl (status 0)\n"
+"  -c, --cpus N       PC: N vCPUs, 1..16 (default 1); vCPU 0 boots, the\n"
+"                     others wait for its INIT-SIPI as on a real PC\n"
 "  -i, --image FILE   flat image to copy into guest memory\n"
 "      --load ADDR    guest-physical load address (default 0x8000)\n"
 "      --entry ADDR   entry point: below 1 MiB and inside the image\n"
@@ -270,6 +272,7 @@ enum {
 	OPT_INITRD,
 	OPT_APPEND,
 	OPT_NO_REBOOT,
+	OPT_CPUS,
 	OPT_JSON,
 };
 
@@ -303,6 +306,7 @@ static int run_main(int argc, char **argv)
 		{ "initrd", 0, true, OPT_INITRD },
 		{ "append", 0, true, OPT_APPEND },
 		{ "no-reboot", 0, false, OPT_NO_REBOOT },
+		{ "cpus", 'c', true, OPT_CPUS },
 		{ NULL, 0, false, 0 },
 	};
 	struct run_opts o = {
@@ -311,6 +315,7 @@ static int run_main(int argc, char **argv)
 	};
 	bool have_mem = false;
 	bool have_entry = false;
+	uint64_t cpus = 1;
 	int i = 1;
 
 	while (i < argc) {
@@ -361,6 +366,15 @@ static int run_main(int argc, char **argv)
 		case OPT_NO_REBOOT:
 			o.no_reboot = true;
 			break;
+		case OPT_CPUS:
+			if (parse_num_opt("run", "cpus", val, &cpus))
+				return EXIT_USAGE;
+			if (cpus < 1 || cpus > VMM_MAX_VCPUS) {
+				usage_error("run: --cpus must be 1..%d",
+					    VMM_MAX_VCPUS);
+				return EXIT_USAGE;
+			}
+			break;
 		case OPT_STAT:
 			o.stat = true;
 			break;
@@ -375,6 +389,11 @@ static int run_main(int argc, char **argv)
 		usage_error("run: --kernel, --initrd and --append boot a PC, not an --image");
 		return EXIT_USAGE;
 	}
+	if (o.image && cpus != 1) {
+		usage_error("run: --cpus is for a PC, not an --image");
+		return EXIT_USAGE;
+	}
+	o.cpus = cpus;
 	if ((o.initrd || o.append) && !o.kernel) {
 		usage_error("run: --initrd and --append need --kernel");
 		return EXIT_USAGE;

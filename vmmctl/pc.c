@@ -187,7 +187,7 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 {
 	/* After "No bootable device", SeaBIOS reboots in this many ms. */
 	static const uint32_t boot_fail_wait = 5000;
-	struct acpi_config ac = { .n_cpus = 1 };
+	struct acpi_config ac = { .n_cpus = p->n_cpus };
 	struct acpi_tables t;
 	struct e820_map m;
 	uint8_t fwe820[E820_MAX_ENTRIES * 20];
@@ -224,8 +224,8 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 	}
 	for (i = 0; i < 8; i++)
 		ram_le[i] = ram >> (8 * i);
-	if (fw_cfg_u16(p, FW_CFG_NB_CPUS, 1) ||
-	    fw_cfg_u16(p, FW_CFG_MAX_CPUS, 1) ||
+	if (fw_cfg_u16(p, FW_CFG_NB_CPUS, p->n_cpus) ||
+	    fw_cfg_u16(p, FW_CFG_MAX_CPUS, p->n_cpus) ||
 	    fw_cfg_u16(p, FW_CFG_NOGRAPHIC, 1) ||
 	    fw_cfg_u16(p, FW_CFG_BOOT_MENU, 0) ||
 	    fw_cfg_add(p, FW_CFG_RAM_SIZE, NULL, ram_le, 8) ||
@@ -239,7 +239,7 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 		return -1;
 	}
 	acpi_free(&t);
-	return set_cmos(p, 1);
+	return set_cmos(p, p->n_cpus);
 }
 
 /*
@@ -285,7 +285,7 @@ static void put_handoff_stub(struct pc_vm *p, struct vmm_regs *regs)
 static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 			struct vmm_regs *regs, struct vmm_sregs *sregs)
 {
-	struct acpi_config ac = { .n_cpus = 1 };
+	struct acpi_config ac = { .n_cpus = p->n_cpus };
 	struct acpi_tables t;
 	struct e820_map m;
 	uint8_t *kernel, *initrd = NULL;
@@ -334,7 +334,7 @@ static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 		goto out;
 	}
 	put_handoff_stub(p, regs);
-	r = set_cmos(p, 1);
+	r = set_cmos(p, p->n_cpus);
 out:
 	free(kernel);
 	free(initrd);
@@ -347,8 +347,12 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 	struct vmm_sregs sregs;
 	struct vmm_regs regs;
 	bool direct = o->kernel != NULL;
+	unsigned int i;
 	int r;
 
+	p->n_cpus = o->cpus ? o->cpus : 1;
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		p->ap_fd[i] = -1;
 	p->low_size = o->mem < PC_LOW_MAX ? o->mem : PC_LOW_MAX;
 	p->high_size = o->mem - p->low_size;
 	p->low = add_region(p, 0, 0, p->low_size, 0);
@@ -364,6 +368,14 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 	if (p->vcpu_fd < 0) {
 		err_msg("VMM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
+	}
+	for (i = 1; i < p->n_cpus; i++) {
+		cv.id = i;
+		p->ap_fd[i] = ioctl(p->vm_fd, VMM_CREATE_VCPU, &cv);
+		if (p->ap_fd[i] < 0) {
+			err_msg("VMM_CREATE_VCPU %u: %s", i, strerror(errno));
+			return -1;
+		}
 	}
 	if (ioctl(p->vcpu_fd, VMM_GET_SREGS, &sregs) < 0 ||
 	    ioctl(p->vcpu_fd, VMM_GET_REGS, &regs) < 0) {
@@ -393,6 +405,13 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 
 void pc_teardown(struct pc_vm *p)
 {
+	unsigned int i;
+
+	for (i = 1; i < p->n_cpus; i++) {
+		if (p->ap_fd[i] >= 0)
+			close(p->ap_fd[i]);
+		p->ap_fd[i] = -1;
+	}
 	if (p->low)
 		munmap(p->low, p->low_size);
 	if (p->high)

@@ -16,13 +16,17 @@
 
 struct pc_vm {
 	int vm_fd;
-	int vcpu_fd;
+	int vcpu_fd;		/* the boot processor, vCPU 0 */
+	int ap_fd[VMM_MAX_VCPUS];	/* vCPUs 1..n_cpus-1, -1 if none */
+	unsigned int n_cpus;
 	uint8_t *low, *high, *rom;
 	uint64_t low_size, high_size, rom_size;
 };
 
 /*
- * Memory, firmware or kernel, fw_cfg, CMOS and vCPU 0 of a PC VM: 0, -1
+ * Memory, firmware or kernel, fw_cfg, CMOS and the vCPUs of a PC VM (the
+ * application processors wait in the kernel for the boot processor's
+ * INIT-SIPI; pc_teardown closes them): 0, -1
  * (an error, reported), or PC_BAD_INPUT (a file the user named is
  * unusable; reported as a usage error).
  */

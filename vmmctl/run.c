@@ -3,7 +3,8 @@
  * vmmctl run: create a VM, load a flat image, run one vCPU in real mode
  * and emulate the few devices the kernel leaves to userspace.
  *
- * Threads: the main thread loops on VMM_RUN; a console thread copies the
+ * Threads: the main thread loops on VMM_RUN of vCPU 0, a thread each on
+ * the other vCPUs of a PC; a console thread copies the
  * guest's UART output to stdout and stdin to the guest. Termination
  * signals are handled by the main thread only (blocked in the console
  * thread); their handler writes to a wake-up pipe so the console thread
@@ -59,6 +60,7 @@ struct vm {
 static volatile sig_atomic_t caught_signal;
 static volatile sig_atomic_t escape_requested;
 static volatile sig_atomic_t main_done;
+static volatile sig_atomic_t ap_ended;	/* an AP's thread ended the VM */
 static int wake_pipe[2] = { -1, -1 };
 
 static struct termios saved_tio;
@@ -289,7 +291,7 @@ static void *console_thread(void *arg)
 			if (read(wake_pipe[0], c, sizeof(c)) > 0)
 				kicking = true;
 		}
-		if (kicking && (caught_signal || escape_requested)) {
+		if (kicking && (caught_signal || escape_requested || ap_ended)) {
 			/* keep kicking: the signal may have come just before VMM_RUN */
 			pthread_kill(vm->main_thread, KICK_SIGNAL);
 		}
@@ -605,75 +607,180 @@ static int interrupted(void)
 	return EXIT_SIGNAL_BASE + caught_signal;
 }
 
-static int run_loop(struct vm *vm)
+/* One return of VMM_RUN: -1 to run on, else how vmmctl ends. */
+static int handle_exit(struct vm *vm, unsigned int cpu, struct vmm_run *run)
+{
+	switch (run->exit_reason) {
+	case VMM_EXIT_IO:
+		return handle_io(vm, run);
+	case VMM_EXIT_MMIO:
+		return handle_mmio(vm, run);
+	case VMM_EXIT_HLT:
+		vlog(vm, "guest halted");
+		return 0;
+	case VMM_EXIT_SHUTDOWN:
+		err_msg("guest shutdown (triple fault) on vCPU %u", cpu);
+		return EXIT_TRIPLE_FAULT;
+	case VMM_EXIT_INTR:
+		return -1;
+	case VMM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == VMM_SYSTEM_RESET) {
+			vlog(vm, "guest reset");
+			return RET_RESET;
+		}
+		vlog(vm, "guest powered off");
+		return 0;
+	case VMM_EXIT_FAIL_ENTRY:
+		err_msg("VM entry failed on vCPU %u: hw_reason 0x%llx qualification 0x%llx info2 0x%llx",
+			cpu, (unsigned long long)run->fail_entry.hw_reason,
+			(unsigned long long)run->fail_entry.qualification,
+			(unsigned long long)run->fail_entry.info2);
+		return EXIT_HOST_ERROR;
+	case VMM_EXIT_INTERNAL_ERROR:
+		err_msg("internal error on vCPU %u: suberror %u (%s) data 0x%llx 0x%llx 0x%llx 0x%llx",
+			cpu, run->internal.suberror,
+			internal_name(run->internal.suberror),
+			(unsigned long long)run->internal.data[0],
+			(unsigned long long)run->internal.data[1],
+			(unsigned long long)run->internal.data[2],
+			(unsigned long long)run->internal.data[3]);
+		return EXIT_HOST_ERROR;
+	default:
+		err_msg("unknown exit reason %u", run->exit_reason);
+		return EXIT_HOST_ERROR;
+	}
+}
+
+/*
+ * The application processors of a PC, a thread each. The first to end
+ * (a triple fault, an error; power-off and reset end every vCPU) stops
+ * the VM: its status is kept and the main thread woken through the
+ * console thread, which kicks it as it does for a signal.
+ */
+struct ap_thread {
+	struct vm *vm;		/* NULL: no thread */
+	unsigned int cpu;
+	pthread_t t;
+	volatile sig_atomic_t done;
+};
+
+static struct ap_thread aps[VMM_MAX_VCPUS];
+static volatile sig_atomic_t aps_stop;
+static int ap_ret;
+static pthread_mutex_t ap_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Should vCPU cpu's thread stop? Whoever makes it so kicks the thread. */
+static bool stop_requested(unsigned int cpu)
+{
+	if (cpu)
+		return aps_stop;
+	return caught_signal || escape_requested || ap_ended;
+}
+
+/* VMM_RUN on one vCPU until it ends vmmctl, or -1 when told to stop. */
+static int vcpu_loop(struct vm *vm, unsigned int cpu, int fd)
 {
 	struct vmm_run run;
 
 	memset(&run, 0, sizeof(run));
 	for (;;) {
-		int ret = -1;
+		int ret;
 
-		if (caught_signal || escape_requested)
-			return interrupted();
+		if (stop_requested(cpu))
+			return -1;
 		run.flags = 0;
 		run.reserved = 0;
-		if (ioctl(vm->vcpu_fd, VMM_RUN, &run) < 0) {
+		if (ioctl(fd, VMM_RUN, &run) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			err_msg("VMM_RUN: %s", strerror(errno));
+			err_msg("VMM_RUN (vCPU %u): %s", cpu, strerror(errno));
 			return EXIT_HOST_ERROR;
 		}
-		switch (run.exit_reason) {
-		case VMM_EXIT_IO:
-			ret = handle_io(vm, &run);
-			break;
-		case VMM_EXIT_MMIO:
-			ret = handle_mmio(vm, &run);
-			break;
-		case VMM_EXIT_HLT:
-			vlog(vm, "guest halted");
-			ret = 0;
-			break;
-		case VMM_EXIT_SHUTDOWN:
-			err_msg("guest shutdown (triple fault)");
-			ret = EXIT_TRIPLE_FAULT;
-			break;
-		case VMM_EXIT_INTR:
-			break;
-		case VMM_EXIT_SYSTEM_EVENT:
-			if (run.system_event.type == VMM_SYSTEM_RESET) {
-				vlog(vm, "guest reset");
-				ret = RET_RESET;
-			} else {
-				vlog(vm, "guest powered off");
-				ret = 0;
-			}
-			break;
-		case VMM_EXIT_FAIL_ENTRY:
-			err_msg("VM entry failed: hw_reason 0x%llx qualification 0x%llx info2 0x%llx",
-				(unsigned long long)run.fail_entry.hw_reason,
-				(unsigned long long)run.fail_entry.qualification,
-				(unsigned long long)run.fail_entry.info2);
-			ret = EXIT_HOST_ERROR;
-			break;
-		case VMM_EXIT_INTERNAL_ERROR:
-			err_msg("internal error: suberror %u (%s) data 0x%llx 0x%llx 0x%llx 0x%llx",
-				run.internal.suberror,
-				internal_name(run.internal.suberror),
-				(unsigned long long)run.internal.data[0],
-				(unsigned long long)run.internal.data[1],
-				(unsigned long long)run.internal.data[2],
-				(unsigned long long)run.internal.data[3]);
-			ret = EXIT_HOST_ERROR;
-			break;
-		default:
-			err_msg("unknown exit reason %u", run.exit_reason);
-			ret = EXIT_HOST_ERROR;
-			break;
-		}
+		ret = handle_exit(vm, cpu, &run);
 		if (ret != -1)
 			return ret;
 	}
+}
+
+static void *ap_main(void *arg)
+{
+	struct ap_thread *a = arg;
+	int ret = vcpu_loop(a->vm, a->cpu, a->vm->pc.ap_fd[a->cpu]);
+	char c = 'a';
+
+	if (ret != -1) {
+		pthread_mutex_lock(&ap_lock);
+		if (!ap_ended) {
+			ap_ret = ret;
+			ap_ended = 1;
+		}
+		pthread_mutex_unlock(&ap_lock);
+		if (write(wake_pipe[1], &c, 1) < 0) {
+			/* pipe full: the console thread is awake anyway */
+		}
+	}
+	a->done = 1;
+	return NULL;
+}
+
+static int aps_start(struct vm *vm)
+{
+	unsigned int i;
+	int r;
+
+	aps_stop = 0;
+	ap_ended = 0;
+	for (i = 1; i < vm->pc.n_cpus; i++) {
+		aps[i] = (struct ap_thread){ .vm = vm, .cpu = i };
+		/* only the main thread takes the termination signals */
+		block_signals(true);
+		r = pthread_create(&aps[i].t, NULL, ap_main, &aps[i]);
+		block_signals(false);
+		if (r) {
+			aps[i].vm = NULL;
+			err_msg("cannot start the thread of vCPU %u: %s", i,
+				strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Kick each AP out of VMM_RUN until it sees aps_stop, then join it. */
+static void aps_stop_all(struct vm *vm)
+{
+	const struct timespec ms = { 0, 1000000 };
+	unsigned int i;
+
+	aps_stop = 1;
+	for (i = 1; i < vm->pc.n_cpus; i++) {
+		if (!aps[i].vm)
+			continue;
+		while (!aps[i].done) {
+			pthread_kill(aps[i].t, KICK_SIGNAL);
+			nanosleep(&ms, NULL);
+		}
+		pthread_join(aps[i].t, NULL);
+		aps[i].vm = NULL;
+	}
+}
+
+/* The boot processor runs on the main thread, which takes the signals. */
+static int run_loop(struct vm *vm)
+{
+	int ret = EXIT_HOST_ERROR;
+
+	if (!aps_start(vm))
+		ret = vcpu_loop(vm, 0, vm->vcpu_fd);
+	if (ret == -1) {
+		/* stopped by a signal, the escape or an AP that ended */
+		pthread_mutex_lock(&ap_lock);
+		ret = caught_signal || escape_requested || !ap_ended ?
+		      interrupted() : ap_ret;
+		pthread_mutex_unlock(&ap_lock);
+	}
+	aps_stop_all(vm);
+	return ret;
 }
 
 /* A flat image must exist, be non-empty and fit with its entry point. */

@@ -42,6 +42,7 @@ struct run_opts {
 	uint64_t load;
 	uint64_t entry;
 	uint64_t mem;
+	unsigned int cpus;	/* PC: vCPUs, 1..VMM_MAX_VCPUS */
 	bool stat;
 	bool verbose;
 };

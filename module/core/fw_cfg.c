@@ -325,12 +325,23 @@ static bool fw_cfg_range_ok(u64 gpa, u32 len)
 	return !len || gpa + len - 1 >= gpa;
 }
 
-/* Read n bytes at off of src into guest memory, then zero fill to len. */
+/*
+ * Read n bytes at off of src into guest memory, then zero fill to len, as
+ * QEMU does, but at most FW_CFG_DMA_ZERO_MAX bytes of it: firmware reads
+ * items by their size, and the fill runs in an exit handler, where 4 GiB
+ * of zeros per descriptor would hold the host CPU for seconds.
+ */
 static int fw_cfg_dma_read(struct fw_cfg *fw, const struct fw_cfg_src *src,
 			   u32 off, u32 n, u64 addr, u32 len)
 {
 	u8 chunk[FW_CFG_DIR_ENTRY_SIZE];
-	u32 done = 0, c;
+	u32 done = 0, c, end = len;
+	int r = 0;
+
+	if (len - n > FW_CFG_DMA_ZERO_MAX) {
+		end = n + FW_CFG_DMA_ZERO_MAX;
+		r = -E2BIG;
+	}
 
 	if (n && !src->dir)
 		done = n;
@@ -344,13 +355,13 @@ static int fw_cfg_dma_read(struct fw_cfg *fw, const struct fw_cfg_src *src,
 			return -EFAULT;
 		done += c;
 	}
-	while (done < len) {
-		c = len - done < sizeof(fw_cfg_zeros) ? len - done : sizeof(fw_cfg_zeros);
+	while (done < end) {
+		c = end - done < sizeof(fw_cfg_zeros) ? end - done : sizeof(fw_cfg_zeros);
 		if (fw->ops->write_gpa(fw->opaque, addr + done, fw_cfg_zeros, c))
 			return -EFAULT;
 		done += c;
 	}
-	return 0;
+	return r;
 }
 
 static void fw_cfg_count_error(struct fw_cfg *fw)

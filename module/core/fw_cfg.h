@@ -95,6 +95,8 @@
 #define FW_CFG_DMA_CTL_WRITE	0x10
 #define FW_CFG_DMA_SIGNATURE	0x51454d5520434647ULL	/* "QEMU CFG" */
 #define FW_CFG_DMA_DESC_SIZE	16
+/* Zeros a DMA read gets past an item's end, at most; more is an error. */
+#define FW_CFG_DMA_ZERO_MAX	(1u << 20)
 
 /* File directory layout: be32 count, then 64-byte entries. */
 #define FW_CFG_MAX_FILE_PATH	56

@@ -190,18 +190,11 @@ static void svm_seg_get(struct vmm_segment *d, const struct vmcb_seg *s)
 	d->base = s->base;
 }
 
-static void svm_reset_seg(struct vmcb_seg *s, u16 sel, u64 base, u16 attr)
-{
-	s->selector = sel;
-	s->base = base;
-	s->limit = 0xffff;
-	s->attrib = attr;
-}
+static void svm_reset_guest(struct vmm_vcpu *v, struct svm_vcpu *s);
 
 static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 {
 	struct vmcb_control_area *c = &s->vmcb->control;
-	struct vmcb_save_area *st = &s->vmcb->save;
 	static const unsigned int intercepts[] = {
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
 		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
@@ -234,26 +227,8 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = vmm_npt_root_pa(v->vm);
 	c->clean = 0;
-
-	/* The x86 reset state, but with caches enabled (CR0.CD/NW clear). */
-	svm_reset_seg(&st->cs, 0xf000, 0xffff0000, 0x9b);
-	svm_reset_seg(&st->ds, 0, 0, 0x93);
-	svm_reset_seg(&st->es, 0, 0, 0x93);
-	svm_reset_seg(&st->fs, 0, 0, 0x93);
-	svm_reset_seg(&st->gs, 0, 0, 0x93);
-	svm_reset_seg(&st->ss, 0, 0, 0x93);
-	svm_reset_seg(&st->ldtr, 0, 0, 0x82);
-	svm_reset_seg(&st->tr, 0, 0, 0x8b);
-	st->gdtr.limit = 0xffff;
-	st->idtr.limit = 0xffff;
-	st->cr0 = X86_CR0_ET;
-	st->efer = EFER_SVME;
-	st->dr6 = X86_DR6_RESET;
-	st->dr7 = X86_DR7_RESET;
-	st->g_pat = PAT_RESET;
-	st->rflags = X86_EFLAGS_FIXED;
-	st->rip = v->rip;
-	s->last_rip = v->rip;
+	s->vmcb->save.g_pat = PAT_RESET;
+	svm_reset_guest(v, s);
 }
 
 static int svm_vcpu_init(struct vmm_vcpu *v)
@@ -336,6 +311,32 @@ static void svm_set_sregs(struct vmm_vcpu *v, const struct vmm_sregs *r)
 	st->cpl = (r->cr0 & X86_CR0_PE) ?
 		  (r->ss.attr & VMM_SEG_DPL_MASK) >> VMM_SEG_DPL_SHIFT : 0;
 	s->vmcb->control.clean = 0;
+}
+
+/* The guest state after RESET or INIT; caches enabled (CR0.CD/NW clear). */
+static void svm_reset_guest(struct vmm_vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+	struct vmcb_save_area *st = &s->vmcb->save;
+
+	svm_set_sregs(v, &vmm_reset_sregs);
+	st->dr6 = X86_DR6_RESET;
+	st->dr7 = X86_DR7_RESET;
+	st->rflags = v->rflags;
+	st->rip = v->rip;
+	s->last_rip = v->rip;
+	c->int_state = 0;
+	c->event_inj = 0;
+	s->reinject = 0;
+	s->nmi_masked = false;
+	s->iret_seen = false;
+	c->intercepts[INTERCEPT_IRET / 32] &= ~BIT(INTERCEPT_IRET % 32);
+	c->clean = 0;
+}
+
+static void svm_vcpu_reset(struct vmm_vcpu *v)
+{
+	svm_reset_guest(v, v->arch);
 }
 
 static void svm_get_mode(struct vmm_vcpu *v, struct vmm_cpu_mode *m)
@@ -778,6 +779,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.pt_format = &svm_npt_format,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_free = svm_vcpu_free,
+	.vcpu_reset = svm_vcpu_reset,
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
 	.get_mode = svm_get_mode,

@@ -620,25 +620,10 @@ static void vmx_vmcs_init_host(struct vmx_vcpu *s)
 	}
 }
 
-/* The x86 reset state, but with caches enabled (CR0.CD/NW clear). */
+/* The guest state after RESET or INIT; caches enabled (CR0.CD/NW clear). */
 static void vmx_vmcs_init_guest(struct vmm_vcpu *v, struct vmx_vcpu *s)
 {
-	struct vmm_sregs r = {
-		.cs = { .selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
-			.attr = 0x9b },
-		.ds = { .limit = 0xffff, .attr = 0x93 },
-		.es = { .limit = 0xffff, .attr = 0x93 },
-		.fs = { .limit = 0xffff, .attr = 0x93 },
-		.gs = { .limit = 0xffff, .attr = 0x93 },
-		.ss = { .limit = 0xffff, .attr = 0x93 },
-		.tr = { .limit = 0xffff, .attr = 0x8b },
-		.ldtr = { .limit = 0xffff, .attr = 0x82 },
-		.gdt = { .limit = 0xffff },
-		.idt = { .limit = 0xffff },
-		.cr0 = X86_CR0_ET,
-	};
-
-	vmx_write_sregs(v, s, &r);
+	vmx_write_sregs(v, s, &vmm_reset_sregs);
 	vmcs_write(GUEST_DR7, X86_DR7_RESET);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	if (vmx.load_pat)
@@ -703,6 +688,17 @@ err_page:
 err_free:
 	kfree(s);
 	return -ENOMEM;
+}
+
+static void vmx_vcpu_reset(struct vmm_vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	vmx_vmcs_get(s);
+	vmx_vmcs_init_guest(v, s);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	s->reinject = 0;
+	vmx_vmcs_put();
 }
 
 static void vmx_vcpu_free(struct vmm_vcpu *v)
@@ -1500,6 +1496,7 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.pt_format = &vmx_ept_format,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_reset = vmx_vcpu_reset,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
 	.get_mode = vmx_get_mode,

@@ -3,7 +3,8 @@
 # vector to its boot attempt; Debian's kernel boots directly (x86 boot
 # protocol) with a busybox initramfs to /init, `sleep 1` lasts about a
 # second of host time, the kernel log has no timer or APIC errors, and
-# `poweroff` ends the VM (vmmctl status 0).
+# `poweroff` ends the VM (vmmctl status 0). Then the same with two vCPUs:
+# SeaBIOS and Linux each start the second one by INIT-SIPI-SIPI.
 . "$(dirname "$0")/lib.sh"
 ktap_begin pc
 
@@ -100,6 +101,42 @@ if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
 	diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
 	diag "stderr:"; diag_file "$E" 20
 fi
+
+# ---- two vCPUs: the boot processor starts the other by INIT-SIPI ----
+O=$TMP/smp-bios.out; E=$TMP/smp-bios.err
+timeout "$PC_TIMEOUT" "$VMMCTL" run --cpus 2 --bios-log --no-reboot --mem 128M >"$O" 2>"$E"; rc=$?
+result $rc "smp: seabios with --cpus 2 runs to its reset, exit 0 (exit $rc)"
+grep -aq "Found 2 cpu(s) max supported 2 cpu(s)" "$E"
+result $? "smp: seabios wakes the second vCPU by INIT-SIPI-SIPI and counts 2 CPUs"
+grep -a "cpu(s)" "$E" | diag "$(cat)"
+O=$TMP/smp.out; E=$TMP/smp.err
+t0=$(now_cs)
+ts_run "$O" "$E" "$VMMCTL" run --cpus 2 --kernel "$GUEST/vmlinuz" \
+	--initrd "$GUEST/initrd.cpio.gz" --append "console=ttyS0 panic=-1" \
+	--mem 256M --no-reboot --stat
+rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
+t_init=$(at "GUEST-INIT: reached /init" "$O")
+[ -n "$t_init" ] && diag "smp: time from vmmctl run to /init: $(( (t_init - t0) / 100 )).$(printf %02d $(( (t_init - t0) % 100 ))) s"
+grep -aq "GUEST-CPUS: online 0-1 processors 2" "$O"
+result $? "smp: linux brings up both vCPUs ($(grep -a GUEST-CPUS "$O" | cut -d' ' -f2-))"
+grep -a "GUEST-DMESG: .*\(smp\|SMP\)" "$O" | cut -d' ' -f2- | diag "$(cat)"
+! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
+result $r "smp: no timer, APIC, CPU bring-up or kernel warnings in the guest's kernel log"
+[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD\|GUEST-TRACE" "$O" | cut -d' ' -f2- | diag "$(cat)"
+t1=$(at "GUEST-SLEEP-START" "$O"); t2=$(at "GUEST-SLEEP-END" "$O")
+d=$(( ${t2:-0} - ${t1:-0} ))
+[ -n "$t1" ] && [ -n "$t2" ] && [ $d -ge 90 ] && [ $d -le 160 ]
+result $? "smp: 'sleep 1' takes about a second of host time (${d} cs)"
+grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"
+result $? "smp: poweroff ends both vCPUs, vmmctl exits 0 (exit $rc)"
+n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "smp: no VM left behind (${n:-?})"
+grep -a -E '^[0-9]+ (VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | cut -d' ' -f2- |
+	sed 's/^/smp exits: /' | diag "$(cat)"
+if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
+	diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
+	diag "stderr:"; diag_file "$E" 20
+fi
+
 dmesg_clean; result $? "host kernel log clean"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
 

@@ -4,11 +4,15 @@
 #include "fw_cfg.h"
 
 #define MEM_SIZE	0x10000
+/* Writes here succeed and are only counted: a large guest's RAM. */
+#define SINK_BASE	0x100000000ULL
+#define SINK_SIZE	0x100000000ULL
 
 /* A small guest: MEM_SIZE bytes of RAM at guest-physical 0. */
 struct fake_guest {
 	u8 mem[MEM_SIZE];
 	unsigned int reads, writes;
+	u64 sink_bytes;
 };
 
 static int fake_read_gpa(void *opaque, u64 gpa, void *buf, u32 len)
@@ -27,6 +31,11 @@ static int fake_write_gpa(void *opaque, u64 gpa, const void *buf, u32 len)
 	struct fake_guest *g = opaque;
 
 	g->writes++;
+	if (gpa >= SINK_BASE && gpa - SINK_BASE < SINK_SIZE &&
+	    len <= SINK_SIZE - (gpa - SINK_BASE)) {
+		g->sink_bytes += len;
+		return 0;
+	}
 	if (gpa > MEM_SIZE || len > MEM_SIZE - gpa)
 		return -EFAULT;
 	memcpy(g->mem + gpa, buf, len);
@@ -454,6 +463,19 @@ static void test_dma_errors(void)
 	/* The wrapping read did not consume the item. */
 	ok &= KTAP_EXPECT(fw_cfg_io_read(&fw, FW_CFG_PORT_DATA, 1) == (u8)bootorder[0]);
 	ktap_result(ok, "DMA with a huge or wrapping length: error bit, no overrun");
+
+	/* Into RAM that has room: the zero fill stops at its bound. */
+	guest.sink_bytes = 0;
+	dma(0x100, 0x21u << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ,
+	    0xffffffff, SINK_BASE);
+	ok = KTAP_EXPECT(dma_ctl(0x100) == FW_CFG_DMA_CTL_ERROR);
+	ok &= KTAP_EXPECT(guest.sink_bytes == sizeof(bootorder) + FW_CFG_DMA_ZERO_MAX);
+	guest.sink_bytes = 0;
+	dma(0x100, 0x21u << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ,
+	    sizeof(bootorder) + FW_CFG_DMA_ZERO_MAX, SINK_BASE);
+	ok &= KTAP_EXPECT(dma_ctl(0x100) == 0);
+	ok &= KTAP_EXPECT(guest.sink_bytes == sizeof(bootorder) + FW_CFG_DMA_ZERO_MAX);
+	ktap_result(ok, "DMA read past an item's end: at most FW_CFG_DMA_ZERO_MAX zeros, then the error bit");
 
 	/* Writes: no item is writable. */
 	memset(guest.mem + 0x3000, 0x5a, 4);
