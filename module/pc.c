@@ -333,9 +333,14 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 	bool extint = vmm_pc_extint(pc, v);
 	int vec = lapic_pending(l);
 
-	/* An NMI goes first, when the guest is not still handling one. */
-	if (READ_ONCE(v->nmi_pending) && !v->event.valid &&
-	    vmm_ops->nmi_allowed(v)) {
+	/*
+	 * An NMI goes first, when the guest is not still handling one; a
+	 * blocked one does not wake a halted vCPU (a guest that halts in
+	 * its NMI handler sleeps, as on hardware, instead of spinning).
+	 */
+	v->nmi_blocked = READ_ONCE(v->nmi_pending) && !v->event.valid &&
+			 !vmm_ops->nmi_allowed(v);
+	if (READ_ONCE(v->nmi_pending) && !v->event.valid && !v->nmi_blocked) {
 		WRITE_ONCE(v->nmi_pending, false);
 		v->event.valid = true;
 		v->event.type = VMM_EVENT_NMI;
@@ -405,7 +410,7 @@ bool vmm_pc_wake_ready(struct vmm_vcpu *v)
 		return true;
 	if (v->wait_sipi)
 		return READ_ONCE(v->sipi);
-	if (READ_ONCE(v->nmi_pending))
+	if (READ_ONCE(v->nmi_pending) && !v->nmi_blocked)
 		return true;
 	if (!(v->rflags & X86_EFLAGS_IF))
 		return false;

@@ -160,6 +160,7 @@ static void vmm_vcpu_regs_reset(struct vmm_vcpu *v)
 	v->pending = VMM_PEND_NONE;
 	v->mmio_cache.valid = false;
 	WRITE_ONCE(v->nmi_pending, false);
+	v->nmi_blocked = false;
 }
 
 /* INIT: like RESET, but x87/SSE state and the MSRs stay (SDM 10.1). */

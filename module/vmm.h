@@ -235,6 +235,7 @@ struct vmm_vcpu {
 	int guest_cpu;			/* CPU in guest mode, or -1 */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool nmi_pending;
+	bool nmi_blocked;		/* pending, but the guest is in its handler */
 	/*
 	 * Multiprocessor start-up (PC VMs). IPIs from other vCPUs set
 	 * init_pending, or sipi to 0x100 | vector; the vCPU's own loop takes

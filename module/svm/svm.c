@@ -464,7 +464,16 @@ static void svm_inject(struct vmm_vcpu *v, struct svm_vcpu *s)
 			c->clean &= ~VMCB_CLEAN_INTERCEPTS;
 		}
 		v->event.valid = false;
-		s->reinject = 0;
+		/*
+		 * An exception raised while delivering another replaces it
+		 * (the instruction raises that one again); an acknowledged
+		 * interrupt or NMI goes in at the next entry instead.
+		 */
+		if ((s->reinject & SVM_EXITINTINFO_TYPE_MASK) !=
+		    SVM_EXITINTINFO_TYPE_INTR &&
+		    (s->reinject & SVM_EXITINTINFO_TYPE_MASK) !=
+		    SVM_EXITINTINFO_TYPE_NMI)
+			s->reinject = 0;
 	} else if (s->reinject) {
 		c->event_inj = s->reinject;
 		c->event_inj_err = s->reinject_err;

@@ -1252,7 +1252,15 @@ static void vmx_inject(struct vmm_vcpu *v, struct vmx_vcpu *s)
 		if (v->event.set_cr2)
 			s->cr2 = v->event.cr2;
 		v->event.valid = false;
-		s->reinject = 0;
+		/*
+		 * An exception raised while delivering another replaces it
+		 * (the instruction raises that one again); an acknowledged
+		 * interrupt or NMI goes in at the next entry instead.
+		 */
+		if ((s->reinject & INTR_INFO_INTR_TYPE_MASK) !=
+		    INTR_TYPE_EXT_INTR &&
+		    (s->reinject & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR)
+			s->reinject = 0;
 	} else if (s->reinject) {
 		info = s->reinject & (INTR_INFO_VECTOR_MASK |
 				      INTR_INFO_INTR_TYPE_MASK |

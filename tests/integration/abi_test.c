@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -485,6 +487,64 @@ static void test_many_vms(int dev)
 	result(after == before, "closing them destroys them (%ld live before, %ld after)", before, after);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * A PC's application processor waits for INIT-SIPI: VMM_RUN on vCPU 1
+ * sleeps, without running a single guest instruction, until a signal
+ * ends it with VMM_EXIT_INTR.
+ */
+static void test_pc_ap(int dev)
+{
+	struct vmm_create_vm c = { .flags = VMM_VM_PC };
+	struct itimerval it = { .it_value = { 0, 200000 } };
+	struct sigaction sa, old;
+	struct vmm_regs regs;
+	struct vmm_run run;
+	int vm, ap;
+	double t0, t;
+	long r;
+
+	vm = (int)xioctl(dev, VMM_CREATE_VM, &c);
+	if (!expect_ok(vm, "VMM_CREATE_VM VMM_VM_PC"))
+		return;
+	expect_ok(add_mem(vm, 0, 0, 0, 1 << 20, NULL), "PC: VMM_ADD_MEMORY 1 MiB at 0");
+	ap = (int)create_vcpu(vm, 1);
+	if (!expect_ok(ap, "PC: VMM_CREATE_VCPU id 1 (an application processor)"))
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	memset(&run, 0, sizeof(run));
+	t0 = now_s();
+	setitimer(ITIMER_REAL, &it, NULL);
+	r = xioctl(ap, VMM_RUN, &run);
+	t = now_s() - t0;
+	sigaction(SIGALRM, &old, NULL);
+	result((r == 0 && run.exit_reason == VMM_EXIT_INTR) || r == -EINTR,
+	       "PC: VMM_RUN on an AP waits for SIPI until a signal (%s, exit reason %u)",
+	       ename(r), run.exit_reason);
+	result(t >= 0.15, "PC: the AP slept until the signal (%.3f s)", t);
+	r = xioctl(ap, VMM_GET_REGS, &regs);
+	result(r == 0 && regs.rip == 0xfff0,
+	       "PC: the AP ran no instruction (RIP 0x%llx)", (unsigned long long)regs.rip);
+	close(ap);
+out:
+	close(vm);
+}
+
 static int run_suite(void)
 {
 	struct vmm_create_vm c = { 0 };
@@ -532,6 +592,7 @@ static int run_suite(void)
 	r = list_vms(dev, c.vm_id, &found, NULL);
 	result(r >= 0 && !found, "VM is gone once all its fds are closed");
 	test_many_vms(dev);
+	test_pc_ap(dev);
 out:
 	close(dev);
 	printf("1..%d\n# abi: %d passed, %d failed\n", n_tests, n_tests - n_fail, n_fail);

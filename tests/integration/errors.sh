@@ -26,6 +26,9 @@ usage "run --bogus-option" run --image "$(payload halt.bin)" --bogus-option
 usage "run --image /nonexistent" run --image /nonexistent/x.bin
 usage "run --mem 12345 (unaligned)" run --image "$(payload halt.bin)" --mem 12345
 usage "run --mem 1T (too big)" run --image "$(payload halt.bin)" --mem 1T
+usage "run --cpus 0" run --cpus 0
+usage "run --cpus 17 (more than VMM_MAX_VCPUS)" run --cpus 17
+usage "run --cpus 2 with --image" run --image "$(payload halt.bin)" --cpus 2
 usage "run --load 0x12345678 (bad address)" run --image "$(payload halt.bin)" --load 0x1234567890
 usage "stat notanumber" stat notanumber
 
