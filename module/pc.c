@@ -297,14 +297,18 @@ static u64 vmm_pc_tsc_to_ns(void *opaque, u64 tsc)
 {
 	u64 now = ktime_get_ns(), cur = vmm_pc_now_tsc(opaque), delta;
 
-	if (tsc <= cur || !tsc_khz || ((tsc - cur) >> 62))
-		return tsc <= cur || !tsc_khz ? now : KTIME_MAX;
+	if (tsc <= cur || !tsc_khz)
+		return now;
 	/*
-	 * The guest picks both its TSC and the deadline: a sum that wrapped
+	 * The guest picks both its TSC and the deadline: a time that wrapped
 	 * would fire now, find the deadline not yet reached and re-arm the
-	 * same expiry from the hrtimer callback, for ever.
+	 * same expiry from the hrtimer callback, for ever. Saturate instead
+	 * (2^60 cycles are over 9 years at 4 GHz).
 	 */
-	delta = mul_u64_u32_div(tsc - cur, 1000000, tsc_khz);
+	delta = tsc - cur;
+	if (delta >> 60)
+		return KTIME_MAX;
+	delta = mul_u64_u32_div(delta, 1000000, tsc_khz);
 	return delta < KTIME_MAX - now ? now + delta : KTIME_MAX;
 }
 

@@ -11,7 +11,10 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
@@ -907,6 +910,8 @@ static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 
 /* A handler's "the vCPU halted": the loop sleeps until it may go on. */
 #define VMM_HALTED	2
+/* A handler's "the guest spins": let the VM's other vCPUs run first. */
+#define VMM_SPINNING	3
 
 static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 {
@@ -942,6 +947,10 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		return 1;
 	case VMM_X_SKIP:
 		return vmm_finish_insn(v, run);
+	case VMM_X_PAUSE:
+		r = vmm_finish_insn(v, run);
+		return r == 1 && READ_ONCE(v->vm->nr_vcpus) > 1 ?
+		       VMM_SPINNING : r;
 	case VMM_X_DR_ACCESS:
 		return vmm_handle_dr(v, run);
 	case VMM_X_EXCEPTION:
@@ -1017,6 +1026,63 @@ static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run
 	v->pending = VMM_PEND_NONE;
 }
 
+/*
+ * The guest spins, most likely on a lock or for an answer that another
+ * vCPU holds: if one of the VM's other vCPU threads waits for a host CPU,
+ * give it this one (a directed yield, as KVM's on-spin does, without its
+ * heuristics). Outside a batch.
+ */
+static void vmm_vcpu_on_spin(struct vmm_vcpu *v)
+{
+	unsigned int i;
+
+	for (i = 1; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *o = READ_ONCE(v->vm->vcpus[(v->id + i) %
+							     VMM_MAX_VCPUS]);
+		struct task_struct *t = NULL;
+		struct pid *pid;
+		int r;
+
+		/* In guest mode it runs already; halted, it has no CPU to take. */
+		if (!o || READ_ONCE(o->guest_cpu) >= 0)
+			continue;
+		rcu_read_lock();
+		pid = rcu_dereference(o->pid);
+		if (pid)
+			t = get_pid_task(pid, PIDTYPE_PID);
+		rcu_read_unlock();
+		if (!t)
+			continue;
+		r = yield_to(t, true);
+		put_task_struct(t);
+		if (r > 0)
+			return;
+	}
+}
+
+/* The thread that runs v, for the other vCPUs' directed yields. */
+static void vmm_vcpu_set_pid(struct vmm_vcpu *v)
+{
+	struct pid *old = rcu_dereference_protected(v->pid,
+						    lockdep_is_held(&v->mutex));
+
+	if (old == task_pid(current))
+		return;
+	rcu_assign_pointer(v->pid, get_pid(task_pid(current)));
+	synchronize_rcu();
+	put_pid(old);
+}
+
+/* PC VMs: the guest powered off or reset the PC; every vCPU reports it. */
+static bool vmm_system_event(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	run->system_event.type = vmm_pc_system_event(v->vm);
+	if (!run->system_event.type)
+		return false;
+	run->exit_reason = VMM_EXIT_SYSTEM_EVENT;
+	return true;
+}
+
 static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 {
 	struct vmm_run run;
@@ -1042,6 +1108,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		r = vmm_pc_start(v->vm);
 		if (r)
 			return r;
+		vmm_vcpu_set_pid(v);
 	}
 
 	/*
@@ -1056,9 +1123,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		}
 		cond_resched();
 		if (v->vm->pc) {
-			run.system_event.type = vmm_pc_system_event(v->vm);
-			if (run.system_event.type) {
-				run.exit_reason = VMM_EXIT_SYSTEM_EVENT;
+			if (vmm_system_event(v, &run)) {
 				r = 0;
 				break;
 			}
@@ -1075,9 +1140,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		host_pkru = read_pkru();
 		do {
 			if (v->vm->pc) {
-				run.system_event.type = vmm_pc_system_event(v->vm);
-				if (run.system_event.type) {
-					run.exit_reason = VMM_EXIT_SYSTEM_EVENT;
+				if (vmm_system_event(v, &run)) {
 					r = 0;
 					break;
 				}
@@ -1131,6 +1194,10 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		if (r == VMM_HALTED) {
 			/* A signal also wakes it: the loop's top reports it. */
 			wait_event_interruptible(v->wq, vmm_pc_wake_ready(v));
+			continue;
+		}
+		if (r == VMM_SPINNING) {
+			vmm_vcpu_on_spin(v);
 			continue;
 		}
 		if (r <= 0)
@@ -1215,6 +1282,8 @@ static const struct file_operations vmm_vcpu_fops = {
 
 void vmm_vcpu_destroy(struct vmm_vcpu *v)
 {
+	/* Last user gone: no one looks at the pid any more. */
+	put_pid(rcu_dereference_protected(v->pid, 1));
 	vmm_ops->vcpu_free(v);
 	kvfree(v);
 }

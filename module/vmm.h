@@ -69,6 +69,7 @@ enum vmm_exit_kind {
 	VMM_X_HYPERCALL,
 	VMM_X_INVALID_OP,	/* inject #UD */
 	VMM_X_SKIP,		/* complete by skipping the instruction */
+	VMM_X_PAUSE,		/* a spin loop (pause-loop exit): skip, yield */
 	VMM_X_DR_ACCESS,
 	VMM_X_EXCEPTION,	/* intercepted guest exception: reflect it */
 	VMM_X_SHUTDOWN,
@@ -246,6 +247,7 @@ struct vmm_vcpu {
 	bool init_pending;
 	u16 sipi;
 	bool wait_sipi;
+	struct pid __rcu *pid;		/* the thread in VMM_RUN, for yield_to */
 	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];

@@ -221,6 +221,17 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_intercept(s->vmcb, intercepts[i]);
+	/*
+	 * A guest that spins on PAUSE (3000 of them, each within 128 cycles
+	 * of the last where the threshold exists: KVM's defaults) exits, so
+	 * that a vCPU it waits for can run. Without the filter PAUSE runs.
+	 */
+	if (boot_cpu_has(X86_FEATURE_PAUSEFILTER)) {
+		svm_intercept(s->vmcb, INTERCEPT_PAUSE);
+		c->pause_filter_count = 3000;
+		if (boot_cpu_has(X86_FEATURE_PFTHRESHOLD))
+			c->pause_filter_thresh = 128;
+	}
 	c->iopm_base_pa = __sme_set(__pa(svm_iopm));
 	c->msrpm_base_pa = __sme_set(__pa(svm_msrpm));
 	c->int_ctl = V_INTR_MASKING_MASK;
@@ -529,6 +540,10 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 	case SVM_EXIT_HLT:
 		x->kind = VMM_X_HLT;
 		x->stat = VMM_STAT_HLT;
+		break;
+	case SVM_EXIT_PAUSE:
+		x->kind = VMM_X_PAUSE;
+		x->stat = VMM_STAT_PAUSE;
 		break;
 	case SVM_EXIT_IOIO:
 		x->kind = VMM_X_IO;

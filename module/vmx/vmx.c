@@ -565,6 +565,14 @@ static void vmx_vmcs_init_controls(struct vmx_vcpu *s)
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx.proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx.proc2);
+	if (vmx.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		/*
+		 * A guest that spins on PAUSE for this long (TSC cycles, KVM's
+		 * defaults) exits, so that a vCPU it waits for can run.
+		 */
+		vmcs_write(PLE_GAP, 128);
+		vmcs_write(PLE_WINDOW, 4096);
+	}
 	vmcs_write(VM_EXIT_CONTROLS, vmx.exit);
 	s->entry_ctls = vmx.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, s->entry_ctls);
@@ -1046,6 +1054,7 @@ static bool vmx_insn_exit(u32 reason)
 	case EXIT_REASON_MSR_WRITE:
 	case EXIT_REASON_WBINVD:
 	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_PAUSE_INSTRUCTION:
 		return true;
 	default:
 		return false;
@@ -1084,6 +1093,10 @@ static void vmx_decode_reason(struct vmm_vcpu *v, struct vmx_vcpu *s,
 	case EXIT_REASON_HLT:
 		x->kind = VMM_X_HLT;
 		x->stat = VMM_STAT_HLT;
+		break;
+	case EXIT_REASON_PAUSE_INSTRUCTION:
+		x->kind = VMM_X_PAUSE;
+		x->stat = VMM_STAT_PAUSE;
 		break;
 	case EXIT_REASON_IO_INSTRUCTION:
 		vmx_decode_io(x);
@@ -1574,7 +1587,8 @@ static int vmx_probe_controls(void)
 			    SECONDARY_EXEC_ENABLE_VPID |
 			    SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			    SECONDARY_EXEC_ENABLE_INVPCID |
-			    SECONDARY_EXEC_WBINVD_EXITING,
+			    SECONDARY_EXEC_WBINVD_EXITING |
+			    SECONDARY_EXEC_PAUSE_LOOP_EXITING,
 			    &vmx.proc2);
 	r = r ?: vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 					MSR_IA32_VMX_EXIT_CTLS,

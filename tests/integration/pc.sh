@@ -52,32 +52,63 @@ if [ ! -f "$GUEST/vmlinuz" ] || [ ! -f "$GUEST/initrd.cpio.gz" ]; then
 	skip "linux: boots to /init" "no guest kernel in $GUEST"
 	ktap_end; exit $?
 fi
-O=$TMP/linux.out; E=$TMP/linux.err
+# boot_linux TAG VMMCTL-RUN-ARGS...: boot the guest kernel directly; sets
+# O, E (its console and stderr), rc (vmmctl's status), t0 and t_init
+boot_linux() {
+	_tag=$1; shift
+	O=$TMP/$_tag.out; E=$TMP/$_tag.err
+	t0=$(now_cs)
+	ts_run "$O" "$E" "$VMMCTL" run "$@" --kernel "$GUEST/vmlinuz" \
+		--initrd "$GUEST/initrd.cpio.gz" --append "console=ttyS0 panic=-1" \
+		--mem 256M --no-reboot --stat
+	rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
+	t_init=$(at "GUEST-INIT: reached /init" "$O")
+	[ -n "$t_init" ] && diag "$_tag: time from vmmctl run to /init: $(( (t_init - t0) / 100 )).$(printf %02d $(( (t_init - t0) % 100 ))) s"
+}
+
+# sleep_ok TAG: the guest's `sleep 1` took about a second of host time
+sleep_ok() {
+	t1=$(at "GUEST-SLEEP-START" "$O"); t2=$(at "GUEST-SLEEP-END" "$O")
+	if [ -n "$t1" ] && [ -n "$t2" ]; then
+		d=$((t2 - t1))
+		[ $d -ge 90 ] && [ $d -le 160 ]; result $? "$1: 'sleep 1' takes about a second of host time ($d cs)"
+	else
+		not_ok "$1: 'sleep 1' takes about a second of host time (markers missing)"
+	fi
+}
+
+# dmesg_ok TAG WHAT: no warnings of the kinds tests/guest/init looks for
+dmesg_ok() {
+	! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
+	result $r "$1: no $2 or kernel warnings in the guest's kernel log"
+	[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD\|GUEST-TRACE" "$O" | cut -d' ' -f2- | diag "$(cat)"
+}
+
+# poweroff_ok TAG WHAT: the guest powered off, vmmctl exited 0, no VM is
+# left; the exit statistics, and on failure the guest's console
+poweroff_ok() {
+	grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"
+	result $? "$1: poweroff ends $2, vmmctl exits 0 (exit $rc)"
+	n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "$1: no VM left behind (${n:-?})"
+	grep -a -E '^[0-9]+ (VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | cut -d' ' -f2- |
+		sed "s/^/$1 exits: /" | diag "$(cat)"
+	if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
+		diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
+		diag "stderr:"; diag_file "$E" 20
+	fi
+}
+
 cat /proc/interrupts >"$TMP/irq.before"
-t0=$(now_cs)
-ts_run "$O" "$E" "$VMMCTL" run --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.cpio.gz" \
-	--append "console=ttyS0 panic=-1" --mem 256M --no-reboot --stat
-rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
+boot_linux linux
 # the host interrupts that came during the guest's run, by source
 cat /proc/interrupts >"$TMP/irq.after"
 awk 'NR == FNR { b[$1] = $2; next } $2 ~ /^[0-9]+$/ && $2 - b[$1] > 100 {
 	printf "host interrupts during the boot: %s %d (%s %s %s)\n", $1, $2 - b[$1], $3, $4, $5 }' \
 	"$TMP/irq.before" "$TMP/irq.after" | diag "$(cat)"
-t_init=$(at "GUEST-INIT: reached /init" "$O")
-[ -n "$t_init" ]; r=$?
-result $r "linux: the kernel boots to /init"
-[ $r -eq 0 ] && diag "time from vmmctl run to /init: $(( (t_init - t0) / 100 )).$(printf %02d $(( (t_init - t0) % 100 ))) s"
-t1=$(at "GUEST-SLEEP-START" "$O"); t2=$(at "GUEST-SLEEP-END" "$O")
-if [ -n "$t1" ] && [ -n "$t2" ]; then
-	d=$((t2 - t1))
-	[ $d -ge 90 ] && [ $d -le 160 ]; result $? "linux: 'sleep 1' takes about a second of host time ($d cs)"
-else
-	not_ok "linux: 'sleep 1' takes about a second of host time (markers missing)"
-fi
+[ -n "$t_init" ]; result $? "linux: the kernel boots to /init"
+sleep_ok linux
 grep -a "GUEST-CLOCK" "$O" | cut -d' ' -f2- | diag "$(cat)"
-! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
-result $r "linux: no timer, APIC, MSR or kernel warnings in the guest's kernel log"
-[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD\|GUEST-TRACE" "$O" | cut -d' ' -f2- | diag "$(cat)"
+dmesg_ok linux "timer, APIC, MSR"
 # Linux calibrates the TSC against the PIT and the ACPI PM timer with port
 # reads it wants answered in well under 50000 TSC cycles (SMI_TRESHOLD);
 # when our handling of a port exit alone averages more than 10000 cycles,
@@ -92,15 +123,7 @@ else
 	not_ok "linux: the guest calibrates its TSC (io exits average ${io_avg:-?} cycles)"
 	grep -a "GUEST-TSC-BAD" "$O" | cut -d' ' -f2- | diag "$(cat)"
 fi
-grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"; r=$?
-result $r "linux: poweroff ends the VM, vmmctl exits 0 (exit $rc)"
-n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "linux: no VM left behind (${n:-?})"
-grep -a -E '^[0-9]+ (VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | cut -d' ' -f2- |
-	sed 's/^/linux exits: /' | diag "$(cat)"
-if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
-	diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
-	diag "stderr:"; diag_file "$E" 20
-fi
+poweroff_ok linux "the VM"
 
 # ---- two vCPUs: the boot processor starts the other by INIT-SIPI ----
 O=$TMP/smp-bios.out; E=$TMP/smp-bios.err
@@ -109,33 +132,13 @@ result $rc "smp: seabios with --cpus 2 runs to its reset, exit 0 (exit $rc)"
 grep -aq "Found 2 cpu(s) max supported 2 cpu(s)" "$E"
 result $? "smp: seabios wakes the second vCPU by INIT-SIPI-SIPI and counts 2 CPUs"
 grep -a "cpu(s)" "$E" | diag "$(cat)"
-O=$TMP/smp.out; E=$TMP/smp.err
-t0=$(now_cs)
-ts_run "$O" "$E" "$VMMCTL" run --cpus 2 --kernel "$GUEST/vmlinuz" \
-	--initrd "$GUEST/initrd.cpio.gz" --append "console=ttyS0 panic=-1" \
-	--mem 256M --no-reboot --stat
-rc=$(grep -a ' EXIT ' "$O" | tail -n1 | sed 's/.*EXIT //')
-t_init=$(at "GUEST-INIT: reached /init" "$O")
-[ -n "$t_init" ] && diag "smp: time from vmmctl run to /init: $(( (t_init - t0) / 100 )).$(printf %02d $(( (t_init - t0) % 100 ))) s"
+boot_linux smp --cpus 2
 grep -aq "GUEST-CPUS: online 0-1 processors 2" "$O"
 result $? "smp: linux brings up both vCPUs ($(grep -a GUEST-CPUS "$O" | cut -d' ' -f2-))"
 grep -a "GUEST-DMESG: .*\(smp\|SMP\)" "$O" | cut -d' ' -f2- | diag "$(cat)"
-! grep -aq "GUEST-DMESG-BAD" "$O"; r=$?
-result $r "smp: no timer, APIC, CPU bring-up or kernel warnings in the guest's kernel log"
-[ $r -eq 0 ] || grep -a "GUEST-DMESG-BAD\|GUEST-TRACE" "$O" | cut -d' ' -f2- | diag "$(cat)"
-t1=$(at "GUEST-SLEEP-START" "$O"); t2=$(at "GUEST-SLEEP-END" "$O")
-d=$(( ${t2:-0} - ${t1:-0} ))
-[ -n "$t1" ] && [ -n "$t2" ] && [ $d -ge 90 ] && [ $d -le 160 ]
-result $? "smp: 'sleep 1' takes about a second of host time (${d} cs)"
-grep -aq "GUEST-POWEROFF" "$O" && [ "$rc" = 0 ] && ! grep -aq "POWEROFF-FAILED" "$O"
-result $? "smp: poweroff ends both vCPUs, vmmctl exits 0 (exit $rc)"
-n=$(live_vms); [ "${n:-0}" -eq 0 ]; result $? "smp: no VM left behind (${n:-?})"
-grep -a -E '^[0-9]+ (VM [0-9]+: |  [a-z_]+ +[0-9]+ )' "$O" | cut -d' ' -f2- |
-	sed 's/^/smp exits: /' | diag "$(cat)"
-if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
-	diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
-	diag "stderr:"; diag_file "$E" 20
-fi
+dmesg_ok smp "timer, APIC, CPU bring-up"
+sleep_ok smp
+poweroff_ok smp "both vCPUs"
 
 dmesg_clean; result $? "host kernel log clean"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
