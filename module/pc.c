@@ -273,17 +273,17 @@ static void vmm_pc_lapic_init_ipi(void *opaque)
 {
 	struct vmm_vcpu *v = opaque;
 
-	/* A SIPI from before this INIT is void; one after it counts. */
-	WRITE_ONCE(v->sipi, 0);
-	smp_wmb();
-	WRITE_ONCE(v->init_pending, true);
+	xchg(&v->mp_events, VMM_MP_INIT);
 }
 
 static void vmm_pc_lapic_sipi(void *opaque, u8 vector)
 {
 	struct vmm_vcpu *v = opaque;
+	u32 old = READ_ONCE(v->mp_events);
 
-	WRITE_ONCE(v->sipi, 0x100 | vector);
+	while (!try_cmpxchg(&v->mp_events, &old,
+			    (old & VMM_MP_INIT) | VMM_MP_SIPI | vector))
+		;
 }
 
 static u64 vmm_pc_now_tsc(void *opaque)
@@ -381,24 +381,22 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 bool vmm_pc_accept_mp(struct vmm_vcpu *v)
 {
 	struct vmm_pc *pc = v->vm->pc;
+	u32 e = xchg(&v->mp_events, 0);
 	struct vmm_sregs s;
-	u16 sipi;
 
-	if (READ_ONCE(v->init_pending)) {
-		WRITE_ONCE(v->init_pending, false);
+	if (e & VMM_MP_INIT) {
 		lapic_reset(&pc->lapic[v->id], true);
 		vmm_vcpu_reset(v);
 		/* The BSP starts again at the reset vector. */
 		v->wait_sipi = v->id != 0;
 	}
-	sipi = xchg(&v->sipi, 0);
 	if (!v->wait_sipi)
 		return true;
-	if (!sipi)
+	if (!(e & VMM_MP_SIPI))
 		return false;
 	vmm_ops->get_sregs(v, &s);
-	s.cs.selector = (sipi & 0xff) << 8;
-	s.cs.base = (u64)(sipi & 0xff) << 12;
+	s.cs.selector = (e & 0xff) << 8;
+	s.cs.base = (u64)(e & 0xff) << 12;
 	vmm_ops->set_sregs(v, &s);
 	v->rip = 0;
 	v->wait_sipi = false;
@@ -408,12 +406,13 @@ bool vmm_pc_accept_mp(struct vmm_vcpu *v)
 bool vmm_pc_wake_ready(struct vmm_vcpu *v)
 {
 	struct vmm_pc *pc = v->vm->pc;
+	u32 mp = READ_ONCE(v->mp_events);
 
-	if (READ_ONCE(pc->system_event) || READ_ONCE(v->init_pending) ||
+	if (READ_ONCE(pc->system_event) || (mp & VMM_MP_INIT) ||
 	    signal_pending(current))
 		return true;
 	if (v->wait_sipi)
-		return READ_ONCE(v->sipi);
+		return mp & VMM_MP_SIPI;
 	if (READ_ONCE(v->nmi_pending) && !v->nmi_blocked)
 		return true;
 	if (!(v->rflags & X86_EFLAGS_IF))

@@ -1147,7 +1147,8 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				WRITE_ONCE(v->kicked, false);
 				smp_mb();	/* before looking at the devices */
 				/* INIT is taken outside the batch. */
-				if (unlikely(READ_ONCE(v->init_pending))) {
+				if (unlikely(READ_ONCE(v->mp_events) &
+					     VMM_MP_INIT)) {
 					r = 1;
 					break;
 				}

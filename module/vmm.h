@@ -180,6 +180,9 @@ struct vmm_pending_event {
 	u64 cr2;
 };
 
+#define VMM_MP_INIT		0x200
+#define VMM_MP_SIPI		0x100	/* | the vector */
+
 #define VMM_CPUID_CACHE	32
 
 struct vmm_cpuid_entry {
@@ -238,14 +241,14 @@ struct vmm_vcpu {
 	bool nmi_pending;
 	bool nmi_blocked;		/* pending, but the guest is in its handler */
 	/*
-	 * Multiprocessor start-up (PC VMs). IPIs from other vCPUs set
-	 * init_pending, or sipi to 0x100 | vector; the vCPU's own loop takes
-	 * them (vmm_pc_accept_mp). An application processor starts, and
-	 * returns after INIT, in wait-for-SIPI: it does not run until a
-	 * SIPI names where.
+	 * Multiprocessor start-up (PC VMs). IPIs from other vCPUs post
+	 * VMM_MP_* in mp_events, one word so that their order holds: an
+	 * INIT voids the SIPIs before it, a SIPI after it adds to it. The
+	 * vCPU's own loop takes them (vmm_pc_accept_mp). An application
+	 * processor starts, and returns after INIT, in wait-for-SIPI: it
+	 * does not run until a SIPI names where.
 	 */
-	bool init_pending;
-	u16 sipi;
+	u32 mp_events;
 	bool wait_sipi;
 	struct pid __rcu *pid;		/* the thread in VMM_RUN, for yield_to */
 	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
