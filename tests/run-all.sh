@@ -97,9 +97,9 @@ tally integration "$logs/host.log" $? integration
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X). Its summary is
 # renamed integration-intel so the two hosts stay apart in the summary.
-# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (600 s) and then still
+# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (1800 s) and then still
 # prints an "# integration:" line (the finished suites + 1 failed).
-step host-intel 1300 tests/host/bochs-intel.sh test
+step host-intel 1900 tests/host/bochs-intel.sh test
 rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-intel.log" | tail -n 1 | tr -d '\r')
 [ -n "$line" ] && echo "# integration-intel:${line#\# integration:}" >>"$logs/host-intel.log"

@@ -10,7 +10,7 @@
 #
 # Prints the serial console; exits 0 only if the host printed
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
-# Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 1200), BOCHS_MEM
+# Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 1800), BOCHS_MEM
 # (MiB, default 1024), BOCHS_IPS (default 100000000), OUT (build dir,
 # default out/bochs). Bochs' own log: $OUT/bochs.log.
 set -uo pipefail
@@ -148,7 +148,7 @@ debug: action=ignore
 EOF
 printf 'c\nquit\n' >"$rcfile"
 
-timeout_s=${BOCHS_TIMEOUT:-1200}
+timeout_s=${BOCHS_TIMEOUT:-1800}
 echo "bochs-intel: cpu=corei7_skylake_x kernel=$KVER boot=$boot mode=$mode timeout=${timeout_s}s" >&2
 start=${EPOCHREALTIME/,/.}
 : >"$serial"
