@@ -1043,7 +1043,7 @@ static void vmm_vcpu_on_spin(struct vmm_vcpu *v)
 		struct pid *pid;
 		int r;
 
-		/* In guest mode it runs already; halted, it has no CPU to take. */
+		/* In guest mode it runs already (yield_to passes over sleepers). */
 		if (!o || READ_ONCE(o->guest_cpu) >= 0)
 			continue;
 		rcu_read_lock();
