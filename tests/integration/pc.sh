@@ -9,7 +9,9 @@
 ktap_begin pc
 
 GUEST=${GUEST_DIR:-/guest}
-PC_TIMEOUT=${PC_TIMEOUT:-600}
+# below the test host's own limit (600 s), so that a hung guest is
+# reported here, with what it was doing
+PC_TIMEOUT=${PC_TIMEOUT:-400}
 
 ensure_vmm; result $? "vmm loaded"
 diag "host clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
@@ -18,11 +20,32 @@ diag "host clocksource: $(cat /sys/devices/system/clocksource/clocksource0/curre
 now_cs() { read -r _up _idle </proc/uptime; _s=${_up%.*}; _c=${_up#*.}; echo $((_s * 100 + ${_c#0})); }
 
 # ts_run OUT ERR CMD...: CMD's stdout lines prefixed with the host uptime
-# (centiseconds), then a line "EXIT status"
+# (centiseconds), then a line "EXIT status". A CMD still running after
+# PC_TIMEOUT seconds is killed, once its threads' kernel stacks and the
+# VM's statistics are in ERR.hang.
 ts_run() {
 	_o=$1; _e=$2; shift 2
-	{ timeout "$PC_TIMEOUT" "$@" 2>"$_e"; echo "EXIT $?"; } |
-		while IFS= read -r _l; do echo "$(now_cs) $_l"; done >"$_o"
+	rm -f "$_e.hang"
+	{
+		"$@" 2>"$_e" &
+		_p=$!
+		(
+			trap 'kill $_s 2>/dev/null; exit 0' TERM
+			sleep "$PC_TIMEOUT" & _s=$!
+			wait $_s
+			kill -0 $_p 2>/dev/null || exit 0
+			{ "$VMMCTL" stat
+			  for _t in /proc/$_p/task/*; do
+				echo "$_t: $(cat $_t/comm) state $(cut -d' ' -f3 $_t/stat)"
+				cat $_t/stack
+			  done; } >"$_e.hang" 2>&1
+			kill $_p
+		) >/dev/null 2>&1 &
+		_w=$!
+		wait $_p; _rc=$?
+		kill $_w 2>/dev/null
+		echo "EXIT $_rc"
+	} | while IFS= read -r _l; do echo "$(now_cs) $_l"; done >"$_o"
 }
 # at MARKER FILE: the timestamp of the first line containing MARKER
 at() { grep -a -m1 -- "$1" "$2" | cut -d' ' -f1; }
@@ -95,6 +118,7 @@ poweroff_ok() {
 	if [ -z "$t_init" ] || [ "$rc" != 0 ]; then
 		diag "guest console:"; cut -d' ' -f2- "$O" | diag_file /dev/stdin 80
 		diag "stderr:"; diag_file "$E" 20
+		[ -f "$E.hang" ] && { diag "after $PC_TIMEOUT s:"; diag_file "$E.hang" 80; }
 	fi
 }
 
