@@ -336,15 +336,10 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 	struct lapic *l = &pc->lapic[v->id];
 	bool extint = vmm_pc_extint(pc, v);
 	int vec = lapic_pending(l);
-	bool nmi = READ_ONCE(v->nmi_pending) && !v->event.valid;
 
-	/*
-	 * An NMI goes first, when the guest is not still handling one; a
-	 * blocked one does not wake a halted vCPU (a guest that halts in
-	 * its NMI handler sleeps, as on hardware, instead of spinning).
-	 */
-	v->nmi_blocked = nmi && !vmm_ops->nmi_allowed(v);
-	if (nmi && !v->nmi_blocked) {
+	/* An NMI goes first, when the guest is not still handling one. */
+	if (READ_ONCE(v->nmi_pending) && !v->event.valid &&
+	    vmm_ops->nmi_allowed(v)) {
 		WRITE_ONCE(v->nmi_pending, false);
 		v->event.valid = true;
 		v->event.type = VMM_EVENT_NMI;

@@ -927,9 +927,15 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		r = vmm_finish_insn(v, run);
 		if (!r || v->event.valid)
 			return r;	/* internal error, or fetching it faulted */
-		/* A PC waits for an interrupt; elsewhere nothing can come. */
-		if (v->vm->pc)
+		/*
+		 * A PC waits for an interrupt; elsewhere nothing can come.
+		 * Halted in its NMI handler, the guest is not woken by
+		 * another NMI (it sleeps, as on hardware, instead of spinning).
+		 */
+		if (v->vm->pc) {
+			v->nmi_blocked = !vmm_ops->nmi_allowed(v);
 			return VMM_HALTED;
+		}
 		run->exit_reason = VMM_EXIT_HLT;
 		return 0;
 	case VMM_X_IO:

@@ -239,7 +239,7 @@ struct vmm_vcpu {
 	int guest_cpu;			/* CPU in guest mode, or -1 */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool nmi_pending;
-	bool nmi_blocked;		/* pending, but the guest is in its handler */
+	bool nmi_blocked;		/* it halted inside its NMI handler */
 	/*
 	 * Multiprocessor start-up (PC VMs). IPIs from other vCPUs post
 	 * VMM_MP_* in mp_events, one word so that their order holds: an
