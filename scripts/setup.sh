@@ -15,6 +15,7 @@ PKGS=(
 	acpica-tools				# iasl: vmmctl's DSDT
 	clang					# libFuzzer builds (tests/fuzz)
 	7zip					# second reader for disk images
+	grub-pc-bin grub-common mtools		# GRUB test ISO (grub-mkrescue)
 )
 
 SUDO=

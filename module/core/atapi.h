@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SCSI/MMC command set of an ATAPI CD/DVD drive, independent of its
+ * transport: the AHCI port hands each PACKET command's CDB here and moves
+ * what comes back (data built in a buffer, or a read of the medium done
+ * through the block backend) to the guest. Sense data, unit attention
+ * after a medium change, the media event of GET EVENT STATUS NOTIFICATION
+ * and the medium lock live in struct atapi.
+ *
+ * Locking: none of its own; the transport serialises every call (the
+ * AHCI port's lock).
+ */
+#ifndef VMM_CORE_ATAPI_H
+#define VMM_CORE_ATAPI_H
+
+#include "host.h"
+#include "blk.h"
+
+#define ATAPI_CDB_LEN		12
+#define ATAPI_SECTOR		2048
+/* Largest data a command other than a medium read returns. */
+#define ATAPI_BUF_SIZE		4096
+
+/* SCSI sense keys. */
+#define ATAPI_SK_NO_SENSE	0x0
+#define ATAPI_SK_NOT_READY	0x2
+#define ATAPI_SK_MEDIUM_ERROR	0x3
+#define ATAPI_SK_ILLEGAL_REQUEST 0x5
+#define ATAPI_SK_UNIT_ATTENTION	0x6
+
+enum atapi_result {
+	ATAPI_DATA,		/* x->len bytes in buf go to the guest (0: none) */
+	ATAPI_READ,		/* read x->nbytes at x->offset of the medium */
+	ATAPI_CHECK,		/* CHECK CONDITION: sense is set */
+};
+
+struct atapi_xfer {
+	u32 len;		/* ATAPI_DATA: bytes in buf */
+	u64 offset;		/* ATAPI_READ: byte offset in the medium */
+	u64 nbytes;		/* ATAPI_READ: bytes, > 0 */
+};
+
+struct atapi;
+
+void atapi_init(struct atapi *a, struct blk_backend *medium);
+/* A new medium (or NULL: none): unit attention and a media event. */
+void atapi_change_medium(struct atapi *a, struct blk_backend *medium);
+/* Device reset (ATAPI DEVICE RESET, COMRESET): sense cleared. */
+void atapi_reset(struct atapi *a);
+
+/*
+ * One command. buf holds ATAPI_BUF_SIZE bytes; the result is trimmed to
+ * the CDB's allocation length. A zero-length read (READ(10) with a count
+ * of 0) is ATAPI_DATA with len 0.
+ */
+enum atapi_result atapi_command(struct atapi *a, const u8 *cdb, u8 *buf,
+				struct atapi_xfer *x);
+/* An ATAPI_READ finished: error 0, or the backend's error (medium error). */
+void atapi_read_done(struct atapi *a, int error);
+
+/* ATA error register after CHECK CONDITION: sense key << 4 (| ABRT). */
+u8 atapi_error_reg(const struct atapi *a);
+
+#endif /* VMM_CORE_ATAPI_H */
