@@ -174,6 +174,63 @@ static void vpci_dev_write(struct vpci_dev *d, u32 off, u32 val, unsigned int si
 		d->cfg_write(d, off, val, size);
 }
 
+int vpci_dev_add_cap(struct vpci_dev *d, u8 id, u8 off, u8 len)
+{
+	u8 p = d->cfg[VPCI_CAPABILITY_LIST];
+
+	if (off < 0x40 || off < d->cap_end || (off & 3) || len < 2 ||
+	    off + len > VPCI_CFG_SIZE)
+		return -EINVAL;
+	memset(&d->cfg[off], 0, len);
+	memset(&d->wmask[off], 0, len);
+	d->cfg[off] = id;
+	if (!p) {
+		d->cfg[VPCI_CAPABILITY_LIST] = off;
+	} else {
+		while (d->cfg[p + 1])
+			p = d->cfg[p + 1];
+		d->cfg[p + 1] = off;
+	}
+	d->cap_end = off + len;
+	d->cfg[VPCI_STATUS] |= VPCI_STATUS_CAP_LIST;
+	return off;
+}
+
+int vpci_dev_add_msi(struct vpci_dev *d, u8 off)
+{
+	int r = vpci_dev_add_cap(d, VPCI_CAP_ID_MSI, off, VPCI_MSI_CAP_LEN);
+
+	if (r < 0)
+		return r;
+	/* One message (MMC = MME = 0), 64-bit address, no masking. */
+	vpci_set_word(d, off + VPCI_MSI_FLAGS, VPCI_MSI_FLAGS_64BIT);
+	d->wmask[off + VPCI_MSI_FLAGS] = VPCI_MSI_FLAGS_ENABLE;
+	memset(&d->wmask[off + VPCI_MSI_ADDRESS_LO], 0xff, 8);
+	d->wmask[off + VPCI_MSI_ADDRESS_LO] = 0xfc;	/* dword aligned */
+	memset(&d->wmask[off + VPCI_MSI_DATA_64], 0xff, 2);
+	d->msi_cap = off;
+	return r;
+}
+
+bool vpci_msi_message(const struct vpci_dev *d, u64 *addr, u32 *data)
+{
+	u8 c = d->msi_cap;
+
+	if (!c || !(d->cfg[c + VPCI_MSI_FLAGS] & VPCI_MSI_FLAGS_ENABLE))
+		return false;
+	*addr = vpci_get_long(d, c + VPCI_MSI_ADDRESS_LO) |
+		(u64)vpci_get_long(d, c + VPCI_MSI_ADDRESS_HI) << 32;
+	*data = vpci_get_word(d, c + VPCI_MSI_DATA_64);
+	return true;
+}
+
+bool vpci_msi_hit(const struct vpci_dev *d, u32 off, unsigned int size)
+{
+	return d->msi_cap &&
+	       vpci_range_hits(off, size, d->msi_cap,
+			       d->msi_cap + VPCI_MSI_CAP_LEN);
+}
+
 void vpci_bus_init(struct vpci_bus *bus)
 {
 	memset(bus, 0, sizeof(*bus));

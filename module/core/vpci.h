@@ -115,6 +115,8 @@ struct vpci_dev {
 
 	struct vpci_bus *bus;		/* set by vpci_register() */
 	u8 devfn;
+	u8 msi_cap;			/* offset of the MSI capability, or 0 */
+	u8 cap_end;			/* end of the last capability added */
 };
 
 struct vpci_bus {
@@ -155,6 +157,39 @@ void vpci_dev_init(struct vpci_dev *d, u16 vendor, u16 device, u32 class_code,
 int vpci_dev_set_bar(struct vpci_dev *d, unsigned int n, u8 flags, u64 size);
 /* Interrupt pin 1-4 (INTA-INTD), 0 for none. */
 void vpci_dev_set_irq_pin(struct vpci_dev *d, u8 pin);
+
+/*
+ * Capabilities. vpci_dev_add_cap links a capability of len bytes at off
+ * (dword aligned, at 0x40 or above and past the end of the capability
+ * added before it) at the end of the list and returns off, or -EINVAL;
+ * the device model fills and masks its body.
+ *
+ * MSI: a 64-bit, single-message capability without per-vector masking
+ * (14 bytes). The guest enables it and programs address and data; the
+ * device model asks vpci_msi_message() whether it is on and where the
+ * message goes when it has an interrupt to send.
+ */
+#define VPCI_CAP_ID_MSI		0x05
+#define VPCI_CAP_ID_MSIX		0x11
+#define VPCI_MSI_FLAGS		2	/* offsets inside the capability */
+#define VPCI_MSI_ADDRESS_LO	4
+#define VPCI_MSI_ADDRESS_HI	8
+#define VPCI_MSI_DATA_64		12
+#define VPCI_MSI_CAP_LEN		14
+#define VPCI_MSI_FLAGS_ENABLE	0x0001
+#define VPCI_MSI_FLAGS_64BIT	0x0080
+
+int vpci_dev_add_cap(struct vpci_dev *d, u8 id, u8 off, u8 len);
+int vpci_dev_add_msi(struct vpci_dev *d, u8 off);
+/*
+ * The MSI message to send, if the guest enabled MSI: true and *addr,
+ * *data set. Reads the registers without the bus lock (a device's
+ * interrupt path must not take it): a message torn by a concurrent
+ * reprogramming is one the guest could not expect to receive anyway.
+ */
+bool vpci_msi_message(const struct vpci_dev *d, u64 *addr, u32 *data);
+/* Does a write at off of size bytes touch the MSI capability? */
+bool vpci_msi_hit(const struct vpci_dev *d, u32 off, unsigned int size);
 
 /* Raw little-endian accessors of a device's cfg[] for models and hooks. */
 static inline u16 vpci_get_word(const struct vpci_dev *d, u32 off)

@@ -408,9 +408,42 @@ static void test_pirq(void)
 	ktap_result(ok, "PIIX3 other registers keep their reset values and store writes");
 }
 
+static void test_msi(void)
+{
+	u64 addr = 0;
+	u32 data = 0;
+	bool ok;
+
+	setup();
+	ok = KTAP_EXPECT(vpci_dev_add_msi(&tdev, 0x50) == 0x50);
+	ok &= KTAP_EXPECT(vpci_dev_add_cap(&tdev, 0x09, 0x58, 8) == -EINVAL);
+	ok &= KTAP_EXPECT(vpci_dev_add_cap(&tdev, 0x09, 0x3c, 8) == -EINVAL);
+	ok &= KTAP_EXPECT(vpci_dev_add_cap(&tdev, 0x09, 0x62, 8) == -EINVAL);
+	ok &= KTAP_EXPECT(vpci_dev_add_cap(&tdev, 0x09, 0x60, 8) == 0x60);
+	ok &= KTAP_EXPECT(rd(3, 0, VPCI_STATUS, 2) & VPCI_STATUS_CAP_LIST);
+	ok &= KTAP_EXPECT(rd(3, 0, VPCI_CAPABILITY_LIST, 1) == 0x50);
+	ok &= KTAP_EXPECT(rd(3, 0, 0x50, 2) == 0x6005 && rd(3, 0, 0x60, 2) == 0x0009);
+	ok &= KTAP_EXPECT(rd(3, 0, 0x52, 2) == VPCI_MSI_FLAGS_64BIT);
+	ktap_result(ok, "capability list: MSI then a vendor capability, overlaps refused");
+
+	ok = KTAP_EXPECT(!vpci_msi_message(&tdev, &addr, &data));
+	wr(3, 0, 0x54, 4, 0xfee01003);
+	wr(3, 0, 0x58, 4, 0x1);
+	wr(3, 0, 0x5c, 2, 0x4041);
+	ok &= KTAP_EXPECT(!vpci_msi_message(&tdev, &addr, &data));
+	/* MME and the capability's read-only bits stay as they are. */
+	wr(3, 0, 0x52, 2, 0xffff);
+	ok &= KTAP_EXPECT(rd(3, 0, 0x52, 2) == (VPCI_MSI_FLAGS_64BIT | VPCI_MSI_FLAGS_ENABLE));
+	ok &= KTAP_EXPECT(vpci_msi_message(&tdev, &addr, &data));
+	ok &= KTAP_EXPECT(addr == 0x1fee01000ULL && data == 0x4041);
+	ok &= KTAP_EXPECT(vpci_msi_hit(&tdev, 0x50, 4) && vpci_msi_hit(&tdev, 0x5c, 2) &&
+			  !vpci_msi_hit(&tdev, 0x5e, 2) && !vpci_msi_hit(&tdev, 0x4c, 4));
+	ktap_result(ok, "MSI: enable bit, dword-aligned 64-bit address, data; MME read-only");
+}
+
 int main(void)
 {
-	ktap_begin("pci", 17);
+	ktap_begin("pci", 19);
 	test_cf8();
 	test_cfc_sizes();
 	test_ids();
@@ -422,5 +455,6 @@ int main(void)
 	test_pam();
 	test_smram();
 	test_pirq();
+	test_msi();
 	return ktap_end();
 }
