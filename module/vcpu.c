@@ -643,7 +643,8 @@ static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 		       X86_EMUL_UNHANDLED : X86_EMUL_OK;
 	if (write)
 		memcpy(&val, buf, size);
-	if (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val)) {
+	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
+	    (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val))) {
 		if (!write)
 			memcpy(buf, &val, size);
 		return X86_EMUL_OK;

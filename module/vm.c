@@ -25,54 +25,6 @@ static DEFINE_IDA(vmm_vm_ida);
 #define VMM_CHUNK_ORDER		(PMD_SHIFT - PAGE_SHIFT)
 #define VMM_CHUNK_PAGES		(1UL << VMM_CHUNK_ORDER)
 
-struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa)
-{
-	int i;
-
-	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
-		struct vmm_mem_slot *s = &vm->slots[i];
-
-		if (smp_load_acquire(&s->active) &&
-		    gpa >= s->gpa && gpa - s->gpa < s->size)
-			return s;
-	}
-	return NULL;
-}
-
-static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
-			  unsigned int len, bool write)
-{
-	while (len) {
-		struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
-		unsigned int off = offset_in_page(gpa);
-		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
-		u8 *va;
-
-		if (!s || (write && (s->flags & VMM_MEM_READONLY)))
-			return -EFAULT;
-		va = page_address(s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
-		if (write)
-			memcpy(va + off, buf, n);
-		else
-			memcpy(buf, va + off, n);
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len)
-{
-	return vmm_gpa_access(vm, gpa, buf, len, false);
-}
-
-int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf,
-		  unsigned int len)
-{
-	return vmm_gpa_access(vm, gpa, (void *)buf, len, true);
-}
-
 static void vmm_slot_free_pages(struct vmm_mem_slot *s)
 {
 	unsigned long i;

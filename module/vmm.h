@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "core/cpuid.h"
 #include "core/x86_decode.h"
+#include "gmem.h"
 
 #define VMM_NAME "vmm"
 
@@ -283,6 +284,35 @@ struct vmm_iobus {
 	struct vmm_pio_range r[VMM_MAX_PIO_RANGES];	/* sorted by base */
 };
 
+/*
+ * A device's MMIO handler: off is from the start of its range, size 1, 2,
+ * 4 or 8; on a read it stores the value in *val. Same context as port
+ * handlers (preemption off, no sleeping).
+ */
+typedef void (*vmm_mmio_fn)(void *dev, u64 off, bool write, unsigned int size,
+			    u64 *val);
+
+#define VMM_MMIO_UNMAPPED	(~0ULL)
+
+struct vmm_mmio_range {
+	u64 base;		/* VMM_MMIO_UNMAPPED while not decoded */
+	u64 len;
+	vmm_mmio_fn fn;
+	void *dev;
+};
+
+#define VMM_MAX_MMIO_RANGES	16
+
+/*
+ * Ranges are added before any vCPU runs; after that only a range's base
+ * changes (a PCI BAR the guest moves or disables), one word written at
+ * a time, so lookups take no lock.
+ */
+struct vmm_mmiobus {
+	unsigned int n;
+	struct vmm_mmio_range r[VMM_MAX_MMIO_RANGES];
+};
+
 struct vmm_vm {
 	u32 id;
 	pid_t pid;
@@ -294,6 +324,7 @@ struct vmm_vm {
 	unsigned int nr_vcpus;
 	struct vmm_console *console;
 	struct vmm_iobus pio;		/* filled at creation, then read-only */
+	struct vmm_mmiobus mmio;
 	struct vmm_pc *pc;		/* VMM_VM_PC VMs */
 	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
@@ -317,9 +348,6 @@ void vmm_stats_account_dead(const struct vmm_stats *s);
 extern const struct file_operations vmm_vm_fops;
 int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg);
 void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out);
-int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len);
-int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf, unsigned int len);
-struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa);
 
 /* mmu.c */
 int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels);
@@ -348,6 +376,14 @@ int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,
 		     void *dev);
 bool vmm_pio_dispatch(struct vmm_vm *vm, u16 port, bool in, unsigned int size,
 		      u32 *val);
+
+/* mmio.c */
+/* A range (unmapped until moved there); its handle, or a negative errno. */
+int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev);
+/* Decode handle's range at base, or nowhere (VMM_MMIO_UNMAPPED). */
+void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base);
+bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
+		       unsigned int size, u64 *val);
 
 /* console.c */
 int vmm_console_init(struct vmm_vm *vm);
