@@ -64,6 +64,12 @@ struct vmm_pc {
 
 	struct vmm_ktimer kt_pit, kt_rtc, kt_pm, kt_lapic[VMM_MAX_VCPUS];
 
+	/* PCI INTx: PIRQA-D, their routes, and how many functions assert each. */
+	vmm_lock_t intx_lock;
+	u8 pirq_route[PIIX3_NR_PIRQS];
+	unsigned int pirq_count[PIIX3_NR_PIRQS];
+	u16 pci_isa_level;		/* ISA IRQs PCI drives high (8259) */
+
 	u8 pam[I440FX_NR_PAM_REGIONS];	/* as the guest set them */
 	bool started;			/* PAM mappings are live */
 	bool pic_intr;			/* the PIC's INT output */
@@ -585,9 +591,138 @@ static const struct fw_cfg_ops vmm_pc_fw_cfg_ops = {
 	.write_gpa = vmm_pc_write_gpa,
 };
 
-/* PCI interrupts: no PCI device raises one yet, so routes are only kept. */
+/* ------------------------------------------------------------------ */
+/* PCI interrupts                                                      */
+/* ------------------------------------------------------------------ */
+
+#define VMM_PC_PIRQ_GSI		16	/* PIRQA-D on IOAPIC pins 16-19 */
+
+static bool vmm_pc_route_ok(u8 route)
+{
+	u8 irq = route & PIIX3_PIRQ_IRQ_MASK;
+
+	return !(route & PIIX3_PIRQ_DISABLE) && irq >= 3 && irq != 8 &&
+	       irq != 13;
+}
+
+/*
+ * The 8259 side: an ISA IRQ is high while any PIRQ routed to it is
+ * asserted (PCI lines are level, shared, wired-OR). intx_lock held.
+ */
+static void vmm_pc_pirq_sync(struct vmm_pc *pc)
+{
+	u16 want = 0, diff;
+	unsigned int i;
+
+	for (i = 0; i < PIIX3_NR_PIRQS; i++)
+		if (pc->pirq_count[i] && vmm_pc_route_ok(pc->pirq_route[i]))
+			want |= 1u << (pc->pirq_route[i] & PIIX3_PIRQ_IRQ_MASK);
+	diff = want ^ pc->pci_isa_level;
+	pc->pci_isa_level = want;
+	for (i = 0; i < I8259_NR_IRQS; i++)
+		if (diff & (1u << i))
+			i8259_set_irq(&pc->pic, i, want & (1u << i));
+}
+
+/* Called by the PIIX3 model with the PCI lock held. */
 static void vmm_pc_pirq(void *opaque, unsigned int pirq, u8 route)
 {
+	struct vmm_pc *pc = opaque;
+	unsigned long flags;
+
+	vmm_lock(&pc->intx_lock, flags);
+	pc->pirq_route[pirq] = route;
+	vmm_pc_pirq_sync(pc);
+	vmm_unlock(&pc->intx_lock, flags);
+}
+
+static unsigned int vmm_pc_pirq_of(const struct vpci_dev *d)
+{
+	u8 pin = d->cfg[VPCI_INTERRUPT_PIN];
+
+	return VPCI_PIRQ_SWIZZLE(VPCI_SLOT(d->devfn), pin ? pin : 1);
+}
+
+/* Bring what irq adds to its PIRQ in line with its state; intx_lock held. */
+static void vmm_pc_intx_update(struct vmm_pc *pc, struct vmm_pci_irq *irq)
+{
+	const struct vpci_dev *d = irq->dev;
+	u64 addr;
+	u32 data;
+	bool want = READ_ONCE(irq->level) &&
+		    !(vpci_get_word(d, VPCI_COMMAND) & VPCI_COMMAND_INTX_DISABLE) &&
+		    !vpci_msi_message(d, &addr, &data);
+	unsigned int p = vmm_pc_pirq_of(d);
+
+	if (want == irq->asserted)
+		return;
+	irq->asserted = want;
+	if (want)
+		pc->pirq_count[p]++;
+	else
+		pc->pirq_count[p]--;
+	/* The IOAPIC pin follows the PIRQ's wired-OR. */
+	ioapic_set_irq(&pc->ioapic, VMM_PC_PIRQ_GSI + p, pc->pirq_count[p]);
+	vmm_pc_pirq_sync(pc);
+}
+
+/*
+ * An MSI: a write of data to addr in the 0xfeexxxxx window is an interrupt
+ * message to the local APICs its destination names (SDM vol. 3, 11.11).
+ */
+static void vmm_pc_msi(struct vmm_pc *pc, u64 addr, u32 data)
+{
+	u8 dm = (data >> 8) & 7;
+
+	if ((addr >> 20) != 0xfee)
+		return;		/* not an interrupt: a write nothing decodes */
+	if (dm != LAPIC_DM_FIXED && dm != LAPIC_DM_LOWEST && dm != LAPIC_DM_NMI)
+		return;
+	vmm_pc_route(pc, NULL, (addr >> 12) & 0xff, addr & 4, LAPIC_SH_NONE,
+		     dm, data & 0xff, false);
+}
+
+void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
+		    bool edge)
+{
+	struct vmm_pc *pc = vm->pc;
+	unsigned long flags;
+	u64 addr;
+	u32 data;
+
+	WRITE_ONCE(irq->level, level);
+	if (edge && vpci_msi_message(irq->dev, &addr, &data))
+		vmm_pc_msi(pc, addr, data);
+	vmm_lock(&pc->intx_lock, flags);
+	vmm_pc_intx_update(pc, irq);
+	vmm_unlock(&pc->intx_lock, flags);
+}
+
+void vmm_pc_pci_cfg_written(struct vmm_vm *vm, struct vmm_pci_irq *irq,
+			    u32 off, unsigned int size)
+{
+	struct vmm_pc *pc = vm->pc;
+	unsigned long flags;
+
+	if (off >= VPCI_COMMAND + 2 || off + size <= VPCI_COMMAND) {
+		if (!vpci_msi_hit(irq->dev, off, size))
+			return;
+	}
+	vmm_lock(&pc->intx_lock, flags);
+	vmm_pc_intx_update(pc, irq);
+	vmm_unlock(&pc->intx_lock, flags);
+}
+
+int vmm_pc_pci_add(struct vmm_vm *vm, u8 devfn, struct vpci_dev *d,
+		   struct vmm_pci_irq *irq)
+{
+	if (!vm->pc)
+		return -ENOTTY;
+	irq->dev = d;
+	irq->level = false;
+	irq->asserted = false;
+	/* What a BIOS reads to build its PIRQ table; SeaBIOS rewrites it. */
+	return vpci_register(&vm->pc->pci, devfn, d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,6 +1009,9 @@ int vmm_pc_create(struct vmm_vm *vm)
 	if (!pc)
 		return -ENOMEM;
 	pc->vm = vm;
+	vmm_lock_init(&pc->intx_lock);
+	for (r = 0; r < PIIX3_NR_PIRQS; r++)
+		pc->pirq_route[r] = PIIX3_PIRQ_DISABLE;
 	i8259_init(&pc->pic, &vmm_pc_pic_ops, pc);
 	i8254_init(&pc->pit, &vmm_pc_pit_ops, &vmm_pc_time, pc, pc);
 	vmm_ktimer_bind(&pc->kt_pit, &pc->pit.timer);

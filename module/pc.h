@@ -8,6 +8,7 @@
 #define VMM_PC_H
 
 #include "vmm.h"
+#include "core/vpci.h"
 
 /* The legacy BIOS area that PAM switches between ROM and RAM. */
 #define VMM_PC_SHADOW_START	0xc0000ULL
@@ -43,6 +44,29 @@ bool vmm_pc_mmio(struct vmm_vcpu *v, u64 gpa, bool write, unsigned int size,
 /* MSRs of the local APIC: -ENOENT if not one. */
 int vmm_pc_msr_read(struct vmm_vcpu *v, u32 index, u64 *val);
 int vmm_pc_msr_write(struct vmm_vcpu *v, u32 index, u64 val);
+
+/*
+ * PCI functions outside pc.c (disk controllers): a function joins bus 0
+ * at devfn before the VM runs, then drives its interrupt through one
+ * struct vmm_pci_irq. level is its INTx line, edge a new interrupt event:
+ * with MSI enabled an edge sends the MSI message and INTx stays low;
+ * otherwise the line goes through its PIRQ (slot swizzle) to the PIIX3
+ * route (8259) and to IOAPIC pin 16 + PIRQ (ACPI _PRT). Callable in any
+ * context with the device's lock held.
+ */
+struct vmm_pci_irq {
+	struct vpci_dev *dev;
+	bool level;		/* the function's line, as last driven */
+	bool asserted;		/* what it adds to its PIRQ now */
+};
+
+int vmm_pc_pci_add(struct vmm_vm *vm, u8 devfn, struct vpci_dev *d,
+		   struct vmm_pci_irq *irq);
+void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
+		    bool edge);
+/* From the function's cfg_write hook (PCI lock held): MSI or INTx-disable may have changed. */
+void vmm_pc_pci_cfg_written(struct vmm_vm *vm, struct vmm_pci_irq *irq,
+			    u32 off, unsigned int size);
 
 /* An ISA interrupt line (0-15) from a device outside pc.c (the UART). */
 void vmm_pc_isa_irq(struct vmm_vm *vm, unsigned int irq, bool level);
