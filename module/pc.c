@@ -812,6 +812,11 @@ out:
 	return r;
 }
 
+bool vmm_pc_started(struct vmm_vm *vm)
+{
+	return vm->pc->started;
+}
+
 static unsigned int vmm_pc_pam_region(u64 gpa)
 {
 	unsigned int i;

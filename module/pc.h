@@ -24,6 +24,8 @@ long vmm_pc_set_nvram(struct vmm_vm *vm, struct vmm_nvram __user *u);
 
 /* Before the first entry of any vCPU (process context). */
 int vmm_pc_start(struct vmm_vm *vm);
+/* Has a vCPU run (configuration is closed)? vm->lock held. */
+bool vmm_pc_started(struct vmm_vm *vm);
 
 /* Run loop: within a batch, before each entry. */
 void vmm_pc_inject(struct vmm_vcpu *v);

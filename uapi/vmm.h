@@ -202,6 +202,35 @@ struct vmm_nvram {
 };
 #define VMM_SET_NVRAM		_IOW(VMM_IOC_MAGIC, 0x14, struct vmm_nvram)
 
+/*
+ * PC VMs, before the first VMM_RUN: put a disk on a port of the VM's disk
+ * controller. The caller opens the host file (a regular file or a block
+ * device; O_DIRECT if it wants the page cache bypassed) and passes its
+ * fd; the kernel takes its own reference and serves the guest's requests
+ * on it, asynchronously, with the caller's credentials and cgroups.
+ * Writes need the fd open for writing unless VMM_DISK_READONLY, which the
+ * kernel enforces. An AHCI disk uses 512-byte sectors and needs a
+ * non-empty file (its size is rounded down to a sector); a CD takes
+ * 2048-byte sectors (ISO 9660 media), is always read-only, and fd -1
+ * leaves the drive empty. size returns the bytes the guest sees.
+ * EBUSY: the port is taken or the guest has run; EINVAL: bad type, port,
+ * flags, or a file of the wrong kind or size; EBADF: fd not open for
+ * what is asked.
+ */
+#define VMM_DISK_READONLY	(1u << 0)
+#define VMM_DISK_AHCI_DISK	0	/* type: ATA disk on an AHCI port */
+#define VMM_DISK_AHCI_CDROM	1	/* type: ATAPI CD/DVD on an AHCI port */
+#define VMM_DISK_AHCI_PORTS	6
+struct vmm_attach_disk {
+	__s32 fd;
+	__u32 flags;		/* VMM_DISK_* */
+	__u32 type;
+	__u32 port;
+	__u64 size;		/* out */
+	__u64 reserved[3];
+};
+#define VMM_ATTACH_DISK		_IOWR(VMM_IOC_MAGIC, 0x15, struct vmm_attach_disk)
+
 /* ------------------------------------------------------------------ */
 /* vCPU fd                                                             */
 /* ------------------------------------------------------------------ */
@@ -350,6 +379,7 @@ struct vmm_run {
 	check(sizeof(struct vmm_mem_region) == 48);			\
 	check(sizeof(struct vmm_fw_cfg_item) == 88);			\
 	check(sizeof(struct vmm_nvram) == 24);				\
+	check(sizeof(struct vmm_attach_disk) == 48);			\
 	check(sizeof(struct vmm_create_vcpu) == 24);			\
 	check(sizeof(struct vmm_regs) == 144);				\
 	check(sizeof(struct vmm_segment) == 24);			\

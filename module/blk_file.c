@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host-file disk backend (see blk_file.h).
+ *
+ * submit() runs in a vCPU's exit handler with preemption off and a device
+ * lock held, so it only moves the request onto the disk's list and queues
+ * the disk's work item. The worker takes the whole list (a doorbell's
+ * batch) and, for each request, maps its guest segments to bio_vecs over
+ * the guest's pinned pages (no copy) and issues it:
+ *   - direct I/O (file opened O_DIRECT): an async kiocb whose completion
+ *     (ki_complete, often in interrupt context) completes the request, as
+ *     the loop driver's direct I/O path does; the worker moves on at once;
+ *   - buffered I/O (tmpfs, filesystems without O_DIRECT, or a request
+ *     whose buffers the filesystem refuses to do direct I/O on): a
+ *     synchronous read_iter/write_iter in the worker;
+ *   - flush: vfs_fsync; discard and write-zeroes: fallocate (punch hole;
+ *     zero range where the file system has it).
+ * The worker runs as the VM's creator (credentials, io and memory
+ * cgroups), so its disk bandwidth and page cache are charged there.
+ *
+ * Requests in flight are bounded (BLK_FILE_MAX_INFLIGHT contexts made at
+ * open); close waits for all of them, which is what lets VM teardown free
+ * guest memory afterwards.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/blkdev.h>
+#include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "vmm.h"
+#include "blk_file.h"
+
+#define BLK_FILE_MAX_INFLIGHT	64
+#define BLK_FILE_INLINE_BVECS	8
+
+struct vmm_blk_io {
+	struct list_head node;
+	struct vmm_blk_file *bf;
+	struct blk_req *req;
+	struct kiocb iocb;
+	struct bio_vec *bv;		/* inline_bv or allocated */
+	struct bio_vec inline_bv[BLK_FILE_INLINE_BVECS];
+};
+
+struct vmm_blk_file {
+	struct blk_backend be;
+	struct vmm_vm *vm;
+	struct file *file;
+	bool direct;
+	bool is_reg;
+	unsigned int dio_align;		/* the device's logical block size */
+
+	spinlock_t lock;
+	struct list_head pending;	/* submitted, not yet issued */
+	struct list_head free;
+	unsigned int inflight;		/* handed to us, not completed */
+	wait_queue_head_t idle;
+
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	const struct cred *cred;
+	struct cgroup_subsys_state *blkcg;
+	struct mem_cgroup *memcg;
+
+	struct vmm_blk_io io[BLK_FILE_MAX_INFLIGHT];
+};
+
+static u64 vmm_blk_now(void)
+{
+	return ktime_get_ns();
+}
+
+static int vmm_blk_file_submit(struct blk_backend *b, struct blk_req *req)
+{
+	struct vmm_blk_file *bf = b->priv;
+	struct vmm_blk_io *io;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bf->lock, flags);
+	io = list_first_entry_or_null(&bf->free, struct vmm_blk_io, node);
+	if (!io) {
+		spin_unlock_irqrestore(&bf->lock, flags);
+		return -EBUSY;
+	}
+	list_move_tail(&io->node, &bf->pending);
+	io->req = req;
+	req->backend_priv = io;
+	bf->inflight++;
+	spin_unlock_irqrestore(&bf->lock, flags);
+	queue_work(bf->wq, &bf->work);
+	return 0;
+}
+
+static const struct blk_backend_ops vmm_blk_file_ops = {
+	.submit = vmm_blk_file_submit,
+};
+
+/* Any context: hand the request back, then recycle its context. */
+static void vmm_blk_io_end(struct vmm_blk_io *io, int err)
+{
+	struct vmm_blk_file *bf = io->bf;
+	struct blk_req *req = io->req;
+	unsigned long flags;
+
+	if (io->bv != io->inline_bv)
+		kfree(io->bv);
+	io->bv = io->inline_bv;
+	req->t[BLK_T_DONE] = vmm_blk_now();
+	/* The request is the transport's again from here. */
+	req->done(req, err);
+
+	spin_lock_irqsave(&bf->lock, flags);
+	io->req = NULL;
+	list_add(&io->node, &bf->free);
+	if (!--bf->inflight)
+		wake_up_all(&bf->idle);
+	spin_unlock_irqrestore(&bf->lock, flags);
+}
+
+static int vmm_blk_rw_result(const struct blk_req *req, long ret)
+{
+	if (ret < 0)
+		return ret == -ENOSPC ? -ENOSPC : -EIO;
+	return (u64)ret == req->len ? 0 : -EIO;
+}
+
+static void vmm_blk_aio_complete(struct kiocb *iocb, long ret)
+{
+	struct vmm_blk_io *io = container_of(iocb, struct vmm_blk_io, iocb);
+
+	if (iocb->ki_flags & IOCB_WRITE && io->bf->is_reg)
+		kiocb_end_write(iocb);
+	vmm_blk_io_end(io, vmm_blk_rw_result(io->req, ret));
+}
+
+/* The request's guest pages as bio_vecs in io->bv: their count, or < 0. */
+static int vmm_blk_map(struct vmm_blk_io *io, bool to_guest)
+{
+	struct blk_req *req = io->req;
+	unsigned int max = BLK_FILE_INLINE_BVECS;
+	int n;
+
+	n = vmm_gpa_bvecs(io->bf->vm, req->segs, req->nr_segs, to_guest,
+			  io->inline_bv, max);
+	if (n != -E2BIG)
+		return n;
+	/* Every segment may start mid-page: one piece more per segment. */
+	max = (req->len >> PAGE_SHIFT) + 2 * req->nr_segs;
+	io->bv = kmalloc_array(max, sizeof(*io->bv), GFP_KERNEL);
+	if (!io->bv) {
+		io->bv = io->inline_bv;
+		return -ENOMEM;
+	}
+	return vmm_gpa_bvecs(io->bf->vm, req->segs, req->nr_segs, to_guest,
+			     io->bv, max);
+}
+
+/* Direct I/O needs sector-aligned offsets, lengths and buffers. */
+static bool vmm_blk_aligned(const struct vmm_blk_file *bf,
+			    const struct blk_req *req, const struct bio_vec *bv,
+			    int n)
+{
+	unsigned int mask = bf->dio_align - 1;
+	int i;
+
+	if ((req->offset | req->len) & mask)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((bv[i].bv_offset | bv[i].bv_len) & mask)
+			return false;
+	return true;
+}
+
+static void vmm_blk_rw(struct vmm_blk_file *bf, struct vmm_blk_io *io)
+{
+	struct blk_req *req = io->req;
+	bool write = req->op == BLK_OP_WRITE;
+	struct kiocb *iocb = &io->iocb;
+	struct iov_iter iter;
+	long ret;
+	int n;
+
+	n = vmm_blk_map(io, !write);
+	if (n < 0) {
+		vmm_blk_io_end(io, -EIO);
+		return;
+	}
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, io->bv, n,
+		      req->len);
+	init_sync_kiocb(iocb, bf->file);
+	iocb->ki_pos = req->offset;
+	if (write)
+		iocb->ki_flags |= IOCB_WRITE;
+	req->t[BLK_T_ISSUE] = vmm_blk_now();
+
+	if (bf->direct && vmm_blk_aligned(bf, req, io->bv, n)) {
+		iocb->ki_complete = vmm_blk_aio_complete;
+		if (write && bf->is_reg)
+			kiocb_start_write(iocb);
+		ret = write ? call_write_iter(bf->file, iocb, &iter) :
+			      call_read_iter(bf->file, iocb, &iter);
+		if (ret != -EIOCBQUEUED)
+			vmm_blk_aio_complete(iocb, ret);
+		return;
+	}
+
+	/* Buffered: through the page cache, here and now. */
+	iocb->ki_flags &= ~IOCB_DIRECT;
+	if (write) {
+		file_start_write(bf->file);
+		ret = call_write_iter(bf->file, iocb, &iter);
+		file_end_write(bf->file);
+	} else {
+		ret = call_read_iter(bf->file, iocb, &iter);
+	}
+	vmm_blk_io_end(io, vmm_blk_rw_result(req, ret));
+}
+
+static int vmm_blk_fallocate(struct vmm_blk_file *bf, const struct blk_req *req)
+{
+	int mode = FALLOC_FL_KEEP_SIZE, r;
+
+	if (!req->len)
+		return 0;
+	if (req->op == BLK_OP_WRITE_ZEROES) {
+		r = vfs_fallocate(bf->file, mode | FALLOC_FL_ZERO_RANGE,
+				  req->offset, req->len);
+		if (r != -EOPNOTSUPP)
+			return r ? -EIO : 0;
+	}
+	/* A punched hole reads as zeros too. */
+	r = vfs_fallocate(bf->file, mode | FALLOC_FL_PUNCH_HOLE, req->offset,
+			  req->len);
+	if (r == -EOPNOTSUPP && req->op == BLK_OP_DISCARD)
+		return 0;	/* a discard is a hint */
+	return r ? (r == -EOPNOTSUPP ? -EOPNOTSUPP : -EIO) : 0;
+}
+
+static void vmm_blk_issue(struct vmm_blk_file *bf, struct vmm_blk_io *io)
+{
+	struct blk_req *req = io->req;
+
+	switch (req->op) {
+	case BLK_OP_READ:
+	case BLK_OP_WRITE:
+		vmm_blk_rw(bf, io);
+		return;
+	case BLK_OP_FLUSH:
+		req->t[BLK_T_ISSUE] = vmm_blk_now();
+		vmm_blk_io_end(io, vfs_fsync(bf->file, 0) ? -EIO : 0);
+		return;
+	case BLK_OP_DISCARD:
+	case BLK_OP_WRITE_ZEROES:
+		req->t[BLK_T_ISSUE] = vmm_blk_now();
+		vmm_blk_io_end(io, vmm_blk_fallocate(bf, req));
+		return;
+	default:
+		vmm_blk_io_end(io, -EOPNOTSUPP);
+	}
+}
+
+static void vmm_blk_work(struct work_struct *work)
+{
+	struct vmm_blk_file *bf = container_of(work, struct vmm_blk_file, work);
+	struct mem_cgroup *old_memcg;
+	const struct cred *old_cred;
+	struct vmm_blk_io *io, *tmp;
+	LIST_HEAD(batch);
+
+	spin_lock_irq(&bf->lock);
+	list_splice_init(&bf->pending, &batch);
+	spin_unlock_irq(&bf->lock);
+	if (list_empty(&batch))
+		return;
+
+	old_cred = override_creds(bf->cred);
+	old_memcg = set_active_memcg(bf->memcg);
+	kthread_associate_blkcg(bf->blkcg);
+	list_for_each_entry_safe(io, tmp, &batch, node) {
+		/* The context goes back to the free list when it ends. */
+		list_del_init(&io->node);
+		vmm_blk_issue(bf, io);
+		cond_resched();
+	}
+	kthread_associate_blkcg(NULL);
+	set_active_memcg(old_memcg);
+	revert_creds(old_cred);
+}
+
+struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
+				       u32 block_size, bool readonly,
+				       const char *name)
+{
+	struct inode *inode = file->f_mapping->host;
+	struct vmm_blk_file *bf;
+	unsigned int i;
+	u64 size;
+
+	if (S_ISBLK(inode->i_mode))
+		size = bdev_nr_bytes(I_BDEV(inode));
+	else if (S_ISREG(inode->i_mode))
+		size = i_size_read(inode);
+	else
+		return ERR_PTR(-EINVAL);
+	size = round_down(size, block_size);
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (!(file->f_mode & FMODE_READ) ||
+	    (!readonly && !(file->f_mode & FMODE_WRITE)))
+		return ERR_PTR(-EBADF);
+
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL_ACCOUNT);
+	if (!bf)
+		return ERR_PTR(-ENOMEM);
+	bf->wq = alloc_workqueue("vmm-%s", WQ_UNBOUND | WQ_MEM_RECLAIM, 1,
+				 name);
+	if (!bf->wq) {
+		kfree(bf);
+		return ERR_PTR(-ENOMEM);
+	}
+	bf->vm = vm;
+	bf->file = get_file(file);
+	bf->is_reg = S_ISREG(inode->i_mode);
+	bf->direct = file->f_flags & O_DIRECT;
+	if (!bf->is_reg)
+		bf->dio_align = bdev_logical_block_size(I_BDEV(inode));
+	else if (inode->i_sb->s_bdev)
+		bf->dio_align = bdev_logical_block_size(inode->i_sb->s_bdev);
+	else
+		bf->dio_align = 512;
+	spin_lock_init(&bf->lock);
+	INIT_LIST_HEAD(&bf->pending);
+	INIT_LIST_HEAD(&bf->free);
+	init_waitqueue_head(&bf->idle);
+	INIT_WORK(&bf->work, vmm_blk_work);
+	for (i = 0; i < BLK_FILE_MAX_INFLIGHT; i++) {
+		bf->io[i].bf = bf;
+		bf->io[i].bv = bf->io[i].inline_bv;
+		list_add_tail(&bf->io[i].node, &bf->free);
+	}
+	bf->cred = get_current_cred();
+#ifdef CONFIG_BLK_CGROUP
+	bf->blkcg = task_get_css(current, io_cgrp_id);
+#endif
+	bf->memcg = get_mem_cgroup_from_mm(current->mm);
+
+	bf->be.ops = &vmm_blk_file_ops;
+	bf->be.size = size;
+	bf->be.block_size = block_size;
+	bf->be.readonly = readonly;
+	bf->be.can_discard = !readonly && file->f_op->fallocate;
+	bf->be.max_inflight = BLK_FILE_MAX_INFLIGHT;
+	bf->be.priv = bf;
+	atomic_long_add(sizeof(*bf), &vm->overhead);
+	return bf;
+}
+
+struct blk_backend *vmm_blk_file_backend(struct vmm_blk_file *bf)
+{
+	return &bf->be;
+}
+
+void vmm_blk_file_close(struct vmm_blk_file *bf)
+{
+	if (!bf)
+		return;
+	/* Requests may still be queued or with the file system. */
+	wait_event(bf->idle, !READ_ONCE(bf->inflight));
+	destroy_workqueue(bf->wq);
+	atomic_long_sub(sizeof(*bf), &bf->vm->overhead);
+	mem_cgroup_put(bf->memcg);
+	if (bf->blkcg)
+		css_put(bf->blkcg);
+	put_cred(bf->cred);
+	fput(bf->file);
+	kfree(bf);
+}
