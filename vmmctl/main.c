@@ -44,6 +44,7 @@ static const char usage_main[] =
 static const char usage_run[] =
 "Usage: vmmctl run [--bios FILE] [--bios-log] [--mem SIZE] [--cpus N]\n"
 "                  [--no-reboot] [--stat] [--verbose]\n"
+"       vmmctl run --iso FILE [--disk FILE[,readonly]]... [--boot cd|disk] ...\n"
 "       vmmctl run --kernel BZIMAGE [--initrd FILE] [--append CMDLINE] ...\n"
 "       vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE] ...\n"
 "\n"
@@ -63,6 +64,11 @@ static const char usage_run[] =
 "      --initrd FILE  initial ramdisk for --kernel\n"
 "      --append STR   kernel command line (default \"console=ttyS0\")\n"
 "      --no-reboot    a guest reset ends vmmctl (status 0)\n"
+"      --iso FILE     an ISO 9660 image in a CD drive (AHCI port 0);\n"
+"                     the firmware boots it first unless --boot disk\n"
+"      --disk FILE[,readonly]  a raw disk image or block device on the\n"
+"                     next AHCI port (up to 6 drives in all)\n"
+"      --boot cd|disk which kind of drive the firmware tries first\n"
 "  -c, --cpus N       PC: N vCPUs, 1..16 (default 1); vCPU 0 boots, the\n"
 "                     others wait for its INIT-SIPI as on a real PC\n"
 "  -i, --image FILE   flat image to copy into guest memory\n"
@@ -273,6 +279,9 @@ enum {
 	OPT_APPEND,
 	OPT_NO_REBOOT,
 	OPT_CPUS,
+	OPT_ISO,
+	OPT_DISK,
+	OPT_BOOT,
 	OPT_JSON,
 };
 
@@ -307,8 +316,15 @@ static int run_main(int argc, char **argv)
 		{ "append", 0, true, OPT_APPEND },
 		{ "no-reboot", 0, false, OPT_NO_REBOOT },
 		{ "cpus", 'c', true, OPT_CPUS },
+		{ "iso", 0, true, OPT_ISO },
+		{ "disk", 0, true, OPT_DISK },
+		{ "boot", 0, true, OPT_BOOT },
 		{ NULL, 0, false, 0 },
 	};
+	const char *iso = NULL, *boot = NULL;
+	struct disk_spec disks[DISK_MAX];
+	unsigned int n_disks = 0, d;
+	int ret;
 	struct run_opts o = {
 		.load = 0x8000,
 		.bios = PC_BIOS_DEFAULT,
@@ -375,6 +391,25 @@ static int run_main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_ISO:
+			iso = val;
+			break;
+		case OPT_DISK:
+			if (n_disks == DISK_MAX) {
+				usage_error("run: at most %d drives", DISK_MAX);
+				return EXIT_USAGE;
+			}
+			if (disk_parse(val, &disks[n_disks]))
+				return EXIT_USAGE;
+			n_disks++;
+			break;
+		case OPT_BOOT:
+			if (strcmp(val, "cd") && strcmp(val, "disk")) {
+				usage_error("run: --boot takes cd or disk, not '%s'", val);
+				return EXIT_USAGE;
+			}
+			boot = val;
+			break;
 		case OPT_STAT:
 			o.stat = true;
 			break;
@@ -402,6 +437,15 @@ static int run_main(int argc, char **argv)
 		usage_error("run: --mem must be 1M..64G and a multiple of 4K");
 		return EXIT_USAGE;
 	}
+	if (o.image && (iso || n_disks || boot)) {
+		usage_error("run: --iso, --disk and --boot are for a PC, not an --image");
+		return EXIT_USAGE;
+	}
+	if (iso && n_disks == DISK_MAX) {
+		usage_error("run: at most %d drives, the --iso included", DISK_MAX);
+		return EXIT_USAGE;
+	}
+	o.boot_disk = boot && !strcmp(boot, "disk");
 	if (!have_entry)
 		o.entry = o.load;
 	if (o.entry >= ENTRY_LIMIT) {
@@ -409,7 +453,25 @@ static int run_main(int argc, char **argv)
 			    (unsigned long long)o.entry);
 		return EXIT_USAGE;
 	}
-	return cmd_run(&o);
+	/* Every drive is checked before a VM exists. */
+	if (iso) {
+		o.disks[0] = (struct disk_spec){ .path = iso, .readonly = true,
+						 .cdrom = true, .fd = -1 };
+		o.n_disks = 1;
+	}
+	for (d = 0; d < n_disks; d++)
+		o.disks[o.n_disks++] = disks[d];
+	for (d = 0; d < o.n_disks; d++) {
+		if (disk_open(&o.disks[d])) {
+			while (d--)
+				disk_close(&o.disks[d]);
+			return EXIT_USAGE;
+		}
+	}
+	ret = cmd_run(&o);
+	for (d = 0; d < o.n_disks; d++)
+		disk_close(&o.disks[d]);
+	return ret;
 }
 
 static int stat_main(int argc, char **argv)

@@ -187,6 +187,10 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 {
 	/* After "No bootable device", SeaBIOS reboots in this many ms. */
 	static const uint32_t boot_fail_wait = 5000;
+	/* SeaBIOS's text console on COM1 too (sercon), as with qemu -nographic. */
+	static const uint8_t sercon_port[2] = { 0xf8, 0x03 };
+	char bootorder[DISK_MAX * 48];
+	size_t bootorder_len;
 	struct acpi_config ac = { .n_cpus = p->n_cpus };
 	struct acpi_tables t;
 	struct e820_map m;
@@ -224,6 +228,8 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 	}
 	for (i = 0; i < 8; i++)
 		ram_le[i] = ram >> (8 * i);
+	bootorder_len = disk_bootorder(o->disks, o->n_disks, o->boot_disk,
+				       bootorder, sizeof(bootorder));
 	if (fw_cfg_u16(p, FW_CFG_NB_CPUS, p->n_cpus) ||
 	    fw_cfg_u16(p, FW_CFG_MAX_CPUS, p->n_cpus) ||
 	    fw_cfg_u16(p, FW_CFG_NOGRAPHIC, 1) ||
@@ -231,7 +237,8 @@ static int setup_firmware(struct pc_vm *p, const struct run_opts *o)
 	    fw_cfg_add(p, FW_CFG_RAM_SIZE, NULL, ram_le, 8) ||
 	    fw_cfg_add(p, 0, "etc/e820", fwe820, n) ||
 	    fw_cfg_add(p, 0, "etc/boot-fail-wait", &boot_fail_wait, 4) ||
-	    fw_cfg_add(p, 0, "bootorder", "", 0) ||
+	    fw_cfg_add(p, 0, "bootorder", bootorder, bootorder_len) ||
+	    fw_cfg_add(p, 0, "etc/sercon-port", sercon_port, 2) ||
 	    fw_cfg_add(p, 0, ACPI_FILE_RSDP, t.rsdp, t.rsdp_len) ||
 	    fw_cfg_add(p, 0, ACPI_FILE_TABLES, t.tables, t.tables_len) ||
 	    fw_cfg_add(p, 0, ACPI_FILE_LOADER, t.loader, t.loader_len)) {
@@ -382,6 +389,8 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 		err_msg("VMM_GET_SREGS/REGS: %s", strerror(errno));
 		return -1;
 	}
+	if (disk_attach_all(p->vm_fd, o->disks, o->n_disks))
+		return -1;
 	if (direct) {
 		r = setup_kernel(p, o, &regs, &sregs);
 		if (r)

@@ -104,6 +104,33 @@ t "stat bad VMID" 2 "invalid VM id 'abc'" -- stat abc
 t "stat VMID too large" 2 "invalid VM id" -- stat 4294967296
 t "stat two VMIDs" 2 "unexpected argument '2'" -- stat 1 2
 t "stat unknown option" 2 "unknown option" -- stat --bogus
+# Drives: every bad file is refused before any VM exists (no device needed).
+: >"$tmp/empty.img"
+head -c 1048576 /dev/zero >"$tmp/raw.img"
+head -c 1048576 /dev/zero >"$tmp/ro.img"
+chmod 0444 "$tmp/ro.img"
+# An ISO 9660 primary volume descriptor at sector 16 is what --iso wants.
+head -c 40960 /dev/zero >"$tmp/fake.iso"
+printf '\001CD001\001' | dd of="$tmp/fake.iso" bs=1 seek=32768 conv=notrunc 2>/dev/null
+t "run --iso missing file" 2 "No such file" -- run --iso "$tmp/nope.iso"
+t "run --iso directory" 2 "not a regular file" -- run --iso "$tmp"
+t "run --iso empty file" 2 "not an ISO 9660 image" -- run --iso "$tmp/empty.img"
+t "run --iso not an ISO" 2 "not an ISO 9660 image" -- run --iso "$tmp/raw.img"
+t "run --disk missing file" 2 "No such file" -- run --disk "$tmp/nope.img"
+t "run --disk directory" 2 "is a directory" -- run --disk "$tmp"
+t "run --disk empty file" 2 "empty file" -- run --disk "$tmp/empty.img"
+if [ "$(id -u)" -ne 0 ]; then
+	t "run --disk read-only file as writable" 2 "add ,readonly" -- run --disk "$tmp/ro.img"
+else
+	echo "ok $((n + 1)) - run --disk read-only file as writable # SKIP root may write any file"
+	n=$((n + 1)); pass=$((pass + 1))
+fi
+t "run --disk read-only file, readonly" 1 "is vmm.ko loaded?" -- run --disk "$tmp/ro.img,readonly"
+t "run --disk bad option" 2 "unknown option 'rw'" -- run --disk "$tmp/raw.img,rw"
+t "run --boot bad value" 2 "--boot takes cd or disk" -- run --boot floppy
+t "run seven drives" 2 "at most 6 drives" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img"
+t "run --disk with --image" 2 "not an --image" -- run --image "$img" --disk "$tmp/raw.img"
+t "run --iso and --disk, no device" 1 "is vmm.ko loaded?" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --boot disk
 DEV=/dev/null t "not a vmm device" 1 "VMM_GET_API_VERSION" -- run --image "$img"
 
 echo "1..$n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "vmm.h"
+#include "disk.h"
 
 #define VMMCTL_VERSION		"0.1"
 
@@ -43,6 +44,10 @@ struct run_opts {
 	uint64_t entry;
 	uint64_t mem;
 	unsigned int cpus;	/* PC: vCPUs, 1..VMM_MAX_VCPUS */
+	/* PC: disks on AHCI ports 0..n_disks-1 (an --iso first), opened */
+	struct disk_spec disks[DISK_MAX];
+	unsigned int n_disks;
+	bool boot_disk;		/* --boot disk: disks before CDs */
 	bool stat;
 	bool verbose;
 };

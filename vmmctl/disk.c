@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PC's disks: checked and opened by vmmctl (so that the user's own
+ * permissions decide what a VM may read and write), handed to the kernel
+ * by fd (VMM_ATTACH_DISK), which serves them from then on. The AHCI
+ * controller sits at 00:03.0; port i holds the i-th disk (an --iso first).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "vmmctl.h"
+#include "disk.h"
+
+#define AHCI_PCI_SLOT		3
+
+int disk_parse(const char *arg, struct disk_spec *d)
+{
+	const char *comma = strchr(arg, ',');
+	static char paths[DISK_MAX][4096];
+	static unsigned int next;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	if (!comma) {
+		d->path = arg;
+		return 0;
+	}
+	if (strcmp(comma + 1, "readonly") && strcmp(comma + 1, "ro")) {
+		usage_error("run: --disk %s: unknown option '%s' (FILE[,readonly])",
+			    arg, comma + 1);
+		return -1;
+	}
+	if (comma == arg || (size_t)(comma - arg) >= sizeof(paths[0]) ||
+	    next == DISK_MAX) {
+		usage_error("run: --disk %s: bad file name", arg);
+		return -1;
+	}
+	memcpy(paths[next], arg, comma - arg);
+	paths[next][comma - arg] = 0;
+	d->path = paths[next++];
+	d->readonly = true;
+	return 0;
+}
+
+/* An ISO 9660 volume has its primary volume descriptor at sector 16. */
+static bool is_iso9660(int fd)
+{
+	unsigned char *pvd;
+	bool ok;
+
+	/* A whole aligned sector: the fd may be O_DIRECT. */
+	if (posix_memalign((void **)&pvd, 4096, ISO_SECTOR))
+		return false;
+	ok = pread(fd, pvd, ISO_SECTOR, 16 * ISO_SECTOR) == ISO_SECTOR &&
+	     pvd[0] == 1 && !memcmp(pvd + 1, "CD001", 5) && pvd[6] == 1;
+	free(pvd);
+	return ok;
+}
+
+static int disk_open_flags(const struct disk_spec *d, int extra)
+{
+	return (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | extra;
+}
+
+int disk_open(struct disk_spec *d)
+{
+	const char *what = d->cdrom ? "--iso" : "--disk";
+	struct stat st;
+	int fd;
+
+	/* Direct I/O where the file system has it (not tmpfs). */
+	fd = open(d->path, disk_open_flags(d, O_DIRECT));
+	if (fd < 0 && errno == EINVAL)
+		fd = open(d->path, disk_open_flags(d, 0));
+	if (fd < 0) {
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			usage_error("run: %s %s: %s%s", what, d->path,
+				    strerror(errno), d->readonly ? "" :
+				    " (not writable: add ,readonly to use it read-only)");
+		else if (errno == EISDIR)
+			usage_error("run: %s %s: is a directory", what, d->path);
+		else
+			usage_error("run: %s %s: %s", what, d->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		usage_error("run: %s %s: %s", what, d->path, strerror(errno));
+		goto bad;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &d->size) < 0) {
+			usage_error("run: %s %s: cannot read the device's size: %s",
+				    what, d->path, strerror(errno));
+			goto bad;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		d->size = st.st_size;
+	} else {
+		usage_error("run: %s %s: not a regular file or block device",
+			    what, d->path);
+		goto bad;
+	}
+	if (d->cdrom) {
+		if (d->size < 17 * ISO_SECTOR || !is_iso9660(fd)) {
+			usage_error("run: --iso %s: not an ISO 9660 image (no CD001 volume descriptor at sector 16)",
+				    d->path);
+			goto bad;
+		}
+	} else if (d->size < 512) {
+		usage_error("run: --disk %s: %s", d->path, d->size ?
+			    "smaller than one 512-byte sector" : "empty file");
+		goto bad;
+	}
+	d->fd = fd;
+	return 0;
+bad:
+	close(fd);
+	return -1;
+}
+
+void disk_close(struct disk_spec *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct disk_spec *d = &disks[i];
+		struct vmm_attach_disk a = {
+			.fd = d->fd,
+			.flags = d->readonly ? VMM_DISK_READONLY : 0,
+			.type = d->cdrom ? VMM_DISK_AHCI_CDROM : VMM_DISK_AHCI_DISK,
+			.port = i,
+		};
+
+		if (ioctl(vm_fd, VMM_ATTACH_DISK, &a) < 0) {
+			err_msg("VMM_ATTACH_DISK %s: %s", d->path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+size_t disk_bootorder(const struct disk_spec *disks, unsigned int n,
+		      bool boot_disk, char *buf, size_t cap)
+{
+	size_t len = 0;
+	unsigned int pass, i;
+
+	if (cap)
+		buf[0] = 0;
+	for (pass = 0; pass < 2; pass++) {
+		/* First pass: the kind that boots first. */
+		bool want_cd = (pass == 0) != boot_disk;
+
+		for (i = 0; i < n; i++) {
+			int r;
+
+			if (disks[i].cdrom != want_cd)
+				continue;
+			r = snprintf(buf + len, cap - len,
+				     "/pci@i0cf8/*@%x/drive@%x/disk@0\n",
+				     AHCI_PCI_SLOT, i);
+			if (r < 0 || (size_t)r >= cap - len)
+				return len;
+			len += r;
+		}
+	}
+	return len;
+}
