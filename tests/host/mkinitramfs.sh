@@ -18,7 +18,6 @@ out=${1:?usage: $0 OUT.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
-moddir=/lib/modules/$KVER
 
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "mkinitramfs: busybox not found (apt-get install busybox-static)" >&2; exit 1; }
@@ -73,50 +72,20 @@ else
 fi
 "$top/tests/guest/mkinitrd.sh" "$root/guest/initrd.cpio.gz" || warn "guest initramfs not built"
 
-# The kvm stack for the benchmark, dependencies first. busybox insmod
-# cannot read .ko.xz/.ko.zst, so decompress here.
-find_ko() { # NAME -> path of the module file or empty
-	modinfo -k "$KVER" -n "$1" 2>/dev/null ||
-		find "$moddir/kernel" -name "$1.ko*" -print -quit 2>/dev/null
-}
-declare -A seen=()
-order=()
-add_mod() {
-	local name=${1//_/-} alt dep path
-	alt=${1//-/_}
-	[ -n "${seen[$alt]:-}" ] && return 0
-	seen[$alt]=1
-	path=$(find_ko "$name")
-	[ -n "$path" ] && [ -f "$path" ] || path=$(find_ko "$alt")
-	if [ -z "$path" ] || [ ! -f "$path" ]; then
-		warn "kernel module $1 not found in $moddir"
-		return 0
-	fi
-	for dep in $(modinfo -F depends "$path" 2>/dev/null | tr ',' ' '); do
-		add_mod "$dep"
-	done
-	local base
-	base=$(basename "$path"); base=${base%%.ko*}
-	case "$path" in
-	*.ko.xz) xz -dc "$path" >"$root/lib/kvm/$base.ko" ;;
-	*.ko.zst) zstd -qdc "$path" >"$root/lib/kvm/$base.ko" ;;
-	*.ko.gz) gzip -dc "$path" >"$root/lib/kvm/$base.ko" ;;
-	*) cp "$path" "$root/lib/kvm/$base.ko" ;;
-	esac
-	order+=("$base")
-}
+# The kvm stack for the benchmark, dependencies first.
+. "$top/tests/lib/kmods.sh"
 # Both vendors' stacks: load-order.amd / load-order.intel; /init makes the
 # one of the CPU it finds /lib/kvm/load-order (the AMD one by default).
 all=()
 for vendor in amd intel; do
-	seen=(); order=()
+	kmods_reset
 	case $vendor in
 	amd) mods="irqbypass ccp kvm kvm-amd" ;;
 	intel) mods="irqbypass kvm kvm-intel" ;;
 	esac
-	for m in $mods; do add_mod "$m"; done
-	printf '%s\n' "${order[@]}" >"$root/lib/kvm/load-order.$vendor"
-	all+=("$vendor: ${order[*]};")
+	kmods_add "$root/lib/kvm" $mods
+	printf '%s\n' "${kmods_order[@]}" >"$root/lib/kvm/load-order.$vendor"
+	all+=("$vendor: ${kmods_order[*]};")
 done
 cp "$root/lib/kvm/load-order.amd" "$root/lib/kvm/load-order"
 order=("${all[@]}")

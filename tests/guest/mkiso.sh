@@ -1,0 +1,71 @@
+#!/bin/bash
+# Build a bootable test ISO from Debian packages:
+#   tests/guest/mkiso.sh OUT.iso isolinux|grub
+# Debian's kernel, a busybox initramfs (iso-init as /init, the SATA and
+# CD modules, diskcheck + disktest) and /check/data.bin with its sha256.
+# ISOLINUX (xorriso, El Torito no-emulation) or GRUB (grub-mkrescue).
+set -euo pipefail
+out=${1:?usage: $0 OUT.iso isolinux|grub}
+loader=${2:?usage: $0 OUT.iso isolinux|grub}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
+warn() { echo "mkiso: warning: $*" >&2; }
+. "$top/tests/lib/kmods.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/initrd iso=$work/iso
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,lib/modules} "$iso"/{boot,check}
+
+install -m 0755 "$(command -v busybox)" "$root/bin/busybox"
+install -m 0755 "$here/iso-init" "$root/init"
+install -m 0755 "$here/disktest" "$root/bin/disktest"
+gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/diskcheck.c"
+echo "$loader" >"$root/etc/bootloader"
+kmods_reset
+kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs
+printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$iso/boot/initrd.gz"
+install -m 0644 "/boot/vmlinuz-$KVER" "$iso/boot/vmlinuz"
+head -c $((1536 * 1024)) /dev/urandom >"$iso/check/data.bin"
+(cd "$iso/check" && sha256sum data.bin >data.sha256)
+
+append="console=ttyS0 panic=-1 loglevel=4"
+case $loader in
+isolinux)
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cat >"$iso/isolinux/isolinux.cfg" <<CFG
+DEFAULT check
+PROMPT 0
+TIMEOUT 1
+LABEL check
+  KERNEL /boot/vmlinuz
+  APPEND initrd=/boot/initrd.gz $append
+CFG
+	xorriso -as mkisofs -quiet -o "$out.tmp" -V VMMTEST -J -R \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
+	;;
+grub)
+	mkdir -p "$iso/boot/grub"
+	cat >"$iso/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+menuentry "check" {
+  linux /boot/vmlinuz $append
+  initrd /boot/initrd.gz
+}
+CFG
+	grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out.tmp" "$iso" 2>"$work/grub.log" ||
+		{ cat "$work/grub.log" >&2; exit 1; }
+	;;
+*)
+	echo "mkiso: unknown boot loader '$loader' (isolinux or grub)" >&2
+	exit 2
+	;;
+esac
+mv "$out.tmp" "$out"
+echo "mkiso: $out ($(du -h "$out" | cut -f1), $loader; modules: ${kmods_order[*]})" >&2
