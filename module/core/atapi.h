@@ -40,7 +40,27 @@ struct atapi_xfer {
 	u64 nbytes;		/* ATAPI_READ: bytes, > 0 */
 };
 
-struct atapi;
+/* Bytes of the serial number (INQUIRY page 0x80), space padded. */
+#define ATAPI_SERIAL_LEN	20
+
+struct atapi {
+	/*
+	 * The disc, or NULL; owned by the caller. After the guest ejects it
+	 * (START STOP UNIT) it stays here but tray_open hides it, as a disc
+	 * lying in an open tray: closing the tray reloads it.
+	 */
+	struct blk_backend *medium;
+	bool tray_open;
+	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
+	/* Sense of the last command; REQUEST SENSE returns and clears it. */
+	u8 sense_key, asc, ascq;
+	/* A unit attention not reported yet (ua_asc 0: none). */
+	u8 ua_asc, ua_ascq;
+	u8 media_event;		/* GESN media event code not reported yet */
+	/* INQUIRY page 0x80/0x83; atapi_init sets a default, the owner may
+	 * overwrite it (printable ASCII, space padded). */
+	char serial[ATAPI_SERIAL_LEN];
+};
 
 void atapi_init(struct atapi *a, struct blk_backend *medium);
 /* A new medium (or NULL: none): unit attention and a media event. */
