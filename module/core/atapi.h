@@ -34,6 +34,12 @@ enum atapi_result {
 	ATAPI_CHECK,		/* CHECK CONDITION: sense is set */
 };
 
+/*
+ * An ATAPI_READ lies inside the medium and is a whole number of 2048-byte
+ * sectors, but READ(12) lets the guest ask for up to 2^32 - 1 of them:
+ * nbytes may exceed BLK_MAX_BYTES and what the guest's PRDT holds, and the
+ * transport splits or bounds it.
+ */
 struct atapi_xfer {
 	u32 len;		/* ATAPI_DATA: bytes in buf */
 	u64 offset;		/* ATAPI_READ: byte offset in the medium */
@@ -62,10 +68,24 @@ struct atapi {
 	char serial[ATAPI_SERIAL_LEN];
 };
 
+/*
+ * Power on, with a disc in (medium) or none. As real drives do, the first
+ * command that may not pass a unit attention (anything but REQUEST SENSE,
+ * INQUIRY, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION and REPORT
+ * LUNS) then fails once with UNIT ATTENTION / POWER ON, RESET (29/00), and
+ * GET EVENT STATUS NOTIFICATION reports a disc present as NEW MEDIA once.
+ */
 void atapi_init(struct atapi *a, struct blk_backend *medium);
-/* A new medium (or NULL: none): unit attention and a media event. */
+/*
+ * A new medium (or NULL: none), the tray closed over it: unit attention
+ * 28/00 (replacing one not yet reported) and a media event (NEW MEDIA, or
+ * MEDIA REMOVAL for NULL). The guest's lock does not stop the host.
+ */
 void atapi_change_medium(struct atapi *a, struct blk_backend *medium);
-/* Device reset (ATAPI DEVICE RESET, COMRESET): sense cleared. */
+/*
+ * Device reset (ATAPI DEVICE RESET, COMRESET): sense cleared; a unit
+ * attention and a media event not yet reported, the tray and the lock stay.
+ */
 void atapi_reset(struct atapi *a);
 
 /*
