@@ -420,7 +420,7 @@ static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
 				     struct atapi_xfer *x)
 {
 	u8 type = cdb[1] >> 2 & 0x07;
-	u8 main = cdb[9];
+	u8 sel = cdb[9];
 
 	(void)buf;
 	/* Sector types 6 and 7 are reserved; R-W/Q sub-channel data we lack. */
@@ -437,9 +437,9 @@ static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
 	 * at all (C2 bits aside, also nothing here) transfers nothing. Sync,
 	 * headers, EDC/ECC and C2 are not in an ISO image.
 	 */
-	if (main == 0x00)
+	if (sel == 0x00)
 		return atapi_read(a, get_be32(cdb + 2), 0, x);
-	if (main != 0x10)
+	if (sel != 0x10)
 		return atapi_invalid_field(a);
 	return atapi_read(a, get_be32(cdb + 2), get_be24(cdb + 6), x);
 }
@@ -588,7 +588,7 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 {
 	bool present = atapi_present(a);
 	bool dvd = present && atapi_is_dvd(a);
-	bool current = true;
+	bool is_cur = true;
 	u8 version = 0, flags, add;
 
 	switch (code) {
@@ -616,27 +616,27 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 		p[4] = 0x20 | 0x08 | 0x01 | (a->locked ? 0x04 : 0);
 		break;
 	case 0x0010:			/* random readable */
-		current = present;
+		is_cur = present;
 		add = 8;
 		put_be32(p + 4, ATAPI_SECTOR);
 		put_be16(p + 8, dvd ? 16 : 1);	/* blocking */
 		break;
 	case 0x001e:			/* CD read: no C2, no CD-TEXT, no DAP */
-		current = present && !dvd;
+		is_cur = present && !dvd;
 		version = 2;
 		add = 4;
 		break;
 	case 0x001f:			/* DVD read */
-		current = dvd;
+		is_cur = dvd;
 		version = 1;
 		add = 4;
 		break;
 	default:
 		return 0;
 	}
-	if (only_current && !current)
+	if (only_current && !is_cur)
 		return 0;
-	flags = version << 2 | current;
+	flags = version << 2 | is_cur;
 	/* What the drive is, not what the medium is, persists. */
 	if (code <= 0x0003)
 		flags |= 0x02;
