@@ -18,6 +18,7 @@
 
 #include "host.h"
 #include "blk.h"
+#include "atapi.h"
 
 #define AHCI_NR_PORTS		6
 #define AHCI_NR_SLOTS		32
@@ -45,7 +46,92 @@ struct ahci_host_ops {
 	u64 (*now_ns)(void *opaque);
 };
 
+/* What one command slot is doing (ahci.c). */
+enum ahci_slot_state {
+	AHCI_SLOT_IDLE,		/* free */
+	AHCI_SLOT_RUN,		/* a command of the guest's owns it */
+	AHCI_SLOT_ORPHAN,	/* its command was abandoned (reset) while its
+				 * request was with the backend: done() frees it */
+};
+
+/*
+ * One command slot. Its request is handed to the backend one at a time
+ * (a large transfer in chunks, a TRIM range by range), so one blk_req
+ * and one segment array per slot suffice.
+ */
+struct ahci_slot {
+	struct blk_req req;
+	struct blk_seg segs[BLK_MAX_SEGS];
+	struct ahci_port *port;
+	u8 nr;			/* slot number = NCQ tag */
+	u8 state;		/* enum ahci_slot_state */
+	u8 step;		/* what the request in flight does (ahci.c) */
+	u8 fis_kind;		/* which FIS completes it (ahci.c) */
+	u8 command;		/* ATA command byte */
+	bool ncq;
+	bool inflight;		/* req is with the backend */
+	bool write;		/* data goes memory -> device */
+	/* Bumped whenever the slot's command ends or is abandoned. */
+	u32 gen;
+	/* PRDT walk: table address, entries, next entry, bytes into it */
+	u64 ctba;
+	u32 prdtl;
+	u32 prd_idx;
+	u32 prd_skip;
+	/* Data transfer: device byte offset, total, bytes done (PRDBC) */
+	struct blk_backend *be;
+	u64 dev_off;
+	u64 xfer_len;
+	u64 xfer_done;
+	/* TRIM: next range entry and how many there are */
+	u32 dsm_idx;
+	u32 dsm_nr;
+	u64 t_notify;
+};
+
 struct ahci;
+
+struct ahci_port {
+	struct ahci *h;
+	u8 nr;
+	u8 type;		/* enum ahci_dev_type */
+	struct blk_backend *be;	/* disk backend (a CD's is in atapi) */
+	/* Registers */
+	u32 clb, clbu, fb, fbu;
+	u32 is, ie, cmd, tfd, sig, ssts, sctl, serr, sact, ci;
+	u32 irq_seen;		/* is & ie at the last interrupt update */
+	bool halted;		/* TFES: no new commands until ST is cleared */
+	bool sig_fis_due;	/* the signature FIS waits for FRE */
+	bool srst;		/* a control FIS set SRST; clearing it resets */
+	int nonq;		/* slot of the running non-queued command, or -1 */
+	/* Device settings */
+	bool wcache;
+	u8 xfer_mode;
+	u8 multiple;
+	char serial[21];
+	/* NCQ error log (READ LOG EXT page 10h) */
+	u8 ncq_err_tag;
+	u8 ncq_err_status, ncq_err_error;
+	bool ncq_err_valid;
+	/* Statistics */
+	u64 nr_cmds, nr_errors;
+	/* Data that non-queued commands build or read (one at a time) */
+	u8 buf[ATAPI_BUF_SIZE];
+	struct atapi atapi;
+	struct ahci_slot slots[AHCI_NR_SLOTS];
+};
+
+struct ahci {
+	vmm_lock_t lock;
+	const struct blk_gmem_ops *mem;
+	void *mem_opaque;
+	const struct ahci_host_ops *ops;
+	void *opaque;
+	u32 ghc, is;
+	bool irq_level;
+	unsigned int inflight;
+	struct ahci_port ports[AHCI_NR_PORTS];
+};
 
 /*
  * Set up an HBA with every port empty. mem/mem_opaque: guest memory as

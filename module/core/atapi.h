@@ -34,18 +34,58 @@ enum atapi_result {
 	ATAPI_CHECK,		/* CHECK CONDITION: sense is set */
 };
 
+/*
+ * An ATAPI_READ lies inside the medium and is a whole number of 2048-byte
+ * sectors, but READ(12) lets the guest ask for up to 2^32 - 1 of them:
+ * nbytes may exceed BLK_MAX_BYTES and what the guest's PRDT holds, and the
+ * transport splits or bounds it.
+ */
 struct atapi_xfer {
 	u32 len;		/* ATAPI_DATA: bytes in buf */
 	u64 offset;		/* ATAPI_READ: byte offset in the medium */
 	u64 nbytes;		/* ATAPI_READ: bytes, > 0 */
 };
 
-struct atapi;
+/* Bytes of the serial number (INQUIRY page 0x80), space padded. */
+#define ATAPI_SERIAL_LEN	20
 
+struct atapi {
+	/*
+	 * The disc, or NULL; owned by the caller. After the guest ejects it
+	 * (START STOP UNIT) it stays here but tray_open hides it, as a disc
+	 * lying in an open tray: closing the tray reloads it.
+	 */
+	struct blk_backend *medium;
+	bool tray_open;
+	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
+	/* Sense of the last command; REQUEST SENSE returns and clears it. */
+	u8 sense_key, asc, ascq;
+	/* A unit attention not reported yet (ua_asc 0: none). */
+	u8 ua_asc, ua_ascq;
+	u8 media_event;		/* GESN media event code not reported yet */
+	/* INQUIRY page 0x80/0x83; atapi_init sets a default, the owner may
+	 * overwrite it (printable ASCII, space padded). */
+	char serial[ATAPI_SERIAL_LEN];
+};
+
+/*
+ * Power on, with a disc in (medium) or none. As real drives do, the first
+ * command that may not pass a unit attention (anything but REQUEST SENSE,
+ * INQUIRY, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION and REPORT
+ * LUNS) then fails once with UNIT ATTENTION / POWER ON, RESET (29/00), and
+ * GET EVENT STATUS NOTIFICATION reports a disc present as NEW MEDIA once.
+ */
 void atapi_init(struct atapi *a, struct blk_backend *medium);
-/* A new medium (or NULL: none): unit attention and a media event. */
+/*
+ * A new medium (or NULL: none), the tray closed over it: unit attention
+ * 28/00 (replacing one not yet reported) and a media event (NEW MEDIA, or
+ * MEDIA REMOVAL for NULL). The guest's lock does not stop the host.
+ */
 void atapi_change_medium(struct atapi *a, struct blk_backend *medium);
-/* Device reset (ATAPI DEVICE RESET, COMRESET): sense cleared. */
+/*
+ * Device reset (ATAPI DEVICE RESET, COMRESET): sense cleared; a unit
+ * attention and a media event not yet reported, the tray and the lock stay.
+ */
 void atapi_reset(struct atapi *a);
 
 /*
