@@ -197,6 +197,7 @@ static void atapi_set_sense(struct atapi *a, u8 key, u8 asc, u8 ascq)
 	a->sense_key = key;
 	a->asc = asc;
 	a->ascq = ascq;
+	a->info_valid = false;
 }
 
 static enum atapi_result atapi_check(struct atapi *a, u8 key, u8 asc, u8 ascq)
@@ -244,6 +245,8 @@ static enum atapi_result atapi_read(struct atapi *a, u64 lba, u64 count,
 		return atapi_data(x, 0, 0);
 	x->offset = lba * ATAPI_SECTOR;
 	x->nbytes = count * ATAPI_SECTOR;
+	/* Every read CDB has a 32-bit LBA: this holds it. */
+	a->read_lba = lba;
 	return ATAPI_READ;
 }
 
@@ -273,6 +276,10 @@ static enum atapi_result cmd_request_sense(struct atapi *a, const u8 *cdb,
 	}
 	buf[0] = 0x70;			/* current error, fixed format */
 	buf[2] = a->sense_key;
+	if (a->info_valid) {
+		buf[0] |= 0x80;		/* VALID: INFORMATION holds an LBA */
+		put_be32(buf + 3, a->info);
+	}
 	buf[7] = 18 - 8;		/* additional sense length */
 	buf[12] = a->asc;
 	buf[13] = a->ascq;
@@ -612,8 +619,8 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 		break;
 	case 0x0003:			/* removable medium */
 		add = 4;
-		/* Tray loader, can eject, lockable, lock state. */
-		p[4] = 0x20 | 0x08 | 0x01 | (a->locked ? 0x04 : 0);
+		/* Tray loader, can eject, lockable (no lock state here). */
+		p[4] = 0x20 | 0x08 | 0x01;
 		break;
 	case 0x0010:			/* random readable */
 		is_cur = present;
@@ -990,8 +997,15 @@ enum atapi_result atapi_command(struct atapi *a, const u8 *cdb, u8 *buf,
 
 void atapi_read_done(struct atapi *a, int error)
 {
-	if (error)
-		atapi_set_sense(a, ATAPI_SK_MEDIUM_ERROR, ASC_UNRECOVERED_READ_ERROR);
+	if (!error)
+		return;
+	atapi_set_sense(a, ATAPI_SK_MEDIUM_ERROR, ASC_UNRECOVERED_READ_ERROR);
+	/*
+	 * The backend does not say which sector failed: name the first of
+	 * the command, so that the guest counts none of it as read.
+	 */
+	a->info_valid = true;
+	a->info = a->read_lba;
 }
 
 u8 atapi_error_reg(const struct atapi *a)

@@ -60,6 +60,10 @@ struct atapi {
 	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
 	/* Sense of the last command; REQUEST SENSE returns and clears it. */
 	u8 sense_key, asc, ascq;
+	/* The sense's INFORMATION field: the LBA of a failed read. */
+	bool info_valid;
+	u32 info;
+	u32 read_lba;		/* first LBA of the ATAPI_READ in flight */
 	/* A unit attention not reported yet (ua_asc 0: none). */
 	u8 ua_asc, ua_ascq;
 	u8 media_event;		/* GESN media event code not reported yet */

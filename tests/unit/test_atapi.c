@@ -420,18 +420,22 @@ static void test_read_error(void)
 	bool ok;
 
 	setup(&cd10);
-	RUN(&drive, 0x28, 0, 0, 0, 0, 0, 0, 0, 1);
+	RUN(&drive, 0x28, 0, 0, 0, 0x12, 0x34, 0, 0, 1);
 	ok = KTAP_EXPECT(res == ATAPI_READ);
 	atapi_read_done(&drive, -EIO);
 	ok &= KTAP_EXPECT(sense_is(&drive, ATAPI_SK_MEDIUM_ERROR, 0x11, 0x00));
 	ok &= KTAP_EXPECT(atapi_error_reg(&drive) == 0x34);
 	RUN(&drive, 0x03, 0, 0, 0, 18);
-	ok &= KTAP_EXPECT(buf[2] == 0x03 && buf[12] == 0x11 && buf[13] == 0);
+	ok &= KTAP_EXPECT(buf[0] == 0xf0 && buf[2] == 0x03 && be32(buf + 3) == 0x1234 &&
+			  buf[12] == 0x11 && buf[13] == 0);
+	/* The INFORMATION field goes with the sense. */
+	RUN(&drive, 0x03, 0, 0, 0, 18);
+	ok &= KTAP_EXPECT(buf[0] == 0x70 && be32(buf + 3) == 0);
 	/* A good read leaves no sense. */
 	RUN(&drive, 0x28, 0, 0, 0, 0, 0, 0, 0, 1);
 	atapi_read_done(&drive, 0);
 	ok &= KTAP_EXPECT(sense_is(&drive, 0, 0, 0));
-	ktap_result(ok, "read error: MEDIUM ERROR / UNRECOVERED READ ERROR, error register 0x34");
+	ktap_result(ok, "read error: MEDIUM ERROR / UNRECOVERED READ ERROR at the first LBA, error register 0x34");
 }
 
 static void test_seek(void)
@@ -573,6 +577,11 @@ static void test_get_configuration_cd(void)
 	ok &= KTAP_EXPECT(f && f[2] == 0x07 && f[3] == 4 && f[4] == 0x02);
 	f = feature(0x0003, xf.len);
 	ok &= KTAP_EXPECT(f && f[2] == 0x03 && f[3] == 4 && f[4] == 0x29);
+	/* The lock state is not in the feature (mode page 2A has it). */
+	RUN(&drive, 0x1e, 0, 0, 0, 1);
+	RUN(&drive, 0x46, 2, 0, 3, 0, 0, 0, 0, 255);
+	ok &= DATA(16) && KTAP_EXPECT(buf[12] == 0x29);
+	RUN(&drive, 0x46, 0, 0, 0, 0, 0, 0, 0x10, 0x00);
 	f = feature(0x0010, xf.len);
 	ok &= KTAP_EXPECT(f && f[2] == 0x01 && be32(f + 4) == 2048 && be16(f + 8) == 1);
 	f = feature(0x001e, xf.len);
