@@ -246,7 +246,7 @@ static enum atapi_result atapi_read(struct atapi *a, u64 lba, u64 count,
 	x->offset = lba * ATAPI_SECTOR;
 	x->nbytes = count * ATAPI_SECTOR;
 	/* Every read CDB has a 32-bit LBA: this holds it. */
-	a->read_lba = lba;
+	a->read_lba = (u32)lba;
 	return ATAPI_READ;
 }
 
