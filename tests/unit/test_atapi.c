@@ -1089,12 +1089,54 @@ static void test_random_cdbs(void)
 	ktap_result(ok, "200000 random CDBs: lengths within the buffer, reads within the medium");
 }
 
+static void test_dvd_structure_more(void)
+{
+	bool ok;
+
+	setup(&dvd1g);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0x04, 0x10, 0x00);
+	ok = DATA(2052) && KTAP_EXPECT(be16(buf) == 2050 && buf[4] == 0 && buf[2051] == 0);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0x00, 0, 0);
+	ok &= DATA(0);
+	/* The structure list needs no medium. */
+	setup(NULL);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0xff, 0, 255);
+	ok &= DATA(20);
+	ktap_result(ok, "READ DVD STRUCTURE: manufacturing information, allocation 0, list without medium");
+}
+
+static void test_get_configuration_past_end(void)
+{
+	bool ok;
+
+	setup(&cd10);
+	RUN(&drive, 0x46, 0, 0x00, 0x20, 0, 0, 0, 0, 255);
+	ok = DATA(8) && KTAP_EXPECT(be32(buf) == 4 && be16(buf + 6) == 0x0008);
+	RUN(&drive, 0x46, 0, 0xff, 0xff, 0, 0, 0, 0, 255);
+	ok &= DATA(8);
+	ktap_result(ok, "GET CONFIGURATION: a starting feature past the last gives the header only");
+}
+
+static void test_ua_replaced(void)
+{
+	bool ok;
+
+	/* A change before the power-on unit attention was seen: one, 28/00. */
+	atapi_init(&drive, NULL);
+	atapi_change_medium(&drive, &cd10);
+	RUN(&drive, 0x00);
+	ok = CHECKED(ATAPI_SK_UNIT_ATTENTION, 0x28, 0x00);
+	RUN(&drive, 0x00);
+	ok &= DATA(0);
+	ktap_result(ok, "a medium change replaces the power-on unit attention");
+}
+
 int main(void)
 {
 	buf = malloc(ATAPI_BUF_SIZE);
 	if (!buf)
 		return 1;
-	ktap_begin("atapi", 50);
+	ktap_begin("atapi", 53);
 	test_power_on();
 	test_power_on_sense_first();
 	test_ua_pass_list();
@@ -1144,6 +1186,9 @@ int main(void)
 	test_report_luns_format_caps();
 	test_reset();
 	test_dvd_capacity();
+	test_dvd_structure_more();
+	test_get_configuration_past_end();
+	test_ua_replaced();
 	test_random_cdbs();
 	free(buf);
 	return ktap_end();
