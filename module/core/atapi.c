@@ -48,6 +48,7 @@
 #define CMD_MODE_SENSE_10	0x5a
 #define CMD_REPORT_LUNS		0xa0
 #define CMD_READ_12		0xa8
+#define CMD_GET_PERFORMANCE	0xac
 #define CMD_READ_DVD_STRUCTURE	0xad
 #define CMD_SET_CD_SPEED	0xbb
 #define CMD_MECHANISM_STATUS	0xbd
@@ -919,6 +920,37 @@ out:
 	return atapi_data(x, 4 + len, get_be16(cdb + 8));
 }
 
+static enum atapi_result cmd_get_performance(struct atapi *a, const u8 *cdb,
+					     u8 *buf, struct atapi_xfer *x)
+{
+	u16 max = get_be16(cdb + 8);	/* descriptors, not bytes */
+	u32 len = 8;
+
+	switch (cdb[10]) {
+	case 0x00:
+		/*
+		 * Nominal read performance (Windows asks): one descriptor,
+		 * the whole medium at the drive's one speed. Write and
+		 * exception lists (data type bits) are empty.
+		 */
+		if (!atapi_present(a))
+			return atapi_not_present(a);
+		if (!(cdb[1] & 0x07) && max) {
+			put_be32(buf + 12, DRIVE_SPEED_KBS);
+			put_be32(buf + 16, atapi_last_lba(a));
+			put_be32(buf + 20, DRIVE_SPEED_KBS);
+			len += 16;
+		}
+		break;
+	case 0x03:			/* write speeds: none */
+		break;
+	default:
+		return atapi_invalid_field(a);
+	}
+	put_be32(buf, len - 4);
+	return atapi_data(x, len, len);
+}
+
 static enum atapi_result cmd_mechanism_status(struct atapi *a, const u8 *cdb,
 					      u8 *buf, struct atapi_xfer *x)
 {
@@ -962,6 +994,7 @@ static const struct atapi_cmd atapi_cmds[256] = {
 	[CMD_MODE_SENSE_10]	= { cmd_mode_sense_10, 0 },
 	[CMD_REPORT_LUNS]	= { cmd_report_luns, F_UA_OK },
 	[CMD_READ_12]		= { cmd_read_12, F_MEDIUM | F_NOBUF },
+	[CMD_GET_PERFORMANCE]	= { cmd_get_performance, 0 },
 	[CMD_READ_DVD_STRUCTURE] = { cmd_read_dvd_structure, 0 },
 	[CMD_SET_CD_SPEED]	= { cmd_accept, F_NOBUF },
 	[CMD_MECHANISM_STATUS]	= { cmd_mechanism_status, 0 },

@@ -1064,7 +1064,7 @@ static void test_random_cdbs(void)
 		/* Mostly known opcodes, with big allocation lengths. */
 		if (i & 1)
 			cdb[0] = "\x00\x03\x12\x15\x1a\x1b\x1e\x23\x25\x28\x2b\x42\x43\x46"
-				 "\x4a\x51\x52\x55\x5a\xa0\xa8\xad\xbb\xbd\xbe"[rnd() % 25];
+				 "\x4a\x51\x52\x55\x5a\xa0\xa8\xac\xad\xbb\xbd\xbe"[rnd() % 26];
 		run(&drive, cdb);
 		switch (res) {
 		case ATAPI_DATA:
@@ -1131,12 +1131,36 @@ static void test_ua_replaced(void)
 	ktap_result(ok, "a medium change replaces the power-on unit attention");
 }
 
+static void test_get_performance(void)
+{
+	bool ok;
+
+	setup(&cd10);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok = DATA(24) && KTAP_EXPECT(be32(buf) == 20 && be32(buf + 8) == 0 &&
+				     be32(buf + 12) == 4224 && be32(buf + 16) == 5119 &&
+				     be32(buf + 20) == 4224);
+	/* No descriptors wanted, write performance, write speeds: none. */
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00);
+	ok &= DATA(8) && KTAP_EXPECT(be32(buf) == 4);
+	RUN(&drive, 0xac, 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok &= DATA(8);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x03);
+	ok &= DATA(8);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x01);
+	ok &= CHECKED(ATAPI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	setup(NULL);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok &= CHECKED(ATAPI_SK_NOT_READY, 0x3a, 0x01);
+	ktap_result(ok, "GET PERFORMANCE: one read descriptor; empty lists; unknown type refused");
+}
+
 int main(void)
 {
 	buf = malloc(ATAPI_BUF_SIZE);
 	if (!buf)
 		return 1;
-	ktap_begin("atapi", 53);
+	ktap_begin("atapi", 54);
 	test_power_on();
 	test_power_on_sense_first();
 	test_ua_pass_list();
@@ -1189,6 +1213,7 @@ int main(void)
 	test_dvd_structure_more();
 	test_get_configuration_past_end();
 	test_ua_replaced();
+	test_get_performance();
 	test_random_cdbs();
 	free(buf);
 	return ktap_end();
