@@ -183,6 +183,14 @@ static bool atapi_is_dvd(const struct atapi *a)
 	return atapi_sectors(a) > CD_MAX_SECTORS;
 }
 
+/* The sector count as a 32-bit field, saturated (track size, capacities). */
+static u32 atapi_sectors32(const struct atapi *a)
+{
+	u64 n = atapi_sectors(a);
+
+	return n > 0xffffffffu ? 0xffffffffu : (u32)n;
+}
+
 /* The last LBA as a 32-bit field (READ CAPACITY, track info). */
 static u32 atapi_last_lba(const struct atapi *a)
 {
@@ -390,7 +398,7 @@ static enum atapi_result cmd_read_format_caps(struct atapi *a, const u8 *cdb,
 	/* Windows asks: one current/maximum capacity descriptor. */
 	buf[3] = 8;			/* capacity list length */
 	if (atapi_present(a)) {
-		put_be32(buf + 4, atapi_last_lba(a) + (atapi_sectors(a) ? 1 : 0));
+		put_be32(buf + 4, atapi_sectors32(a));
 		buf[8] = 0x02;		/* formatted media */
 	} else {
 		buf[8] = 0x03;		/* no media present */
@@ -441,9 +449,9 @@ static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
 	if (type != 0 && type != 2)
 		return atapi_check(a, ATAPI_SK_ILLEGAL_REQUEST, ASC_ILLEGAL_MODE_FOR_TRACK);
 	/*
-	 * Main channel: user data alone (0x10) is a 2048-byte read; nothing
-	 * at all (C2 bits aside, also nothing here) transfers nothing. Sync,
-	 * headers, EDC/ECC and C2 are not in an ISO image.
+	 * Main channel: user data alone (0x10) is a 2048-byte read, no field
+	 * at all (0) transfers nothing. Sync, headers, EDC/ECC and C2 error
+	 * bits are not in an ISO image.
 	 */
 	if (sel == 0x00)
 		return atapi_read(a, get_be32(cdb + 2), 0, x);
@@ -750,7 +758,7 @@ static enum atapi_result cmd_read_track_info(struct atapi *a, const u8 *cdb,
 	buf[5] = 0x04;			/* data track, recorded uninterrupted */
 	buf[6] = 0x01;			/* data mode 1 */
 	put_be32(buf + 20, atapi_is_dvd(a) ? 16 : 0);	/* blocking factor */
-	put_be32(buf + 24, atapi_last_lba(a) + (atapi_sectors(a) ? 1 : 0));
+	put_be32(buf + 24, atapi_sectors32(a));	/* track size */
 	put_be32(buf + 28, atapi_last_lba(a));	/* last recorded address */
 	return atapi_data(x, 36, get_be16(cdb + 7));
 }

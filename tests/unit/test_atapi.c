@@ -312,6 +312,11 @@ static void test_read_capacity(void)
 	setup(&huge);
 	RUN(&drive, 0x25);
 	ok &= DATA(8) && KTAP_EXPECT(be32(buf) == 0xffffffff);
+	RUN(&drive, 0x23, 0, 0, 0, 0, 0, 0, 0, 252);
+	ok &= DATA(12) && KTAP_EXPECT(be32(buf + 4) == 0xffffffff);
+	RUN(&drive, 0x52, 1, 0, 0, 0, 1, 0, 0, 255);
+	ok &= DATA(36) && KTAP_EXPECT(be32(buf + 24) == 0xffffffff &&
+				      be32(buf + 28) == 0xffffffff);
 	ktap_result(ok, "READ CAPACITY: 10 MiB is last LBA 5119 of 2048 bytes; PMI; clamped");
 }
 
