@@ -283,6 +283,7 @@ static void port_stop(struct ahci_port *p)
 	for (i = 0; i < AHCI_NR_SLOTS; i++) {
 		struct ahci_slot *s = &p->slots[i];
 
+		s->parked = false;
 		if (s->state == AHCI_SLOT_RUN) {
 			s->state = s->inflight ? AHCI_SLOT_ORPHAN : AHCI_SLOT_IDLE;
 			s->gen++;
@@ -450,6 +451,15 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 	bool err = status & ATA_ST_ERR;
 	u8 fis[20] = { 0 };
 
+	if (s->ncq && p->halted) {
+		/*
+		 * After an NCQ error the device aborts its other queued
+		 * commands: their tags stay in PxSACT, nothing is reported,
+		 * and the host retries them after READ LOG EXT 10h.
+		 */
+		slot_release(p, s);
+		return;
+	}
 	slot_write_prdbc(p, s);
 	p->tfd = (u32)error << 8 | status;
 	if (err) {
@@ -549,6 +559,17 @@ static void slot_err(struct ahci_port *p, struct ahci_slot *s, u8 error,
 
 static void ahci_req_done(struct blk_req *req, int error);
 
+/* Whether a request of this port is with a backend (it will complete). */
+static bool port_busy(const struct ahci_port *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < AHCI_NR_SLOTS; i++)
+		if (p->slots[i].inflight)
+			return true;
+	return false;
+}
+
 static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 {
 	struct ahci *h = p->h;
@@ -565,11 +586,46 @@ static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 	if (r)
 		return r;
 	r = blk_submit(s->be, &s->req);
+	if (r == -EBUSY && port_busy(p)) {
+		/* the backend is full: retried when one of ours completes */
+		s->parked = true;
+		return 0;
+	}
 	if (r)
 		return r;
 	s->inflight = true;
 	h->inflight++;
 	return 0;
+}
+
+/* Resubmit what -EBUSY parked, now that a request of the port is done. */
+static void slot_step_failed(struct ahci_port *p, struct ahci_slot *s, int r);
+
+static void port_unpark(struct ahci_port *p)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < AHCI_NR_SLOTS; i++) {
+		struct ahci_slot *s = &p->slots[i];
+
+		if (!s->parked)
+			continue;
+		s->parked = false;
+		if (s->state != AHCI_SLOT_RUN)
+			continue;
+		r = blk_submit(s->be, &s->req);
+		if (r == -EBUSY && port_busy(p)) {
+			s->parked = true;
+			return;
+		}
+		if (r) {
+			slot_step_failed(p, s, r);
+			continue;
+		}
+		s->inflight = true;
+		p->h->inflight++;
+	}
 }
 
 /* Start the next chunk of a READ/WRITE: 0, or a negative error. */
@@ -719,6 +775,18 @@ static void slot_step_done(struct ahci_port *p, struct ahci_slot *s, int error)
 	}
 }
 
+/* A parked request could not be resubmitted: end its command. */
+static void slot_step_failed(struct ahci_port *p, struct ahci_slot *s, int r)
+{
+	if (p->type == AHCI_DEV_CDROM && s->step == STEP_DATA) {
+		atapi_read_done(&p->atapi, -EIO);
+		atapi_fail(p, s);
+	} else {
+		slot_err(p, s, s->step == STEP_DATA ? data_error(s, r) : ATA_ER_ABRT,
+			 false);
+	}
+}
+
 static void ahci_req_done(struct blk_req *req, int error)
 {
 	struct ahci_slot *s = req->priv;
@@ -734,6 +802,7 @@ static void ahci_req_done(struct blk_req *req, int error)
 		s->state = AHCI_SLOT_IDLE;	/* its command is gone */
 	else if (s->state == AHCI_SLOT_RUN)
 		slot_step_done(p, s, error);
+	port_unpark(p);
 	/* a slot freed or a non-queued command ended: start what waits */
 	port_process(p);
 	ahci_update_irq(h);

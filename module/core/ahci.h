@@ -70,6 +70,7 @@ struct ahci_slot {
 	u8 command;		/* ATA command byte */
 	bool ncq;
 	bool inflight;		/* req is with the backend */
+	bool parked;		/* req is ready but the backend said -EBUSY */
 	bool write;		/* data goes memory -> device */
 	/* Bumped whenever the slot's command ends or is abandoned. */
 	u32 gen;

@@ -73,6 +73,7 @@ struct fake_be {
 	struct blk_req *q[FAKE_BE_QUEUE];
 	unsigned int n;
 	int fail_submit;	/* submit returns this when nonzero */
+	unsigned int cap;	/* -EBUSY beyond this many queued (0: none) */
 	unsigned long submitted, completed, flushes, bad;
 	/* the last FAKE_BE_LOG requests as submitted */
 	struct { u8 op; u64 offset, len; u32 nr_segs; } log[FAKE_BE_LOG];
@@ -85,7 +86,7 @@ static int fake_be_submit(struct blk_backend *b, struct blk_req *req)
 
 	if (f->fail_submit)
 		return f->fail_submit;
-	if (f->n >= FAKE_BE_QUEUE)
+	if (f->n >= FAKE_BE_QUEUE || (f->cap && f->n >= f->cap))
 		return -EBUSY;
 	/* what a real backend relies on: the transport checked it */
 	if (blk_req_check(b, req))

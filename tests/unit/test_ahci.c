@@ -1306,6 +1306,60 @@ static int t_timestamps(void)
 	return ok;
 }
 
+static int t_backend_busy_parks(void)
+{
+	int ok = 1;
+	u8 fis[20];
+	struct prde e = { BUF, 512 };
+	unsigned int s, done = 0;
+
+	setup(true);
+	port_up(0);
+	disk.cap = 2;			/* a backend with room for two */
+	for (s = 0; s < 6; s++) {
+		h2d(fis, 0x60, s, s << 3, 1);
+		build(0, s, fis, false, &e, 1);
+	}
+	pwr(0, P_SACT, 0x3f);
+	pwr(0, P_CI, 0x3f);
+	ok &= KTAP_EXPECT(disk.n == 2 && prd(0, P_CI) == 0 && prd(0, P_SACT) == 0x3f);
+	ok &= KTAP_EXPECT(!(prd(0, P_IS) & IS_TFES));
+	while (disk.n && done < 10) {
+		fake_be_complete(&disk, 0, 0);
+		done++;
+	}
+	ok &= KTAP_EXPECT(done == 6 && prd(0, P_SACT) == 0 && !(prd(0, P_IS) & IS_TFES));
+	ok &= KTAP_EXPECT(ahci_inflight(&hba) == 0);
+	return ok;
+}
+
+static int t_ncq_error_aborts_others(void)
+{
+	int ok = 1;
+	u8 fis[20];
+	struct prde e = { BUF, 512 };
+	unsigned int s;
+
+	setup(true);
+	port_up(0);
+	for (s = 0; s < 3; s++) {
+		h2d(fis, 0x60, s, s << 3, 1);
+		build(0, s, fis, false, &e, 1);
+	}
+	pwr(0, P_SACT, 7);
+	pwr(0, P_CI, 7);
+	fake_be_complete(&disk, 1, -EIO);		/* tag 1 fails */
+	ok &= KTAP_EXPECT((prd(0, P_IS) & IS_TFES) && prd(0, P_SACT) == 7);
+	ok &= KTAP_EXPECT((prd(0, P_TFD) & 0xff) == 0x41);
+	pwr(0, P_IS, 0xffffffff);
+	fake_be_complete_all(&disk);			/* aborted: unseen */
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 7 && prd(0, P_IS) == 0);
+	ok &= KTAP_EXPECT((prd(0, P_TFD) & 0xff) == 0x41 && ahci_inflight(&hba) == 0);
+	recover(0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 0);
+	return ok;
+}
+
 struct tcase {
 	const char *name;
 	int (*fn)(void);
@@ -1350,6 +1404,8 @@ static const struct tcase cases[] = {
 	{ "backend_errors_busy_readonly", t_backend_errors },
 	{ "ci_rewrite_and_serial_nonqueued", t_ci_rewrite },
 	{ "timestamps", t_timestamps },
+	{ "backend_busy_parks_and_retries", t_backend_busy_parks },
+	{ "ncq_error_aborts_other_tags", t_ncq_error_aborts_others },
 };
 
 int main(void)
