@@ -19,7 +19,7 @@ struct fake_gmem {
 	unsigned long reads, writes, faults;
 };
 
-static int fake_gmem_read(void *opaque, u64 gpa, void *buf, u32 len)
+static inline int fake_gmem_read(void *opaque, u64 gpa, void *buf, u32 len)
 {
 	struct fake_gmem *g = opaque;
 
@@ -32,7 +32,7 @@ static int fake_gmem_read(void *opaque, u64 gpa, void *buf, u32 len)
 	return 0;
 }
 
-static bool fake_gmem_ok(void *opaque, u64 gpa, u64 len, bool write)
+static inline bool fake_gmem_ok(void *opaque, u64 gpa, u64 len, bool write)
 {
 	struct fake_gmem *g = opaque;
 
@@ -44,7 +44,7 @@ static bool fake_gmem_ok(void *opaque, u64 gpa, u64 len, bool write)
 	return true;
 }
 
-static int fake_gmem_write(void *opaque, u64 gpa, const void *buf, u32 len)
+static inline int fake_gmem_write(void *opaque, u64 gpa, const void *buf, u32 len)
 {
 	struct fake_gmem *g = opaque;
 
@@ -80,7 +80,7 @@ struct fake_be {
 	unsigned int nr_log;
 };
 
-static int fake_be_submit(struct blk_backend *b, struct blk_req *req)
+static inline int fake_be_submit(struct blk_backend *b, struct blk_req *req)
 {
 	struct fake_be *f = b->priv;
 
@@ -105,7 +105,7 @@ static int fake_be_submit(struct blk_backend *b, struct blk_req *req)
 
 static const struct blk_backend_ops fake_be_ops = { .submit = fake_be_submit };
 
-static void fake_be_init(struct fake_be *f, struct fake_gmem *g, u64 size,
+static inline void fake_be_init(struct fake_be *f, struct fake_gmem *g, u64 size,
 			 u32 block_size, bool can_discard)
 {
 	u64 i;
@@ -123,14 +123,14 @@ static void fake_be_init(struct fake_be *f, struct fake_gmem *g, u64 size,
 	f->be.priv = f;
 }
 
-static void fake_be_free(struct fake_be *f)
+static inline void fake_be_free(struct fake_be *f)
 {
 	free(f->img);
 	f->img = NULL;
 }
 
 /* Complete queued request i (data moved unless err), in any order. */
-static void fake_be_complete(struct fake_be *f, unsigned int i, int err)
+static inline void fake_be_complete(struct fake_be *f, unsigned int i, int err)
 {
 	struct blk_req *req;
 	u64 off;
@@ -172,7 +172,7 @@ static void fake_be_complete(struct fake_be *f, unsigned int i, int err)
 }
 
 /* Complete everything queued (and what completions queue), oldest first. */
-static void fake_be_complete_all(struct fake_be *f)
+static inline void fake_be_complete_all(struct fake_be *f)
 {
 	unsigned int guard = 100000;
 
