@@ -487,9 +487,10 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		port_put_fis(p, RFIS_SDB, fis, 8);
 		p->is |= PXIS_SDBS;
 	} else {
+		/* a PIO command that moved data announced it by PIO Setup */
 		bool pio = !err && (s->fis_kind == FIS_PIO_IN ||
 				    s->fis_kind == FIS_PIO_OUT ||
-				    s->fis_kind == FIS_ATAPI_PIO);
+				    (s->fis_kind == FIS_ATAPI_PIO && s->xfer_done));
 
 		if (pio) {
 			fis[0] = FIS_TYPE_PIO_SETUP;

@@ -493,6 +493,31 @@ static int t_cd_inquiry_short_prdt(void)
 	return ok;
 }
 
+static int t_cd_pio_packet(void)
+{
+	int ok = 1;
+	u8 fis[20], cdb[12] = { 0x12, 0, 0, 0, 36, 0 };	/* INQUIRY */
+	struct prde e = { BUF, 36 };
+
+	setup(true);
+	port_up(1);
+	packet(1, 0, cdb_tur, 0, BUF);		/* power-on UA */
+	recover(1);
+	h2d(fis, 0xa0, 0, 0, 0);		/* PIO: feature bit 0 clear */
+	build(1, 0, fis, false, &e, 1);
+	memcpy(mem(CT(1, 0)) + 0x40, cdb, 12);
+	issue(1, 0);
+	ok &= KTAP_EXPECT(prd(1, P_IS) == (IS_PSS | IS_DHRS) && prdbc(1, 0) == 36);
+	ok &= KTAP_EXPECT(mem(FB(1) + 0x20)[0] == 0x5f && mem(FB(1) + 0x20)[16] == 36);
+	ok &= KTAP_EXPECT(d2h_status(1) == 0x40 && (mem(BUF)[0] & 0x1f) == 5);
+	pwr(1, P_IS, 0xffffffff);
+	h2d(fis, 0xa0, 0, 0, 0);
+	build(1, 0, fis, false, &e, 1);		/* TEST UNIT READY: no data */
+	issue(1, 0);
+	ok &= KTAP_EXPECT(prd(1, P_IS) == IS_DHRS);
+	return ok;
+}
+
 static int t_cd_medium_change(void)
 {
 	int ok = 1;
@@ -1376,6 +1401,7 @@ static const struct tcase cases[] = {
 	{ "cd_identify_packet_and_identify_abort", t_cd_identify },
 	{ "cd_test_unit_ready_read10", t_cd_tur_read },
 	{ "cd_inquiry_short_prdt", t_cd_inquiry_short_prdt },
+	{ "cd_pio_packet", t_cd_pio_packet },
 	{ "cd_medium_change", t_cd_medium_change },
 	{ "linux_hba_reset", t_linux_hba_reset },
 	{ "ncq_qd32_out_of_order", t_ncq_qd32 },
