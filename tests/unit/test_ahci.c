@@ -1385,6 +1385,67 @@ static int t_ncq_error_aborts_others(void)
 	return ok;
 }
 
+/*
+ * Linux's sequence: HBA reset, per port stop engine and FIS receive,
+ * clear SERR/IS, CLB/FB, FRE, SUD, hardreset (COMRESET) with ST off,
+ * classify by PxSIG, start the engine, IDENTIFY by PIO, SET FEATURES
+ * XFER MODE, READ LOG EXT directory, then MSI-driven NCQ I/O.
+ */
+static int t_linux_probe(void)
+{
+	int ok = 1;
+	unsigned int p;
+	u8 *id = mem(BUF);
+
+	setup(true);
+	wr(R_GHC, 1u << 31);
+	wr(R_GHC, 1u << 31 | 1);
+	ok &= KTAP_EXPECT(!(rd(R_GHC) & 1));
+	wr(R_GHC, 1u << 31);
+	for (p = 0; p < 2; p++) {
+		pwr(p, P_CMD, prd(p, P_CMD) & ~0x11u);
+		ok &= KTAP_EXPECT(!(prd(p, P_CMD) & 0xc000));
+		pwr(p, P_SERR, prd(p, P_SERR));
+		pwr(p, P_IS, prd(p, P_IS));
+		wr(R_IS, 1u << p);
+		pwr(p, P_CLB, CLB(p));
+		pwr(p, P_CLBU, 0);
+		pwr(p, P_FB, FB(p));
+		pwr(p, 0x0c, 0);
+		pwr(p, P_CMD, prd(p, P_CMD) | 0x10);
+		pwr(p, P_CMD, prd(p, P_CMD) | 0x10000002u);	/* SUD, ICC active */
+		/* ahci_hardreset: BSY in the D2H area, COMRESET */
+		mem(FB(p) + 0x40)[2] = 0x80;
+		pwr(p, P_SCTL, 0x301);
+		pwr(p, P_SCTL, 0x300);
+		ok &= KTAP_EXPECT((prd(p, P_SSTS) & 0xf) == 3 && !(prd(p, P_TFD) & 0x80));
+		ok &= KTAP_EXPECT(mem(FB(p) + 0x40)[2] != 0x80);
+		pwr(p, P_SERR, prd(p, P_SERR));
+		pwr(p, P_CMD, prd(p, P_CMD) | 1);
+		pwr(p, P_IE, 0x7d40007f);		/* DEF_PORT_IRQ */
+	}
+	wr(R_GHC, rd(R_GHC) | 2);
+	ok &= KTAP_EXPECT(prd(0, P_SIG) == 0x101 && prd(1, P_SIG) == 0xeb140101);
+	/* disk: IDENTIFY, SET FEATURES, READ LOG EXT 0 */
+	cmd1(0, 0, 0xec, 0, 0, 0, false, 512);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_PSS && irq_level && idw(id, 75) == 31);
+	pwr(0, P_IS, IS_PSS);
+	wr(R_IS, 1);
+	ok &= KTAP_EXPECT(!irq_level);
+	cmd1(0, 1, 0xef, 0, 0x46, 0x03, false, 0);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_DHRS);
+	pwr(0, P_IS, IS_DHRS);
+	cmd1(0, 2, 0x2f, 0, 1, 0, false, 512);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_PSS && mem(BUF)[0] == 1 && mem(BUF)[0x20] == 1);
+	pwr(0, P_IS, IS_PSS);
+	cmd1(0, 2, 0x2f, 0x30, 1, 0, false, 512);	/* IDENTIFY DEVICE log: not here */
+	ok &= KTAP_EXPECT(prd(0, P_IS) & IS_TFES);
+	/* CD: IDENTIFY PACKET by PIO */
+	cmd1(1, 0, 0xa1, 0, 0, 0, false, 512);
+	ok &= KTAP_EXPECT(prd(1, P_IS) == IS_PSS && idw(id, 0) == 0x85c0);
+	return ok;
+}
+
 struct tcase {
 	const char *name;
 	int (*fn)(void);
@@ -1404,6 +1465,7 @@ static const struct tcase cases[] = {
 	{ "cd_pio_packet", t_cd_pio_packet },
 	{ "cd_medium_change", t_cd_medium_change },
 	{ "linux_hba_reset", t_linux_hba_reset },
+	{ "linux_probe_sequence", t_linux_probe },
 	{ "ncq_qd32_out_of_order", t_ncq_qd32 },
 	{ "flush_cache", t_flush },
 	{ "trim_ranges", t_trim },
