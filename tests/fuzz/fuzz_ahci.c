@@ -5,11 +5,11 @@
  * backend completes requests in any order, with errors.
  *
  * Input: records of FUZZ_AHCI_REC bytes, one guest or backend action each
- * (byte 0 picks it, the rest are its arguments; see fuzz_ahci_step). The
- * first byte of the input configures the ports. Guest memory is 256 KiB:
+ * (byte 0 picks it, the rest are its arguments; see fz_step). The first
+ * byte of the input configures the ports. Guest memory is 512 KiB:
  * command lists, FIS areas and command tables at fixed places the harness
- * writes, data buffers above; PRD entries mostly point into it, sometimes
- * anywhere.
+ * writes, data buffers above; PRD entries mostly cover the transfer (in
+ * 1-3 pieces, or fragmented into hundreds), else point anywhere.
  *
  * Invariants checked after every action: the model never touches memory
  * the guest-memory check refused (no faults in the fake memory), every
@@ -23,11 +23,13 @@
 #include "ahci.h"
 #include "../unit/fake_blk.h"
 
-#define FZ_RAM		(256u * 1024)
+#define FZ_RAM		(512u * 1024)
 #define FZ_CLB(p)	(0x1000u + (p) * 0x400u)
 #define FZ_FB(p)	(0x2800u + (p) * 0x100u)
 #define FZ_CT(p, s)	(0x4000u + ((p) * 32u + (s)) * 0x200u)
-#define FZ_DATA		0x10000u
+#define FZ_BIGCT(p)	(0x10000u + (p) * 0x2000u)	/* 504-entry PRDTs */
+#define FZ_BIG_PRDS	((0x2000u - 0x80u) / 16)
+#define FZ_DATA		0x20000u
 #define FZ_DATA_SIZE	(FZ_RAM - FZ_DATA)
 #define FZ_PORTS	3
 
@@ -181,6 +183,23 @@ static unsigned int fz_slot(struct fz_in *in)
 	return k & 0x80 ? k % 32 : k % 4;
 }
 
+/* TRIM ranges at the start of the data area, mostly inside the disk. */
+static void fz_dsm_payload(struct fz_in *in, u32 len)
+{
+	u32 i;
+
+	memset(ram + FZ_DATA, 0, len);
+	for (i = 0; i < len / 8; i++) {
+		u64 e;
+		u8 k = g8(in);
+
+		if (k < 128)
+			continue;
+		e = k < 240 ? (u64)(g16(in) % 2048) | (u64)(g8(in) & 0x3f) << 48 : g64(in);
+		memcpy(ram + FZ_DATA + 8 * i, &e, 8);
+	}
+}
+
 static unsigned int fz_build(struct fz_in *in, unsigned int p)
 {
 	unsigned int s = fz_slot(in), i, nprd;
@@ -193,6 +212,8 @@ static unsigned int fz_build(struct fz_in *in, unsigned int p)
 	fis[0] = (k & 0xf) ? 0x27 : g8(in);
 	fis[1] = (k & 0x10) || !(k & 0x20) ? 0x80 : 0x00;
 	fis[2] = c < 0xe8 ? ata_cmds[c % sizeof(ata_cmds)] : g8(in);
+	if (p == 1 && (c & 1))
+		fis[2] = 0xa0;			/* the CD mostly gets PACKET */
 	lba = (k & 0x40) ? g64(in) & 0xffffffffffffull : g16(in) % 2100;
 	count = (k & 0x80) ? g16(in) : g8(in) & 0x1f;
 	feat = g8(in) & 7 ? g8(in) : g16(in);
@@ -220,9 +241,29 @@ static unsigned int fz_build(struct fz_in *in, unsigned int p)
 	cdb[0] = cdb_ops[g8(in) % sizeof(cdb_ops)];
 	for (i = 1; i < 12; i++)
 		cdb[i] = g8(in) < 160 ? 0 : g8(in);
-	if (cdb[0] == 0x28 || cdb[0] == 0xa8) {
-		cdb[5] = g8(in) & 0x3f;
-		cdb[8] = g8(in) & 7;
+	if ((cdb[0] == 0x28 || cdb[0] == 0xa8) && g8(in) & 3) {
+		/* mostly a read inside the 128-sector medium */
+		memset(cdb + 1, 0, 11);
+		cdb[5] = g8(in) & 0x7f;
+		cdb[cdb[0] == 0x28 ? 8 : 9] = g8(in) & 7;
+	}
+	if (fis[2] == 0x2f && g8(in) & 3) {	/* READ LOG EXT: directory, 10h */
+		fis[4] = g8(in) & 1 ? 0x10 : 0;
+		fis[5] = fis[6] = fis[8] = fis[9] = fis[10] = 0;
+		fis[12] = 1;
+		fis[13] = 0;
+	}
+	if (fis[2] == 0xef && g8(in) & 3) {
+		static const u8 sf[] = { 0x03, 0x02, 0x82, 0x66, 0xcc, 0x10, 0x05 };
+
+		fis[3] = sf[g8(in) % sizeof(sf)];
+		fis[12] = g8(in) & 1 ? 0x46 : g8(in);
+	}
+	if (fis[2] == 0x06 && g8(in) & 3) {	/* DSM TRIM of 1-2 blocks */
+		fis[3] = 1;
+		fis[12] = 1 + (g8(in) & 1);
+		fis[13] = 0;
+		fz_dsm_payload(in, 1024);
 	}
 	nprd = g8(in);
 	nprd = nprd < 250 ? nprd % 5 : (nprd == 255 ? 0xffff : nprd);
@@ -232,7 +273,32 @@ static unsigned int fz_build(struct fz_in *in, unsigned int p)
 		put32(hdr + 8, g32(in));		/* a CTBA anywhere */
 		put32(hdr + 12, g32(in));
 	}
-	if (g8(in) < 160) {
+	k = g8(in);
+	if (k < 40) {
+		/* a fragmented PRDT in the port's big table: chunked I/O */
+		u32 need = fz_need(fis, cdb), off = FZ_DATA, left;
+		u8 *big = ram + FZ_BIGCT(p);
+
+		memcpy(big, ct, 0x80);
+		put32(hdr + 8, FZ_BIGCT(p));
+		if (need > FZ_DATA_SIZE / 2)
+			need = FZ_DATA_SIZE / 2;
+		left = need;
+		for (i = 0; i < FZ_BIG_PRDS && left; i++) {
+			u32 len = 2 * (1 + (g8(in) & 0x3f));
+			u8 *e = big + 0x80 + i * 16;
+
+			if (len > left)
+				len = left;
+			put32(e, off);
+			put32(e + 4, 0);
+			put32(e + 8, 0);
+			put32(e + 12, (len - 1) & 0x3fffff);
+			off += len + (g8(in) & 2);
+			left -= len;
+		}
+		nprd = i;
+	} else if (k < 180) {
 		/* a PRDT that fits the transfer, split in 1-3 entries */
 		u32 need = fz_need(fis, cdb), off = FZ_DATA, left, n = 1 + g8(in) % 3;
 
@@ -412,6 +478,7 @@ int fuzz_ahci_one(const u8 *data, size_t size)
 		ready = true;
 	}
 	memset(ram, 0, FZ_DATA);
+	memset(ram + FZ_DATA, 0x5a, 0x1000);
 	gm.faults = 0;
 	fz_reset_be(&disk);
 	fz_reset_be(&cd);
