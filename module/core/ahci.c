@@ -980,29 +980,44 @@ static void cmd_disk(struct ahci_port *p, struct ahci_slot *s,
 		cmd_pio_in(p, s, ATA_SECTOR);
 		return;
 	case ATA_CMD_READ_DMA:
+	case ATA_CMD_READ_DMA_NR:
 	case ATA_CMD_WRITE_DMA:
+	case ATA_CMD_WRITE_DMA_NR:
 		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false),
-		       c == ATA_CMD_WRITE_DMA, FIS_D2H);
+		       c == ATA_CMD_WRITE_DMA || c == ATA_CMD_WRITE_DMA_NR, FIS_D2H);
 		return;
 	case ATA_CMD_READ_DMA_EXT:
 	case ATA_CMD_WRITE_DMA_EXT:
 		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true),
 		       c == ATA_CMD_WRITE_DMA_EXT, FIS_D2H);
 		return;
+	case ATA_CMD_READ_MULTIPLE:
+	case ATA_CMD_WRITE_MULTIPLE:
+	case ATA_CMD_READ_MULTIPLE_EXT:
+	case ATA_CMD_WRITE_MULTIPLE_EXT:
+		/* PIO by blocks of SET MULTIPLE MODE's size: off means abort */
+		if (!p->multiple) {
+			slot_err(p, s, ATA_ER_ABRT, false);
+			return;
+		}
+		fallthrough;
 	case ATA_CMD_READ_SECTORS:
-		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false), false,
-		       FIS_PIO_IN);
-		return;
-	case ATA_CMD_READ_SECTORS_EXT:
-		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true), false, FIS_PIO_IN);
-		return;
+	case ATA_CMD_READ_SECTORS_NR:
 	case ATA_CMD_WRITE_SECTORS:
-		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false), true,
-		       FIS_PIO_OUT);
+	case ATA_CMD_WRITE_SECTORS_NR:
+	case ATA_CMD_READ_SECTORS_EXT:
+	case ATA_CMD_WRITE_SECTORS_EXT: {
+		/* the same data path as DMA; only the FISes differ */
+		bool ext = c == ATA_CMD_READ_SECTORS_EXT || c == ATA_CMD_WRITE_SECTORS_EXT ||
+			   c == ATA_CMD_READ_MULTIPLE_EXT || c == ATA_CMD_WRITE_MULTIPLE_EXT;
+		bool wr = c == ATA_CMD_WRITE_SECTORS || c == ATA_CMD_WRITE_SECTORS_NR ||
+			  c == ATA_CMD_WRITE_SECTORS_EXT || c == ATA_CMD_WRITE_MULTIPLE ||
+			  c == ATA_CMD_WRITE_MULTIPLE_EXT;
+
+		cmd_rw(p, s, ext ? tf->lba : ata_tf_lba28(tf), ata_tf_nsect(tf, ext), wr,
+		       wr ? FIS_PIO_OUT : FIS_PIO_IN);
 		return;
-	case ATA_CMD_WRITE_SECTORS_EXT:
-		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true), true, FIS_PIO_OUT);
-		return;
+	}
 	case ATA_CMD_READ_FPDMA:
 	case ATA_CMD_WRITE_FPDMA:
 		/* checked by the caller: the tag is this slot */

@@ -420,6 +420,36 @@ static int t_pio_read_write(void)
 	return ok;
 }
 
+static int t_pio_multiple_and_aliases(void)
+{
+	int ok = 1;
+
+	setup(true);
+	port_up(0);
+	cmd1(0, 0, 0xc4, 3, 2, 0, false, 1024);	/* READ MULTIPLE, mode off */
+	ok &= KTAP_EXPECT((prd(0, P_IS) & IS_TFES) && disk.n == 0);
+	recover(0);
+	cmd1(0, 0, 0xc6, 0, 8, 0, false, 0);		/* SET MULTIPLE MODE 8 */
+	cmd1(0, 0, 0xc6, 0, 3, 0, false, 0);		/* not a power of two */
+	ok &= KTAP_EXPECT(prd(0, P_IS) & IS_TFES);
+	recover(0);
+	cmd1(0, 0, 0xec, 0, 0, 0, false, 512);
+	ok &= KTAP_EXPECT(idw(mem(BUF), 59) == 0x108);
+	cmd1(0, 0, 0x29, 3, 2, 0, false, 1024);	/* READ MULTIPLE EXT */
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_PSS && buf_matches(BUF, disk.img + 3 * 512, 1024));
+	pwr(0, P_IS, 0xffffffff);
+	cmd1(0, 0, 0xc9, 5, 1, 0, false, 512);		/* READ DMA without retries */
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_DHRS && buf_matches(BUF, disk.img + 5 * 512, 512));
+	pwr(0, P_IS, 0xffffffff);
+	memset(mem(BUF), 0xcd, 512);
+	cmd1(0, 0, 0xc5, 6, 1, 0, true, 512);		/* WRITE MULTIPLE */
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == (IS_PSS | IS_DHRS) && disk.img[6 * 512] == 0xcd);
+	return ok;
+}
+
 static int t_cd_identify(void)
 {
 	int ok = 1;
@@ -1459,6 +1489,7 @@ static const struct tcase cases[] = {
 	{ "seabios_disk_read_dma", t_seabios_disk_read },
 	{ "write_dma_ext", t_write_dma_ext },
 	{ "pio_read_write_sectors", t_pio_read_write },
+	{ "pio_multiple_and_no_retry_aliases", t_pio_multiple_and_aliases },
 	{ "cd_identify_packet_and_identify_abort", t_cd_identify },
 	{ "cd_test_unit_ready_read10", t_cd_tur_read },
 	{ "cd_inquiry_short_prdt", t_cd_inquiry_short_prdt },
