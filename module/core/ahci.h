@@ -122,6 +122,11 @@ struct ahci_port {
 	struct ahci_slot slots[AHCI_NR_SLOTS];
 };
 
+/*
+ * The HBA: everything the model needs, no allocation of its own. About
+ * 850 KiB (a segment array per slot), so the host allocates it with
+ * vzalloc, not on a stack or with kmalloc.
+ */
 struct ahci {
 	vmm_lock_t lock;
 	const struct blk_gmem_ops *mem;
@@ -149,7 +154,9 @@ int ahci_attach(struct ahci *h, unsigned int port, enum ahci_dev_type type,
 		struct blk_backend *be);
 /*
  * A CD's medium changes while the guest runs (NULL: ejected): the drive
- * reports it (unit attention, media event). 0 or -EINVAL.
+ * reports it (unit attention, media event). 0 or -EINVAL. Reads already
+ * handed to the old backend still complete through it: keep it until
+ * ahci_inflight() has been 0 once after the change.
  */
 int ahci_change_medium(struct ahci *h, unsigned int port,
 		       struct blk_backend *be);
