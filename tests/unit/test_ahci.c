@@ -1476,6 +1476,51 @@ static int t_linux_probe(void)
 	return ok;
 }
 
+static int t_hostile_misc(void)
+{
+	int ok = 1;
+	u8 fis[20];
+	u8 *h;
+	struct prde e = { BUF, 256 };
+
+	setup(true);
+	port_up(0);
+	/* PRDTL 65535 with the table running off the end of RAM */
+	h2d(fis, 0x25, 0, 0, 0);			/* 65536 sectors */
+	build(0, 0, fis, false, NULL, 0);
+	h = mem(CLB(0));
+	put32(h, 5 | 0xffffu << 16);
+	put32(h + 8, RAM_SIZE - 0x1000);
+	memcpy(mem(RAM_SIZE - 0x1000), fis, 20);
+	memset(mem(RAM_SIZE - 0x1000 + 0x80), 0, 0x1000 - 0x80);
+	issue(0, 0);
+	ok &= KTAP_EXPECT((prd(0, P_IS) & IS_TFES) && disk.n == 0);
+	recover(0);
+	/* DSM whose PRDT holds less than the payload */
+	h2d(fis, 0x06, 0, 2, 1);
+	build(0, 0, fis, true, &e, 1);
+	issue(0, 0);
+	ok &= KTAP_EXPECT((prd(0, P_IS) & IS_TFES) && disk.n == 0);
+	recover(0);
+	/* FRE off: commands complete, no FIS lands in memory */
+	pwr(0, P_CMD, prd(0, P_CMD) & ~0x11u);
+	pwr(0, P_CMD, prd(0, P_CMD) | 0x01u);
+	ok &= KTAP_EXPECT((prd(0, P_CMD) & 0x4011) == 0x0001);
+	memset(mem(FB(0)), 0x99, 0x100);
+	cmd1(0, 0, 0xe5, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_DHRS && prd(0, P_CI) == 0);
+	ok &= KTAP_EXPECT(mem(FB(0) + 0x40)[0] == 0x99 && mem(FB(0) + 0x40)[12] == 0x99);
+	/* FB where the device may not write: dropped, no fault */
+	pwr(0, P_CMD, prd(0, P_CMD) & ~0x1u);
+	gm.ro_base = FB(0);
+	gm.ro_len = 0x100;
+	pwr(0, P_CMD, prd(0, P_CMD) | 0x11u);
+	cmd1(0, 0, 0xe5, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(prd(0, P_CI) == 0 && mem(FB(0) + 0x40)[0] == 0x99);
+	ok &= KTAP_EXPECT(gm.faults == 0);
+	return ok;
+}
+
 struct tcase {
 	const char *name;
 	int (*fn)(void);
@@ -1510,6 +1555,7 @@ static const struct tcase cases[] = {
 	{ "hostile_fis_clb_ctba_fb", t_hostile_fis_and_tables },
 	{ "hostile_prdtl_fragmented_chunks", t_hostile_prdtl_fragmented },
 	{ "large_transfer_chunks", t_large_transfer },
+	{ "hostile_prdtl_off_ram_dsm_short_fre_off_fb_readonly", t_hostile_misc },
 	{ "hostile_ncq_tag_reuse", t_ncq_tag_reuse },
 	{ "ncq_error_read_log_10h", t_ncq_error_log },
 	{ "empty_port_and_attach_checks", t_empty_port },
