@@ -479,6 +479,8 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			p->ncq_err_tag = s->nr;
 			p->ncq_err_status = status;
 			p->ncq_err_error = error;
+			p->ncq_err_lba = s->dev_off / ATA_SECTOR;
+			p->ncq_err_count = (u32)(s->xfer_len / ATA_SECTOR);
 			p->ci &= ~bit;
 		} else {
 			put_le32(fis + 4, bit);
@@ -853,14 +855,15 @@ static void cmd_rw(struct ahci_port *p, struct ahci_slot *s, u64 lba,
 	int r;
 
 	s->fis_kind = fis_kind;
+	/* lba < 2^48: no overflow; an NCQ error log names these */
+	s->dev_off = lba * ATA_SECTOR;
+	s->xfer_len = (u64)nsect * ATA_SECTOR;
 	if (lba > sectors || nsect > sectors - lba) {
 		slot_err(p, s, ATA_ER_IDNF | ATA_ER_ABRT, false);
 		return;
 	}
 	s->be = p->be;
 	s->write = write;
-	s->dev_off = lba * ATA_SECTOR;
-	s->xfer_len = (u64)nsect * ATA_SECTOR;
 	r = slot_data_chunk(p, s);
 	if (r)
 		slot_err(p, s, r == -EROFS ? ATA_ER_ABRT : data_error(s, r),
@@ -938,9 +941,21 @@ static void cmd_read_log(struct ahci_port *p, struct ahci_slot *s,
 		p->buf[2 * 0x10] = 1;		/* log 10h: one page */
 	} else if (log == 0x10) {
 		if (p->ncq_err_valid) {
+			u64 lba = p->ncq_err_lba;
+
 			p->buf[0] = p->ncq_err_tag;
 			p->buf[2] = p->ncq_err_status;
 			p->buf[3] = p->ncq_err_error;
+			/* the failed command's LBA and count, for the sense data */
+			p->buf[4] = lba;
+			p->buf[5] = lba >> 8;
+			p->buf[6] = lba >> 16;
+			p->buf[7] = 0x40;
+			p->buf[8] = lba >> 24;
+			p->buf[9] = lba >> 32;
+			p->buf[10] = lba >> 40;
+			p->buf[12] = p->ncq_err_count;
+			p->buf[13] = p->ncq_err_count >> 8;
 		} else {
 			p->buf[0] = 0x80;	/* NQ: no queued error */
 		}
@@ -1228,6 +1243,7 @@ static void port_start(struct ahci_port *p, unsigned int nr)
 	s->fis_kind = FIS_D2H;
 	s->xfer_done = 0;
 	s->xfer_len = 0;
+	s->dev_off = 0;
 	s->prd_idx = 0;
 	s->prd_skip = 0;
 	s->prdtl = 0;

@@ -113,6 +113,8 @@ struct ahci_port {
 	/* NCQ error log (READ LOG EXT page 10h) */
 	u8 ncq_err_tag;
 	u8 ncq_err_status, ncq_err_error;
+	u64 ncq_err_lba;
+	u32 ncq_err_count;
 	bool ncq_err_valid;
 	/* Statistics */
 	u64 nr_cmds, nr_errors;

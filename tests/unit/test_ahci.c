@@ -1079,6 +1079,15 @@ static int t_ncq_error_log(void)
 	recover(0);
 	cmd1(0, 0, 0x2f, 0x10, 1, 0, false, 512);	/* READ LOG EXT 10h */
 	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_PSS && mem(BUF)[0] == 6 && (mem(BUF)[2] & 1));
+	ok &= KTAP_EXPECT(mem(BUF)[4] == 10 && mem(BUF)[12] == 1);
+	{
+		u8 sum = 0;
+		unsigned int i;
+
+		for (i = 0; i < 512; i++)
+			sum += mem(BUF)[i];
+		ok &= KTAP_EXPECT(sum == 0);
+	}
 	/* non-queued while NCQ runs: aborted */
 	build(0, 6, fis, false, &e, 1);
 	pwr(0, P_SACT, 1 << 6);
