@@ -489,8 +489,18 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		port_put_fis(p, RFIS_SDB, fis, 8);
 		p->is |= PXIS_SDBS;
 	} else {
+		/*
+		 * PxCI clears before any status bit is set and before the
+		 * interrupt (ahci_update_irq, after this): drivers that poll
+		 * PxCI (Windows) must never see a completion it still holds.
+		 * A failed command keeps its bit until ST is cleared (6.2.2).
+		 */
+		bool pio;
+
+		if (!err)
+			p->ci &= ~bit;
 		/* a PIO command that moved data announced it by PIO Setup */
-		bool pio = !err && (s->fis_kind == FIS_PIO_IN ||
+		pio = !err && (s->fis_kind == FIS_PIO_IN ||
 				    s->fis_kind == FIS_PIO_OUT ||
 				    (s->fis_kind == FIS_ATAPI_PIO && s->xfer_done));
 
@@ -530,9 +540,6 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			port_put_fis(p, RFIS_D2H, fis, 20);
 			p->is |= PXIS_DHRS;
 		}
-		/* PxCI before PxIS: a polling driver reads PxCI (AHCI 5.3.x) */
-		if (!err)
-			p->ci &= ~bit;
 	}
 	if (err) {
 		p->is |= PXIS_TFES;
