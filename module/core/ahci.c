@@ -590,6 +590,8 @@ static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 	s->req.priv = s;
 	s->req.segs = s->segs;
 	s->req.backend_priv = NULL;
+	/* each chunk or range is timed afresh from the command's doorbell */
+	memset(s->req.t, 0, sizeof(s->req.t));
 	s->req.t[BLK_T_NOTIFY] = s->t_notify;
 	s->req.t[BLK_T_SUBMIT] = now(h);
 	r = blk_req_check(s->be, &s->req);
