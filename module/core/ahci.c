@@ -283,6 +283,7 @@ static void port_stop(struct ahci_port *p)
 	for (i = 0; i < AHCI_NR_SLOTS; i++) {
 		struct ahci_slot *s = &p->slots[i];
 
+		s->parked = false;
 		if (s->state == AHCI_SLOT_RUN) {
 			s->state = s->inflight ? AHCI_SLOT_ORPHAN : AHCI_SLOT_IDLE;
 			s->gen++;
@@ -450,6 +451,15 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 	bool err = status & ATA_ST_ERR;
 	u8 fis[20] = { 0 };
 
+	if (s->ncq && p->halted) {
+		/*
+		 * After an NCQ error the device aborts its other queued
+		 * commands: their tags stay in PxSACT, nothing is reported,
+		 * and the host retries them after READ LOG EXT 10h.
+		 */
+		slot_release(p, s);
+		return;
+	}
 	slot_write_prdbc(p, s);
 	p->tfd = (u32)error << 8 | status;
 	if (err) {
@@ -469,6 +479,8 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			p->ncq_err_tag = s->nr;
 			p->ncq_err_status = status;
 			p->ncq_err_error = error;
+			p->ncq_err_lba = s->dev_off / ATA_SECTOR;
+			p->ncq_err_count = (u32)(s->xfer_len / ATA_SECTOR);
 			p->ci &= ~bit;
 		} else {
 			put_le32(fis + 4, bit);
@@ -477,9 +489,20 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		port_put_fis(p, RFIS_SDB, fis, 8);
 		p->is |= PXIS_SDBS;
 	} else {
-		bool pio = !err && (s->fis_kind == FIS_PIO_IN ||
+		/*
+		 * PxCI clears before any status bit is set and before the
+		 * interrupt (ahci_update_irq, after this): drivers that poll
+		 * PxCI (Windows) must never see a completion it still holds.
+		 * A failed command keeps its bit until ST is cleared (6.2.2).
+		 */
+		bool pio;
+
+		if (!err)
+			p->ci &= ~bit;
+		/* a PIO command that moved data announced it by PIO Setup */
+		pio = !err && (s->fis_kind == FIS_PIO_IN ||
 				    s->fis_kind == FIS_PIO_OUT ||
-				    s->fis_kind == FIS_ATAPI_PIO);
+				    (s->fis_kind == FIS_ATAPI_PIO && s->xfer_done));
 
 		if (pio) {
 			fis[0] = FIS_TYPE_PIO_SETUP;
@@ -517,9 +540,6 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			port_put_fis(p, RFIS_D2H, fis, 20);
 			p->is |= PXIS_DHRS;
 		}
-		/* PxCI before PxIS: a polling driver reads PxCI (AHCI 5.3.x) */
-		if (!err)
-			p->ci &= ~bit;
 	}
 	if (err) {
 		p->is |= PXIS_TFES;
@@ -549,6 +569,17 @@ static void slot_err(struct ahci_port *p, struct ahci_slot *s, u8 error,
 
 static void ahci_req_done(struct blk_req *req, int error);
 
+/* Whether a request of this port is with a backend (it will complete). */
+static bool port_busy(const struct ahci_port *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < AHCI_NR_SLOTS; i++)
+		if (p->slots[i].inflight)
+			return true;
+	return false;
+}
+
 static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 {
 	struct ahci *h = p->h;
@@ -559,17 +590,54 @@ static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 	s->req.priv = s;
 	s->req.segs = s->segs;
 	s->req.backend_priv = NULL;
+	/* each chunk or range is timed afresh from the command's doorbell */
+	memset(s->req.t, 0, sizeof(s->req.t));
 	s->req.t[BLK_T_NOTIFY] = s->t_notify;
 	s->req.t[BLK_T_SUBMIT] = now(h);
 	r = blk_req_check(s->be, &s->req);
 	if (r)
 		return r;
 	r = blk_submit(s->be, &s->req);
+	if (r == -EBUSY && port_busy(p)) {
+		/* the backend is full: retried when one of ours completes */
+		s->parked = true;
+		return 0;
+	}
 	if (r)
 		return r;
 	s->inflight = true;
 	h->inflight++;
 	return 0;
+}
+
+/* Resubmit what -EBUSY parked, now that a request of the port is done. */
+static void slot_step_failed(struct ahci_port *p, struct ahci_slot *s, int r);
+
+static void port_unpark(struct ahci_port *p)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < AHCI_NR_SLOTS; i++) {
+		struct ahci_slot *s = &p->slots[i];
+
+		if (!s->parked)
+			continue;
+		s->parked = false;
+		if (s->state != AHCI_SLOT_RUN)
+			continue;
+		r = blk_submit(s->be, &s->req);
+		if (r == -EBUSY && port_busy(p)) {
+			s->parked = true;
+			return;
+		}
+		if (r) {
+			slot_step_failed(p, s, r);
+			continue;
+		}
+		s->inflight = true;
+		p->h->inflight++;
+	}
 }
 
 /* Start the next chunk of a READ/WRITE: 0, or a negative error. */
@@ -719,6 +787,18 @@ static void slot_step_done(struct ahci_port *p, struct ahci_slot *s, int error)
 	}
 }
 
+/* A parked request could not be resubmitted: end its command. */
+static void slot_step_failed(struct ahci_port *p, struct ahci_slot *s, int r)
+{
+	if (p->type == AHCI_DEV_CDROM && s->step == STEP_DATA) {
+		atapi_read_done(&p->atapi, -EIO);
+		atapi_fail(p, s);
+	} else {
+		slot_err(p, s, s->step == STEP_DATA ? data_error(s, r) : ATA_ER_ABRT,
+			 false);
+	}
+}
+
 static void ahci_req_done(struct blk_req *req, int error)
 {
 	struct ahci_slot *s = req->priv;
@@ -734,6 +814,7 @@ static void ahci_req_done(struct blk_req *req, int error)
 		s->state = AHCI_SLOT_IDLE;	/* its command is gone */
 	else if (s->state == AHCI_SLOT_RUN)
 		slot_step_done(p, s, error);
+	port_unpark(p);
 	/* a slot freed or a non-queued command ended: start what waits */
 	port_process(p);
 	ahci_update_irq(h);
@@ -783,14 +864,15 @@ static void cmd_rw(struct ahci_port *p, struct ahci_slot *s, u64 lba,
 	int r;
 
 	s->fis_kind = fis_kind;
+	/* lba < 2^48: no overflow; an NCQ error log names these */
+	s->dev_off = lba * ATA_SECTOR;
+	s->xfer_len = (u64)nsect * ATA_SECTOR;
 	if (lba > sectors || nsect > sectors - lba) {
 		slot_err(p, s, ATA_ER_IDNF | ATA_ER_ABRT, false);
 		return;
 	}
 	s->be = p->be;
 	s->write = write;
-	s->dev_off = lba * ATA_SECTOR;
-	s->xfer_len = (u64)nsect * ATA_SECTOR;
 	r = slot_data_chunk(p, s);
 	if (r)
 		slot_err(p, s, r == -EROFS ? ATA_ER_ABRT : data_error(s, r),
@@ -868,9 +950,21 @@ static void cmd_read_log(struct ahci_port *p, struct ahci_slot *s,
 		p->buf[2 * 0x10] = 1;		/* log 10h: one page */
 	} else if (log == 0x10) {
 		if (p->ncq_err_valid) {
+			u64 lba = p->ncq_err_lba;
+
 			p->buf[0] = p->ncq_err_tag;
 			p->buf[2] = p->ncq_err_status;
 			p->buf[3] = p->ncq_err_error;
+			/* the failed command's LBA and count, for the sense data */
+			p->buf[4] = lba;
+			p->buf[5] = lba >> 8;
+			p->buf[6] = lba >> 16;
+			p->buf[7] = 0x40;
+			p->buf[8] = lba >> 24;
+			p->buf[9] = lba >> 32;
+			p->buf[10] = lba >> 40;
+			p->buf[12] = p->ncq_err_count;
+			p->buf[13] = p->ncq_err_count >> 8;
 		} else {
 			p->buf[0] = 0x80;	/* NQ: no queued error */
 		}
@@ -910,29 +1004,44 @@ static void cmd_disk(struct ahci_port *p, struct ahci_slot *s,
 		cmd_pio_in(p, s, ATA_SECTOR);
 		return;
 	case ATA_CMD_READ_DMA:
+	case ATA_CMD_READ_DMA_NR:
 	case ATA_CMD_WRITE_DMA:
+	case ATA_CMD_WRITE_DMA_NR:
 		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false),
-		       c == ATA_CMD_WRITE_DMA, FIS_D2H);
+		       c == ATA_CMD_WRITE_DMA || c == ATA_CMD_WRITE_DMA_NR, FIS_D2H);
 		return;
 	case ATA_CMD_READ_DMA_EXT:
 	case ATA_CMD_WRITE_DMA_EXT:
 		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true),
 		       c == ATA_CMD_WRITE_DMA_EXT, FIS_D2H);
 		return;
+	case ATA_CMD_READ_MULTIPLE:
+	case ATA_CMD_WRITE_MULTIPLE:
+	case ATA_CMD_READ_MULTIPLE_EXT:
+	case ATA_CMD_WRITE_MULTIPLE_EXT:
+		/* PIO by blocks of SET MULTIPLE MODE's size: off means abort */
+		if (!p->multiple) {
+			slot_err(p, s, ATA_ER_ABRT, false);
+			return;
+		}
+		fallthrough;
 	case ATA_CMD_READ_SECTORS:
-		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false), false,
-		       FIS_PIO_IN);
-		return;
-	case ATA_CMD_READ_SECTORS_EXT:
-		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true), false, FIS_PIO_IN);
-		return;
+	case ATA_CMD_READ_SECTORS_NR:
 	case ATA_CMD_WRITE_SECTORS:
-		cmd_rw(p, s, ata_tf_lba28(tf), ata_tf_nsect(tf, false), true,
-		       FIS_PIO_OUT);
+	case ATA_CMD_WRITE_SECTORS_NR:
+	case ATA_CMD_READ_SECTORS_EXT:
+	case ATA_CMD_WRITE_SECTORS_EXT: {
+		/* the same data path as DMA; only the FISes differ */
+		bool ext = c == ATA_CMD_READ_SECTORS_EXT || c == ATA_CMD_WRITE_SECTORS_EXT ||
+			   c == ATA_CMD_READ_MULTIPLE_EXT || c == ATA_CMD_WRITE_MULTIPLE_EXT;
+		bool wr = c == ATA_CMD_WRITE_SECTORS || c == ATA_CMD_WRITE_SECTORS_NR ||
+			  c == ATA_CMD_WRITE_SECTORS_EXT || c == ATA_CMD_WRITE_MULTIPLE ||
+			  c == ATA_CMD_WRITE_MULTIPLE_EXT;
+
+		cmd_rw(p, s, ext ? tf->lba : ata_tf_lba28(tf), ata_tf_nsect(tf, ext), wr,
+		       wr ? FIS_PIO_OUT : FIS_PIO_IN);
 		return;
-	case ATA_CMD_WRITE_SECTORS_EXT:
-		cmd_rw(p, s, tf->lba, ata_tf_nsect(tf, true), true, FIS_PIO_OUT);
-		return;
+	}
 	case ATA_CMD_READ_FPDMA:
 	case ATA_CMD_WRITE_FPDMA:
 		/* checked by the caller: the tag is this slot */
@@ -1143,6 +1252,7 @@ static void port_start(struct ahci_port *p, unsigned int nr)
 	s->fis_kind = FIS_D2H;
 	s->xfer_done = 0;
 	s->xfer_len = 0;
+	s->dev_off = 0;
 	s->prd_idx = 0;
 	s->prd_skip = 0;
 	s->prdtl = 0;

@@ -70,6 +70,7 @@ struct ahci_slot {
 	u8 command;		/* ATA command byte */
 	bool ncq;
 	bool inflight;		/* req is with the backend */
+	bool parked;		/* req is ready but the backend said -EBUSY */
 	bool write;		/* data goes memory -> device */
 	/* Bumped whenever the slot's command ends or is abandoned. */
 	u32 gen;
@@ -112,6 +113,8 @@ struct ahci_port {
 	/* NCQ error log (READ LOG EXT page 10h) */
 	u8 ncq_err_tag;
 	u8 ncq_err_status, ncq_err_error;
+	u64 ncq_err_lba;
+	u32 ncq_err_count;
 	bool ncq_err_valid;
 	/* Statistics */
 	u64 nr_cmds, nr_errors;
@@ -121,6 +124,11 @@ struct ahci_port {
 	struct ahci_slot slots[AHCI_NR_SLOTS];
 };
 
+/*
+ * The HBA: everything the model needs, no allocation of its own. About
+ * 850 KiB (a segment array per slot), so the host allocates it with
+ * vzalloc, not on a stack or with kmalloc.
+ */
 struct ahci {
 	vmm_lock_t lock;
 	const struct blk_gmem_ops *mem;
@@ -148,7 +156,9 @@ int ahci_attach(struct ahci *h, unsigned int port, enum ahci_dev_type type,
 		struct blk_backend *be);
 /*
  * A CD's medium changes while the guest runs (NULL: ejected): the drive
- * reports it (unit attention, media event). 0 or -EINVAL.
+ * reports it (unit attention, media event). 0 or -EINVAL. Reads already
+ * handed to the old backend still complete through it: keep it until
+ * ahci_inflight() has been 0 once after the change.
  */
 int ahci_change_medium(struct ahci *h, unsigned int port,
 		       struct blk_backend *be);

@@ -31,13 +31,17 @@
 #define ATA_CMD_DSM			0x06
 #define ATA_CMD_DEVICE_RESET		0x08
 #define ATA_CMD_READ_SECTORS		0x20
+#define ATA_CMD_READ_SECTORS_NR		0x21	/* obsolete "without retries" */
 #define ATA_CMD_READ_SECTORS_EXT	0x24
 #define ATA_CMD_READ_DMA_EXT		0x25
 #define ATA_CMD_READ_NATIVE_MAX_EXT	0x27
+#define ATA_CMD_READ_MULTIPLE_EXT	0x29
 #define ATA_CMD_READ_LOG_EXT		0x2f
 #define ATA_CMD_WRITE_SECTORS		0x30
+#define ATA_CMD_WRITE_SECTORS_NR	0x31
 #define ATA_CMD_WRITE_SECTORS_EXT	0x34
 #define ATA_CMD_WRITE_DMA_EXT		0x35
+#define ATA_CMD_WRITE_MULTIPLE_EXT	0x39
 #define ATA_CMD_VERIFY			0x40
 #define ATA_CMD_VERIFY_EXT		0x42
 #define ATA_CMD_READ_FPDMA		0x60
@@ -46,9 +50,13 @@
 #define ATA_CMD_INIT_DEV_PARAMS		0x91
 #define ATA_CMD_PACKET			0xa0
 #define ATA_CMD_IDENTIFY_PACKET		0xa1
+#define ATA_CMD_READ_MULTIPLE		0xc4
+#define ATA_CMD_WRITE_MULTIPLE		0xc5
 #define ATA_CMD_SET_MULTIPLE		0xc6
 #define ATA_CMD_READ_DMA		0xc8
+#define ATA_CMD_READ_DMA_NR		0xc9	/* obsolete "without retries" */
 #define ATA_CMD_WRITE_DMA		0xca
+#define ATA_CMD_WRITE_DMA_NR		0xcb
 #define ATA_CMD_STANDBY_IMM		0xe0
 #define ATA_CMD_IDLE_IMM		0xe1
 #define ATA_CMD_STANDBY			0xe2

@@ -48,6 +48,7 @@
 #define CMD_MODE_SENSE_10	0x5a
 #define CMD_REPORT_LUNS		0xa0
 #define CMD_READ_12		0xa8
+#define CMD_GET_PERFORMANCE	0xac
 #define CMD_READ_DVD_STRUCTURE	0xad
 #define CMD_SET_CD_SPEED	0xbb
 #define CMD_MECHANISM_STATUS	0xbd
@@ -182,6 +183,14 @@ static bool atapi_is_dvd(const struct atapi *a)
 	return atapi_sectors(a) > CD_MAX_SECTORS;
 }
 
+/* The sector count as a 32-bit field, saturated (track size, capacities). */
+static u32 atapi_sectors32(const struct atapi *a)
+{
+	u64 n = atapi_sectors(a);
+
+	return n > 0xffffffffu ? 0xffffffffu : (u32)n;
+}
+
 /* The last LBA as a 32-bit field (READ CAPACITY, track info). */
 static u32 atapi_last_lba(const struct atapi *a)
 {
@@ -197,6 +206,7 @@ static void atapi_set_sense(struct atapi *a, u8 key, u8 asc, u8 ascq)
 	a->sense_key = key;
 	a->asc = asc;
 	a->ascq = ascq;
+	a->info_valid = false;
 }
 
 static enum atapi_result atapi_check(struct atapi *a, u8 key, u8 asc, u8 ascq)
@@ -244,6 +254,8 @@ static enum atapi_result atapi_read(struct atapi *a, u64 lba, u64 count,
 		return atapi_data(x, 0, 0);
 	x->offset = lba * ATAPI_SECTOR;
 	x->nbytes = count * ATAPI_SECTOR;
+	/* Every read CDB has a 32-bit LBA: this holds it. */
+	a->read_lba = (u32)lba;
 	return ATAPI_READ;
 }
 
@@ -273,6 +285,10 @@ static enum atapi_result cmd_request_sense(struct atapi *a, const u8 *cdb,
 	}
 	buf[0] = 0x70;			/* current error, fixed format */
 	buf[2] = a->sense_key;
+	if (a->info_valid) {
+		buf[0] |= 0x80;		/* VALID: INFORMATION holds an LBA */
+		put_be32(buf + 3, a->info);
+	}
 	buf[7] = 18 - 8;		/* additional sense length */
 	buf[12] = a->asc;
 	buf[13] = a->ascq;
@@ -382,7 +398,7 @@ static enum atapi_result cmd_read_format_caps(struct atapi *a, const u8 *cdb,
 	/* Windows asks: one current/maximum capacity descriptor. */
 	buf[3] = 8;			/* capacity list length */
 	if (atapi_present(a)) {
-		put_be32(buf + 4, atapi_last_lba(a) + (atapi_sectors(a) ? 1 : 0));
+		put_be32(buf + 4, atapi_sectors32(a));
 		buf[8] = 0x02;		/* formatted media */
 	} else {
 		buf[8] = 0x03;		/* no media present */
@@ -433,9 +449,9 @@ static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
 	if (type != 0 && type != 2)
 		return atapi_check(a, ATAPI_SK_ILLEGAL_REQUEST, ASC_ILLEGAL_MODE_FOR_TRACK);
 	/*
-	 * Main channel: user data alone (0x10) is a 2048-byte read; nothing
-	 * at all (C2 bits aside, also nothing here) transfers nothing. Sync,
-	 * headers, EDC/ECC and C2 are not in an ISO image.
+	 * Main channel: user data alone (0x10) is a 2048-byte read, no field
+	 * at all (0) transfers nothing. Sync, headers, EDC/ECC and C2 error
+	 * bits are not in an ISO image.
 	 */
 	if (sel == 0x00)
 		return atapi_read(a, get_be32(cdb + 2), 0, x);
@@ -612,8 +628,8 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 		break;
 	case 0x0003:			/* removable medium */
 		add = 4;
-		/* Tray loader, can eject, lockable, lock state. */
-		p[4] = 0x20 | 0x08 | 0x01 | (a->locked ? 0x04 : 0);
+		/* Tray loader, can eject, lockable (no lock state here). */
+		p[4] = 0x20 | 0x08 | 0x01;
 		break;
 	case 0x0010:			/* random readable */
 		is_cur = present;
@@ -742,7 +758,7 @@ static enum atapi_result cmd_read_track_info(struct atapi *a, const u8 *cdb,
 	buf[5] = 0x04;			/* data track, recorded uninterrupted */
 	buf[6] = 0x01;			/* data mode 1 */
 	put_be32(buf + 20, atapi_is_dvd(a) ? 16 : 0);	/* blocking factor */
-	put_be32(buf + 24, atapi_last_lba(a) + (atapi_sectors(a) ? 1 : 0));
+	put_be32(buf + 24, atapi_sectors32(a));	/* track size */
 	put_be32(buf + 28, atapi_last_lba(a));	/* last recorded address */
 	return atapi_data(x, 36, get_be16(cdb + 7));
 }
@@ -912,6 +928,37 @@ out:
 	return atapi_data(x, 4 + len, get_be16(cdb + 8));
 }
 
+static enum atapi_result cmd_get_performance(struct atapi *a, const u8 *cdb,
+					     u8 *buf, struct atapi_xfer *x)
+{
+	u16 max = get_be16(cdb + 8);	/* descriptors, not bytes */
+	u32 len = 8;
+
+	switch (cdb[10]) {
+	case 0x00:
+		/*
+		 * Nominal read performance (Windows asks): one descriptor,
+		 * the whole medium at the drive's one speed. Write and
+		 * exception lists (data type bits) are empty.
+		 */
+		if (!atapi_present(a))
+			return atapi_not_present(a);
+		if (!(cdb[1] & 0x07) && max) {
+			put_be32(buf + 12, DRIVE_SPEED_KBS);
+			put_be32(buf + 16, atapi_last_lba(a));
+			put_be32(buf + 20, DRIVE_SPEED_KBS);
+			len += 16;
+		}
+		break;
+	case 0x03:			/* write speeds: none */
+		break;
+	default:
+		return atapi_invalid_field(a);
+	}
+	put_be32(buf, len - 4);
+	return atapi_data(x, len, len);
+}
+
 static enum atapi_result cmd_mechanism_status(struct atapi *a, const u8 *cdb,
 					      u8 *buf, struct atapi_xfer *x)
 {
@@ -955,6 +1002,7 @@ static const struct atapi_cmd atapi_cmds[256] = {
 	[CMD_MODE_SENSE_10]	= { cmd_mode_sense_10, 0 },
 	[CMD_REPORT_LUNS]	= { cmd_report_luns, F_UA_OK },
 	[CMD_READ_12]		= { cmd_read_12, F_MEDIUM | F_NOBUF },
+	[CMD_GET_PERFORMANCE]	= { cmd_get_performance, 0 },
 	[CMD_READ_DVD_STRUCTURE] = { cmd_read_dvd_structure, 0 },
 	[CMD_SET_CD_SPEED]	= { cmd_accept, F_NOBUF },
 	[CMD_MECHANISM_STATUS]	= { cmd_mechanism_status, 0 },
@@ -990,8 +1038,15 @@ enum atapi_result atapi_command(struct atapi *a, const u8 *cdb, u8 *buf,
 
 void atapi_read_done(struct atapi *a, int error)
 {
-	if (error)
-		atapi_set_sense(a, ATAPI_SK_MEDIUM_ERROR, ASC_UNRECOVERED_READ_ERROR);
+	if (!error)
+		return;
+	atapi_set_sense(a, ATAPI_SK_MEDIUM_ERROR, ASC_UNRECOVERED_READ_ERROR);
+	/*
+	 * The backend does not say which sector failed: name the first of
+	 * the command, so that the guest counts none of it as read.
+	 */
+	a->info_valid = true;
+	a->info = a->read_lba;
 }
 
 u8 atapi_error_reg(const struct atapi *a)

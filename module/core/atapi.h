@@ -53,18 +53,26 @@ struct atapi {
 	/*
 	 * The disc, or NULL; owned by the caller. After the guest ejects it
 	 * (START STOP UNIT) it stays here but tray_open hides it, as a disc
-	 * lying in an open tray: closing the tray reloads it.
+	 * lying in an open tray: closing the tray reloads it. So a medium
+	 * is readable when medium && !tray_open.
 	 */
 	struct blk_backend *medium;
 	bool tray_open;
 	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
 	/* Sense of the last command; REQUEST SENSE returns and clears it. */
 	u8 sense_key, asc, ascq;
+	/* The sense's INFORMATION field: the LBA of a failed read. */
+	bool info_valid;
+	u32 info;
+	u32 read_lba;		/* first LBA of the ATAPI_READ in flight */
 	/* A unit attention not reported yet (ua_asc 0: none). */
 	u8 ua_asc, ua_ascq;
 	u8 media_event;		/* GESN media event code not reported yet */
-	/* INQUIRY page 0x80/0x83; atapi_init sets a default, the owner may
-	 * overwrite it (printable ASCII, space padded). */
+	/*
+	 * Serial number for INQUIRY pages 0x80 and 0x83: atapi_init sets a
+	 * default, the owner may overwrite it after (printable ASCII, space
+	 * padded), e.g. with the one IDENTIFY PACKET DEVICE reports.
+	 */
 	char serial[ATAPI_SERIAL_LEN];
 };
 

@@ -26,6 +26,13 @@ void fuzz_report(const char *file, int line, const char *cond,
 int fuzz_x86_decode_one(const u8 *data, size_t size);
 int fuzz_gpt_walk_one(const u8 *data, size_t size);
 int fuzz_x86_emul_one(const u8 *data, size_t size);
+int fuzz_ahci_one(const u8 *data, size_t size);
+
+/* AHCI harness: input = 1 config byte + records of FUZZ_AHCI_REC bytes. */
+#define FUZZ_AHCI_REC		64
+/* Actions executed; commands built, ATA errors, requests, completions. */
+extern unsigned long fuzz_ahci_ops;
+extern unsigned long fuzz_ahci_stats[4];
 
 /* Seed encodings the standalone driver mutates (fuzz_x86_decode.c). */
 struct fuzz_seed {

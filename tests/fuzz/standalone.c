@@ -5,7 +5,9 @@
  * instructions and mutated seed encodings; random page tables) to each
  * harness and prints one KTAP suite.
  *
- * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations]]]]
+ * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations
+ *        [ahci_actions]]]]]
+ * (ahci_actions counts AHCI register/command-table actions, not inputs)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,17 +204,55 @@ static void gen_gpt(u8 *in, bool rebuild)
 	in[18] = rnd();
 }
 
+/*
+ * AHCI input (see fuzz_ahci.c): a config byte that mostly brings the
+ * ports up, then 8-128 records whose first byte, the action, is weighted
+ * towards building and issuing commands and completing requests.
+ */
+static size_t gen_ahci(u8 *in, size_t cap)
+{
+	static const u8 weights[16] = {
+		2, 3, 1, 10, 10, 10, 9, 9, 8, 8, 8, 2, 2, 1, 1, 1,
+	};
+	unsigned int nrec = 8 + rn(121), r, i, total = 0;
+	size_t len;
+
+	for (i = 0; i < 16; i++)
+		total += weights[i];
+	in[0] = rnd();
+	if (rn(10))
+		in[0] |= 0x40;
+	len = 1 + (size_t)nrec * FUZZ_AHCI_REC;
+	if (len > cap)
+		len = cap;
+	for (i = 1; i < len; i++)
+		in[i] = rnd();
+	for (r = 0; 1 + r * FUZZ_AHCI_REC < len; r++) {
+		unsigned int pick = rn(total), op = 0;
+
+		while (pick >= weights[op]) {
+			pick -= weights[op];
+			op++;
+		}
+		in[1 + r * FUZZ_AHCI_REC] = op + 16 * rn(16);
+	}
+	return len;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long x86_iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 500000;
 	unsigned long emul_iters = argc > 4 ? strtoul(argv[4], NULL, 0) : 300000;
 	unsigned long gpt_iters = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
 	u64 seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedULL;
+	unsigned long ahci_ops = argc > 5 ? strtoul(argv[5], NULL, 0) : 1000000;
+	static u8 ahci_in[1 + 128 * FUZZ_AHCI_REC];
+	unsigned long ahci_inputs = 0;
 	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
 	unsigned long i, stat[4] = { 0 }, fails, passed = 0, failed = 0;
 	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..3\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..4\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -264,6 +304,23 @@ int main(int argc, char **argv)
 	       "%lu not decodable\n", fuzz_emul_stats[0], fuzz_emul_stats[1],
 	       fuzz_emul_stats[2], fuzz_emul_stats[3], fuzz_emul_stats[4]);
 	printf("%s 3 - fuzz x86_emulate %lu iterations\n", fails ? "not ok" : "ok", emul_iters);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x165667b19e3779f9ULL) | 1;
+	fuzz_failures = 0;
+	fuzz_ahci_ops = 0;
+	while (fuzz_ahci_ops < ahci_ops) {
+		size_t n = gen_ahci(ahci_in, sizeof(ahci_in));
+
+		fuzz_ahci_one(ahci_in, n);
+		ahci_inputs++;
+	}
+	fails = fuzz_failures;
+	printf("# ahci: %lu inputs, %lu commands built, %lu ATA errors, %lu requests, "
+	       "%lu completions\n", ahci_inputs, fuzz_ahci_stats[0], fuzz_ahci_stats[1],
+	       fuzz_ahci_stats[2], fuzz_ahci_stats[3]);
+	printf("%s 4 - fuzz ahci %lu actions\n", fails ? "not ok" : "ok", fuzz_ahci_ops);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;

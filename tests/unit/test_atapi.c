@@ -312,6 +312,11 @@ static void test_read_capacity(void)
 	setup(&huge);
 	RUN(&drive, 0x25);
 	ok &= DATA(8) && KTAP_EXPECT(be32(buf) == 0xffffffff);
+	RUN(&drive, 0x23, 0, 0, 0, 0, 0, 0, 0, 252);
+	ok &= DATA(12) && KTAP_EXPECT(be32(buf + 4) == 0xffffffff);
+	RUN(&drive, 0x52, 1, 0, 0, 0, 1, 0, 0, 255);
+	ok &= DATA(36) && KTAP_EXPECT(be32(buf + 24) == 0xffffffff &&
+				      be32(buf + 28) == 0xffffffff);
 	ktap_result(ok, "READ CAPACITY: 10 MiB is last LBA 5119 of 2048 bytes; PMI; clamped");
 }
 
@@ -420,18 +425,22 @@ static void test_read_error(void)
 	bool ok;
 
 	setup(&cd10);
-	RUN(&drive, 0x28, 0, 0, 0, 0, 0, 0, 0, 1);
+	RUN(&drive, 0x28, 0, 0, 0, 0x12, 0x34, 0, 0, 1);
 	ok = KTAP_EXPECT(res == ATAPI_READ);
 	atapi_read_done(&drive, -EIO);
 	ok &= KTAP_EXPECT(sense_is(&drive, ATAPI_SK_MEDIUM_ERROR, 0x11, 0x00));
 	ok &= KTAP_EXPECT(atapi_error_reg(&drive) == 0x34);
 	RUN(&drive, 0x03, 0, 0, 0, 18);
-	ok &= KTAP_EXPECT(buf[2] == 0x03 && buf[12] == 0x11 && buf[13] == 0);
+	ok &= KTAP_EXPECT(buf[0] == 0xf0 && buf[2] == 0x03 && be32(buf + 3) == 0x1234 &&
+			  buf[12] == 0x11 && buf[13] == 0);
+	/* The INFORMATION field goes with the sense. */
+	RUN(&drive, 0x03, 0, 0, 0, 18);
+	ok &= KTAP_EXPECT(buf[0] == 0x70 && be32(buf + 3) == 0);
 	/* A good read leaves no sense. */
 	RUN(&drive, 0x28, 0, 0, 0, 0, 0, 0, 0, 1);
 	atapi_read_done(&drive, 0);
 	ok &= KTAP_EXPECT(sense_is(&drive, 0, 0, 0));
-	ktap_result(ok, "read error: MEDIUM ERROR / UNRECOVERED READ ERROR, error register 0x34");
+	ktap_result(ok, "read error: MEDIUM ERROR / UNRECOVERED READ ERROR at the first LBA, error register 0x34");
 }
 
 static void test_seek(void)
@@ -573,6 +582,11 @@ static void test_get_configuration_cd(void)
 	ok &= KTAP_EXPECT(f && f[2] == 0x07 && f[3] == 4 && f[4] == 0x02);
 	f = feature(0x0003, xf.len);
 	ok &= KTAP_EXPECT(f && f[2] == 0x03 && f[3] == 4 && f[4] == 0x29);
+	/* The lock state is not in the feature (mode page 2A has it). */
+	RUN(&drive, 0x1e, 0, 0, 0, 1);
+	RUN(&drive, 0x46, 2, 0, 3, 0, 0, 0, 0, 255);
+	ok &= DATA(16) && KTAP_EXPECT(buf[12] == 0x29);
+	RUN(&drive, 0x46, 0, 0, 0, 0, 0, 0, 0x10, 0x00);
 	f = feature(0x0010, xf.len);
 	ok &= KTAP_EXPECT(f && f[2] == 0x01 && be32(f + 4) == 2048 && be16(f + 8) == 1);
 	f = feature(0x001e, xf.len);
@@ -1055,7 +1069,7 @@ static void test_random_cdbs(void)
 		/* Mostly known opcodes, with big allocation lengths. */
 		if (i & 1)
 			cdb[0] = "\x00\x03\x12\x15\x1a\x1b\x1e\x23\x25\x28\x2b\x42\x43\x46"
-				 "\x4a\x51\x52\x55\x5a\xa0\xa8\xad\xbb\xbd\xbe"[rnd() % 25];
+				 "\x4a\x51\x52\x55\x5a\xa0\xa8\xac\xad\xbb\xbd\xbe"[rnd() % 26];
 		run(&drive, cdb);
 		switch (res) {
 		case ATAPI_DATA:
@@ -1080,12 +1094,78 @@ static void test_random_cdbs(void)
 	ktap_result(ok, "200000 random CDBs: lengths within the buffer, reads within the medium");
 }
 
+static void test_dvd_structure_more(void)
+{
+	bool ok;
+
+	setup(&dvd1g);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0x04, 0x10, 0x00);
+	ok = DATA(2052) && KTAP_EXPECT(be16(buf) == 2050 && buf[4] == 0 && buf[2051] == 0);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0x00, 0, 0);
+	ok &= DATA(0);
+	/* The structure list needs no medium. */
+	setup(NULL);
+	RUN(&drive, 0xad, 0, 0, 0, 0, 0, 0, 0xff, 0, 255);
+	ok &= DATA(20);
+	ktap_result(ok, "READ DVD STRUCTURE: manufacturing information, allocation 0, list without medium");
+}
+
+static void test_get_configuration_past_end(void)
+{
+	bool ok;
+
+	setup(&cd10);
+	RUN(&drive, 0x46, 0, 0x00, 0x20, 0, 0, 0, 0, 255);
+	ok = DATA(8) && KTAP_EXPECT(be32(buf) == 4 && be16(buf + 6) == 0x0008);
+	RUN(&drive, 0x46, 0, 0xff, 0xff, 0, 0, 0, 0, 255);
+	ok &= DATA(8);
+	ktap_result(ok, "GET CONFIGURATION: a starting feature past the last gives the header only");
+}
+
+static void test_ua_replaced(void)
+{
+	bool ok;
+
+	/* A change before the power-on unit attention was seen: one, 28/00. */
+	atapi_init(&drive, NULL);
+	atapi_change_medium(&drive, &cd10);
+	RUN(&drive, 0x00);
+	ok = CHECKED(ATAPI_SK_UNIT_ATTENTION, 0x28, 0x00);
+	RUN(&drive, 0x00);
+	ok &= DATA(0);
+	ktap_result(ok, "a medium change replaces the power-on unit attention");
+}
+
+static void test_get_performance(void)
+{
+	bool ok;
+
+	setup(&cd10);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok = DATA(24) && KTAP_EXPECT(be32(buf) == 20 && be32(buf + 8) == 0 &&
+				     be32(buf + 12) == 4224 && be32(buf + 16) == 5119 &&
+				     be32(buf + 20) == 4224);
+	/* No descriptors wanted, write performance, write speeds: none. */
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00);
+	ok &= DATA(8) && KTAP_EXPECT(be32(buf) == 4);
+	RUN(&drive, 0xac, 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok &= DATA(8);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x03);
+	ok &= DATA(8);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x01);
+	ok &= CHECKED(ATAPI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	setup(NULL);
+	RUN(&drive, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x00);
+	ok &= CHECKED(ATAPI_SK_NOT_READY, 0x3a, 0x01);
+	ktap_result(ok, "GET PERFORMANCE: one read descriptor; empty lists; unknown type refused");
+}
+
 int main(void)
 {
 	buf = malloc(ATAPI_BUF_SIZE);
 	if (!buf)
 		return 1;
-	ktap_begin("atapi", 50);
+	ktap_begin("atapi", 54);
 	test_power_on();
 	test_power_on_sense_first();
 	test_ua_pass_list();
@@ -1135,6 +1215,10 @@ int main(void)
 	test_report_luns_format_caps();
 	test_reset();
 	test_dvd_capacity();
+	test_dvd_structure_more();
+	test_get_configuration_past_end();
+	test_ua_replaced();
+	test_get_performance();
 	test_random_cdbs();
 	free(buf);
 	return ktap_end();
