@@ -787,9 +787,8 @@ static int cmd_vdi_compact(const char *path)
 	if (r)
 		return r;
 	img = &f.img;
-	if (f.h.type == VDI_TYPE_FIXED || f.h.version == VDI_VERSION_0_2) {
-		err_msg("%s: compact: %s", path, vdi_strerror(
-			f.h.type == VDI_TYPE_FIXED ? VDI_E_FIXED : VDI_E_OLD_VERSION));
+	if (f.h.type == VDI_TYPE_FIXED) {
+		err_msg("%s: compact: %s", path, vdi_strerror(VDI_E_FIXED));
 		vf_close(&f);
 		return EXIT_USAGE;
 	}
@@ -1036,7 +1035,8 @@ int vdi_main(int argc, char **argv)
 	}
 	if ((fixed || qemu_layout || block_size || block_extra) &&
 	    strcmp(sub, "create")) {
-		usage_error("vdi %s: --fixed is an option of create", sub);
+		usage_error("vdi %s: --fixed, --qemu-layout, --block-size and --block-extra are options of create",
+			    sub);
 		return EXIT_USAGE;
 	}
 	if (json && strcmp(sub, "info")) {
