@@ -260,7 +260,9 @@ struct vdi_map_info {
 
 /*
  * Check the map (host order, h->blocks entries) against the header and
- * the file size. bitmap: vdi_bitmap_bytes(h) bytes of scratch. Returns 0
+ * the file size. The caller reads the map only after checking that the
+ * file holds it (off_blocks + vdi_map_bytes(h) <= file size: else
+ * VDI_E_FILE_SHORT), so a tiny file cannot make it allocate a big map. bitmap: vdi_bitmap_bytes(h) bytes of scratch. Returns 0
  * or the first corruption: VDI_E_MAP_RANGE, VDI_E_MAP_DUP,
  * VDI_E_ALLOC_BEHIND (the header's count is below next: the next
  * allocation by VirtualBox or QEMU would reuse a slot in use),
@@ -306,6 +308,12 @@ enum vdi_lookup_kind {
 };
 
 /*
+ * Map entries change with single aligned 32-bit stores (commit, unmap,
+ * moved) under the backend's allocation lock; a lookup racing with a
+ * commit sees FREE (the write that allocates has not completed: zeros are
+ * a valid answer) or the new slot (its data is durable already). In the
+ * kernel the backend may wrap both sides in READ_ONCE/WRITE_ONCE.
+ *
  * Map the disk byte offset to the file. Returns an enum vdi_lookup_kind,
  * or -VDI_E_RANGE if offset >= disk size. *len_in_block: bytes from
  * offset to the end of its block (or of the disk): a request that
@@ -393,9 +401,10 @@ void vdi_alloc_abort(struct vdi_image *img, const struct vdi_alloc_plan *p);
  * qemu-img check calls that a mismatch, and lowering the count instead
  * would make VirtualBox reuse the last slot while it is in use.)
  *
- * The backend, with allocations and writes to vblock and last_vblock
+ * The backend, with allocations and all I/O to vblock and last_vblock
  * held off (e.g. the image's allocation lock plus a per-image rwsem that
- * writes take shared and discard exclusive):
+ * reads and writes take shared and discard exclusive: a read of the last
+ * slot in flight during the truncate would come back short):
  *   1. vdi_discard_plan();
  *   2. write map entry map_off_vblock := VDI_MAP_ZERO (4 bytes LE); fsync;
  *      vdi_discard_unmap() (in memory). The hole is now unreferenced and
