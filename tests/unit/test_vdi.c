@@ -677,11 +677,167 @@ static void t_resize(void)
 		    "resize: fixed image refused");
 }
 
+/*
+ * Crash safety of the documented write orders: the file is cut after
+ * every write (and, between two fsyncs, with any subset of the writes
+ * since the last one durable); every such file must open clean or with
+ * leaks only, and read every block that no step touched unchanged.
+ */
+#define CB	65536u
+#define CN	8u
+
+static u8 *snap_file;
+static u64 snap_size;
+
+static void save(void)
+{
+	memcpy(snap_file, file, FILE_MAX);
+	snap_size = fsize;
+}
+
+static void restore(void)
+{
+	memcpy(file, snap_file, FILE_MAX);
+	fsize = snap_size;
+}
+
+/* Open the current file; blocks in 'want' (CN * CB bytes) must read as
+ * given, except block 'either' which may also read as 'alt'. */
+static int crash_ok(const u8 *want, u32 either, const u8 *alt)
+{
+	struct vdi_map_info info;
+	static u8 got[CB];
+	u32 i;
+
+	if (reopen(&info))
+		return 0;
+	for (i = 0; i < CN; i++) {
+		disk_read((u64)i * CB, got, CB);
+		if (!memcmp(got, want + (u64)i * CB, CB))
+			continue;
+		if (i == either && !memcmp(got, alt, CB))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static void t_crash(void)
+{
+	static u8 before[CN * CB], after[CN * CB];
+	struct vdi_alloc_plan ap;
+	struct vdi_discard_plan dp;
+	struct vdi_map_info info;
+	u8 blk[CB];
+	int ok = 1, mask;
+	u32 i;
+
+	snap_file = malloc(FILE_MAX);
+	mk_image(CN * CB, CB, 0, false, false);
+	for (i = 0; i < 4; i++) {
+		fill(blk, CB, 300 + i);
+		disk_write((u64)i * CB, blk, CB);
+		memcpy(before + (u64)i * CB, blk, CB);
+	}
+	/* allocation of block 6: slot write W1, count W2, fsync, map W3 */
+	fill(blk, CB, 306);
+	memcpy(after, before, sizeof(after));
+	memcpy(after + 6 * CB, blk, CB);
+	reopen(&info);
+	save();
+	vdi_alloc_reserve(&img, 6, &ap);
+	for (mask = 0; mask < 8; mask++) {
+		restore();
+		reopen(&info);
+		if (mask & 1)
+			fwr(ap.data_off, blk, CB);
+		if (mask & 2)
+			fw32(ap.count_off, ap.new_allocated);
+		if (mask & 4) {
+			if ((mask & 3) != 3)
+				continue;	/* the map is written after the fsync */
+			fw32(ap.map_off, ap.phys);
+		}
+		ok &= crash_ok(mask & 4 ? after : before, CN, NULL);
+	}
+	ktap_result(ok, "crash: every cut of an allocation leaves a valid image");
+
+	/* discard of block 1 (slot 1; the last slot 3 moves into it) */
+	restore();
+	reopen(&info);
+	memcpy(after, before, sizeof(after));
+	memset(after + CB, 0, CB);
+	vdi_discard_plan(&img, 1, &dp);
+	ok = dp.move && dp.last_vblock == 3 && crash_ok(before, CN, NULL);
+	fw32(dp.map_off_vblock, VDI_MAP_ZERO);			/* step 2 */
+	ok &= crash_ok(after, CN, NULL);
+	memmove(file + dp.dst_off, file + dp.src_off, dp.slot_len);	/* step 3 */
+	ok &= crash_ok(after, CN, NULL);
+	fw32(dp.map_off_last, dp.hole);
+	ok &= crash_ok(after, CN, NULL);
+	fw32(dp.count_off, dp.new_allocated);			/* step 4 */
+	ok &= crash_ok(after, CN, NULL);
+	fsize = dp.new_file_size;				/* step 5 */
+	ok &= crash_ok(after, CN, NULL);
+	ok &= reopen(&info) == 0 && !info.holes && !info.leaked_slots && !info.leaked_tail;
+	ktap_result(ok, "crash: every cut of a discard leaves a valid image");
+
+	/* the order matters: the moved entry before the unmap shares a slot */
+	restore();
+	reopen(&info);
+	vdi_discard_plan(&img, 1, &dp);
+	memmove(file + dp.dst_off, file + dp.src_off, dp.slot_len);
+	fw32(dp.map_off_last, dp.hole);
+	ktap_result(reopen(&info) == VDI_E_MAP_DUP,
+		    "crash: the other order would leave two blocks on one slot");
+	/* and a count written after the map entry would be behind it */
+	restore();
+	reopen(&info);
+	vdi_alloc_reserve(&img, 6, &ap);
+	fwr(ap.data_off, blk, CB);
+	fw32(ap.map_off, ap.phys);
+	ktap_result(reopen(&info) == VDI_E_ALLOC_BEHIND,
+		    "crash: map entry before the count would put the count behind");
+	free(snap_file);
+}
+
+/* The old v0.2 header: allocation writes its own count field. */
+static void t_v0(void)
+{
+	u8 b[VDI_HEADER_BUF] = { 0 };
+	struct vdi_header h;
+	struct vdi_map_info info;
+	struct vdi_alloc_plan ap;
+	struct vdi_resize_plan rp;
+	int r;
+
+	p32(b, 0x40, VDI_SIGNATURE);
+	p32(b, 0x44, VDI_VERSION_0_2);
+	p32(b, 0x48, 1);
+	p64(b, 0x160, 4 << 20);
+	p32(b, 0x168, 1 << 20);
+	p32(b, 0x16c, 4);
+	b[0x174] = 1;
+	b[0x184] = 2;
+	r = vdi_header_parse(b, sizeof(b), &h);
+	vdi_map_init(&h, map);
+	r |= vdi_map_check(&h, map, h.off_data, bitmap, &info);
+	vdi_image_init(&img, &h, map, NULL, &info);
+	r |= vdi_alloc_reserve(&img, 2, &ap);
+	ktap_result(r == 0 && ap.count_off == 0x170 && ap.slot_off == 0x1a4 + 16 &&
+		    ap.map_off == 0x1a4 + 8, "v0.2: allocation plan uses the v0 offsets");
+	ktap_result(vdi_resize_plan(&img, 8 << 20, &rp) == VDI_E_OLD_VERSION,
+		    "v0.2: resize refused");
+	b[0x194] = 1;	/* linkage UUID */
+	ktap_result(vdi_header_parse(b, sizeof(b), &h) == VDI_E_PARENT,
+		    "v0.2: a parent is refused");
+}
+
 int main(void)
 {
 	file = calloc(1, FILE_MAX);
 	shadow = calloc(1, 16 << 20);
-	ktap_begin("vdi", 82);
+	ktap_begin("vdi", 89);
 	t_header_layouts();
 	t_header_errors();
 	t_block_sizes();
@@ -690,6 +846,8 @@ int main(void)
 	t_alloc();
 	t_discard();
 	t_resize();
+	t_v0();
+	t_crash();
 	free(file);
 	free(shadow);
 	return ktap_end();
