@@ -456,11 +456,13 @@ int vdi_fill_hole_plan(const struct vdi_image *img, u32 hole,
  * map_off(old blocks..), fsync, then the new header; fsync.
  * When it does not: k = nr_moved slots are copied from the front of the
  * data area to the end of the file (old slot j < min(k, next) goes to old
- * index move_base + j), fsync; their entries rewritten in the old map, the
- * old header's count set to move_base + min(k, next), fsync; the new map
- * (every entry renumbered: old index i becomes i - k) is written at
- * new.off_blocks = old off_data, i.e. over the front slots nobody uses
- * now, fsync; then the new header (one sector: the switch), fsync. Every
+ * index move_base + j), fsync; the old header's count raised to
+ * move_base + min(k, next) (ahead of the map: safe), fsync; the moved
+ * slots' entries rewritten in the old map, fsync; the new map (every entry
+ * renumbered: old index i becomes i - k) written at new.off_blocks = old
+ * off_data, i.e. over the front slots nobody uses now, fsync; then the new
+ * header (one sector: the switch), fsync; then the file truncated to
+ * new.off_data + new.allocated slots. Every
  * step leaves a valid image.
  */
 struct vdi_resize_plan {

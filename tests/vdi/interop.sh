@@ -117,6 +117,36 @@ t "vmmctl qemu layout: qemu-img check clean" qcheck vq.vdi
 t "vmmctl qemu layout: qemu-img and 7zz read it" bash -c "qemu-img convert -O raw vq.vdi q.raw && cmp q.raw vq.raw"
 t "vmmctl qemu layout: 7zz reads it" same_7z vq.vdi
 
+# qemu-img writes into our image, after our writes: it allocates at the
+# header's count, so our count must be right
+cp vd.vdi vqw.vdi
+cp vd.raw vqw.raw
+if qemu-io -c "write -P 0x77 $((9 << 20)) 1536" vqw.vdi >/dev/null 2>&1; then
+	python3 -c "f=open('vqw.raw','r+b'); f.seek(9 << 20); f.write(b'\x77' * 1536)"
+	t "qemu-io writes into a vmmctl image: check clean, reads right" bash -c \
+		"qemu-img check vqw.vdi >/dev/null && '$V' vdi check vqw.vdi >/dev/null && '$V' vdi cat vqw.vdi | cmp - vqw.raw"
+fi
+
+# random writes, discards and a compact, compared with a raw shadow
+"$V" vdi create rw.vdi 16M
+truncate -s 16M rw.raw
+for i in $(seq 1 24); do
+	off=$(( (RANDOM * 32768 + RANDOM) % (16 << 20) ))
+	len=$(( RANDOM * 8 % 1500000 + 1 ))
+	[ $((off + len)) -gt $((16 << 20)) ] && len=$(((16 << 20) - off))
+	write_both rw.vdi rw.raw $off $len || break
+	if [ $((i % 8)) = 0 ]; then
+		blk=$((RANDOM % 16))
+		"$V" vdi discard rw.vdi $((blk << 20)) $((1 << 20)) &&
+			dd if=/dev/zero of=rw.raw bs=1M seek=$blk count=1 conv=notrunc status=none
+	fi
+done
+"$V" vdi compact rw.vdi >/dev/null
+t "24 random writes, 3 discards, compact: qemu-img check clean" qcheck rw.vdi
+t "random writes: vmmctl check clean" vcheck rw.vdi
+t "random writes: qemu-img reads the shadow" bash -c "qemu-img convert -O raw rw.vdi q.raw && cmp q.raw rw.raw"
+t "random writes: 7zz reads the same" same_7z rw.vdi
+
 # --- 3. VirtualBox's layout generated from the format ----------------------
 $MK vb.vdi vb.raw --layout vbox --seed 3 --shuffle --zero-entries
 t "mkvdi VirtualBox layout: check clean" vcheck vb.vdi
