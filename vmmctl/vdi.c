@@ -889,19 +889,20 @@ static int cmd_vdi_resize(const char *path, u64 size)
 		}
 		if (!r)
 			r = vf_sync(&f);
-		if (!r && oh.allocated < p.move_base + p.moving)
+		if (!r && p.crash_safe && oh.allocated < p.move_base + p.moving)
 			r = put_u32_at(&f, vdi_allocated_offset(&oh),
 				       p.move_base + p.moving);
 		if (!r)
 			r = vf_sync(&f);
-		/* 2. their entries in the old map */
+		/* 2. their entries in the old map (if it can name them) */
 		for (i = 0; !r && i < p.moving; i++) {
 			u32 vb = img->rev[i];
 
 			if (vb == VDI_MAP_FREE)
 				continue;
-			r = put_u32_at(&f, vdi_map_entry_offset(&oh, vb),
-				       p.move_base + i);
+			if (p.crash_safe)
+				r = put_u32_at(&f, vdi_map_entry_offset(&oh, vb),
+					       p.move_base + i);
 			img->map[vb] = p.move_base + i;
 		}
 		if (!r)

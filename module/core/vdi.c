@@ -37,6 +37,7 @@ static const char *const vdi_errors[VDI_NR_ERRORS] = {
 	[VDI_E_RANGE] = "offset outside the VDI disk",
 	[VDI_E_FULL] = "every VDI block is allocated",
 	[VDI_E_NOT_ALLOCATED] = "VDI block has no data block",
+	[VDI_E_ALLOCATED] = "VDI block already has a data block",
 	[VDI_E_FIXED] = "not possible on a fixed VDI image",
 	[VDI_E_OLD_VERSION] = "not possible on an old (v0.2) VDI image",
 	[VDI_E_SHRINK] = "VDI images only grow",
@@ -511,7 +512,7 @@ int vdi_alloc_reserve(struct vdi_image *img, u32 vblock,
 	if (vblock >= img->h.blocks)
 		return VDI_E_RANGE;
 	if (vdi_map_allocated(img->map[vblock]))
-		return VDI_E_RANGE;
+		return VDI_E_ALLOCATED;
 	memset(p, 0, sizeof(*p));
 	if (img->nr_spare) {
 		phys = img->spare[--img->nr_spare];
@@ -701,14 +702,14 @@ int vdi_resize_plan(const struct vdi_image *img, u64 new_size,
 	/* the new map goes where the first k slots are now */
 	k = (need + img->slot - 1) / img->slot;
 	off = h->off_data + k * img->slot;
-	if (off > 0xffffffffull || k > h->blocks)
+	if (off > 0xffffffffull)
 		return VDI_E_TOO_BIG;
 	p->relocate = true;
 	p->nr_moved = (u32)k;
 	p->moving = img->next < k ? img->next : (u32)k;
 	p->move_base = img->next > k ? img->next : (u32)k;
-	if ((u64)p->move_base + p->moving > h->blocks)
-		return VDI_E_TOO_BIG;
+	/* the copies must be slots the old header can name */
+	p->crash_safe = (u64)p->move_base + p->moving <= h->blocks;
 	p->new_h.off_blocks = h->off_data;
 	p->new_h.off_data = (u32)off;
 	p->new_h.allocated = p->move_base + p->moving - (u32)k;

@@ -115,6 +115,7 @@ enum vdi_err {
 	VDI_E_RANGE,		/* offset/size outside the disk */
 	VDI_E_FULL,		/* no free slot (every block allocated) */
 	VDI_E_NOT_ALLOCATED,	/* discard of a block with no slot */
+	VDI_E_ALLOCATED,	/* allocation for a block that has a slot */
 	VDI_E_FIXED,		/* operation not possible on a fixed image */
 	VDI_E_OLD_VERSION,	/* operation not possible on a v0.2 image */
 	VDI_E_SHRINK,		/* resize to a smaller size */
@@ -462,8 +463,12 @@ int vdi_fill_hole_plan(const struct vdi_image *img, u32 hole,
  * renumbered: old index i becomes i - k) written at new.off_blocks = old
  * off_data, i.e. over the front slots nobody uses now, fsync; then the new
  * header (one sector: the switch), fsync; then the file truncated to
- * new.off_data + new.allocated slots. Every
- * step leaves a valid image.
+ * new.off_data + new.allocated slots. Every step leaves a valid image.
+ * Except when !crash_safe: the old map has no room to name the copies
+ * (move_base + moving > old blocks: a map already full, or a tiny image),
+ * so the old map is left as it is and the new map overwrites front slots
+ * it still names: a crash between that write and the header switch loses
+ * those blocks' old copies in place (the new copies are at the end).
  */
 struct vdi_resize_plan {
 	struct vdi_header new_h;
@@ -471,6 +476,7 @@ struct vdi_resize_plan {
 	u32 nr_moved;		/* k: front slots the new map needs */
 	u32 move_base;		/* old index of the first moved slot's copy */
 	u32 moving;		/* min(k, next): slots actually copied */
+	bool crash_safe;	/* the old map can name the copies (see above) */
 };
 
 int vdi_resize_plan(const struct vdi_image *img, u64 new_size,

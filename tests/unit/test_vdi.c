@@ -506,7 +506,7 @@ static void t_alloc(void)
 	ktap_result(r == 0 && img.next == 2 && img.h.allocated == 2,
 		    "alloc: abort of the last slot gives it back");
 	r = vdi_alloc_reserve(&img, 6, &p);
-	ktap_result(r == VDI_E_RANGE, "alloc: a block that has a slot is not allocated again");
+	ktap_result(r == VDI_E_ALLOCATED, "alloc: a block that has a slot is not allocated again");
 
 	/* random writes against a shadow, then reopen */
 	r = mk_image(16 << 20, 1 << 20, 0, false, true);
@@ -547,7 +547,7 @@ static void t_alloc(void)
 	/* full image */
 	r = mk_image(4096, 4096, 0, false, false);
 	fill(d, 4096, 3);
-	ok = disk_write(0, d, 4096) == 0 && vdi_alloc_reserve(&img, 0, &p) == VDI_E_RANGE;
+	ok = disk_write(0, d, 4096) == 0 && vdi_alloc_reserve(&img, 0, &p) == VDI_E_ALLOCATED;
 	img.map[0] = VDI_MAP_ZERO;
 	ktap_result(ok && vdi_alloc_reserve(&img, 0, &p) == VDI_E_FULL, "alloc: no slot left");
 
@@ -671,7 +671,16 @@ static void t_resize(void)
 	r |= vdi_resize_plan(&img, 2ull << 30, &p);
 	ktap_result(r == 0 && p.relocate && p.nr_moved == 1 && p.moving == 1 &&
 		    p.move_base == 3 && p.new_h.allocated == 3 &&
-		    p.new_h.off_blocks == 0x400, "resize: qemu layout moves one block to the end");
+		    p.new_h.off_blocks == 0x400 && p.crash_safe,
+		    "resize: qemu layout moves one block to the end");
+	r = mk_image(1 << 20, 1 << 20, 0, false, false);
+	img.map[0] = 0;
+	img.next = 1;
+	img.h.allocated = 1;
+	r |= vdi_resize_plan(&img, 1ull << 30, &p);
+	ktap_result(r == 0 && p.relocate && !p.crash_safe && p.move_base == 1 &&
+		    p.moving == 1 && p.new_h.allocated == 1 && p.new_h.blocks == 1024,
+		    "resize: a one-block image grows (the old map cannot name the copy)");
 	mk_image(8 << 20, 1 << 20, 0, true, false);
 	ktap_result(vdi_resize_plan(&img, 16 << 20, &p) == VDI_E_FIXED,
 		    "resize: fixed image refused");
@@ -837,7 +846,7 @@ int main(void)
 {
 	file = calloc(1, FILE_MAX);
 	shadow = calloc(1, 16 << 20);
-	ktap_begin("vdi", 89);
+	ktap_begin("vdi", 90);
 	t_header_layouts();
 	t_header_errors();
 	t_block_sizes();

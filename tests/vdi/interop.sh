@@ -202,6 +202,13 @@ t "resize with move: vmmctl check clean" vcheck h.vdi
 t "resize with move: the map moved" bash -c "'$V' vdi info --json h.vdi | grep -q '\"offset_blocks\": 1024,'"
 t "resize with move: content kept" bash -c "qemu-img convert -O raw h.vdi h1.raw && cmp -n $((8 << 20)) h0.raw h1.raw && [ \$(stat -c %s h1.raw) = $((256 << 20)) ]"
 t "resize with move: 7zz reads it" bash -c "rm -rf x; mkdir x; 7zz x -y -ox h.vdi >/dev/null && cmp -n $((8 << 20)) x/h.img h0.raw"
+qemu-img create -q -f vdi t.vdi 1M
+head -c 700000 /dev/urandom >t.raw
+truncate -s 1M t.raw
+qemu-img dd -f raw -O vdi if=t.raw of=t.vdi bs=1M count=1 >/dev/null 2>&1 ||
+	"$V" vdi write t.vdi 0 <t.raw
+t "resize a one-block qemu-img image to 1 GiB: content kept, checks clean" bash -c \
+	"'$V' vdi resize t.vdi 1G && qemu-img check t.vdi >/dev/null && '$V' vdi check t.vdi >/dev/null && qemu-img convert -O raw t.vdi q.raw && cmp -n $((1 << 20)) q.raw t.raw"
 rm -f h1.raw x/h.img q.raw
 
 # --- 5. bad images: the right error, never modified -------------------------
