@@ -1036,8 +1036,8 @@ int vdi_main(int argc, char **argv)
 	}
 	if ((fixed || qemu_layout || block_size || block_extra) &&
 	    strcmp(sub, "create")) {
-		usage_error("vdi %s: --fixed, --qemu-layout, --block-size and --block-extra are options of create",
-			    sub);
+		usage_error("vdi %s: --fixed, --qemu-layout, --block-size and "
+			    "--block-extra are options of create", sub);
 		return EXIT_USAGE;
 	}
 	if (json && strcmp(sub, "info")) {

@@ -263,8 +263,9 @@ struct vdi_map_info {
  * Check the map (host order, h->blocks entries) against the header and
  * the file size. The caller reads the map only after checking that the
  * file holds it (off_blocks + vdi_map_bytes(h) <= file size: else
- * VDI_E_FILE_SHORT), so a tiny file cannot make it allocate a big map. bitmap: vdi_bitmap_bytes(h) bytes of scratch. Returns 0
- * or the first corruption: VDI_E_MAP_RANGE, VDI_E_MAP_DUP,
+ * VDI_E_FILE_SHORT), so a tiny file cannot make it allocate a big map.
+ * bitmap: vdi_bitmap_bytes(h) bytes of scratch. Returns 0 or the first
+ * corruption: VDI_E_MAP_RANGE, VDI_E_MAP_DUP,
  * VDI_E_ALLOC_BEHIND (the header's count is below next: the next
  * allocation by VirtualBox or QEMU would reuse a slot in use),
  * VDI_E_FILE_SHORT, VDI_E_FIXED_MAP. Leaks (holes, header count above
@@ -296,7 +297,10 @@ struct vdi_image {
 
 /*
  * Set up img for h (validated) and map (validated by vdi_map_check, whose
- * info gives next). Builds rev if img->rev is set by the caller before.
+ * info gives next and the file size). rev may be NULL; else it is filled
+ * from map here and kept up to date by the commit/discard functions.
+ * Holes (info->holes) are left alone: a read-write open may fill them
+ * with vdi_fill_hole_plan so that qemu-img check is clean again.
  */
 void vdi_image_init(struct vdi_image *img, const struct vdi_header *h,
 		    u32 *map, u32 *rev, const struct vdi_map_info *info);
