@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <pthread.h>
 #include "host.h"
 #include "vdi.h"
 #include "ktap.h"
@@ -810,6 +812,93 @@ static void t_crash(void)
 	free(snap_file);
 }
 
+/*
+ * The backend's protocol with threads: 8 writers hit 16 blocks (the same
+ * blocks, each thread its own 512-byte piece of each block), allocation
+ * serialised by one lock and an "allocating" mark per block. Each block
+ * must get exactly one slot and keep every thread's piece.
+ */
+#define TB	8192u
+#define TN	16u
+#define TT	8
+
+static pthread_mutex_t t_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t t_cond = PTHREAD_COND_INITIALIZER;
+static bool t_allocating[TN];
+static unsigned int t_allocs;
+
+static void *t_writer(void *arg)
+{
+	unsigned int t = (unsigned int)(uintptr_t)arg, i;
+	u8 piece[512];
+
+	memset(piece, 0x10 + t, sizeof(piece));
+	for (i = 0; i < 4 * TN; i++) {
+		u32 vb = (i * 7 + t * 3) % TN;
+		u64 off = (u64)vb * TB + t * 512, phys = 0;
+		struct vdi_alloc_plan p;
+		u32 n;
+
+		pthread_mutex_lock(&t_lock);
+		for (;;) {
+			if (vdi_lookup(&img, off, &phys, &n) == VDI_LK_DATA)
+				break;
+			if (!t_allocating[vb])
+				break;
+			pthread_cond_wait(&t_cond, &t_lock);
+		}
+		if (vdi_lookup(&img, off, &phys, &n) == VDI_LK_DATA) {
+			pthread_mutex_unlock(&t_lock);
+			memcpy(file + phys, piece, sizeof(piece));	/* in place */
+			continue;
+		}
+		vdi_alloc_reserve(&img, vb, &p);
+		t_allocating[vb] = true;
+		t_allocs++;
+		pthread_mutex_unlock(&t_lock);
+		/* the slot (zeros + our piece), the count, "fsync", the entry */
+		memset(file + p.slot_off, 0, p.slot_len);
+		memcpy(file + p.data_off + t * 512, piece, sizeof(piece));
+		pthread_mutex_lock(&t_lock);
+		if (p.header_dirty && g32(file, p.count_off) < p.new_allocated)
+			fw32(p.count_off, p.new_allocated);
+		if (p.slot_off + p.slot_len > fsize)
+			fsize = p.slot_off + p.slot_len;
+		fw32(p.map_off, p.phys);
+		vdi_alloc_commit(&img, &p);
+		t_allocating[vb] = false;
+		pthread_cond_broadcast(&t_cond);
+		pthread_mutex_unlock(&t_lock);
+	}
+	return NULL;
+}
+
+static void t_threads(void)
+{
+	struct vdi_map_info info;
+	pthread_t th[TT];
+	u8 got[512], want[512];
+	int ok, t;
+	u32 vb;
+
+	mk_image(TN * TB, TB, 0, false, false);
+	for (t = 0; t < TT; t++)
+		pthread_create(&th[t], NULL, t_writer, (void *)(uintptr_t)t);
+	for (t = 0; t < TT; t++)
+		pthread_join(th[t], NULL);
+	ok = t_allocs == TN && reopen(&info) == 0 && info.referenced == TN &&
+	     !info.holes && !info.leaked_slots && !info.leaked_tail;
+	for (vb = 0; ok && vb < TN; vb++) {
+		for (t = 0; t < TT; t++) {
+			memset(want, 0x10 + t, sizeof(want));
+			disk_read((u64)vb * TB + t * 512, got, sizeof(got));
+			ok &= !memcmp(got, want, sizeof(want));
+		}
+	}
+	ktap_result(ok, "threads: 8 writers on 16 shared new blocks allocate each once (%u allocations)",
+		    t_allocs);
+}
+
 /* The old v0.2 header: allocation writes its own count field. */
 static void t_v0(void)
 {
@@ -846,7 +935,7 @@ int main(void)
 {
 	file = calloc(1, FILE_MAX);
 	shadow = calloc(1, 16 << 20);
-	ktap_begin("vdi", 90);
+	ktap_begin("vdi", 91);
 	t_header_layouts();
 	t_header_errors();
 	t_block_sizes();
@@ -857,6 +946,7 @@ int main(void)
 	t_resize();
 	t_v0();
 	t_crash();
+	t_threads();
 	free(file);
 	free(shadow);
 	return ktap_end();
