@@ -4,7 +4,8 @@
 #   tests/run-all.sh
 #
 # Steps: scripts/setup.sh; make (module, vmmctl, guest, unit, bench) and
-# make -C tests/integration; unit tests; vmmctl tests; fuzz smoke tests (if
+# make -C tests/integration; unit tests; vmmctl tests; VDI interop tests
+# (vmmctl vdi against qemu-img and 7zz); fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites. Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
@@ -84,6 +85,10 @@ step vmmctl 300 make -C vmmctl check
 rc=$?
 tally vmmctl "$logs/vmmctl.log" $rc vmmctl
 tally vmmctl-pc "$logs/vmmctl.log" $rc test_pc
+
+# VDI images: vmmctl vdi against qemu-img and 7zz (well under a minute)
+step vdi-interop 180 tests/vdi/interop.sh
+tally vdi-interop "$logs/vdi-interop.log" $? vdi-interop
 
 # 4. fuzz smoke tests
 if [ -f tests/fuzz/Makefile ]; then

@@ -16,6 +16,7 @@
 #include "vmmctl.h"
 #include "pc.h"
 #include "util.h"
+#include "vdi_cmd.h"
 
 #define VMMCTL_SIZE_CHECK(cond)	_Static_assert(cond, #cond)
 VMM_UAPI_SIZE_CHECKS(VMMCTL_SIZE_CHECK);
@@ -26,6 +27,8 @@ static const char usage_main[] =
 "Commands:\n"
 "  run      run a flat binary image in a new VM (vmmctl help run)\n"
 "  stat     show exit statistics of the module or of one VM (vmmctl help stat)\n"
+"  vdi      VirtualBox VDI disk images: create, info, check, compact, resize\n"
+"           (vmmctl help vdi)\n"
 "  version  show the vmmctl version and the vmm API versions\n"
 "  help     show this text, or the help of one command: vmmctl help COMMAND\n"
 "\n"
@@ -127,7 +130,7 @@ static const char usage_version[] =
 static const char usage_help[] =
 "Usage: vmmctl help [COMMAND]\n"
 "\n"
-"Show the general usage text, or that of COMMAND (run, stat, version).\n";
+"Show the general usage text, or that of COMMAND (run, stat, vdi, version).\n";
 
 void err_msg(const char *fmt, ...)
 {
@@ -554,6 +557,7 @@ static const struct {
 } cmd_usages[] = {
 	{ "run", usage_run },
 	{ "stat", usage_stat },
+	{ "vdi", usage_vdi },
 	{ "version", usage_version },
 	{ "help", usage_help },
 };
@@ -598,6 +602,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stat"))
 		return stat_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "vdi"))
+		return vdi_main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		usage_error("unknown option '%s'", cmd);
 	else

@@ -131,6 +131,30 @@ t "run --boot bad value" 2 "--boot takes cd or disk" -- run --boot floppy
 t "run seven drives" 2 "at most 6 drives" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img"
 t "run --disk with --image" 2 "not an --image" -- run --image "$img" --disk "$tmp/raw.img"
 t "run --iso and --disk, no device" 1 "is vmm.ko loaded?" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --boot disk
+t "help vdi" 0 -- help vdi
+t "vdi --help" 0 -- vdi --help
+t "vdi without subcommand" 2 "missing subcommand" -- vdi
+t "vdi unknown subcommand" 2 "unknown subcommand 'bogus'" -- vdi bogus
+t "vdi create without size" 2 "needs 2 arguments" -- vdi create "$tmp/a.vdi"
+t "vdi create bad size" 2 "invalid size '12Q'" -- vdi create "$tmp/a.vdi" 12Q
+t "vdi create zero size" 2 "invalid size" -- vdi create "$tmp/a.vdi" 0
+t "vdi create" 0 -- vdi create "$tmp/a.vdi" 16M
+t "vdi create existing file" 1 "File exists" -- vdi create "$tmp/a.vdi" 16M
+t "vdi create --fixed" 0 -- vdi create --fixed "$tmp/f.vdi" 2M
+t "vdi info" 0 -- vdi info "$tmp/a.vdi"
+t "vdi info --json" 0 -- vdi info "$tmp/a.vdi" --json
+t "vdi check clean" 0 -- vdi check "$tmp/a.vdi"
+t "vdi --json outside info" 2 "option of info" -- vdi check --json "$tmp/a.vdi"
+t "vdi --fixed outside create" 2 "options of create" -- vdi info --fixed "$tmp/a.vdi"
+t "vdi unknown option" 2 "unknown option '--bogus'" -- vdi info --bogus "$tmp/a.vdi"
+t "vdi info missing file" 1 "No such file" -- vdi info "$tmp/nope.vdi"
+t "vdi info not a VDI" 2 "bad signature" -- vdi info "$tmp/big.bin"
+t "vdi check not a VDI" 2 "bad signature" -- vdi check "$tmp/big.bin"
+t "vdi check empty file" 2 "too short" -- vdi check "$tmp/empty.bin"
+t "vdi resize fixed" 2 "fixed" -- vdi resize "$tmp/f.vdi" 4M
+t "vdi resize shrink" 2 "only grow" -- vdi resize "$tmp/a.vdi" 8M
+t "vdi resize grow" 0 -- vdi resize "$tmp/a.vdi" 1G
+t "vdi compact" 0 -- vdi compact "$tmp/a.vdi"
 DEV=/dev/null t "not a vmm device" 1 "VMM_GET_API_VERSION" -- run --image "$img"
 
 echo "1..$n"

@@ -34,6 +34,14 @@ int fuzz_ahci_one(const u8 *data, size_t size);
 extern unsigned long fuzz_ahci_ops;
 extern unsigned long fuzz_ahci_stats[4];
 
+int fuzz_vdi_one(const u8 *data, size_t size);
+
+/* VDI inputs (fuzz_vdi.c): header buffer, slack, seed, then the map. */
+#define FUZZ_VDI_MAP_AT		520
+#define FUZZ_VDI_MAX_BLOCKS	64
+/* vdi outcomes: header ok, header error, map ok, map error */
+extern unsigned long fuzz_vdi_stats[4];
+
 /* Seed encodings the standalone driver mutates (fuzz_x86_decode.c). */
 struct fuzz_seed {
 	u8 mode;

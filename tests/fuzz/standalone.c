@@ -6,7 +6,7 @@
  * harness and prints one KTAP suite.
  *
  * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations
- *        [ahci_actions]]]]]
+ *        [ahci_actions [vdi_iterations]]]]]]
  * (ahci_actions counts AHCI register/command-table actions, not inputs)
  */
 #include <stdio.h>
@@ -239,20 +239,144 @@ static size_t gen_ahci(u8 *in, size_t cap)
 	return len;
 }
 
+static void w32(u8 *p, u32 v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+/*
+ * A VDI input (see fuzz_vdi.c): mostly valid headers in qemu-img's,
+ * VirtualBox's or the v0.2 layout with small dense maps, then a few
+ * mutations of header fields, map entries, the file size or the length.
+ */
+static size_t gen_vdi(u8 *in, size_t cap)
+{
+	u32 layout = rn(16), bs, extra = 0, blocks, m, i, alloc, type = 1;
+	u32 ob, od, nmut;
+	u64 disk;
+	size_t len;
+
+	memset(in, 0, cap);
+	if (layout == 15) {		/* random bytes with a signature */
+		len = rn(cap);
+		for (i = 0; i < len; i++)
+			in[i] = rnd();
+		if (len >= 0x48 && rn(2)) {
+			w32(in + 0x40, 0xbeda107f);
+			w32(in + 0x44, rn(2) ? 0x00010001 : 2);
+		}
+		return len;
+	}
+	bs = rn(4) ? 1u << 20 : 1u << (1 + rn(31));
+	if (rn(4) == 0)
+		extra = rn(3) ? 1u << rn(20) : rnd();
+	blocks = rn(20) ? 1 + rn(FUZZ_VDI_MAX_BLOCKS) : (u32)rnd();
+	disk = (u64)bs * blocks - (rn(3) ? 0 : rn(bs));
+	if (!disk)
+		disk = 1;
+	if (rn(8) == 0)
+		type = rn(8) ? 2 : rn(6);
+	memcpy(in, "<<< Oracle VM VirtualBox Disk Image >>>\n", 40);
+	w32(in + 0x40, 0xbeda107f);
+	if (layout == 14) {		/* v0.2 */
+		w32(in + 0x44, 2);
+		w32(in + 0x48, type);
+		w32(in + 0x150 + 12, 512);
+		w32(in + 0x160, (u32)disk);
+		w32(in + 0x164, (u32)(disk >> 32));
+		w32(in + 0x168, bs);
+		w32(in + 0x16c, blocks);
+		in[0x174] = 1 + rn(255);
+		in[0x184] = 1 + rn(255);
+	} else {
+		bool vbox = layout < 7;
+		u64 mapb = 4ull * blocks;
+
+		ob = vbox ? 1u << 20 : 0x200;
+		od = vbox ? (u32)(((ob + mapb + (1u << 20) - 1) >> 20) << 20) :
+		     (u32)(((ob + mapb + 511) >> 9) << 9);
+		if (rn(16) == 0)
+			od = ob + rnd() % (mapb + 8);
+		w32(in + 0x44, 0x00010001);
+		w32(in + 0x48, vbox ? 0x190 : 0x180);
+		w32(in + 0x4c, type);
+		w32(in + 0x154, ob);
+		w32(in + 0x158, od);
+		w32(in + 0x168, 512);
+		w32(in + 0x170, (u32)disk);
+		w32(in + 0x174, (u32)(disk >> 32));
+		w32(in + 0x178, bs);
+		w32(in + 0x17c, extra);
+		w32(in + 0x180, blocks);
+		in[0x188] = 1 + rn(255);
+		in[0x198] = 1 + rn(255);
+		if (vbox)
+			w32(in + 0x1d4, 512);
+	}
+	/* a dense map: m blocks on slots 0..m-1, the rest FREE or ZERO */
+	m = blocks <= FUZZ_VDI_MAX_BLOCKS ? (type == 2 ? blocks : rn(blocks + 1)) : 0;
+	for (i = 0; i < blocks && i < FUZZ_VDI_MAX_BLOCKS; i++)
+		w32(in + FUZZ_VDI_MAP_AT + 4 * i, type == 2 ? i :
+		    rn(2) ? 0xffffffffu : 0xfffffffeu);
+	for (i = 0; i < m && type != 2; i++) {
+		u32 vb;
+
+		do
+			vb = rn(blocks);
+		while (in[FUZZ_VDI_MAP_AT + 4 * vb + 3] != 0xff);
+		w32(in + FUZZ_VDI_MAP_AT + 4 * vb, i);
+	}
+	alloc = m;
+	if (rn(8) == 0)
+		alloc = m + rn(3) - (m ? 1 : 0);
+	w32(in + (layout == 14 ? 0x170 : 0x184), alloc);
+	w32(in + 512, rn(4) ? 0 : rn(3) == 0 ? (u32)-(s32)rn(4096) : rn(1 << 21));
+	w32(in + 516, rnd());
+	len = FUZZ_VDI_MAP_AT + 4ull * (blocks < FUZZ_VDI_MAX_BLOCKS ? blocks : FUZZ_VDI_MAX_BLOCKS);
+	/* mutations */
+	for (nmut = rn(3) == 0 ? rn(4) + 1 : 0; nmut; nmut--) {
+		switch (rn(5)) {
+		case 0:		/* a bit of the header */
+			in[rn(0x1d8)] ^= 1 << rn(8);
+			break;
+		case 1:		/* a header field */
+			w32(in + 0x40 + 4 * rn(0x66), rn(2) ? rnd() : rn(3));
+			break;
+		case 2:		/* a map entry: duplicate, out of range, free */
+			if (blocks <= FUZZ_VDI_MAX_BLOCKS)
+				w32(in + FUZZ_VDI_MAP_AT + 4 * rn(blocks),
+				    rn(2) ? rn(blocks + 2) : rnd());
+			break;
+		case 3:		/* truncated input */
+			len = rn(len + 1);
+			break;
+		default:	/* file size */
+			w32(in + 512, rnd());
+			break;
+		}
+	}
+	return len < cap ? len : cap;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long x86_iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 500000;
 	unsigned long emul_iters = argc > 4 ? strtoul(argv[4], NULL, 0) : 300000;
 	unsigned long gpt_iters = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
+	unsigned long vdi_iters = argc > 6 ? strtoul(argv[6], NULL, 0) : 1000000;
 	u64 seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedULL;
 	unsigned long ahci_ops = argc > 5 ? strtoul(argv[5], NULL, 0) : 1000000;
 	static u8 ahci_in[1 + 128 * FUZZ_AHCI_REC];
 	unsigned long ahci_inputs = 0;
+	static u8 vin[FUZZ_VDI_MAP_AT + 4 * FUZZ_VDI_MAX_BLOCKS];
 	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
 	unsigned long i, stat[4] = { 0 }, fails, passed = 0, failed = 0;
 	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..4\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..5\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -321,6 +445,21 @@ int main(int argc, char **argv)
 	       "%lu completions\n", ahci_inputs, fuzz_ahci_stats[0], fuzz_ahci_stats[1],
 	       fuzz_ahci_stats[2], fuzz_ahci_stats[3]);
 	printf("%s 4 - fuzz ahci %lu actions\n", fails ? "not ok" : "ok", fuzz_ahci_ops);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x27d4eb2f165667c5ULL) | 1;
+	fuzz_failures = 0;
+	for (i = 0; i < vdi_iters; i++) {
+		size_t n = gen_vdi(vin, sizeof(vin));
+
+		fuzz_vdi_one(vin, n);
+	}
+	fails = fuzz_failures;
+	printf("# vdi: %lu headers ok, %lu refused; %lu maps ok, %lu refused\n",
+	       fuzz_vdi_stats[0], fuzz_vdi_stats[1], fuzz_vdi_stats[2], fuzz_vdi_stats[3]);
+	printf("%s 5 - fuzz vdi header and map %lu iterations\n", fails ? "not ok" : "ok",
+	       vdi_iters);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;
