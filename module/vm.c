@@ -19,6 +19,7 @@
 
 #include "vmm.h"
 #include "pc.h"
+#include "disk.h"
 
 static DEFINE_IDA(vmm_vm_ida);
 
@@ -241,6 +242,8 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_pc_fw_cfg_add(vm, uarg);
 	case VMM_SET_NVRAM:
 		return vmm_pc_set_nvram(vm, uarg);
+	case VMM_ATTACH_DISK:
+		return vmm_disk_attach(vm, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -250,7 +253,12 @@ static void vmm_vm_free(struct vmm_vm *vm)
 {
 	int i;
 
-	/* Timers first: they kick vCPUs and raise console interrupts. */
+	/*
+	 * Disk requests first (their completions write guest memory and
+	 * raise interrupts), then timers: they kick vCPUs and raise console
+	 * interrupts.
+	 */
+	vmm_disks_destroy(vm);
 	vmm_pc_destroy(vm);
 	for (i = 0; i < VMM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])

@@ -12,6 +12,7 @@
 #   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
+#   /guest/test-{isolinux,grub}.iso, /bin/diskcheck
 set -euo pipefail
 
 out=${1:?usage: $0 OUT.cpio.gz}
@@ -71,6 +72,22 @@ else
 	warn "/boot/vmlinuz-$KVER missing: no Linux guest"
 fi
 "$top/tests/guest/mkinitrd.sh" "$root/guest/initrd.cpio.gz" || warn "guest initramfs not built"
+
+# For the "storage" suite: the test ISOs (kept in out/guest between
+# builds while their sources do not change) and diskcheck, which checks
+# on the host side what the guest wrote.
+mkdir -p "$top/out/guest"
+for loader in ${VMM_ISOS:-isolinux grub}; do
+	iso=$top/out/guest/test-$loader.iso
+	stale=yes
+	[ -f "$iso" ] && stale=$(find "$top/tests/guest" "$top/tests/lib" -newer "$iso" | head -n1)
+	if [ -n "$stale" ]; then
+		"$top/tests/guest/mkiso.sh" "$iso" "$loader" || warn "test ISO ($loader) not built"
+	fi
+	[ -f "$iso" ] && install -m 0644 "$iso" "$root/guest/"
+done
+gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" \
+	"$top/tests/guest/diskcheck.c" || warn "diskcheck not built"
 
 # The kvm stack for the benchmark, dependencies first.
 . "$top/tests/lib/kmods.sh"

@@ -92,6 +92,13 @@ ensure_vmm() {
 	[ -c /dev/vmm ]
 }
 
+# uptime in centiseconds, without forking
+now_cs() { read -r _up _idle </proc/uptime; _s=${_up%.*}; _c=${_up#*.}; echo $((_s * 100 + ${_c#0})); }
+# stamp: copy stdin to stdout, each line prefixed with now_cs
+stamp() { while IFS= read -r _l; do echo "$(now_cs) $_l"; done; }
+# at MARKER FILE: the timestamp of the first line containing MARKER
+at() { grep -a -m1 -- "$1" "$2" | cut -d' ' -f1; }
+
 # run_to OUT ERR CMD...: run CMD with a timeout, stdout/stderr to files; returns its status
 run_to() {
 	local o=$1 e=$2

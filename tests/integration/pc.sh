@@ -16,8 +16,6 @@ PC_TIMEOUT=${PC_TIMEOUT:-400}
 ensure_vmm; result $? "vmm loaded"
 diag "host clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 
-# uptime in centiseconds, without forking
-now_cs() { read -r _up _idle </proc/uptime; _s=${_up%.*}; _c=${_up#*.}; echo $((_s * 100 + ${_c#0})); }
 
 # ts_run OUT ERR CMD...: CMD's stdout lines prefixed with the host uptime
 # (centiseconds), then a line "EXIT status". A CMD still running after
@@ -45,10 +43,8 @@ ts_run() {
 		wait $_p; _rc=$?
 		kill $_w 2>/dev/null
 		echo "EXIT $_rc"
-	} | while IFS= read -r _l; do echo "$(now_cs) $_l"; done >"$_o"
+	} | stamp >"$_o"
 }
-# at MARKER FILE: the timestamp of the first line containing MARKER
-at() { grep -a -m1 -- "$1" "$2" | cut -d' ' -f1; }
 
 # ---- SeaBIOS -------------------------------------------------------
 O=$TMP/pc.out; E=$TMP/pc.err

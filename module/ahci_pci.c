@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's AHCI controller: the portable HBA model (core/ahci.c) as an
+ * ICH9 AHCI PCI function on bus 0 of the PC, its ABAR (BAR5) on the MMIO
+ * bus wherever the guest puts it, its interrupt on MSI or INTx (pc.c),
+ * guest memory for its DMA, and a host-file backend on each used port.
+ * Created by the first VMM_ATTACH_DISK; gone with the VM, after every
+ * request it started has completed.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+#include "disk.h"
+#include "pc.h"
+#include "blk_file.h"
+#include "core/ahci.h"
+
+#define VMM_AHCI_DEVFN		VPCI_DEVFN(3, 0)
+#define VMM_AHCI_BAR		5
+#define VMM_AHCI_MSI_CAP	0x80
+
+struct vmm_ahci_pci {
+	struct vmm_vm *vm;
+	struct vpci_dev pci;
+	struct vmm_pci_irq irq;
+	int mmio;			/* MMIO bus handle of the ABAR */
+	struct vmm_blk_file *disk[AHCI_NR_PORTS];
+	struct ahci hba;
+};
+
+static void vmm_ahci_mmio(void *dev, u64 off, bool write, unsigned int size,
+			  u64 *val)
+{
+	struct vmm_ahci_pci *a = dev;
+
+	if (write)
+		ahci_mmio_write(&a->hba, off, size, *val);
+	else
+		*val = ahci_mmio_read(&a->hba, off, size);
+}
+
+/* PCI lock held: only the MMIO bus's base moves. */
+static void vmm_ahci_bar_changed(struct vpci_dev *d, unsigned int bar,
+				 u64 old, u64 addr)
+{
+	struct vmm_ahci_pci *a = d->priv;
+
+	if (bar == VMM_AHCI_BAR)
+		vmm_mmio_move(a->vm, a->mmio, addr == VPCI_BAR_UNMAPPED ?
+			      VMM_MMIO_UNMAPPED : addr);
+}
+
+static void vmm_ahci_cfg_write(struct vpci_dev *d, u32 off, u32 val,
+			       unsigned int size)
+{
+	struct vmm_ahci_pci *a = d->priv;
+
+	vmm_pc_pci_cfg_written(a->vm, &a->irq, off, size);
+}
+
+static int vmm_ahci_read(void *opaque, u64 gpa, void *buf, u32 len)
+{
+	return vmm_gpa_read(opaque, gpa, buf, len);
+}
+
+static int vmm_ahci_write(void *opaque, u64 gpa, const void *buf, u32 len)
+{
+	return vmm_gpa_write(opaque, gpa, buf, len);
+}
+
+static bool vmm_ahci_ok(void *opaque, u64 gpa, u64 len, bool write)
+{
+	return vmm_gpa_ok(opaque, gpa, len, write);
+}
+
+static const struct blk_gmem_ops vmm_ahci_gmem = {
+	.read = vmm_ahci_read,
+	.write = vmm_ahci_write,
+	.ok = vmm_ahci_ok,
+};
+
+static void vmm_ahci_set_irq(void *opaque, bool level, bool edge)
+{
+	struct vmm_ahci_pci *a = opaque;
+
+	vmm_pc_pci_irq(a->vm, &a->irq, level, edge);
+}
+
+static u64 vmm_ahci_now(void *opaque)
+{
+	return ktime_get_ns();
+}
+
+static const struct ahci_host_ops vmm_ahci_host = {
+	.set_irq = vmm_ahci_set_irq,
+	.now_ns = vmm_ahci_now,
+};
+
+static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
+{
+	struct vmm_ahci_pci *a = kvzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	struct vpci_dev *d;
+	int r;
+
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	a->vm = vm;
+	d = &a->pci;
+	vpci_dev_init(d, AHCI_PCI_VENDOR, AHCI_PCI_DEVICE, AHCI_PCI_CLASS, 2, 0);
+	vpci_set_word(d, VPCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	vpci_set_word(d, VPCI_SUBSYSTEM_ID, 0x1100);
+	vpci_dev_set_irq_pin(d, 1);
+	r = vpci_dev_set_bar(d, VMM_AHCI_BAR, VPCI_BAR_MEM32, AHCI_ABAR_SIZE);
+	if (r >= 0)
+		r = vpci_dev_add_msi(d, VMM_AHCI_MSI_CAP);
+	if (r < 0)
+		goto err;
+	d->priv = a;
+	d->bar_changed = vmm_ahci_bar_changed;
+	d->cfg_write = vmm_ahci_cfg_write;
+	ahci_init(&a->hba, &vmm_ahci_gmem, vm, &vmm_ahci_host, a);
+
+	a->mmio = vmm_mmio_register(vm, AHCI_ABAR_SIZE, vmm_ahci_mmio, a);
+	if (a->mmio < 0) {
+		r = a->mmio;
+		goto err;
+	}
+	r = vmm_pc_pci_add(vm, VMM_AHCI_DEVFN, d, &a->irq);
+	if (r)
+		goto err;	/* the MMIO range stays unmapped, never reached */
+	atomic_long_add(sizeof(*a), &vm->overhead);
+	return a;
+err:
+	kvfree(a);
+	return ERR_PTR(r);
+}
+
+int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
+		    struct vmm_blk_file *bf)
+{
+	struct vmm_ahci_pci *a = vm->ahci;
+	int r;
+
+	if (!a) {
+		a = vmm_ahci_create(vm);
+		if (IS_ERR(a))
+			return PTR_ERR(a);
+		vm->ahci = a;
+	}
+	if (port >= AHCI_NR_PORTS)
+		return -EINVAL;
+	r = ahci_attach(&a->hba, port, type == VMM_DISK_AHCI_CDROM ?
+			AHCI_DEV_CDROM : AHCI_DEV_DISK,
+			bf ? vmm_blk_file_backend(bf) : NULL);
+	if (r)
+		return r;
+	a->disk[port] = bf;
+	return 0;
+}
+
+void vmm_ahci_destroy(struct vmm_vm *vm)
+{
+	struct vmm_ahci_pci *a = vm->ahci;
+	unsigned int i;
+
+	if (!a)
+		return;
+	/* Each close waits for that disk's requests; none start any more. */
+	for (i = 0; i < AHCI_NR_PORTS; i++)
+		vmm_blk_file_close(a->disk[i]);
+	WARN_ON_ONCE(ahci_inflight(&a->hba));
+	atomic_long_sub(sizeof(*a), &vm->overhead);
+	kvfree(a);
+	vm->ahci = NULL;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMM_ATTACH_DISK: validate what userspace asks, take a reference on its
+ * file, make the backend and give it to the controller's port. Everything
+ * happens before the guest first runs, under the VM lock, so the guest
+ * never sees a port half set up.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/file.h>
+#include <linux/uaccess.h>
+
+#include "disk.h"
+#include "pc.h"
+#include "blk_file.h"
+
+long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
+{
+	struct vmm_attach_disk arg;
+	struct vmm_blk_file *bf = NULL;
+	struct file *file = NULL;
+	bool cd, ro;
+	char name[16];
+	long r;
+
+	if (!vm->pc)
+		return -ENOTTY;
+	if (copy_from_user(&arg, u, sizeof(arg)))
+		return -EFAULT;
+	if ((arg.flags & ~VMM_DISK_READONLY) || arg.size || arg.reserved[0] ||
+	    arg.reserved[1] || arg.reserved[2] ||
+	    arg.port >= VMM_DISK_AHCI_PORTS ||
+	    (arg.type != VMM_DISK_AHCI_DISK && arg.type != VMM_DISK_AHCI_CDROM))
+		return -EINVAL;
+	cd = arg.type == VMM_DISK_AHCI_CDROM;
+	ro = cd || (arg.flags & VMM_DISK_READONLY);
+	if (arg.fd != -1 || !cd) {
+		file = fget(arg.fd);
+		if (!file)
+			return -EBADF;
+	}
+
+	mutex_lock(&vm->lock);
+	r = -EBUSY;
+	if (vmm_pc_started(vm))
+		goto out;
+	if (file) {
+		snprintf(name, sizeof(name), "%u-%c%u", vm->id, cd ? 'c' : 'd',
+			 arg.port);
+		bf = vmm_blk_file_open(vm, file, cd ? 2048 : 512, ro, name);
+		if (IS_ERR(bf)) {
+			r = PTR_ERR(bf);
+			bf = NULL;
+			goto out;
+		}
+		arg.size = vmm_blk_file_backend(bf)->size;
+	}
+	r = vmm_ahci_attach(vm, arg.port, arg.type, bf);
+	if (r)
+		goto out;
+	bf = NULL;		/* the controller's now */
+	r = copy_to_user(u, &arg, sizeof(arg)) ? -EFAULT : 0;
+out:
+	mutex_unlock(&vm->lock);
+	vmm_blk_file_close(bf);
+	if (file)
+		fput(file);
+	return r;
+}
+
+void vmm_disks_destroy(struct vmm_vm *vm)
+{
+	vmm_ahci_destroy(vm);
+}

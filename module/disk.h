@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VM's disks: VMM_ATTACH_DISK puts a host file behind a port of the
+ * VM's disk controller (disk.c); the controller is the AHCI HBA of
+ * ahci_pci.c. Teardown drains every request before guest memory goes.
+ */
+#ifndef VMM_DISK_H
+#define VMM_DISK_H
+
+#include "vmm.h"
+
+struct vmm_blk_file;
+
+long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u);
+/* After the last vCPU run, before the platform and guest memory go. */
+void vmm_disks_destroy(struct vmm_vm *vm);
+
+/* ahci_pci.c: the VM's AHCI controller (vm->lock held). */
+int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
+		    struct vmm_blk_file *bf);
+void vmm_ahci_destroy(struct vmm_vm *vm);
+
+#endif /* VMM_DISK_H */
