@@ -1145,6 +1145,16 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		vmm_guest_fpu_load(v);
 		vmm_ops->prepare(v);
 		host_pkru = read_pkru();
+		/*
+		 * Userspace answered an MMIO read: finish its instruction now,
+		 * with the answer, rather than enter the guest only for it to
+		 * fault on the same access and be emulated again.
+		 */
+		if (v->mmio_cache.valid && v->mmio_cache.rip == v->rip) {
+			r = vmm_emulate(v, &run, NULL, 0, v->mmio_cache.gpa);
+			if (r != 1)
+				goto batch_end;
+		}
 		do {
 			if (v->vm->pc) {
 				if (vmm_system_event(v, &run)) {
@@ -1198,6 +1208,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				       v->exit.hw_reason, exit_rip,
 				       t - v->exit_tsc);
 		} while (r == 1 && !need_resched() && !signal_pending(current));
+batch_end:
 		vmm_guest_fpu_put(v);
 		if (r == VMM_HALTED) {
 			/* A signal also wakes it: the loop's top reports it. */

@@ -545,6 +545,99 @@ out:
 	close(vm);
 }
 
+static long attach(int vm, int fd, __u32 type, __u32 port, __u32 flags)
+{
+	struct vmm_attach_disk a = {
+		.fd = fd, .type = type, .port = port, .flags = flags,
+	};
+
+	return xioctl(vm, VMM_ATTACH_DISK, &a);
+}
+
+/*
+ * VMM_ATTACH_DISK: the kernel checks what it is given itself (fd access
+ * mode against the read-only flag, file kind and size, port, type,
+ * reserved fields) and closes the configuration once the guest has run.
+ */
+static void test_attach_disk(int dev)
+{
+	struct vmm_create_vm pc = { .flags = VMM_VM_PC }, bare = { 0 };
+	char path[] = "/tmp/abi-disk-XXXXXX";
+	struct vmm_attach_disk a;
+	int vm, bvm, rw, ro, empty, dir, vcpu;
+	struct vmm_run run;
+	long r;
+
+	rw = mkstemp(path);
+	if (rw < 0 || ftruncate(rw, 1 << 20)) {
+		result(0, "VMM_ATTACH_DISK: make a 1 MiB file (%s)", strerror(errno));
+		return;
+	}
+	ro = open(path, O_RDONLY);
+	unlink(path);
+	empty = open("/tmp", O_RDWR | O_TMPFILE, 0600);
+	dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+	bvm = (int)xioctl(dev, VMM_CREATE_VM, &bare);
+	vm = (int)xioctl(dev, VMM_CREATE_VM, &pc);
+	if (!expect_ok(vm, "VMM_CREATE_VM VMM_VM_PC for VMM_ATTACH_DISK"))
+		goto out;
+	ERR(attach(bvm, rw, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK on a VM that is not a PC", ENOTTY);
+	ERR(attach(vm, -1, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK disk with fd -1", EBADF);
+	ERR(attach(vm, 1000, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK with a closed fd", EBADF);
+	ERR(attach(vm, ro, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK writable disk on a read-only fd", EBADF);
+	ERR(attach(vm, empty, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK empty file", EINVAL);
+	ERR(attach(vm, dir, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK directory", EINVAL, EBADF);
+	ERR(attach(vm, rw, 7, 0, 0), "VMM_ATTACH_DISK unknown type", EINVAL);
+	ERR(attach(vm, rw, VMM_DISK_AHCI_DISK, VMM_DISK_AHCI_PORTS, 0), "VMM_ATTACH_DISK port out of range", EINVAL);
+	ERR(attach(vm, rw, VMM_DISK_AHCI_DISK, 0, 0x80), "VMM_ATTACH_DISK unknown flag", EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.fd = rw;
+	a.reserved[2] = 1;
+	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK reserved field set", EINVAL);
+	a.reserved[2] = 0;
+	a.size = 5;
+	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK size (an output) set", EINVAL);
+	ERR(xioctl(vm, VMM_ATTACH_DISK, (void *)8), "VMM_ATTACH_DISK bad pointer", EFAULT);
+	memset(&a, 0, sizeof(a));
+	a.fd = ro;
+	a.flags = VMM_DISK_READONLY;
+	r = xioctl(vm, VMM_ATTACH_DISK, &a);
+	result(r == 0 && a.size == 1 << 20, "VMM_ATTACH_DISK read-only disk on a read-only fd, size %llu (%s)",
+	       (unsigned long long)a.size, ename(r));
+	ERR(attach(vm, rw, VMM_DISK_AHCI_DISK, 0, 0), "VMM_ATTACH_DISK on a port taken", EBUSY);
+	expect_ok(attach(vm, ro, VMM_DISK_AHCI_CDROM, 1, 0), "VMM_ATTACH_DISK CD (read-only by nature) on a read-only fd");
+	expect_ok(attach(vm, -1, VMM_DISK_AHCI_CDROM, 2, 0), "VMM_ATTACH_DISK empty CD drive (fd -1)");
+	expect_ok(attach(vm, rw, VMM_DISK_AHCI_DISK, 3, 0), "VMM_ATTACH_DISK writable disk on port 3");
+	/* Once a vCPU has run, the configuration is closed. */
+	expect_ok(add_mem(vm, 0, 0, 0, 1 << 20, NULL), "PC: VMM_ADD_MEMORY 1 MiB at 0 (for a run)");
+	vcpu = (int)create_vcpu(vm, 0);
+	if (expect_ok(vcpu, "PC: VMM_CREATE_VCPU 0 (for a run)")) {
+		struct itimerval it = { .it_value = { 0, 100000 } };
+		struct sigaction sa, old;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, &old);
+		memset(&run, 0, sizeof(run));
+		setitimer(ITIMER_REAL, &it, NULL);
+		xioctl(vcpu, VMM_RUN, &run);
+		sigaction(SIGALRM, &old, NULL);
+		ERR(attach(vm, rw, VMM_DISK_AHCI_DISK, 4, 0), "VMM_ATTACH_DISK after the guest ran", EBUSY);
+		close(vcpu);
+	}
+	close(vm);
+out:
+	if (bvm >= 0)
+		close(bvm);
+	close(rw);
+	close(ro);
+	if (empty >= 0)
+		close(empty);
+	if (dir >= 0)
+		close(dir);
+}
+
 static int run_suite(void)
 {
 	struct vmm_create_vm c = { 0 };
@@ -593,6 +686,7 @@ static int run_suite(void)
 	result(r >= 0 && !found, "VM is gone once all its fds are closed");
 	test_many_vms(dev);
 	test_pc_ap(dev);
+	test_attach_disk(dev);
 out:
 	close(dev);
 	printf("1..%d\n# abi: %d passed, %d failed\n", n_tests, n_tests - n_fail, n_fail);
