@@ -16,7 +16,6 @@
 #include <linux/wait.h>
 
 #include "vmm.h"
-#include "pc.h"
 #include "core/ring.h"
 #include "core/uart16550.h"
 
@@ -30,6 +29,7 @@ struct vmm_console {
 	struct vmm_ring rx;		/* host -> guest, pulled by the UART */
 	bool attached;
 	struct vmm_vm *vm;
+	struct vmm_irq_line irq;	/* where the platform wired it, if anywhere */
 	wait_queue_head_t wq;
 	u8 txbuf[VMM_CONSOLE_TX_SIZE];
 	u8 rxbuf[VMM_CONSOLE_RX_SIZE];
@@ -63,12 +63,18 @@ static unsigned int vmm_console_rx_pull(void *opaque, u8 *buf,
 	return n;
 }
 
-/* COM1's interrupt is ISA IRQ 4 on a PC; elsewhere it goes nowhere. */
+/* The UART's interrupt goes where the platform wired it (or nowhere). */
 static void vmm_console_irq(void *opaque, bool level)
 {
 	struct vmm_console *c = opaque;
 
-	vmm_pc_isa_irq(c->vm, 4, level);
+	if (c->irq.set)
+		c->irq.set(c->irq.opaque, c->irq.line, level);
+}
+
+void vmm_console_wire_irq(struct vmm_vm *vm, const struct vmm_irq_line *irq)
+{
+	vm->console->irq = *irq;
 }
 
 static const struct uart16550_backend vmm_console_backend = {

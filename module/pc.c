@@ -39,6 +39,7 @@
 #include "core/vpci.h"
 
 #define VMM_PC_ROM_ALIAS	0xfff00000ULL	/* 0xe0000 + this = ROM top */
+#define VMM_PC_COM1_IRQ		4
 #define VMM_PC_NR_BLOBS		(FW_CFG_MAX_ITEMS + FW_CFG_MAX_FILES)
 
 struct vmm_ktimer {
@@ -166,12 +167,6 @@ static void vmm_pc_irq(struct vmm_pc *pc, unsigned int irq, bool level)
 {
 	i8259_set_irq(&pc->pic, irq, level);
 	ioapic_set_irq(&pc->ioapic, irq ? irq : 2, level);
-}
-
-void vmm_pc_isa_irq(struct vmm_vm *vm, unsigned int irq, bool level)
-{
-	if (vm->pc && irq < I8259_NR_IRQS)
-		vmm_pc_irq(vm->pc, irq, level);
 }
 
 static void vmm_pc_dev_irq(void *opaque, unsigned int irq, bool level)
@@ -1051,6 +1046,9 @@ int vmm_pc_create(struct vmm_vm *vm)
 	}
 	vm->pc = pc;
 	atomic_long_add(sizeof(*pc), &vm->overhead);
+	/* COM1 on ISA IRQ 4, as on every PC. */
+	vmm_console_wire_irq(vm, &(struct vmm_irq_line){
+		.set = vmm_pc_dev_irq, .opaque = pc, .line = VMM_PC_COM1_IRQ });
 	return 0;
 }
 

@@ -70,7 +70,5 @@ void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
 void vmm_pc_pci_cfg_written(struct vmm_vm *vm, struct vmm_pci_irq *irq,
 			    u32 off, unsigned int size);
 
-/* An ISA interrupt line (0-15) from a device outside pc.c (the UART). */
-void vmm_pc_isa_irq(struct vmm_vm *vm, unsigned int irq, bool level);
 
 #endif /* VMM_PC_H */

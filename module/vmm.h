@@ -387,8 +387,17 @@ void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base);
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
 		       unsigned int size, u64 *val);
 
+/* An interrupt line a platform gives a device: set(opaque, line, level). */
+struct vmm_irq_line {
+	void (*set)(void *opaque, unsigned int line, bool level);
+	void *opaque;
+	unsigned int line;
+};
+
 /* console.c */
 int vmm_console_init(struct vmm_vm *vm);
+/* Before the guest runs: the UART's interrupt output. */
+void vmm_console_wire_irq(struct vmm_vm *vm, const struct vmm_irq_line *irq);
 void vmm_console_destroy(struct vmm_vm *vm);
 int vmm_console_get_fd(struct vmm_vm *vm);
 
