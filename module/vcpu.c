@@ -29,8 +29,7 @@
 #include "core/cpuid.h"
 #define CREATE_TRACE_POINTS
 #include "trace.h"
-#include "core/gpt_walk.h"
-#include "core/x86_emul.h"
+#include "emulate.h"
 
 #define RFLAGS_RESERVED	(GENMASK_ULL(63, 22) | BIT(15) | BIT(5) | BIT(3))
 
@@ -211,136 +210,8 @@ bool vmm_vcpu_enter_guest_mode(struct vmm_vcpu *v, int cpu)
 	return true;
 }
 
-static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
-{
-	vmm_inject_exception(v, X86_EXC_PF, true, pfec);
-	v->event.set_cr2 = true;
-	v->event.cr2 = addr;
-}
-
-static enum x86_mode vmm_decode_mode(const struct vmm_cpu_mode *m, u64 rflags)
-{
-	if (!(m->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
-		return X86_MODE_REAL;
-	if ((m->efer & EFER_LMA) && (m->cs_attr & VMM_SEG_L))
-		return X86_MODE_LONG64;
-	return (m->cs_attr & VMM_SEG_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
-}
-
-static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
-{
-	return vmm_gpa_read(opaque, gpa, buf, len);
-}
-
-/*
- * Decode the instruction at CS:RIP. bytes/nbytes may hold bytes the CPU
- * already fetched (decode assists). Returns 0, VMM_FAULTED when fetching
- * it faults and the guest gets that exception instead, or a negative
- * error when it cannot be read or decoded.
- */
-#define VMM_FAULTED	1
-
-static int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
-			      unsigned int nbytes, struct x86_insn *insn)
-{
-	struct vmm_cpu_mode m;
-	struct gpt_ctx ctx = { .read_gpa = vmm_gpt_read, .opaque = v->vm };
-	enum x86_mode mode;
-	u8 buf[15];
-	u64 lin, fault_gva = 0;
-	u32 pfec = 0;
-	unsigned int got = 0;
-	int r, fr = 0;
-
-	vmm_ops->get_mode(v, &m);
-	mode = vmm_decode_mode(&m, v->rflags);
-	if (nbytes) {
-		r = x86_decode(bytes, nbytes, mode, insn);
-		if (r != -EAGAIN)
-			return r;
-	}
-
-	ctx.cr0 = m.cr0;
-	ctx.cr3 = m.cr3;
-	ctx.cr4 = m.cr4;
-	ctx.efer = m.efer;
-	lin = m.cs_base + v->rip;
-	if (mode != X86_MODE_LONG64)
-		lin &= 0xffffffff;
-
-	/* Fetch what is readable: the instruction may end before a bad page. */
-	while (got < sizeof(buf)) {
-		unsigned int n = min_t(unsigned int, sizeof(buf) - got,
-				       PAGE_SIZE - offset_in_page(lin + got));
-
-		fr = gpt_read(&ctx, lin + got, buf + got, n,
-			      GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
-			      &pfec, &fault_gva);
-		if (fr)
-			break;
-		got += n;
-	}
-	r = x86_decode(buf, got, mode, insn);
-	if (r != -EAGAIN || got == sizeof(buf))
-		return r;
-
-	/* The instruction runs into what could not be fetched. */
-	switch (fr) {
-	case -EFAULT:
-		vmm_inject_page_fault(v, fault_gva, pfec);
-		return VMM_FAULTED;
-	case -EINVAL:		/* non-canonical RIP */
-		vmm_inject_exception(v, X86_EXC_GP, true, 0);
-		return VMM_FAULTED;
-	default:		/* page tables or code outside RAM */
-		return -EIO;
-	}
-}
-
-static int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
-			      u32 suberror, u64 d1)
-{
-	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = suberror;
-	run->internal.data[0] = v->exit.hw_reason;
-	run->internal.data[1] = d1;
-	run->internal.data[2] = v->rip;
-	run->internal.data[3] = v->exit.qual;
-	return 0;
-}
-
-/* What an exit handler returns when the instruction could not be decoded. */
-static int vmm_decode_failed(struct vmm_vcpu *v, struct vmm_run *run, int r)
-{
-	if (r == VMM_FAULTED)
-		return 1;	/* the guest takes the fault */
-	return vmm_internal_error(v, run, r == -EIO ? VMM_INTERNAL_FETCH_FAULT :
-				  VMM_INTERNAL_EMULATION, v->rip);
-}
-
-/*
- * Move RIP past the instruction that exited: from the hardware's next RIP
- * when it gives one, else by decoding. Returns like an exit handler.
- */
-static int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run)
-{
-	struct x86_insn insn;
-	int r;
-
-	if (v->exit.has_next_rip) {
-		v->rip = v->exit.next_rip;
-		return 1;
-	}
-	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
-	v->rip += insn.len;
-	return 1;
-}
-
 /* ------------------------------------------------------------------ */
-/* Exit handlers: each returns 1 to re-enter, 0 to return to userspace, */
-/* negative on error.                                                   */
+/* Exit handlers: each returns an enum vmm_next or a negative errno     */
 /* ------------------------------------------------------------------ */
 
 static void vmm_host_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
@@ -402,8 +273,6 @@ static void vmm_set_reg_sized(u64 *reg, u8 size, u64 val)
 	}
 }
 
-static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run);
-
 static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
@@ -424,10 +293,10 @@ static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 	}
 
 	/* Nobody in the kernel owns the port: userspace completes it. */
-	if (!vmm_finish_insn(v, run))
-		return 0;		/* internal error */
+	if (vmm_finish_insn(v, run) == VMM_NEXT_USER)
+		return VMM_NEXT_USER;		/* internal error */
 	if (v->event.valid)
-		return 1;		/* fetching the instruction faulted */
+		return VMM_NEXT_GUEST;		/* fetching the instruction faulted */
 	run->exit_reason = VMM_EXIT_IO;
 	run->io.port = x->io.port;
 	run->io.size = x->io.size;
@@ -437,7 +306,7 @@ static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 		v->pending = VMM_PEND_IO_IN;
 		v->pending_io_size = x->io.size;
 	}
-	return 0;
+	return VMM_NEXT_USER;
 }
 
 static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
@@ -524,7 +393,7 @@ static int vmm_handle_msr(struct vmm_vcpu *v, struct vmm_run *run, bool write)
 	}
 	if (r) {
 		vmm_inject_exception(v, X86_EXC_GP, true, 0);
-		return 1;
+		return VMM_NEXT_GUEST;
 	}
 	return vmm_finish_insn(v, run);
 }
@@ -566,7 +435,7 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 	if (insn.opcode_map != X86_MAP_0F ||
 	    (insn.opcode != 0x21 && insn.opcode != 0x23) || dr > 7) {
 		vmm_inject_exception(v, X86_EXC_UD, false, 0);
-		return 1;
+		return VMM_NEXT_GUEST;
 	}
 	wide = vmm_decode_mode(&m, v->rflags) == X86_MODE_LONG64;
 	if (insn.opcode == 0x21) {
@@ -578,7 +447,7 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 			val = (u32)val;
 		else if (dr >= 6 && (val >> 32)) {
 			vmm_inject_exception(v, X86_EXC_GP, true, 0);
-			return 1;
+			return VMM_NEXT_GUEST;
 		}
 		if (dr < 4)
 			v->dr[dr] = val;
@@ -588,7 +457,7 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 			v->dr7 = (val & X86_DR7_WRITABLE) | X86_DR7_RESET;
 	}
 	v->rip += insn.len;
-	return 1;
+	return VMM_NEXT_GUEST;
 }
 
 /*
@@ -604,315 +473,9 @@ static int vmm_reflect_exception(struct vmm_vcpu *v)
 		v->dr6 = (v->dr6 & ~X86_DR6_WRITABLE) |
 			 (x->exc.dr6 & X86_DR6_WRITABLE);
 	vmm_inject_exception(v, x->exc.vector, x->exc.has_error, x->exc.error);
-	return 1;
+	return VMM_NEXT_GUEST;
 }
 
-/*
- * MMIO by instruction emulation. The emulator works on linear addresses;
- * these ops walk the guest's page tables and send each access to RAM, to
- * a device in the kernel, or to userspace. A read userspace must answer
- * stops the emulation (VMM_EXIT_MMIO): the next VMM_RUN caches the value
- * and the guest executes the instruction again, which now completes; no
- * interrupt is injected in between. A write to userspace completes the
- * access and is reported after the instruction (or REP iteration).
- */
-struct vmm_emul {
-	struct x86_emul_ctx c;
-	struct vmm_vcpu *v;
-	struct vmm_cpu_mode m;
-	u64 pf_addr;			/* the linear address of a #PF */
-	bool user;			/* an access for userspace */
-	bool user_write;
-	u8 user_size;
-	u64 user_gpa, user_data;
-};
-
-static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
-			 unsigned int size, bool write)
-{
-	struct vmm_vcpu *v = e->v;
-	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
-	bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
-		      gpa < VMM_PC_SHADOW_END;
-	u64 val = 0;
-
-	if (slot && !shadow && !(write && (slot->flags & VMM_MEM_READONLY)) &&
-	    offset_in_page(gpa) + size <= PAGE_SIZE)
-		return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
-				vmm_gpa_read(v->vm, gpa, buf, size)) ?
-		       X86_EMUL_UNHANDLED : X86_EMUL_OK;
-	if (write)
-		memcpy(&val, buf, size);
-	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
-	    (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val))) {
-		if (!write)
-			memcpy(buf, &val, size);
-		return X86_EMUL_OK;
-	}
-	if (!write && v->mmio_cache.valid && v->mmio_cache.gpa == gpa &&
-	    v->mmio_cache.size == size) {
-		v->mmio_cache.valid = false;
-		memcpy(buf, &v->mmio_cache.data, size);
-		return X86_EMUL_OK;
-	}
-	if (e->user)
-		return X86_EMUL_USER;	/* one userspace access per exit */
-	e->user = true;
-	e->user_write = write;
-	e->user_gpa = gpa;
-	e->user_size = size;
-	e->user_data = val;
-	return write ? X86_EMUL_OK : X86_EMUL_USER;
-}
-
-static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
-			   unsigned int size, bool write)
-{
-	struct vmm_emul *e = container_of(c, struct vmm_emul, c);
-	struct gpt_ctx ctx = {
-		.read_gpa = vmm_gpt_read, .opaque = e->v->vm,
-		.cr0 = e->m.cr0, .cr3 = e->m.cr3, .cr4 = e->m.cr4,
-		.efer = e->m.efer,
-	};
-	unsigned int acc = (write ? GPT_ACC_WRITE : 0) |
-			   (e->m.cpl == 3 ? GPT_ACC_USER : 0);
-	unsigned int done = 0, n;
-	u32 pfec = 0;
-	u64 gpa;
-	int r;
-
-	/* A page-crossing access goes to each page's own target. */
-	while (done < size) {
-		n = min_t(unsigned int, size - done,
-			  PAGE_SIZE - offset_in_page(lin + done));
-		r = gpt_translate(&ctx, lin + done, acc, &gpa, &pfec);
-		if (r == -EFAULT) {
-			e->pf_addr = lin + done;
-			x86_emul_set_exception(c, X86_EXC_PF, true, pfec);
-			return X86_EMUL_EXCEPTION;
-		}
-		if (r == -EINVAL) {
-			x86_emul_set_exception(c, X86_EXC_GP, true, 0);
-			return X86_EMUL_EXCEPTION;
-		}
-		if (r)
-			return X86_EMUL_UNHANDLED;
-		r = vmm_emul_phys(e, gpa, buf + done, n, write);
-		if (r != X86_EMUL_OK)
-			return r;
-		done += n;
-	}
-	return X86_EMUL_OK;
-}
-
-static int vmm_emul_read(struct x86_emul_ctx *c, u64 lin, void *buf,
-			 unsigned int size)
-{
-	return vmm_emul_access(c, lin, buf, size, false);
-}
-
-static int vmm_emul_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
-			  unsigned int size)
-{
-	return vmm_emul_access(c, lin, (void *)buf, size, true);
-}
-
-static const struct x86_emul_ops vmm_emul_ops = {
-	.read = vmm_emul_read,
-	.write = vmm_emul_write,
-};
-
-/* The fault the emulation ran into goes to the guest. */
-static void vmm_emul_inject(struct vmm_vcpu *v, const struct vmm_emul *e)
-{
-	if (e->c.exc_vector == X86_EXC_PF)
-		vmm_inject_page_fault(v, e->pf_addr, e->c.exc_error);
-	else
-		vmm_inject_exception(v, e->c.exc_vector, e->c.exc_has_error,
-				     e->c.exc_error);
-}
-
-static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
-{
-	d->base = s->base;
-	d->limit = s->limit;
-	d->attr = s->attr;
-}
-
-/* Emulate the instruction at RIP; returns like an exit handler. */
-static int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
-		       const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
-{
-	struct vmm_emul e = { .v = v };
-	struct x86_insn insn;
-	struct vmm_sregs sr;
-	int r;
-
-	r = vmm_decode_current(v, bytes, nbytes, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
-	vmm_ops->get_mode(v, &e.m);
-	vmm_ops->get_sregs(v, &sr);
-	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
-	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
-	e.c.rip = v->rip;
-	e.c.rflags = v->rflags;
-	e.c.cpl = e.m.cpl;
-	e.c.cr0 = e.m.cr0;
-	vmm_emul_seg(&e.c.seg[X86_SEG_ES], &sr.es);
-	vmm_emul_seg(&e.c.seg[X86_SEG_CS], &sr.cs);
-	vmm_emul_seg(&e.c.seg[X86_SEG_SS], &sr.ss);
-	vmm_emul_seg(&e.c.seg[X86_SEG_DS], &sr.ds);
-	vmm_emul_seg(&e.c.seg[X86_SEG_FS], &sr.fs);
-	vmm_emul_seg(&e.c.seg[X86_SEG_GS], &sr.gs);
-	e.c.ops = &vmm_emul_ops;
-
-	r = x86_emulate(&e.c, &insn);
-	/* A cached answer is for the very next attempt only. */
-	v->mmio_cache.valid = false;
-	if (r == X86_EMUL_UNHANDLED)
-		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
-					  fault_gpa);
-	/* Committed work (a REP's finished iterations) stands in all cases. */
-	memcpy(v->gprs, e.c.gprs, sizeof(v->gprs));
-	v->rip = e.c.rip;
-	v->rflags = e.c.rflags;
-	if (r == X86_EMUL_EXCEPTION) {
-		vmm_emul_inject(v, &e);
-		return 1;
-	}
-	if (!e.user)
-		return 1;
-	run->exit_reason = VMM_EXIT_MMIO;
-	run->mmio.gpa = e.user_gpa;
-	run->mmio.size = e.user_size;
-	run->mmio.is_write = e.user_write;
-	run->mmio.data = e.user_write ? e.user_data : 0;
-	if (!e.user_write) {
-		v->pending = VMM_PEND_MMIO_READ;
-		v->mmio_cache.gpa = e.user_gpa;
-		v->mmio_cache.size = e.user_size;
-		v->mmio_cache.rip = v->rip;
-	}
-	return 0;
-}
-
-/*
- * INS/OUTS, with or without REP, to ports devices in the kernel own: up to
- * a page's worth of elements per exit; with count left the instruction is
- * entered again (RIP stays), so interrupts get in between.
- */
-static int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
-{
-	struct vmm_exit *x = &v->exit;
-	unsigned int size = x->io.size, budget = PAGE_SIZE / size;
-	struct vmm_emul e = { .v = v };
-	struct vmm_sregs sr;
-	struct x86_insn insn;
-	u64 mask, count, lin, base;
-	int r, step;
-	u32 val;
-
-	r = vmm_decode_current(v, NULL, 0, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
-	vmm_ops->get_mode(v, &e.m);
-	vmm_ops->get_sregs(v, &sr);
-	mask = insn.addr_size == 64 ? ~0ULL :
-	       insn.addr_size == 32 ? 0xffffffffULL : 0xffffULL;
-	count = x->io.rep ? v->gprs[1] & mask : 1;
-	step = (v->rflags & X86_EFLAGS_DF) ? -(int)size : (int)size;
-	if (x->io.in) {
-		base = sr.es.base;
-	} else {
-		const struct vmm_segment *sg[] = {
-			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
-			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
-			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
-		};
-
-		base = sg[insn.seg_override < ARRAY_SIZE(sg) ?
-			  insn.seg_override : X86_SEG_DS]->base;
-	}
-	if (vmm_decode_mode(&e.m, v->rflags) == X86_MODE_LONG64 &&
-	    (x->io.in || (insn.seg_override != X86_SEG_FS &&
-			  insn.seg_override != X86_SEG_GS)))
-		base = 0;	/* only FS/GS have bases in 64-bit mode */
-
-	while (count && budget--) {
-		u64 *idx = &v->gprs[x->io.in ? 7 : 6];	/* RDI : RSI */
-
-		lin = base + (*idx & mask);
-		if (vmm_decode_mode(&e.m, v->rflags) != X86_MODE_LONG64)
-			lin &= 0xffffffff;
-		val = 0;
-		if (x->io.in) {
-			if (!vmm_pio_dispatch(v->vm, x->io.port, true, size, &val))
-				goto user_port;
-			r = vmm_emul_access(&e.c, lin, &val, size, true);
-		} else {
-			r = vmm_emul_access(&e.c, lin, &val, size, false);
-			if (r == X86_EMUL_OK &&
-			    !vmm_pio_dispatch(v->vm, x->io.port, false, size,
-					      &val))
-				goto user_port;
-		}
-		if (r == X86_EMUL_EXCEPTION) {
-			vmm_emul_inject(v, &e);
-			return 1;
-		}
-		if (r != X86_EMUL_OK || e.user)	/* memory only userspace has */
-			return vmm_internal_error(v, run,
-						  VMM_INTERNAL_UNSUPPORTED_IO,
-						  x->io.port);
-		*idx = (*idx & ~mask) | ((*idx + step) & mask);
-		count--;
-		if (x->io.rep)
-			v->gprs[1] = (v->gprs[1] & ~mask) | (count & mask);
-		/* An element can be a fw_cfg DMA transfer: let others run. */
-		if (need_resched())
-			break;
-	}
-	if (!count)
-		v->rip += insn.len;
-	return 1;
-
-user_port:	/* userspace devices take no string I/O */
-	return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
-				  x->io.port);
-}
-
-static int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
-{
-	struct vmm_exit *x = &v->exit;
-	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
-	bool pc_shadow;
-
-	/*
-	 * RAM faults only on writes to read-only regions (MMIO) and, on a
-	 * PC, where PAM took the BIOS area away from RAM.
-	 */
-	pc_shadow = v->vm->pc && x->npf.gpa >= VMM_PC_SHADOW_START &&
-		    x->npf.gpa < VMM_PC_SHADOW_END;
-	if (slot && !pc_shadow &&
-	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
-		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
-					  x->npf.gpa);
-	/*
-	 * Executing from device memory, or delivering an event through it
-	 * (an IDT, a stack or a TSS that is not RAM): RIP is not at an
-	 * instruction touching it, so there is nothing to emulate.
-	 */
-	if (x->npf.fetch || x->vectoring)
-		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
-					  x->npf.gpa);
-	return vmm_emulate(v, run, x->npf.insn, x->npf.insn_len, x->npf.gpa);
-}
-
-/* A handler's "the vCPU halted": the loop sleeps until it may go on. */
-#define VMM_HALTED	2
-/* A handler's "the guest spins": let the VM's other vCPUs run first. */
-#define VMM_SPINNING	3
 
 static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 {
@@ -921,7 +484,7 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 
 	switch (x->kind) {
 	case VMM_X_NONE:
-		return 1;
+		return VMM_NEXT_GUEST;
 	case VMM_X_CPUID:
 		return vmm_handle_cpuid(v, run);
 	case VMM_X_HLT:
@@ -935,10 +498,10 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		 */
 		if (v->vm->pc) {
 			v->nmi_blocked = !vmm_ops->nmi_allowed(v);
-			return VMM_HALTED;
+			return VMM_NEXT_HALT;
 		}
 		run->exit_reason = VMM_EXIT_HLT;
-		return 0;
+		return VMM_NEXT_USER;
 	case VMM_X_IO:
 		return vmm_handle_io(v, run);
 	case VMM_X_MSR_READ:
@@ -951,13 +514,13 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		return vmm_handle_hypercall(v, run);
 	case VMM_X_INVALID_OP:
 		vmm_inject_exception(v, X86_EXC_UD, false, 0);
-		return 1;
+		return VMM_NEXT_GUEST;
 	case VMM_X_SKIP:
 		return vmm_finish_insn(v, run);
 	case VMM_X_PAUSE:
 		r = vmm_finish_insn(v, run);
-		return r == 1 && READ_ONCE(v->vm->nr_vcpus) > 1 ?
-		       VMM_SPINNING : r;
+		return r == VMM_NEXT_GUEST && READ_ONCE(v->vm->nr_vcpus) > 1 ?
+		       VMM_NEXT_SPIN : r;
 	case VMM_X_DR_ACCESS:
 		return vmm_handle_dr(v, run);
 	case VMM_X_EXCEPTION:
@@ -965,14 +528,14 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 	case VMM_X_SHUTDOWN:
 		v->dead = true;
 		run->exit_reason = VMM_EXIT_SHUTDOWN;
-		return 0;
+		return VMM_NEXT_USER;
 	case VMM_X_ENTRY_FAIL:
 		v->dead = true;
 		run->exit_reason = VMM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hw_reason = x->hw_reason;
 		run->fail_entry.qualification = x->qual;
 		run->fail_entry.info2 = x->info2;
-		return 0;
+		return VMM_NEXT_USER;
 	case VMM_X_UNHANDLED:
 	default:
 		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
@@ -1152,13 +715,13 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		 */
 		if (v->mmio_cache.valid && v->mmio_cache.rip == v->rip) {
 			r = vmm_emulate(v, &run, NULL, 0, v->mmio_cache.gpa);
-			if (r != 1)
+			if (r != VMM_NEXT_GUEST)
 				goto batch_end;
 		}
 		do {
 			if (v->vm->pc) {
 				if (vmm_system_event(v, &run)) {
-					r = 0;
+					r = VMM_NEXT_USER;
 					break;
 				}
 				WRITE_ONCE(v->kicked, false);
@@ -1166,7 +729,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				/* INIT is taken outside the batch. */
 				if (unlikely(READ_ONCE(v->mp_events) &
 					     VMM_MP_INIT)) {
-					r = 1;
+					r = VMM_NEXT_GUEST;
 					break;
 				}
 				/*
@@ -1195,7 +758,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			v->pkru = read_pkru();
 			write_pkru(host_pkru);
 			if (r == VMM_RUN_CANCELLED) {
-				r = 1;
+				r = VMM_NEXT_GUEST;
 				continue;	/* a kick came: look again */
 			}
 			if (r)
@@ -1207,19 +770,20 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			trace_vmm_exit(v->vm->id, v->id, v->exit.stat,
 				       v->exit.hw_reason, exit_rip,
 				       t - v->exit_tsc);
-		} while (r == 1 && !need_resched() && !signal_pending(current));
+		} while (r == VMM_NEXT_GUEST && !need_resched() &&
+			 !signal_pending(current));
 batch_end:
 		vmm_guest_fpu_put(v);
-		if (r == VMM_HALTED) {
+		if (r == VMM_NEXT_HALT) {
 			/* A signal also wakes it: the loop's top reports it. */
 			wait_event_interruptible(v->wq, vmm_pc_wake_ready(v));
 			continue;
 		}
-		if (r == VMM_SPINNING) {
+		if (r == VMM_NEXT_SPIN) {
 			vmm_vcpu_on_spin(v);
 			continue;
 		}
-		if (r <= 0)
+		if (r < 0 || r == VMM_NEXT_USER)
 			break;
 	}
 	if (r < 0)

@@ -370,8 +370,19 @@ void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 err
 void vmm_vcpu_kick(struct vmm_vcpu *v);
 /* Engines, with interrupts off just before entry: false = do not enter. */
 bool vmm_vcpu_enter_guest_mode(struct vmm_vcpu *v, int cpu);
-/* What an engine's run returns when it did not enter the guest. */
-#define VMM_RUN_CANCELLED	1
+/*
+ * What an exit handler tells the vCPU loop to do next (a negative errno
+ * ends VMM_RUN with that error); engines' run returns 0 after an exit,
+ * VMM_NEXT_CANCELLED when it did not enter the guest, or an errno.
+ */
+enum vmm_next {
+	VMM_NEXT_USER = 0,	/* back to userspace: the run struct says why */
+	VMM_NEXT_GUEST,		/* enter the guest again */
+	VMM_NEXT_HALT,		/* the vCPU halted: sleep until it may go on */
+	VMM_NEXT_SPIN,		/* the guest spins: let its other vCPUs run */
+	VMM_NEXT_CANCELLED,	/* engine: a kick came before entry */
+};
+#define VMM_RUN_CANCELLED	VMM_NEXT_CANCELLED
 
 /* iobus.c */
 int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,

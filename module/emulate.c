@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Instructions the vCPU loop has to look at: decoding the one at RIP
+ * (with the hardware's bytes when it gives them, else fetched through the
+ * guest's page tables), stepping over it, and emulating the ones that
+ * touch something other than RAM: MMIO (to the MMIO bus, the platform's
+ * fixed devices, or userspace) and string port I/O to in-kernel devices.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <asm/processor-flags.h>
+
+#include "vmm.h"
+#include "pc.h"
+#include "emulate.h"
+#include "core/gpt_walk.h"
+#include "core/x86_emul.h"
+
+static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
+{
+	vmm_inject_exception(v, X86_EXC_PF, true, pfec);
+	v->event.set_cr2 = true;
+	v->event.cr2 = addr;
+}
+
+enum x86_mode vmm_decode_mode(const struct vmm_cpu_mode *m, u64 rflags)
+{
+	if (!(m->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return X86_MODE_REAL;
+	if ((m->efer & EFER_LMA) && (m->cs_attr & VMM_SEG_L))
+		return X86_MODE_LONG64;
+	return (m->cs_attr & VMM_SEG_DB) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
+{
+	return vmm_gpa_read(opaque, gpa, buf, len);
+}
+
+/* See emulate.h. */
+int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
+		       unsigned int nbytes, struct x86_insn *insn)
+{
+	struct vmm_cpu_mode m;
+	struct gpt_ctx ctx = { .read_gpa = vmm_gpt_read, .opaque = v->vm };
+	enum x86_mode mode;
+	u8 buf[15];
+	u64 lin, fault_gva = 0;
+	u32 pfec = 0;
+	unsigned int got = 0;
+	int r, fr = 0;
+
+	vmm_ops->get_mode(v, &m);
+	mode = vmm_decode_mode(&m, v->rflags);
+	if (nbytes) {
+		r = x86_decode(bytes, nbytes, mode, insn);
+		if (r != -EAGAIN)
+			return r;
+	}
+
+	ctx.cr0 = m.cr0;
+	ctx.cr3 = m.cr3;
+	ctx.cr4 = m.cr4;
+	ctx.efer = m.efer;
+	lin = m.cs_base + v->rip;
+	if (mode != X86_MODE_LONG64)
+		lin &= 0xffffffff;
+
+	/* Fetch what is readable: the instruction may end before a bad page. */
+	while (got < sizeof(buf)) {
+		unsigned int n = min_t(unsigned int, sizeof(buf) - got,
+				       PAGE_SIZE - offset_in_page(lin + got));
+
+		fr = gpt_read(&ctx, lin + got, buf + got, n,
+			      GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
+			      &pfec, &fault_gva);
+		if (fr)
+			break;
+		got += n;
+	}
+	r = x86_decode(buf, got, mode, insn);
+	if (r != -EAGAIN || got == sizeof(buf))
+		return r;
+
+	/* The instruction runs into what could not be fetched. */
+	switch (fr) {
+	case -EFAULT:
+		vmm_inject_page_fault(v, fault_gva, pfec);
+		return VMM_FAULTED;
+	case -EINVAL:		/* non-canonical RIP */
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		return VMM_FAULTED;
+	default:		/* page tables or code outside RAM */
+		return -EIO;
+	}
+}
+
+int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
+		       u32 suberror, u64 d1)
+{
+	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.data[0] = v->exit.hw_reason;
+	run->internal.data[1] = d1;
+	run->internal.data[2] = v->rip;
+	run->internal.data[3] = v->exit.qual;
+	return VMM_NEXT_USER;
+}
+
+/* What an exit handler returns when the instruction could not be decoded. */
+int vmm_decode_failed(struct vmm_vcpu *v, struct vmm_run *run, int r)
+{
+	if (r == VMM_FAULTED)
+		return VMM_NEXT_GUEST;	/* the guest takes the fault */
+	return vmm_internal_error(v, run, r == -EIO ? VMM_INTERNAL_FETCH_FAULT :
+				  VMM_INTERNAL_EMULATION, v->rip);
+}
+
+/*
+ * Move RIP past the instruction that exited: from the hardware's next RIP
+ * when it gives one, else by decoding. Returns like an exit handler.
+ */
+int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct x86_insn insn;
+	int r;
+
+	if (v->exit.has_next_rip) {
+		v->rip = v->exit.next_rip;
+		return VMM_NEXT_GUEST;
+	}
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	v->rip += insn.len;
+	return VMM_NEXT_GUEST;
+}
+
+/*
+ * MMIO by instruction emulation. The emulator works on linear addresses;
+ * these ops walk the guest's page tables and send each access to RAM, to
+ * a device in the kernel, or to userspace. A read userspace must answer
+ * stops the emulation (VMM_EXIT_MMIO): the next VMM_RUN caches the value
+ * and emulates the instruction again, which now completes (the vCPU loop
+ * does it before it enters the guest); no interrupt is injected in
+ * between. A write to userspace completes the
+ * access and is reported after the instruction (or REP iteration).
+ */
+struct vmm_emul {
+	struct x86_emul_ctx c;
+	struct vmm_vcpu *v;
+	struct vmm_cpu_mode m;
+	u64 pf_addr;			/* the linear address of a #PF */
+	bool user;			/* an access for userspace */
+	bool user_write;
+	u8 user_size;
+	u64 user_gpa, user_data;
+};
+
+static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
+			 unsigned int size, bool write)
+{
+	struct vmm_vcpu *v = e->v;
+	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
+	bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
+		      gpa < VMM_PC_SHADOW_END;
+	u64 val = 0;
+
+	if (slot && !shadow && !(write && (slot->flags & VMM_MEM_READONLY)) &&
+	    offset_in_page(gpa) + size <= PAGE_SIZE)
+		return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
+				vmm_gpa_read(v->vm, gpa, buf, size)) ?
+		       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+	if (write)
+		memcpy(&val, buf, size);
+	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
+	    (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val))) {
+		if (!write)
+			memcpy(buf, &val, size);
+		return X86_EMUL_OK;
+	}
+	if (!write && v->mmio_cache.valid && v->mmio_cache.gpa == gpa &&
+	    v->mmio_cache.size == size) {
+		v->mmio_cache.valid = false;
+		memcpy(buf, &v->mmio_cache.data, size);
+		return X86_EMUL_OK;
+	}
+	if (e->user)
+		return X86_EMUL_USER;	/* one userspace access per exit */
+	e->user = true;
+	e->user_write = write;
+	e->user_gpa = gpa;
+	e->user_size = size;
+	e->user_data = val;
+	return write ? X86_EMUL_OK : X86_EMUL_USER;
+}
+
+static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
+			   unsigned int size, bool write)
+{
+	struct vmm_emul *e = container_of(c, struct vmm_emul, c);
+	struct gpt_ctx ctx = {
+		.read_gpa = vmm_gpt_read, .opaque = e->v->vm,
+		.cr0 = e->m.cr0, .cr3 = e->m.cr3, .cr4 = e->m.cr4,
+		.efer = e->m.efer,
+	};
+	unsigned int acc = (write ? GPT_ACC_WRITE : 0) |
+			   (e->m.cpl == 3 ? GPT_ACC_USER : 0);
+	unsigned int done = 0, n;
+	u32 pfec = 0;
+	u64 gpa;
+	int r;
+
+	/* A page-crossing access goes to each page's own target. */
+	while (done < size) {
+		n = min_t(unsigned int, size - done,
+			  PAGE_SIZE - offset_in_page(lin + done));
+		r = gpt_translate(&ctx, lin + done, acc, &gpa, &pfec);
+		if (r == -EFAULT) {
+			e->pf_addr = lin + done;
+			x86_emul_set_exception(c, X86_EXC_PF, true, pfec);
+			return X86_EMUL_EXCEPTION;
+		}
+		if (r == -EINVAL) {
+			x86_emul_set_exception(c, X86_EXC_GP, true, 0);
+			return X86_EMUL_EXCEPTION;
+		}
+		if (r)
+			return X86_EMUL_UNHANDLED;
+		r = vmm_emul_phys(e, gpa, buf + done, n, write);
+		if (r != X86_EMUL_OK)
+			return r;
+		done += n;
+	}
+	return X86_EMUL_OK;
+}
+
+static int vmm_emul_read(struct x86_emul_ctx *c, u64 lin, void *buf,
+			 unsigned int size)
+{
+	return vmm_emul_access(c, lin, buf, size, false);
+}
+
+static int vmm_emul_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
+			  unsigned int size)
+{
+	return vmm_emul_access(c, lin, (void *)buf, size, true);
+}
+
+static const struct x86_emul_ops vmm_emul_ops = {
+	.read = vmm_emul_read,
+	.write = vmm_emul_write,
+};
+
+/* The fault the emulation ran into goes to the guest. */
+static void vmm_emul_inject(struct vmm_vcpu *v, const struct vmm_emul *e)
+{
+	if (e->c.exc_vector == X86_EXC_PF)
+		vmm_inject_page_fault(v, e->pf_addr, e->c.exc_error);
+	else
+		vmm_inject_exception(v, e->c.exc_vector, e->c.exc_has_error,
+				     e->c.exc_error);
+}
+
+static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->attr = s->attr;
+}
+
+/* Emulate the instruction at RIP; returns like an exit handler. */
+int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
+		       const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+{
+	struct vmm_emul e = { .v = v };
+	struct x86_insn insn;
+	struct vmm_sregs sr;
+	int r;
+
+	r = vmm_decode_current(v, bytes, nbytes, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	vmm_ops->get_mode(v, &e.m);
+	vmm_ops->get_sregs(v, &sr);
+	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
+	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
+	e.c.rip = v->rip;
+	e.c.rflags = v->rflags;
+	e.c.cpl = e.m.cpl;
+	e.c.cr0 = e.m.cr0;
+	vmm_emul_seg(&e.c.seg[X86_SEG_ES], &sr.es);
+	vmm_emul_seg(&e.c.seg[X86_SEG_CS], &sr.cs);
+	vmm_emul_seg(&e.c.seg[X86_SEG_SS], &sr.ss);
+	vmm_emul_seg(&e.c.seg[X86_SEG_DS], &sr.ds);
+	vmm_emul_seg(&e.c.seg[X86_SEG_FS], &sr.fs);
+	vmm_emul_seg(&e.c.seg[X86_SEG_GS], &sr.gs);
+	e.c.ops = &vmm_emul_ops;
+
+	r = x86_emulate(&e.c, &insn);
+	/* A cached answer is for the very next attempt only. */
+	v->mmio_cache.valid = false;
+	if (r == X86_EMUL_UNHANDLED)
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  fault_gpa);
+	/* Committed work (a REP's finished iterations) stands in all cases. */
+	memcpy(v->gprs, e.c.gprs, sizeof(v->gprs));
+	v->rip = e.c.rip;
+	v->rflags = e.c.rflags;
+	if (r == X86_EMUL_EXCEPTION) {
+		vmm_emul_inject(v, &e);
+		return VMM_NEXT_GUEST;
+	}
+	if (!e.user)
+		return VMM_NEXT_GUEST;
+	run->exit_reason = VMM_EXIT_MMIO;
+	run->mmio.gpa = e.user_gpa;
+	run->mmio.size = e.user_size;
+	run->mmio.is_write = e.user_write;
+	run->mmio.data = e.user_write ? e.user_data : 0;
+	if (!e.user_write) {
+		v->pending = VMM_PEND_MMIO_READ;
+		v->mmio_cache.gpa = e.user_gpa;
+		v->mmio_cache.size = e.user_size;
+		v->mmio_cache.rip = v->rip;
+	}
+	return VMM_NEXT_USER;
+}
+
+/*
+ * INS/OUTS, with or without REP, to ports devices in the kernel own: up to
+ * a page's worth of elements per exit; with count left the instruction is
+ * entered again (RIP stays), so interrupts get in between.
+ */
+int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	unsigned int size = x->io.size, budget = PAGE_SIZE / size;
+	struct vmm_emul e = { .v = v };
+	struct vmm_sregs sr;
+	struct x86_insn insn;
+	u64 mask, count, lin, base;
+	int r, step;
+	u32 val;
+
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	vmm_ops->get_mode(v, &e.m);
+	vmm_ops->get_sregs(v, &sr);
+	mask = insn.addr_size == 64 ? ~0ULL :
+	       insn.addr_size == 32 ? 0xffffffffULL : 0xffffULL;
+	count = x->io.rep ? v->gprs[1] & mask : 1;
+	step = (v->rflags & X86_EFLAGS_DF) ? -(int)size : (int)size;
+	if (x->io.in) {
+		base = sr.es.base;
+	} else {
+		const struct vmm_segment *sg[] = {
+			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
+			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
+			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
+		};
+
+		base = sg[insn.seg_override < ARRAY_SIZE(sg) ?
+			  insn.seg_override : X86_SEG_DS]->base;
+	}
+	if (vmm_decode_mode(&e.m, v->rflags) == X86_MODE_LONG64 &&
+	    (x->io.in || (insn.seg_override != X86_SEG_FS &&
+			  insn.seg_override != X86_SEG_GS)))
+		base = 0;	/* only FS/GS have bases in 64-bit mode */
+
+	while (count && budget--) {
+		u64 *idx = &v->gprs[x->io.in ? 7 : 6];	/* RDI : RSI */
+
+		lin = base + (*idx & mask);
+		if (vmm_decode_mode(&e.m, v->rflags) != X86_MODE_LONG64)
+			lin &= 0xffffffff;
+		val = 0;
+		if (x->io.in) {
+			if (!vmm_pio_dispatch(v->vm, x->io.port, true, size, &val))
+				goto user_port;
+			r = vmm_emul_access(&e.c, lin, &val, size, true);
+		} else {
+			r = vmm_emul_access(&e.c, lin, &val, size, false);
+			if (r == X86_EMUL_OK &&
+			    !vmm_pio_dispatch(v->vm, x->io.port, false, size,
+					      &val))
+				goto user_port;
+		}
+		if (r == X86_EMUL_EXCEPTION) {
+			vmm_emul_inject(v, &e);
+			return VMM_NEXT_GUEST;
+		}
+		if (r != X86_EMUL_OK || e.user)	/* memory only userspace has */
+			return vmm_internal_error(v, run,
+						  VMM_INTERNAL_UNSUPPORTED_IO,
+						  x->io.port);
+		*idx = (*idx & ~mask) | ((*idx + step) & mask);
+		count--;
+		if (x->io.rep)
+			v->gprs[1] = (v->gprs[1] & ~mask) | (count & mask);
+		/* An element can be a fw_cfg DMA transfer: let others run. */
+		if (need_resched())
+			break;
+	}
+	if (!count)
+		v->rip += insn.len;
+	return VMM_NEXT_GUEST;
+
+user_port:	/* userspace devices take no string I/O */
+	return vmm_internal_error(v, run, VMM_INTERNAL_UNSUPPORTED_IO,
+				  x->io.port);
+}
+
+int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_exit *x = &v->exit;
+	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
+	bool pc_shadow;
+
+	/*
+	 * RAM faults only on writes to read-only regions (MMIO) and, on a
+	 * PC, where PAM took the BIOS area away from RAM.
+	 */
+	pc_shadow = v->vm->pc && x->npf.gpa >= VMM_PC_SHADOW_START &&
+		    x->npf.gpa < VMM_PC_SHADOW_END;
+	if (slot && !pc_shadow &&
+	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
+		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
+					  x->npf.gpa);
+	/*
+	 * Executing from device memory, or delivering an event through it
+	 * (an IDT, a stack or a TSS that is not RAM): RIP is not at an
+	 * instruction touching it, so there is nothing to emulate.
+	 */
+	if (x->npf.fetch || x->vectoring)
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  x->npf.gpa);
+	return vmm_emulate(v, run, x->npf.insn, x->npf.insn_len, x->npf.gpa);
+}
+
