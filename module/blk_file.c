@@ -371,12 +371,26 @@ struct blk_backend *vmm_blk_file_backend(struct vmm_blk_file *bf)
 	return &bf->be;
 }
 
+/*
+ * Read under the lock: the last completion drops inflight and wakes us
+ * inside it, so once we see 0 here no completion touches bf any more.
+ */
+static bool vmm_blk_file_idle(struct vmm_blk_file *bf)
+{
+	bool idle;
+
+	spin_lock_irq(&bf->lock);
+	idle = !bf->inflight;
+	spin_unlock_irq(&bf->lock);
+	return idle;
+}
+
 void vmm_blk_file_close(struct vmm_blk_file *bf)
 {
 	if (!bf)
 		return;
 	/* Requests may still be queued or with the file system. */
-	wait_event(bf->idle, !READ_ONCE(bf->inflight));
+	wait_event(bf->idle, vmm_blk_file_idle(bf));
 	destroy_workqueue(bf->wq);
 	atomic_long_sub(sizeof(*bf), &bf->vm->overhead);
 	mem_cgroup_put(bf->memcg);
