@@ -34,6 +34,7 @@
  * commands, for the tests and tracing).
  */
 #include "ahci.h"
+#include "bytes.h"
 #include "ata.h"
 
 /* Generic host control registers. */
@@ -119,24 +120,6 @@ enum { STEP_DATA, STEP_FLUSH, STEP_TRIM };
 
 /* How a successful command reports to the host. */
 enum { FIS_D2H, FIS_PIO_IN, FIS_PIO_OUT, FIS_SDB, FIS_ATAPI, FIS_ATAPI_PIO };
-
-static u32 get_le32(const u8 *p)
-{
-	return p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_le64(const u8 *p)
-{
-	return get_le32(p) | (u64)get_le32(p + 4) << 32;
-}
-
-static void put_le32(u8 *p, u32 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
 
 static u64 now(struct ahci *h)
 {
@@ -326,9 +309,9 @@ static s64 prd_take(struct ahci_port *p, struct ahci_slot *s, u64 want,
 		}
 		if (!gm_read(h, s->ctba + CT_PRDT + (u64)idx * PRD_SIZE, e, sizeof(e)))
 			return -EFAULT;
-		dba = get_le64(e) & ~1ULL;
+		dba = vmm_get_le64(e) & ~1ULL;
 		/* byte count: bit 0 of DBC is always 1, so counts are even */
-		dbc = ((get_le32(e + 12) & 0x3fffff) | 1) + 1;
+		dbc = ((vmm_get_le32(e + 12) & 0x3fffff) | 1) + 1;
 		if (skip >= dbc) {
 			idx++;
 			skip = 0;
@@ -418,7 +401,7 @@ static void slot_write_prdbc(struct ahci_port *p, struct ahci_slot *s)
 {
 	u8 v[4];
 
-	put_le32(v, (u32)s->xfer_done);
+	vmm_put_le32(v, (u32)s->xfer_done);
 	gm_write(p->h, port_clb(p) + (u64)s->nr * 32 + 4, v, 4);
 }
 
@@ -483,7 +466,7 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			p->ncq_err_count = (u32)(s->xfer_len / ATA_SECTOR);
 			p->ci &= ~bit;
 		} else {
-			put_le32(fis + 4, bit);
+			vmm_put_le32(fis + 4, bit);
 			p->sact &= ~bit;
 		}
 		port_put_fis(p, RFIS_SDB, fis, 8);
@@ -695,7 +678,7 @@ static int slot_trim_next(struct ahci_port *p, struct ahci_slot *s)
 	u64 sectors = p->be->size / ATA_SECTOR;
 
 	while (s->dsm_idx < s->dsm_nr) {
-		u64 e = get_le64(p->buf + 8 * s->dsm_idx);
+		u64 e = vmm_get_le64(p->buf + 8 * s->dsm_idx);
 		u64 lba = e & (ATA_LBA48_LIMIT - 1);
 		u64 cnt = e >> 48;
 
@@ -1271,8 +1254,8 @@ static void port_start(struct ahci_port *p, unsigned int nr)
 		slot_err(p, s, ATA_ER_ABRT, true);
 		return;
 	}
-	s->prdtl = get_le32(hdr) >> 16;
-	s->ctba = get_le64(hdr + 8) & ~0x7fULL;
+	s->prdtl = vmm_get_le32(hdr) >> 16;
+	s->ctba = vmm_get_le64(hdr + 8) & ~0x7fULL;
 	if (!gm_read(h, s->ctba + CT_CFIS, cfis, sizeof(cfis)) ||
 	    !gm_read(h, s->ctba + CT_ACMD, cdb, sizeof(cdb)) ||
 	    cfis[0] != FIS_TYPE_H2D) {

@@ -25,6 +25,7 @@
  * the CDB are read.
  */
 #include "atapi.h"
+#include "bytes.h"
 
 /* Operation codes. */
 #define CMD_TEST_UNIT_READY	0x00
@@ -108,42 +109,6 @@ static const u8 atapi_product[16] = {
 };
 static const u8 atapi_revision[4] = { '1', '.', '0', ' ' };
 
-static u16 get_be16(const u8 *p)
-{
-	return (u16)p[0] << 8 | p[1];
-}
-
-static u32 get_be24(const u8 *p)
-{
-	return (u32)p[0] << 16 | (u32)p[1] << 8 | p[2];
-}
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
-static void put_be16(u8 *p, u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put_be24(u8 *p, u32 v)
-{
-	p[0] = v >> 16;
-	p[1] = v >> 8;
-	p[2] = v;
-}
-
-static void put_be32(u8 *p, u32 v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* M, S, F of an LBA (CD time: 75 frames a second, LBA 0 at 00:02:00). */
 static void put_msf(u8 *p, u64 lba)
 {
@@ -163,7 +128,7 @@ static void put_addr(u8 *p, u64 lba, bool msf)
 		p[0] = 0;
 		put_msf(p + 1, lba);
 	} else {
-		put_be32(p, lba > 0xffffffffu ? 0xffffffffu : (u32)lba);
+		vmm_put_be32(p, lba > 0xffffffffu ? 0xffffffffu : (u32)lba);
 	}
 }
 
@@ -287,7 +252,7 @@ static enum atapi_result cmd_request_sense(struct atapi *a, const u8 *cdb,
 	buf[2] = a->sense_key;
 	if (a->info_valid) {
 		buf[0] |= 0x80;		/* VALID: INFORMATION holds an LBA */
-		put_be32(buf + 3, a->info);
+		vmm_put_be32(buf + 3, a->info);
 	}
 	buf[7] = 18 - 8;		/* additional sense length */
 	buf[12] = a->asc;
@@ -314,7 +279,7 @@ static u32 inquiry_standard(u8 *buf)
 static enum atapi_result cmd_inquiry(struct atapi *a, const u8 *cdb, u8 *buf,
 				     struct atapi_xfer *x)
 {
-	u16 alloc = get_be16(cdb + 3);
+	u16 alloc = vmm_get_be16(cdb + 3);
 	u32 len;
 
 	/* CMDDT (obsolete) set, or a page code without EVPD. */
@@ -352,7 +317,7 @@ static enum atapi_result cmd_inquiry(struct atapi *a, const u8 *cdb, u8 *buf,
 	default:
 		return atapi_invalid_field(a);
 	}
-	put_be16(buf + 2, len);
+	vmm_put_be16(buf + 2, len);
 	return atapi_data(x, 4 + len, alloc);
 }
 
@@ -398,23 +363,23 @@ static enum atapi_result cmd_read_format_caps(struct atapi *a, const u8 *cdb,
 	/* Windows asks: one current/maximum capacity descriptor. */
 	buf[3] = 8;			/* capacity list length */
 	if (atapi_present(a)) {
-		put_be32(buf + 4, atapi_sectors32(a));
+		vmm_put_be32(buf + 4, atapi_sectors32(a));
 		buf[8] = 0x02;		/* formatted media */
 	} else {
 		buf[8] = 0x03;		/* no media present */
 	}
-	put_be24(buf + 9, ATAPI_SECTOR);
-	return atapi_data(x, 12, get_be16(cdb + 7));
+	vmm_put_be24(buf + 9, ATAPI_SECTOR);
+	return atapi_data(x, 12, vmm_get_be16(cdb + 7));
 }
 
 static enum atapi_result cmd_read_capacity(struct atapi *a, const u8 *cdb,
 					   u8 *buf, struct atapi_xfer *x)
 {
 	/* Without PMI the LBA field must be zero (SBC). */
-	if (!(cdb[8] & 0x01) && get_be32(cdb + 2))
+	if (!(cdb[8] & 0x01) && vmm_get_be32(cdb + 2))
 		return atapi_invalid_field(a);
-	put_be32(buf, atapi_last_lba(a));
-	put_be32(buf + 4, ATAPI_SECTOR);
+	vmm_put_be32(buf, atapi_last_lba(a));
+	vmm_put_be32(buf + 4, ATAPI_SECTOR);
 	return atapi_data(x, 8, 8);
 }
 
@@ -422,14 +387,14 @@ static enum atapi_result cmd_read_10(struct atapi *a, const u8 *cdb, u8 *buf,
 				     struct atapi_xfer *x)
 {
 	(void)buf;
-	return atapi_read(a, get_be32(cdb + 2), get_be16(cdb + 7), x);
+	return atapi_read(a, vmm_get_be32(cdb + 2), vmm_get_be16(cdb + 7), x);
 }
 
 static enum atapi_result cmd_read_12(struct atapi *a, const u8 *cdb, u8 *buf,
 				     struct atapi_xfer *x)
 {
 	(void)buf;
-	return atapi_read(a, get_be32(cdb + 2), get_be32(cdb + 6), x);
+	return atapi_read(a, vmm_get_be32(cdb + 2), vmm_get_be32(cdb + 6), x);
 }
 
 static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
@@ -454,17 +419,17 @@ static enum atapi_result cmd_read_cd(struct atapi *a, const u8 *cdb, u8 *buf,
 	 * bits are not in an ISO image.
 	 */
 	if (sel == 0x00)
-		return atapi_read(a, get_be32(cdb + 2), 0, x);
+		return atapi_read(a, vmm_get_be32(cdb + 2), 0, x);
 	if (sel != 0x10)
 		return atapi_invalid_field(a);
-	return atapi_read(a, get_be32(cdb + 2), get_be24(cdb + 6), x);
+	return atapi_read(a, vmm_get_be32(cdb + 2), vmm_get_be24(cdb + 6), x);
 }
 
 static enum atapi_result cmd_seek_10(struct atapi *a, const u8 *cdb, u8 *buf,
 				     struct atapi_xfer *x)
 {
 	(void)buf;
-	if (get_be32(cdb + 2) >= atapi_sectors(a))
+	if (vmm_get_be32(cdb + 2) >= atapi_sectors(a))
 		return atapi_check(a, ATAPI_SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 	return atapi_data(x, 0, 0);
 }
@@ -497,8 +462,8 @@ static enum atapi_result cmd_read_subchannel(struct atapi *a, const u8 *cdb,
 			return atapi_invalid_field(a);
 		}
 	}
-	put_be16(buf + 2, len);
-	return atapi_data(x, 4 + len, get_be16(cdb + 7));
+	vmm_put_be16(buf + 2, len);
+	return atapi_data(x, 4 + len, vmm_get_be16(cdb + 7));
 }
 
 /* READ TOC format 0: track 1 and the lead-out, from track start on. */
@@ -592,8 +557,8 @@ static enum atapi_result cmd_read_toc(struct atapi *a, const u8 *cdb, u8 *buf,
 	default:			/* PMA, ATIP, CD-TEXT: pressed media lack them */
 		return atapi_invalid_field(a);
 	}
-	put_be16(buf, len - 2);
-	return atapi_data(x, len, get_be16(cdb + 7));
+	vmm_put_be16(buf, len - 2);
+	return atapi_data(x, len, vmm_get_be16(cdb + 7));
 }
 
 /*
@@ -610,15 +575,15 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 	switch (code) {
 	case 0x0000:			/* profile list, highest first */
 		add = 8;
-		put_be16(p + 4, PROFILE_DVD_ROM);
+		vmm_put_be16(p + 4, PROFILE_DVD_ROM);
 		p[6] = dvd;
-		put_be16(p + 8, PROFILE_CD_ROM);
+		vmm_put_be16(p + 8, PROFILE_CD_ROM);
 		p[10] = present && !dvd;
 		break;
 	case 0x0001:			/* core */
 		version = 2;
 		add = 8;
-		put_be32(p + 4, 2);	/* physical interface: ATAPI */
+		vmm_put_be32(p + 4, 2);	/* physical interface: ATAPI */
 		p[8] = 0x01;		/* DBE: reports deferred errors */
 		break;
 	case 0x0002:			/* morphing */
@@ -634,8 +599,8 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 	case 0x0010:			/* random readable */
 		is_cur = present;
 		add = 8;
-		put_be32(p + 4, ATAPI_SECTOR);
-		put_be16(p + 8, dvd ? 16 : 1);	/* blocking */
+		vmm_put_be32(p + 4, ATAPI_SECTOR);
+		vmm_put_be16(p + 8, dvd ? 16 : 1);	/* blocking */
 		break;
 	case 0x001e:			/* CD read: no C2, no CD-TEXT, no DAP */
 		is_cur = present && !dvd;
@@ -656,7 +621,7 @@ static u32 atapi_feature(struct atapi *a, u16 code, bool only_current, u8 *p)
 	/* What the drive is, not what the medium is, persists. */
 	if (code <= 0x0003)
 		flags |= 0x02;
-	put_be16(p, code);
+	vmm_put_be16(p, code);
 	p[2] = flags;
 	p[3] = add;
 	return 4 + add;
@@ -669,7 +634,7 @@ static enum atapi_result cmd_get_configuration(struct atapi *a, const u8 *cdb,
 		0x0000, 0x0001, 0x0002, 0x0003, 0x0010, 0x001e, 0x001f,
 	};
 	u8 rt = cdb[1] & 0x03;
-	u16 start = get_be16(cdb + 2);
+	u16 start = vmm_get_be16(cdb + 2);
 	u16 profile = PROFILE_NONE;
 	u32 len = 8;
 	unsigned int i;
@@ -684,26 +649,26 @@ static enum atapi_result cmd_get_configuration(struct atapi *a, const u8 *cdb,
 			continue;
 		len += atapi_feature(a, features[i], rt == 1, buf + len);
 	}
-	put_be32(buf, len - 4);
-	put_be16(buf + 6, profile);
-	return atapi_data(x, len, get_be16(cdb + 7));
+	vmm_put_be32(buf, len - 4);
+	vmm_put_be16(buf + 6, profile);
+	return atapi_data(x, len, vmm_get_be16(cdb + 7));
 }
 
 static enum atapi_result cmd_gesn(struct atapi *a, const u8 *cdb, u8 *buf,
 				  struct atapi_xfer *x)
 {
-	u16 alloc = get_be16(cdb + 7);
+	u16 alloc = vmm_get_be16(cdb + 7);
 
 	/* Asynchronous notification is not offered: polled only. */
 	if (!(cdb[1] & 0x01))
 		return atapi_invalid_field(a);
 	buf[3] = 1 << GESN_CLASS_MEDIA;	/* supported classes */
 	if (!(cdb[4] & (1 << GESN_CLASS_MEDIA))) {
-		put_be16(buf, 2);
+		vmm_put_be16(buf, 2);
 		buf[2] = 0x80;		/* NEA: no class asked for is ours */
 		return atapi_data(x, 4, alloc);
 	}
-	put_be16(buf, 6);
+	vmm_put_be16(buf, 6);
 	buf[2] = GESN_CLASS_MEDIA;
 	buf[4] = a->media_event;
 	buf[5] = (atapi_present(a) ? 0x02 : 0) | (a->tray_open ? 0x01 : 0);
@@ -719,7 +684,7 @@ static enum atapi_result cmd_read_disc_info(struct atapi *a, const u8 *cdb,
 	/* Only standard disc information (type 0). */
 	if (cdb[1] & 0x07)
 		return atapi_invalid_field(a);
-	put_be16(buf, 34 - 2);
+	vmm_put_be16(buf, 34 - 2);
 	buf[2] = 0x0e;			/* last session complete, disc complete */
 	buf[3] = 1;			/* first track */
 	buf[4] = 1;			/* sessions */
@@ -728,15 +693,15 @@ static enum atapi_result cmd_read_disc_info(struct atapi *a, const u8 *cdb,
 	buf[7] = 0x20;			/* URU: unrestricted use */
 	buf[8] = 0x00;			/* CD-DA or CD-ROM */
 	/* A complete disc has no next lead-in or last lead-out to give. */
-	put_be32(buf + 16, 0xffffffffu);
-	put_be32(buf + 20, 0xffffffffu);
-	return atapi_data(x, 34, get_be16(cdb + 7));
+	vmm_put_be32(buf + 16, 0xffffffffu);
+	vmm_put_be32(buf + 20, 0xffffffffu);
+	return atapi_data(x, 34, vmm_get_be16(cdb + 7));
 }
 
 static enum atapi_result cmd_read_track_info(struct atapi *a, const u8 *cdb,
 					     u8 *buf, struct atapi_xfer *x)
 {
-	u32 addr = get_be32(cdb + 2);
+	u32 addr = vmm_get_be32(cdb + 2);
 
 	switch (cdb[1] & 0x03) {
 	case 0:				/* by LBA: in track 1 or nowhere */
@@ -752,15 +717,15 @@ static enum atapi_result cmd_read_track_info(struct atapi *a, const u8 *cdb,
 	default:
 		return atapi_invalid_field(a);
 	}
-	put_be16(buf, 36 - 2);
+	vmm_put_be16(buf, 36 - 2);
 	buf[2] = 1;			/* track */
 	buf[3] = 1;			/* session */
 	buf[5] = 0x04;			/* data track, recorded uninterrupted */
 	buf[6] = 0x01;			/* data mode 1 */
-	put_be32(buf + 20, atapi_is_dvd(a) ? 16 : 0);	/* blocking factor */
-	put_be32(buf + 24, atapi_sectors32(a));	/* track size */
-	put_be32(buf + 28, atapi_last_lba(a));	/* last recorded address */
-	return atapi_data(x, 36, get_be16(cdb + 7));
+	vmm_put_be32(buf + 20, atapi_is_dvd(a) ? 16 : 0);	/* blocking factor */
+	vmm_put_be32(buf + 24, atapi_sectors32(a));	/* track size */
+	vmm_put_be32(buf + 28, atapi_last_lba(a));	/* last recorded address */
+	return atapi_data(x, 36, vmm_get_be16(cdb + 7));
 }
 
 /* Mode page control (MODE SENSE byte 2 bits 7:6). */
@@ -792,9 +757,9 @@ static u32 mode_page_2a(struct atapi *a, u8 pc, u8 *p)
 	p[6] = 0x20 | 0x08 | 0x01;
 	if (pc == PC_CURRENT && a->locked)
 		p[6] |= 0x02;
-	put_be16(p + 8, DRIVE_SPEED_KBS);	/* maximum read speed */
-	put_be16(p + 12, 512);			/* buffer, KiB */
-	put_be16(p + 14, DRIVE_SPEED_KBS);	/* current read speed */
+	vmm_put_be16(p + 8, DRIVE_SPEED_KBS);	/* maximum read speed */
+	vmm_put_be16(p + 12, 512);			/* buffer, KiB */
+	vmm_put_be16(p + 14, DRIVE_SPEED_KBS);	/* current read speed */
 	return 22;
 }
 
@@ -832,7 +797,7 @@ static enum atapi_result mode_sense(struct atapi *a, const u8 *cdb, u8 *buf,
 	/* No block descriptors (DBD or not); medium type 0 as MMC says. */
 	len += hdr;
 	if (hdr == 8)
-		put_be16(buf, len - 2);
+		vmm_put_be16(buf, len - 2);
 	else
 		buf[0] = len - 1;
 	return atapi_data(x, len, alloc);
@@ -841,7 +806,7 @@ static enum atapi_result mode_sense(struct atapi *a, const u8 *cdb, u8 *buf,
 static enum atapi_result cmd_mode_sense_10(struct atapi *a, const u8 *cdb,
 					   u8 *buf, struct atapi_xfer *x)
 {
-	return mode_sense(a, cdb, buf, x, 8, get_be16(cdb + 7));
+	return mode_sense(a, cdb, buf, x, 8, vmm_get_be16(cdb + 7));
 }
 
 static enum atapi_result cmd_mode_sense_6(struct atapi *a, const u8 *cdb,
@@ -869,8 +834,8 @@ static enum atapi_result cmd_report_luns(struct atapi *a, const u8 *cdb,
 {
 	if (cdb[2] > 2)
 		return atapi_invalid_field(a);
-	put_be32(buf, 8);		/* one LUN, 0 */
-	return atapi_data(x, 16, get_be32(cdb + 6));
+	vmm_put_be32(buf, 8);		/* one LUN, 0 */
+	return atapi_data(x, 16, vmm_get_be32(cdb + 6));
 }
 
 static enum atapi_result cmd_read_dvd_structure(struct atapi *a, const u8 *cdb,
@@ -892,7 +857,7 @@ static enum atapi_result cmd_read_dvd_structure(struct atapi *a, const u8 *cdb,
 		for (i = 0; i < ARRAY_SIZE(list); i++) {
 			buf[4 + 4 * i] = list[i];
 			buf[5 + 4 * i] = 0x40;	/* RDS: READ DVD STRUCTURE reads it */
-			put_be16(buf + 6 + 4 * i, sizes[i]);
+			vmm_put_be16(buf + 6 + 4 * i, sizes[i]);
 		}
 		len = 4 * ARRAY_SIZE(list);
 		goto out;
@@ -909,9 +874,9 @@ static enum atapi_result cmd_read_dvd_structure(struct atapi *a, const u8 *cdb,
 		buf[5] = 0x02;		/* 120 mm, 10.08 Mbit/s */
 		buf[6] = 0x01;		/* one layer, embossed */
 		buf[7] = 0x00;		/* densities: 0.267 um/bit, 0.74 um/track */
-		put_be24(buf + 9, DVD_DATA_START_PSN);
+		vmm_put_be24(buf + 9, DVD_DATA_START_PSN);
 		end = DVD_DATA_START_PSN + atapi_sectors(a) - 1;
-		put_be24(buf + 13, end > 0xffffff ? 0xffffff : (u32)end);
+		vmm_put_be24(buf + 13, end > 0xffffff ? 0xffffff : (u32)end);
 		len = 2048;
 		break;
 	case 0x01:			/* copyright: no protection, all regions */
@@ -924,14 +889,14 @@ static enum atapi_result cmd_read_dvd_structure(struct atapi *a, const u8 *cdb,
 		return atapi_invalid_field(a);
 	}
 out:
-	put_be16(buf, len + 2);
-	return atapi_data(x, 4 + len, get_be16(cdb + 8));
+	vmm_put_be16(buf, len + 2);
+	return atapi_data(x, 4 + len, vmm_get_be16(cdb + 8));
 }
 
 static enum atapi_result cmd_get_performance(struct atapi *a, const u8 *cdb,
 					     u8 *buf, struct atapi_xfer *x)
 {
-	u16 max = get_be16(cdb + 8);	/* descriptors, not bytes */
+	u16 max = vmm_get_be16(cdb + 8);	/* descriptors, not bytes */
 	u32 len = 8;
 
 	switch (cdb[10]) {
@@ -944,9 +909,9 @@ static enum atapi_result cmd_get_performance(struct atapi *a, const u8 *cdb,
 		if (!atapi_present(a))
 			return atapi_not_present(a);
 		if (!(cdb[1] & 0x07) && max) {
-			put_be32(buf + 12, DRIVE_SPEED_KBS);
-			put_be32(buf + 16, atapi_last_lba(a));
-			put_be32(buf + 20, DRIVE_SPEED_KBS);
+			vmm_put_be32(buf + 12, DRIVE_SPEED_KBS);
+			vmm_put_be32(buf + 16, atapi_last_lba(a));
+			vmm_put_be32(buf + 20, DRIVE_SPEED_KBS);
 			len += 16;
 		}
 		break;
@@ -955,7 +920,7 @@ static enum atapi_result cmd_get_performance(struct atapi *a, const u8 *cdb,
 	default:
 		return atapi_invalid_field(a);
 	}
-	put_be32(buf, len - 4);
+	vmm_put_be32(buf, len - 4);
 	return atapi_data(x, len, len);
 }
 
@@ -964,7 +929,7 @@ static enum atapi_result cmd_mechanism_status(struct atapi *a, const u8 *cdb,
 {
 	/* Not a changer: idle, the door state, no slot tables. */
 	buf[1] = a->tray_open ? 0x10 : 0x00;
-	return atapi_data(x, 8, get_be16(cdb + 8));
+	return atapi_data(x, 8, vmm_get_be16(cdb + 8));
 }
 
 /* The command may run while a unit attention is pending. */

@@ -3,6 +3,7 @@
  * QEMU fw_cfg device model: see fw_cfg.h for the design.
  */
 #include "fw_cfg.h"
+#include "bytes.h"
 
 static const struct fw_cfg_ops fw_cfg_null_ops;
 
@@ -10,24 +11,6 @@ static const struct fw_cfg_ops fw_cfg_null_ops;
 static const u8 fw_cfg_zeros[256];
 
 static const u8 fw_cfg_dma_sig[8] = { 'Q', 'E', 'M', 'U', ' ', 'C', 'F', 'G' };
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
-static u64 get_be64(const u8 *p)
-{
-	return (u64)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be32(u8 *p, u32 v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 static u32 swab_u32(u32 v)
 {
@@ -93,7 +76,7 @@ static u8 fw_cfg_dir_byte(const struct fw_cfg *fw, u32 off)
 	u8 be[4];
 
 	if (off < 4) {
-		put_be32(be, fw->nr_files);
+		vmm_put_be32(be, fw->nr_files);
 		return be[off];
 	}
 	off -= 4;
@@ -101,12 +84,12 @@ static u8 fw_cfg_dir_byte(const struct fw_cfg *fw, u32 off)
 	o = off % FW_CFG_DIR_ENTRY_SIZE;
 	f = &fw->files[idx];
 	if (o < 4) {
-		put_be32(be, f->size);
+		vmm_put_be32(be, f->size);
 		return be[o];
 	}
 	if (o < 8) {
 		/* be16 select, then be16 reserved */
-		put_be32(be, (u32)(FW_CFG_FILE_FIRST + idx) << 16);
+		vmm_put_be32(be, (u32)(FW_CFG_FILE_FIRST + idx) << 16);
 		return be[o - 4];
 	}
 	return f->name[o - 8];
@@ -392,9 +375,9 @@ static void fw_cfg_dma(struct fw_cfg *fw, u64 desc)
 		fw_cfg_count_error(fw);	/* nowhere to report it */
 		return;
 	}
-	control = get_be32(d);
-	len = get_be32(d + 4);
-	addr = get_be64(d + 8);
+	control = vmm_get_be32(d);
+	len = vmm_get_be32(d + 4);
+	addr = vmm_get_be64(d + 8);
 	read = control & FW_CFG_DMA_CTL_READ;
 	write = !read && (control & FW_CFG_DMA_CTL_WRITE);
 	skip = !read && !write && (control & FW_CFG_DMA_CTL_SKIP);
@@ -421,7 +404,7 @@ static void fw_cfg_dma(struct fw_cfg *fw, u64 desc)
 
 	if (err)
 		fw_cfg_count_error(fw);
-	put_be32(ctl, err ? FW_CFG_DMA_CTL_ERROR : 0);
+	vmm_put_be32(ctl, err ? FW_CFG_DMA_CTL_ERROR : 0);
 	fw->ops->write_gpa(fw->opaque, desc, ctl, sizeof(ctl));
 }
 

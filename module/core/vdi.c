@@ -5,6 +5,7 @@
  */
 #include "host.h"
 #include "vdi.h"
+#include "bytes.h"
 
 static const char *const vdi_errors[VDI_NR_ERRORS] = {
 	[VDI_OK] = "no error",
@@ -53,30 +54,6 @@ const char *vdi_strerror(int err)
 	return vdi_errors[err];
 }
 
-static u32 get32(const u8 *p)
-{
-	return p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get64(const u8 *p)
-{
-	return get32(p) | (u64)get32(p + 4) << 32;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, (u32)v);
-	put32(p + 4, (u32)(v >> 32));
-}
-
 static bool is_pow2(u32 v)
 {
 	return v && !(v & (v - 1));
@@ -105,18 +82,18 @@ static u32 log2_u32(u32 v)
 
 static void get_geom(const u8 *p, struct vdi_geom *g)
 {
-	g->cylinders = get32(p);
-	g->heads = get32(p + 4);
-	g->sectors = get32(p + 8);
-	g->sector_size = get32(p + 12);
+	g->cylinders = vmm_get_le32(p);
+	g->heads = vmm_get_le32(p + 4);
+	g->sectors = vmm_get_le32(p + 8);
+	g->sector_size = vmm_get_le32(p + 12);
 }
 
 static void put_geom(u8 *p, const struct vdi_geom *g)
 {
-	put32(p, g->cylinders);
-	put32(p + 4, g->heads);
-	put32(p + 8, g->sectors);
-	put32(p + 12, g->sector_size);
+	vmm_put_le32(p, g->cylinders);
+	vmm_put_le32(p + 4, g->heads);
+	vmm_put_le32(p + 8, g->sectors);
+	vmm_put_le32(p + 12, g->sector_size);
 }
 
 static bool version_major1(u32 v)
@@ -206,29 +183,29 @@ int vdi_header_parse(const u8 *buf, u32 len, struct vdi_header *h)
 	if (len < VDI_PRE_SIZE)
 		return VDI_E_SHORT;
 	memcpy(h->text, buf, VDI_TEXT_LEN);
-	if (get32(buf + 0x40) != VDI_SIGNATURE)
+	if (vmm_get_le32(buf + 0x40) != VDI_SIGNATURE)
 		return VDI_E_SIGNATURE;
-	h->version = get32(buf + 0x44);
+	h->version = vmm_get_le32(buf + 0x44);
 	if (version_major1(h->version)) {
 		if (len < V1_SIZE + 4)
 			return VDI_E_HDR_TRUNC;
-		h->header_size = get32(buf + V1_SIZE);
+		h->header_size = vmm_get_le32(buf + V1_SIZE);
 		if (h->header_size < VDI_HDR1_SIZE)
 			return VDI_E_HDR_SIZE;
 		if (len < VDI_PRE_SIZE + VDI_HDR1_SIZE)
 			return VDI_E_HDR_TRUNC;
-		h->type = get32(buf + V1_TYPE);
-		h->flags = get32(buf + V1_FLAGS);
+		h->type = vmm_get_le32(buf + V1_TYPE);
+		h->flags = vmm_get_le32(buf + V1_FLAGS);
 		memcpy(h->comment, buf + V1_COMMENT, VDI_COMMENT_LEN);
-		h->off_blocks = get32(buf + V1_OFF_BLOCKS);
-		h->off_data = get32(buf + V1_OFF_DATA);
+		h->off_blocks = vmm_get_le32(buf + V1_OFF_BLOCKS);
+		h->off_data = vmm_get_le32(buf + V1_OFF_DATA);
 		get_geom(buf + V1_LEGACY, &h->legacy);
-		h->dummy = get32(buf + V1_DUMMY);
-		h->disk_size = get64(buf + V1_DISK);
-		h->block_size = get32(buf + V1_BLOCK);
-		h->block_extra = get32(buf + V1_EXTRA);
-		h->blocks = get32(buf + V1_BLOCKS);
-		h->allocated = get32(buf + V1_ALLOC);
+		h->dummy = vmm_get_le32(buf + V1_DUMMY);
+		h->disk_size = vmm_get_le64(buf + V1_DISK);
+		h->block_size = vmm_get_le32(buf + V1_BLOCK);
+		h->block_extra = vmm_get_le32(buf + V1_EXTRA);
+		h->blocks = vmm_get_le32(buf + V1_BLOCKS);
+		h->allocated = vmm_get_le32(buf + V1_ALLOC);
 		memcpy(h->uuid_create, buf + V1_UUID, 16);
 		memcpy(h->uuid_modify, buf + V1_UUID + 16, 16);
 		memcpy(h->uuid_link, buf + V1_UUID + 32, 16);
@@ -243,14 +220,14 @@ int vdi_header_parse(const u8 *buf, u32 len, struct vdi_header *h)
 		if (len < VDI_PRE_SIZE + VDI_HDR0_SIZE)
 			return VDI_E_HDR_TRUNC;
 		h->header_size = VDI_HDR0_SIZE;
-		h->type = get32(buf + V0_TYPE);
-		h->flags = get32(buf + V0_FLAGS);
+		h->type = vmm_get_le32(buf + V0_TYPE);
+		h->flags = vmm_get_le32(buf + V0_FLAGS);
 		memcpy(h->comment, buf + V0_COMMENT, VDI_COMMENT_LEN);
 		get_geom(buf + V0_LEGACY, &h->legacy);
-		h->disk_size = get64(buf + V0_DISK);
-		h->block_size = get32(buf + V0_BLOCK);
-		h->blocks = get32(buf + V0_BLOCKS);
-		h->allocated = get32(buf + V0_ALLOC);
+		h->disk_size = vmm_get_le64(buf + V0_DISK);
+		h->block_size = vmm_get_le32(buf + V0_BLOCK);
+		h->blocks = vmm_get_le32(buf + V0_BLOCKS);
+		h->allocated = vmm_get_le32(buf + V0_ALLOC);
 		memcpy(h->uuid_create, buf + V0_UUID, 16);
 		memcpy(h->uuid_modify, buf + V0_UUID + 16, 16);
 		memcpy(h->uuid_link, buf + V0_UUID + 32, 16);
@@ -269,35 +246,35 @@ int vdi_header_parse(const u8 *buf, u32 len, struct vdi_header *h)
 u32 vdi_header_write(const struct vdi_header *h, u8 *buf)
 {
 	memcpy(buf, h->text, VDI_TEXT_LEN);
-	put32(buf + 0x40, VDI_SIGNATURE);
-	put32(buf + 0x44, h->version);
+	vmm_put_le32(buf + 0x40, VDI_SIGNATURE);
+	vmm_put_le32(buf + 0x44, h->version);
 	if (h->version == VDI_VERSION_0_2) {
-		put32(buf + V0_TYPE, h->type);
-		put32(buf + V0_FLAGS, h->flags);
+		vmm_put_le32(buf + V0_TYPE, h->type);
+		vmm_put_le32(buf + V0_FLAGS, h->flags);
 		memcpy(buf + V0_COMMENT, h->comment, VDI_COMMENT_LEN);
 		put_geom(buf + V0_LEGACY, &h->legacy);
-		put64(buf + V0_DISK, h->disk_size);
-		put32(buf + V0_BLOCK, h->block_size);
-		put32(buf + V0_BLOCKS, h->blocks);
-		put32(buf + V0_ALLOC, h->allocated);
+		vmm_put_le64(buf + V0_DISK, h->disk_size);
+		vmm_put_le32(buf + V0_BLOCK, h->block_size);
+		vmm_put_le32(buf + V0_BLOCKS, h->blocks);
+		vmm_put_le32(buf + V0_ALLOC, h->allocated);
 		memcpy(buf + V0_UUID, h->uuid_create, 16);
 		memcpy(buf + V0_UUID + 16, h->uuid_modify, 16);
 		memcpy(buf + V0_UUID + 32, h->uuid_link, 16);
 		return VDI_PRE_SIZE + VDI_HDR0_SIZE;
 	}
-	put32(buf + V1_SIZE, h->header_size);
-	put32(buf + V1_TYPE, h->type);
-	put32(buf + V1_FLAGS, h->flags);
+	vmm_put_le32(buf + V1_SIZE, h->header_size);
+	vmm_put_le32(buf + V1_TYPE, h->type);
+	vmm_put_le32(buf + V1_FLAGS, h->flags);
 	memcpy(buf + V1_COMMENT, h->comment, VDI_COMMENT_LEN);
-	put32(buf + V1_OFF_BLOCKS, h->off_blocks);
-	put32(buf + V1_OFF_DATA, h->off_data);
+	vmm_put_le32(buf + V1_OFF_BLOCKS, h->off_blocks);
+	vmm_put_le32(buf + V1_OFF_DATA, h->off_data);
 	put_geom(buf + V1_LEGACY, &h->legacy);
-	put32(buf + V1_DUMMY, h->dummy);
-	put64(buf + V1_DISK, h->disk_size);
-	put32(buf + V1_BLOCK, h->block_size);
-	put32(buf + V1_EXTRA, h->block_extra);
-	put32(buf + V1_BLOCKS, h->blocks);
-	put32(buf + V1_ALLOC, h->allocated);
+	vmm_put_le32(buf + V1_DUMMY, h->dummy);
+	vmm_put_le64(buf + V1_DISK, h->disk_size);
+	vmm_put_le32(buf + V1_BLOCK, h->block_size);
+	vmm_put_le32(buf + V1_EXTRA, h->block_extra);
+	vmm_put_le32(buf + V1_BLOCKS, h->blocks);
+	vmm_put_le32(buf + V1_ALLOC, h->allocated);
 	memcpy(buf + V1_UUID, h->uuid_create, 16);
 	memcpy(buf + V1_UUID + 16, h->uuid_modify, 16);
 	memcpy(buf + V1_UUID + 32, h->uuid_link, 16);
@@ -319,7 +296,7 @@ void vdi_map_swab(u32 *map, u32 n)
 	u32 i;
 
 	for (i = 0; i < n; i++)
-		map[i] = get32((const u8 *)&map[i]);
+		map[i] = vmm_get_le32((const u8 *)&map[i]);
 }
 
 static u64 align_up(u64 v, u64 a)
