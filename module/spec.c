@@ -32,10 +32,15 @@ bool vmm_going_down;
 
 DEFINE_PER_CPU(u64, vmm_spec_count[VMM_SPEC_NR]);
 
-/* The vCPU that ran last on each CPU, and the VM it belongs to. */
+/*
+ * The vCPU that ran last on each CPU and its VM's id (0: none yet). VM ids
+ * are reused, so a vCPU that is freed leaves its CPUs "stale": whatever
+ * runs there next may be another VM under the same id.
+ */
 struct vmm_spec_last {
 	struct vmm_vcpu *vcpu;	/* compared only, never dereferenced */
 	u32 vm_id;
+	bool stale;
 };
 static DEFINE_PER_CPU(struct vmm_spec_last, vmm_spec_last);
 
@@ -97,7 +102,7 @@ u64 vmm_cr4_allowed(void)
 	return m;
 }
 
-int vmm_cr4_check(u64 val, u64 efer)
+int vmm_cr4_check(u64 old, u64 val, u64 efer)
 {
 	if (val & ~vmm_cr4_allowed()) {
 		vmm_spec_ran(VMM_SPEC_CR4_REFUSED);
@@ -105,8 +110,11 @@ int vmm_cr4_check(u64 val, u64 efer)
 	}
 	if ((val & X86_CR4_PCIDE) && !(efer & EFER_LMA))
 		return -EINVAL;
-	if (!(val & X86_CR4_PAE) && (efer & EFER_LMA))
-		return -EINVAL;
+	if (efer & EFER_LMA) {
+		/* Long mode needs PAE, and keeps its paging depth. */
+		if (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -270,13 +278,15 @@ void vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved)
 	 * VM, or against the host threads that run this one; a vCPU that
 	 * moved left what it trained behind and meets what ran here.
 	 */
-	if ((moved || (last->vcpu && last->vm_id != v->vm->id)) &&
+	if ((moved || (last->vm_id &&
+		       (last->stale || last->vm_id != v->vm->id))) &&
 	    vmm_spec_on[VMM_SPEC_IBPB_SWITCH]) {
 		indirect_branch_prediction_barrier();
 		vmm_spec_ran(VMM_SPEC_IBPB_SWITCH);
 	}
 	last->vcpu = v;
 	last->vm_id = v->vm->id;
+	last->stale = false;
 	/* Whatever ran before may have pulled host secrets into L1D. */
 	this_cpu_write(vmm_l1d_dirty, true);
 }
@@ -285,9 +295,10 @@ static void vmm_spec_forget(void *arg)
 {
 	struct vmm_spec_last *last = this_cpu_ptr(&vmm_spec_last);
 
-	/* Keep the VM id: a new vCPU of another VM must still see it. */
-	if (last->vcpu == arg)
+	if (last->vcpu == arg) {
 		last->vcpu = NULL;
+		last->stale = true;
+	}
 }
 
 void vmm_spec_vcpu_gone(struct vmm_vcpu *v)

@@ -60,10 +60,10 @@ void vmm_spec_exit(void);
 /* Guest CR4 bits we vet and support; every other bit is refused (#GP). */
 u64 vmm_cr4_allowed(void);
 /*
- * A guest MOV to CR4 with EFER as it is: 0, or -EINVAL for #GP (an
- * unvetted bit, which is counted, or a combination the CPU refuses).
+ * A guest MOV to CR4 from old to val with EFER as it is: 0, or -EINVAL
+ * for #GP (an unvetted bit, which is counted, or what the CPU refuses).
  */
-int vmm_cr4_check(u64 val, u64 efer);
+int vmm_cr4_check(u64 old, u64 val, u64 efer);
 
 /*
  * Called by the engines with preemption off, when the vCPU is about to

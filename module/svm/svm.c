@@ -853,7 +853,7 @@ static int svm_set_cr4(struct vmm_vcpu *v, u64 val)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb_save_area *st = &s->vmcb->save;
 
-	if (vmm_cr4_check(val, st->efer))
+	if (vmm_cr4_check(st->cr4, val, st->efer))
 		return -EINVAL;
 	st->cr4 = val;
 	s->vmcb->control.clean &= ~VMCB_CLEAN_CR;

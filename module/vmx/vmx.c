@@ -900,7 +900,7 @@ static int vmx_mov_to_cr4(struct vmm_vcpu *v, struct vmx_vcpu *s, u64 val)
 	u64 efer = vmcs_read(GUEST_IA32_EFER);
 
 	/* VMX itself is hidden; so is every bit we have not vetted. */
-	if (vmm_cr4_check(val, efer) || (val & ~vmx.cr4_may1) ||
+	if (vmm_cr4_check(vmx_guest_cr4(), val, efer) || (val & ~vmx.cr4_may1) ||
 	    (val & X86_CR4_VMXE))
 		return -EINVAL;
 	if (vmx_load_pdptrs(v, vmx_guest_cr0(), vmcs_read(GUEST_CR3), val, efer))
