@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) "vmm: " fmt
 
+#include <linux/module.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -29,6 +30,16 @@ bool vmm_spec_bhb_vmexit __ro_after_init;
 bool vmm_spec_verw_vmrun __ro_after_init;
 bool vmm_spec_ibpb_vmexit __ro_after_init;
 bool vmm_going_down;
+
+/*
+ * For tests on CPUs (or emulators) that report no bug: also run the steps
+ * the kernel did not ask for, where they are safe on this CPU, so that
+ * their code paths run and their counters can be checked.
+ */
+static bool spec_force;
+module_param(spec_force, bool, 0444);
+MODULE_PARM_DESC(spec_force,
+		 "Testing: also run VERW, BHB clearing, L1D flush and IBPB steps the kernel did not ask for");
 
 DEFINE_PER_CPU(u64, vmm_spec_count[VMM_SPEC_NR]);
 
@@ -173,8 +184,51 @@ static void vmm_spec_pick_l1d(void)
 
 static void vmm_spec_debugfs(void);
 
+static const char vmm_forced[] = "forced by spec_force=1";
+
+static void vmm_spec_force_one(enum vmm_spec_step step, bool *asm_flag)
+{
+	if (vmm_spec_on[step])
+		return;
+	vmm_spec_set(step, true, vmm_forced);
+	if (asm_flag)
+		*asm_flag = true;
+}
+
+static int vmm_spec_force(void)
+{
+	/* VERW and the BHB loop are harmless anywhere; IBPB needs the MSR. */
+	if (vmm_is_svm) {
+		vmm_spec_force_one(VMM_SPEC_VERW_VMRUN, &vmm_spec_verw_vmrun);
+		if (boot_cpu_has(X86_FEATURE_IBPB))
+			vmm_spec_force_one(VMM_SPEC_IBPB_VMEXIT,
+					   &vmm_spec_ibpb_vmexit);
+	} else {
+		vmm_spec_force_one(VMM_SPEC_VERW_VMENTRY, &vmm_spec_verw_vmentry);
+		vmm_spec_force_one(VMM_SPEC_BHB_CLEAR, &vmm_spec_bhb_vmexit);
+		if (vmm_l1d_mode == VMM_L1D_NEVER) {
+			vmm_l1d_mode = VMM_L1D_ALWAYS;
+			vmm_l1d_msr = boot_cpu_has(X86_FEATURE_FLUSH_L1D);
+			if (!vmm_l1d_msr) {
+				struct page *p = alloc_pages(GFP_KERNEL,
+							     VMM_L1D_BUF_ORDER);
+
+				if (!p)
+					return -ENOMEM;
+				vmm_l1d_buf = page_address(p);
+			}
+			vmm_spec_force_one(VMM_SPEC_L1D_FLUSH, NULL);
+		}
+	}
+	if (boot_cpu_has(X86_FEATURE_IBPB))
+		vmm_spec_force_one(VMM_SPEC_IBPB_SWITCH, NULL);
+	return 0;
+}
+
 int vmm_spec_init(const char *engine)
 {
+	int r;
+
 	vmm_is_svm = !strcmp(engine, "svm");
 
 	/* VT-x. */
@@ -259,6 +313,11 @@ int vmm_spec_init(const char *engine)
 		     "X86_FEATURE_IBPB_EXIT_TO_USER (VMSCAPE)" :
 		     "no X86_FEATURE_IBPB_EXIT_TO_USER");
 	vmm_spec_set(VMM_SPEC_CR4_REFUSED, true, "always: CR4 bits vetted");
+	if (spec_force) {
+		r = vmm_spec_force();
+		if (r)
+			return r;
+	}
 	vmm_spec_debugfs();
 	return 0;
 }
@@ -281,7 +340,8 @@ void vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved)
 	if ((moved || (last->vm_id &&
 		       (last->stale || last->vm_id != v->vm->id))) &&
 	    vmm_spec_on[VMM_SPEC_IBPB_SWITCH]) {
-		indirect_branch_prediction_barrier();
+		/* Not the alternative: it is patched out when forced. */
+		wrmsrl(MSR_IA32_PRED_CMD, x86_pred_cmd);
 		vmm_spec_ran(VMM_SPEC_IBPB_SWITCH);
 	}
 	last->vcpu = v;

@@ -56,38 +56,60 @@ if grep -qw "mitigations=off" /proc/cmdline; then
 	[ -z "$on" ]; result $? "mitigations=off: no speculation step on (${on:-none})"
 fi
 
-# Counters before, guests, counters after.
-steps=$(awk '$1 !~ /^#/ { print $1 }' $MIT)
-for s in $steps; do eval "before_$s=$(count "$s")"; done
+# run_guests PREFIX: counters before, cr4.bin and halt.bin, counters after;
+# every step that is on must have run, every step that is off must not.
+run_guests() {
+	local p=$1 s rc
+	steps=$(awk '$1 !~ /^#/ { print $1 }' $MIT)
+	for s in $steps; do eval "before_$s=$(count "$s")"; done
 
-run_to "$O" "$E" "$VMMCTL" run --image "$(payload cr4.bin)"; rc=$?
-result $rc "cr4.bin exits 0 (exit $rc)"
-cat "$O" "$E" >"$TMP/cr4.all"
-surface "cr4: " "$TMP/cr4.all"
-grep -aq '# cr4: [0-9]* passed, 0 failed' "$TMP/cr4.all"
-result $? "cr4.bin reports 0 failed"
-# A second VM on the same CPU: another VM's vCPU there, so IBPB.
-run_to "$O" "$E" "$VMMCTL" run --image "$(payload halt.bin)"
-result $? "halt.bin runs after it"
+	run_to "$O" "$E" "$VMMCTL" run --image "$(payload cr4.bin)"; rc=$?
+	result $rc "${p}cr4.bin exits 0 (exit $rc)"
+	cat "$O" "$E" >"$TMP/cr4.all"
+	surface "${p}cr4: " "$TMP/cr4.all"
+	grep -aq '# cr4: [0-9]* passed, 0 failed' "$TMP/cr4.all"
+	result $? "${p}cr4.bin reports 0 failed"
+	# A second VM on the same CPU: another VM's vCPU there, so IBPB.
+	run_to "$O" "$E" "$VMMCTL" run --image "$(payload halt.bin)"
+	result $? "${p}halt.bin runs after it"
 
-for s in $steps; do eval "after_$s=$(count "$s")"; done
+	for s in $steps; do eval "after_$s=$(count "$s")"; done
+	for s in $steps; do
+		case $s in cr4_refused | tsc_aux_switch) continue ;; esac
+		if [ "$(field "$s" 2)" = on ]; then
+			grew "$s"; result $? "${p}$s ran while guests ran ($(span "$s"))"
+		else
+			grew "$s"; [ $? -ne 0 ]; result $? "${p}$s (off) never ran ($(span "$s"))"
+		fi
+	done
+	grew cr4_refused
+	result $? "${p}cr4_refused counted the refused writes ($(span cr4_refused))"
+	# cr4.bin gives its vCPU a TSC_AUX no host CPU has: every entry switches.
+	if [ "$(field tsc_aux_switch 2)" != on ]; then
+		skip "${p}tsc_aux_switch ran" "off: $(awk '$1 == "tsc_aux_switch"' $MIT)"
+	else
+		grew tsc_aux_switch; result $? "${p}tsc_aux_switch ran ($(span tsc_aux_switch))"
+	fi
+}
 grew() { eval "[ \"\$after_$1\" -gt \"\$before_$1\" ]"; }
 span() { eval "echo \"\$before_$1 -> \$after_$1\""; }
 
-for s in $steps; do
-	case $s in cr4_refused | tsc_aux_switch) continue ;; esac
-	if [ "$(field "$s" 2)" = on ]; then
-		grew "$s"; result $? "$s ran while guests ran ($(span "$s"))"
-	else
-		grew "$s"; [ $? -ne 0 ]; result $? "$s (off) never ran ($(span "$s"))"
-	fi
-done
-grew cr4_refused; result $? "cr4_refused counted the refused writes ($(span cr4_refused))"
-if grep -q "RDPID returns the guest's TSC_AUX.*# SKIP" "$TMP/cr4.all" ||
-   [ "$(field tsc_aux_switch 2)" != on ]; then
-	skip "tsc_aux_switch ran" "no RDPID/RDTSCP or VT-x"
+run_guests ""
+
+# Again with every step this CPU can run forced on (spec_force=1): the
+# paths the emulated CPU gives no reason for (VERW before VMRUN, ...) run.
+if rmmod vmm 2>"$TMP/rmmod.err"; then
+	# shellcheck disable=SC2086
+	insmod "$VMM_KO" $VMM_MODARGS spec_force=1 >"$TMP/insmod.out" 2>&1
+	result $? "vmm reloaded with spec_force=1"
+	i=0; while [ ! -c /dev/vmm ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	diag_file $MIT 20
+	forced=$(grep -c "forced by spec_force" $MIT)
+	[ "$forced" -gt 0 ]; result $? "spec_force=1 turned on $forced more step(s)"
+	run_guests "forced: "
+	rmmod vmm && ensure_vmm; result $? "vmm reloaded without spec_force"
 else
-	grew tsc_aux_switch; result $? "tsc_aux_switch ran ($(span tsc_aux_switch))"
+	skip "spec_force=1 run" "vmm cannot be unloaded: $(cat "$TMP/rmmod.err")"
 fi
 
 dmesg_clean; result $? "no kernel warnings, oopses or BUGs"
