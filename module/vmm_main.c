@@ -82,10 +82,9 @@ static bool vmm_emergency_registered;
 
 static void vmm_emergency_register(void)
 {
-	void *kvm = __symbol_get("kvm_rebooting");
-
-	if (kvm) {
-		symbol_put_addr(kvm);
+	/* kvm.ko exports kvm_rebooting: its presence says KVM is loaded. */
+	if (__symbol_get("kvm_rebooting")) {
+		__symbol_put("kvm_rebooting");
 		return;
 	}
 	cpu_emergency_register_virt_callback(vmm_emergency_disable);
