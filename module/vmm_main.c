@@ -65,9 +65,12 @@ static void vmm_hw_disable_this_cpu(void *unused)
 static void vmm_emergency_disable(void)
 {
 	WRITE_ONCE(vmm_going_down, true);
-	if (this_cpu_read(vmm_hw_on))
-		vmm_ops->hw_disable();
+	if (!this_cpu_read(vmm_hw_on))
+		return;
+	vmm_ops->hw_disable();
 	this_cpu_write(vmm_hw_on, false);
+	pr_emerg("going down (emergency): %s off on CPU %d\n", vmm_ops->name,
+		 smp_processor_id());
 }
 
 /*
@@ -188,6 +191,7 @@ static int vmm_reboot(struct notifier_block *nb, unsigned long action,
 	 */
 	WRITE_ONCE(vmm_going_down, true);
 	on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
+	pr_info("going down: %s off on every CPU\n", vmm_ops->name);
 	return NOTIFY_OK;
 }
 

@@ -3,7 +3,7 @@
 # emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
 #
 #   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
-#     MODE: test | bench | demo | check | shell   (see tests/host/init)
+#     MODE: test | bench | demo | check | shell | down   (see tests/host/init)
 #   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
 #
 # Prints the serial console; exits 0 only if the host printed
@@ -15,8 +15,8 @@ set -uo pipefail
 
 mode=${1:-}
 case "$mode" in
-test|bench|demo|check|shell) shift ;;
-*) echo "usage: $0 test|bench|demo|check|shell [kernel args...]" >&2; exit 2 ;;
+test|bench|demo|check|shell|down) shift ;;
+*) echo "usage: $0 test|bench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
