@@ -120,6 +120,13 @@ static void *vmx_msr_bitmap;
 static DEFINE_IDA(vmx_vpid_ida);
 static u64 vmx_host_star, vmx_host_lstar, vmx_host_cstar, vmx_host_sfmask;
 
+/* A VMX instruction raised #UD: normal only once VMX is off for a reboot. */
+void vmx_insn_fault(const char *insn, u64 arg)
+{
+	WARN_ONCE(!READ_ONCE(vmm_going_down),
+		  "vmm: %s(%#llx) faulted outside VMX operation\n", insn, arg);
+}
+
 void vmx_insn_failed(const char *insn, u64 arg1, u64 arg2)
 {
 	pr_warn_ratelimited("%s(%#llx, %#llx) failed, VM-instruction error %llu\n",
