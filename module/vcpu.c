@@ -25,6 +25,7 @@
 #include <asm/pkru.h>
 
 #include "vmm.h"
+#include "spec.h"
 #include "pc.h"
 #include "core/cpuid.h"
 #define CREATE_TRACE_POINTS
@@ -53,27 +54,6 @@ static int vmm_set_regs(struct vmm_vcpu *v, const struct vmm_regs *r)
 	v->rip = r->rip;
 	v->rflags = r->rflags;
 	return 0;
-}
-
-static u64 vmm_cr4_allowed(void)
-{
-	u64 m = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		m |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		m |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		m |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		m |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		m |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		m |= X86_CR4_LA57;
-	return m;
 }
 
 static bool vmm_seg_valid(const struct vmm_segment *s)
@@ -461,6 +441,37 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 }
 
 /*
+ * MOV to CR4 that the engine intercepts to vet the bits (SVM without
+ * decode assists says nothing about the source): the engine refuses what
+ * we do not support, and the guest gets #GP.
+ */
+static int vmm_handle_cr4_write(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	struct vmm_cpu_mode m;
+	struct x86_insn insn;
+	u64 val;
+	int r;
+
+	r = vmm_decode_current(v, NULL, 0, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	if (insn.opcode_map != X86_MAP_0F || insn.opcode != 0x22 ||
+	    insn.modrm_reg != 4)
+		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
+					  insn.opcode);
+	vmm_ops->get_mode(v, &m);
+	val = v->gprs[insn.modrm_rm];
+	if (vmm_decode_mode(&m, v->rflags) != X86_MODE_LONG64)
+		val = (u32)val;
+	if (vmm_ops->set_cr4(v, val)) {
+		vmm_inject_exception(v, X86_EXC_GP, true, 0);
+		return 1;
+	}
+	v->rip += insn.len;
+	return 1;
+}
+
+/*
  * Exceptions are intercepted only where letting the CPU deliver them could
  * hurt the host (#AC and #DB can loop in microcode, CVE-2015-5307/8104):
  * hand each one straight back to the guest.
@@ -523,6 +534,8 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		       VMM_NEXT_SPIN : r;
 	case VMM_X_DR_ACCESS:
 		return vmm_handle_dr(v, run);
+	case VMM_X_CR4_WRITE:
+		return vmm_handle_cr4_write(v, run);
 	case VMM_X_EXCEPTION:
 		return vmm_reflect_exception(v);
 	case VMM_X_SHUTDOWN:

@@ -73,6 +73,7 @@ enum vmm_exit_kind {
 	VMM_X_SKIP,		/* complete by skipping the instruction */
 	VMM_X_PAUSE,		/* a spin loop (pause-loop exit): skip, yield */
 	VMM_X_DR_ACCESS,
+	VMM_X_CR4_WRITE,	/* intercepted MOV to CR4: engine set_cr4 */
 	VMM_X_EXCEPTION,	/* intercepted guest exception: reflect it */
 	VMM_X_SHUTDOWN,
 	VMM_X_ENTRY_FAIL,
@@ -163,6 +164,12 @@ struct vmm_engine_ops {
 	bool (*nmi_allowed)(struct vmm_vcpu *v);
 	void (*irq_window)(struct vmm_vcpu *v, bool on);
 	void (*flush_tlb)(struct vmm_vcpu *v);
+	/*
+	 * Within a batch: a guest MOV to CR4 (VMM_X_CR4_WRITE); nonzero
+	 * refuses it and the guest gets #GP. Engines that decode CR writes
+	 * themselves need not provide it.
+	 */
+	int (*set_cr4)(struct vmm_vcpu *v, u64 val);
 	u64 overhead_per_vcpu;		/* kernel bytes per vCPU */
 };
 

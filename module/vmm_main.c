@@ -15,8 +15,10 @@
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
+#include <asm/reboot.h>
 
 #include "vmm.h"
+#include "spec.h"
 
 const struct vmm_engine_ops *vmm_ops;
 
@@ -54,6 +56,51 @@ static void vmm_hw_disable_this_cpu(void *unused)
 	this_cpu_write(vmm_hw_on, false);
 }
 
+/*
+ * Panic, kdump and emergency reboot stop every CPU with an NMI and call
+ * this there: leave VMX operation (VMCLEAR first, so a crash dump holds
+ * the VMCSs) or clear EFER.SVME, or the next kernel cannot start the CPU
+ * (VMX blocks INIT). Nothing else runs on the CPU afterwards.
+ */
+static void vmm_emergency_disable(void)
+{
+	WRITE_ONCE(vmm_going_down, true);
+	if (!this_cpu_read(vmm_hw_on))
+		return;
+	vmm_ops->hw_disable();
+	this_cpu_write(vmm_hw_on, false);
+	pr_emerg("going down (emergency): %s off on CPU %d\n", vmm_ops->name,
+		 smp_processor_id());
+}
+
+/*
+ * The kernel keeps a single emergency callback, which KVM may hold:
+ * registering beside it warns and does nothing. So ours is registered
+ * only while our VMs hold the hardware, and not while the kvm module is
+ * loaded (KVM loaded after our registration warns in its place). Without
+ * ours, KVM's callback or the kernel's own emergency VMXOFF / SVM disable
+ * is all that runs: our VMCSs do not reach a crash dump.
+ */
+static bool vmm_emergency_registered;
+
+static void vmm_emergency_register(void)
+{
+	/* kvm.ko exports kvm_rebooting: its presence says KVM is loaded. */
+	if (__symbol_get("kvm_rebooting")) {
+		__symbol_put("kvm_rebooting");
+		return;
+	}
+	cpu_emergency_register_virt_callback(vmm_emergency_disable);
+	vmm_emergency_registered = true;
+}
+
+static void vmm_emergency_unregister(void)
+{
+	if (vmm_emergency_registered)
+		cpu_emergency_unregister_virt_callback(vmm_emergency_disable);
+	vmm_emergency_registered = false;
+}
+
 /* Called by VM creation: turn virtualization on everywhere for the first VM. */
 int vmm_hw_get(void)
 {
@@ -61,7 +108,10 @@ int vmm_hw_get(void)
 	int r = 0;
 
 	mutex_lock(&vmm_hw_lock);
-	if (vmm_hw_users++ == 0) {
+	if (READ_ONCE(vmm_going_down)) {
+		r = -EBUSY;
+	} else if (vmm_hw_users++ == 0) {
+		vmm_emergency_register();
 		cpus_read_lock();
 		on_each_cpu(vmm_hw_enable_this_cpu, &failed, 1);
 		if (atomic_read(&failed)) {
@@ -72,6 +122,8 @@ int vmm_hw_get(void)
 					    vmm_ops->name);
 		}
 		cpus_read_unlock();
+		if (r)
+			vmm_emergency_unregister();
 	}
 	mutex_unlock(&vmm_hw_lock);
 	return r;
@@ -84,6 +136,7 @@ void vmm_hw_put(void)
 		cpus_read_lock();
 		on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
 		cpus_read_unlock();
+		vmm_emergency_unregister();
 	}
 	mutex_unlock(&vmm_hw_lock);
 }
@@ -131,7 +184,14 @@ static void vmm_shutdown(void)
 static int vmm_reboot(struct notifier_block *nb, unsigned long action,
 		      void *unused)
 {
+	/*
+	 * First the flag, so that vCPU loops stop entering (the engines
+	 * look at it with interrupts off, and the IPIs below run only where
+	 * interrupts are on) and no new VM turns virtualization back on.
+	 */
+	WRITE_ONCE(vmm_going_down, true);
 	on_each_cpu(vmm_hw_disable_this_cpu, NULL, 1);
+	pr_info("going down: %s off on every CPU\n", vmm_ops->name);
 	return NOTIFY_OK;
 }
 
@@ -352,6 +412,9 @@ static int __init vmm_init(void)
 	r = vmm_engine_select();
 	if (r)
 		return r;
+	r = vmm_spec_init(vmm_ops->name);
+	if (r)
+		goto err_engine;
 	vmm_fpu_setup();
 
 	r = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vmm:online",
@@ -374,6 +437,7 @@ err_cpuhp:
 	unregister_syscore_ops(&vmm_syscore_ops);
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 err_engine:
+	vmm_spec_exit();
 	vmm_engine->exit();
 	return r;
 }
@@ -386,6 +450,7 @@ static void __exit vmm_exit(void)
 	cpuhp_remove_state_nocalls(vmm_cpuhp_state);
 	/* Every VM holds a module reference, so none is left here. */
 	WARN_ON(vmm_hw_users);
+	vmm_spec_exit();
 	vmm_engine->exit();
 	pr_info("unloaded\n");
 }

@@ -7,7 +7,8 @@
 # make -C tests/integration; unit tests; vmmctl tests; VDI interop tests
 # (vmmctl vdi against qemu-img and 7zz); fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
-# test host (Bochs) running the integration suites. Each step reports "# SUITE: P passed, F failed[, S
+# test host (Bochs) running the integration suites, reboot and panic of the
+# AMD-V test host with a VM running. Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
 #   P passed, F failed[, S skipped]
 # A step that crashes or prints no summary counts as 1 failed. Exit status
@@ -99,6 +100,10 @@ fi
 # 5. the module in the AMD-V test host
 step host 700 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
+
+# 5b. the AMD-V test host reboots and panics with a VM running
+step down 300 tests/host/down-test.sh reboot panic
+tally down "$logs/down.log" $? down
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X; the storage suite
 # boots only the ISOLINUX ISO there, the lighter one). Its summary is

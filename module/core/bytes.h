@@ -26,20 +26,20 @@ static inline u64 vmm_get_le64(const u8 *p)
 
 static inline void vmm_put_le16(u8 *p, u16 v)
 {
-	p[0] = v;
-	p[1] = v >> 8;
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
 }
 
 static inline void vmm_put_le32(u8 *p, u32 v)
 {
-	vmm_put_le16(p, v);
-	vmm_put_le16(p + 2, v >> 16);
+	vmm_put_le16(p, v & 0xffff);
+	vmm_put_le16(p + 2, (v >> 16) & 0xffff);
 }
 
 static inline void vmm_put_le64(u8 *p, u64 v)
 {
-	vmm_put_le32(p, v);
-	vmm_put_le32(p + 4, v >> 32);
+	vmm_put_le32(p, v & 0xffffffff);
+	vmm_put_le32(p + 4, (v >> 32) & 0xffffffff);
 }
 
 static inline u16 vmm_get_be16(const u8 *p)
@@ -64,20 +64,20 @@ static inline u64 vmm_get_be64(const u8 *p)
 
 static inline void vmm_put_be16(u8 *p, u16 v)
 {
-	p[0] = v >> 8;
-	p[1] = v;
+	p[0] = (v >> 8) & 0xff;
+	p[1] = v & 0xff;
 }
 
 static inline void vmm_put_be24(u8 *p, u32 v)
 {
-	p[0] = v >> 16;
-	vmm_put_be16(p + 1, v);
+	p[0] = (v >> 16) & 0xff;
+	vmm_put_be16(p + 1, v & 0xffff);
 }
 
 static inline void vmm_put_be32(u8 *p, u32 v)
 {
-	vmm_put_be16(p, v >> 16);
-	vmm_put_be16(p + 2, v);
+	vmm_put_be16(p, (v >> 16) & 0xffff);
+	vmm_put_be16(p + 2, v & 0xffff);
 }
 
 #endif /* VMM_CORE_BYTES_H */

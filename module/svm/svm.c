@@ -19,6 +19,7 @@
 #include <asm/processor-flags.h>
 
 #include "../vmm.h"
+#include "../spec.h"
 
 void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 
@@ -53,6 +54,7 @@ struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA: the CPU's own format */
 	struct page *host_save;		/* VMSAVE/VMLOAD of host state */
 	u64 host_save_pa;
+	u64 host_tsc_aux;		/* read at each batch start */
 	u32 next_asid;
 	u64 asid_gen;
 	bool flush_pending;		/* a new generation not yet flushed */
@@ -77,9 +79,16 @@ struct svm_vcpu {
 	bool iret_seen;
 	u64 iret_rip;
 	bool need_flush;		/* nested mappings lost rights */
+	/*
+	 * TSC_AUX as the guest sees it through RDTSCP/RDPID. VMRUN does
+	 * not switch it; the run does, so the guest never reads the host
+	 * CPU's number.
+	 */
+	u32 tsc_aux;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+static bool svm_tsc_aux;		/* the CPU has RDTSCP or RDPID */
 static void *svm_iopm;
 static void *svm_msrpm;
 static u32 svm_max_asid;
@@ -205,6 +214,8 @@ static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU,
 		INTERCEPT_RDPMC, INTERCEPT_RDTSCP,
+		/* Every CR4 write is vetted (vmm_cr4_check). */
+		INTERCEPT_CR4_WRITE,
 		/* All debug registers: the guest's live in a shadow. */
 		INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 		INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
@@ -268,6 +279,7 @@ static void svm_vcpu_free(struct vmm_vcpu *v)
 
 	if (!s)
 		return;
+	vmm_spec_vcpu_gone(v);
 	free_page((unsigned long)s->vmcb);
 	kfree(s);
 	v->arch = NULL;
@@ -395,6 +407,11 @@ static int svm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 	case MSR_IA32_TSC:
 		*val = rdtsc() + ((struct svm_vcpu *)v->arch)->vmcb->control.tsc_offset;
 		return 0;
+	case MSR_TSC_AUX:
+		if (!svm_tsc_aux)
+			return -ENOENT;
+		*val = ((struct svm_vcpu *)v->arch)->tsc_aux;
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -426,6 +443,13 @@ static int svm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 		s->vmcb->control.tsc_offset = val - rdtsc();
 		WRITE_ONCE(v->tsc_offset, s->vmcb->control.tsc_offset);
 		s->vmcb->control.clean &= ~VMCB_CLEAN_INTERCEPTS;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!svm_tsc_aux)
+			return -ENOENT;
+		if (val >> 32)
+			return -EINVAL;
+		s->tsc_aux = val;
 		return 0;
 	default:
 		return -ENOENT;
@@ -648,6 +672,10 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 		x->kind = VMM_X_ENTRY_FAIL;
 		x->stat = VMM_STAT_ENTRY_FAIL;
 		break;
+	case SVM_EXIT_WRITE_CR4:
+		x->kind = VMM_X_CR4_WRITE;
+		x->stat = VMM_STAT_CR_ACCESS;
+		break;
 	case SVM_EXIT_TASK_SWITCH:
 		x->kind = VMM_X_UNHANDLED;
 		x->stat = VMM_STAT_TASK_SWITCH;
@@ -677,8 +705,16 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 static void svm_prepare(struct vmm_vcpu *v)
 {
 	u64 pa = this_cpu_read(svm_cpu.host_save_pa);
+	unsigned long flags;
 
-	asm volatile("vmsave %%rax" : : "a" (pa) : "memory");
+	/* Reboot clears EFER.SVME by IPI: with interrupts off it cannot
+	 * come between the look at the flag and VMSAVE. */
+	local_irq_save(flags);
+	if (!READ_ONCE(vmm_going_down))
+		asm volatile("vmsave %%rax" : : "a" (pa) : "memory");
+	local_irq_restore(flags);
+	if (svm_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, this_cpu_ptr(&svm_cpu)->host_tsc_aux);
 }
 
 static int svm_vcpu_run(struct vmm_vcpu *v)
@@ -693,6 +729,7 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	c = this_cpu_ptr(&svm_cpu);
 	if (s->cpu != cpu) {
 		/* The VMCB state cached by another CPU is not ours to trust. */
+		vmm_spec_vcpu_load(v, s->cpu >= 0);
 		vmcb->control.clean = 0;
 		s->cpu = cpu;
 		svm_new_asid(s, c);
@@ -701,8 +738,14 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 		svm_new_asid(s, c);
 	}
 	s->need_flush = false;
+	vmm_spec_vcpu_load(v, false);
 
 	local_irq_disable();
+	/* Reboot or kexec cleared EFER.SVME under us: stop entering. */
+	if (unlikely(READ_ONCE(vmm_going_down))) {
+		local_irq_enable();
+		return -EIO;
+	}
 	if (!vmm_vcpu_enter_guest_mode(v, cpu)) {
 		local_irq_enable();
 		return VMM_RUN_CANCELLED;
@@ -721,7 +764,15 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 
+	/* Interrupts off: nothing on this CPU reads TSC_AUX until restored. */
+	if (svm_tsc_aux && s->tsc_aux != c->host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, s->tsc_aux);
 	vmm_svm_vmrun(s->vmcb_pa, v->gprs, c->host_save_pa);
+	if (svm_tsc_aux && s->tsc_aux != c->host_tsc_aux) {
+		wrmsrl(MSR_TSC_AUX, c->host_tsc_aux);
+		vmm_spec_ran(VMM_SPEC_TSC_AUX);
+	}
+	vmm_spec_after_exit(true);
 	v->exit_tsc = rdtsc();
 	WRITE_ONCE(v->guest_cpu, -1);
 	/* A machine check that hit the guest is the host's to handle. */
@@ -796,6 +847,21 @@ static void svm_flush_tlb(struct vmm_vcpu *v)
 	s->need_flush = true;
 }
 
+/* The intercepted MOV to CR4 (vcpu.c decodes it). */
+static int svm_set_cr4(struct vmm_vcpu *v, u64 val)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save_area *st = &s->vmcb->save;
+
+	if (vmm_cr4_check(st->cr4, val, st->efer))
+		return -EINVAL;
+	st->cr4 = val;
+	s->vmcb->control.clean &= ~VMCB_CLEAN_CR;
+	/* The CPU flushes on a CR4 write; this one it did not execute. */
+	s->need_flush = true;
+	return 0;
+}
+
 const struct vmm_engine_ops vmm_svm_ops = {
 	.name = "svm",
 	.hw_enable = svm_hw_enable,
@@ -815,6 +881,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.nmi_allowed = svm_nmi_allowed,
 	.irq_window = svm_irq_window,
 	.flush_tlb = svm_flush_tlb,
+	.set_cr4 = svm_set_cr4,
 	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,
 };
 
@@ -900,6 +967,8 @@ int vmm_svm_init(void)
 	svm_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
 	svm_decode_assists = boot_cpu_has(X86_FEATURE_DECODEASSISTS);
 	svm_clean_bits = boot_cpu_has(X86_FEATURE_VMCBCLEAN);
+	svm_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+		      boot_cpu_has(X86_FEATURE_RDPID);
 
 	for_each_possible_cpu(cpu) {
 		struct svm_cpu *c = per_cpu_ptr(&svm_cpu, cpu);

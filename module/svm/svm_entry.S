@@ -65,6 +65,14 @@ SYM_FUNC_START(vmm_svm_vmrun)
 	mov	G_R15(%rsi), %r15
 	mov	G_RSI(%rsi), %rsi
 
+	/*
+	 * TSA: VERW clears the CPU buffers of host data as the last thing
+	 * before VMRUN, where the kernel asks for it (spec.c decides).
+	 */
+	cmpb	$0, vmm_spec_verw_vmrun(%rip)
+	je	1f
+	verw	x86_verw_sel(%rip)
+1:
 	vmrun	%rax
 
 	/* Back in the host: RAX holds the guest VMCB address again. */
@@ -91,6 +99,15 @@ SYM_FUNC_START(vmm_svm_vmrun)
 
 	/* Guest-controlled return predictions must not steer the host. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	/*
+	 * SRSO in ibpb-vmexit mode: the kernel leaves the flush of what the
+	 * guest trained to the hypervisor, before the host's first RET.
+	 * entry_ibpb clobbers RAX, RCX and RDX, all guest values or free.
+	 */
+	cmpb	$0, vmm_spec_ibpb_vmexit(%rip)
+	je	2f
+	call	entry_ibpb
+2:
 	/* Retbleed/SRSO: untrain returns before the host returns anywhere. */
 	UNTRAIN_RET
 

@@ -28,6 +28,7 @@
 #include <asm/tsc.h>
 
 #include "../vmm.h"
+#include "../spec.h"
 #include "vmx_ops.h"
 
 int vmm_vmx_enter(u64 *gprs, u64 *host_rsp, bool launched);
@@ -61,6 +62,7 @@ struct vmx_config {
 	u32 revision;
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_must1, cr0_may1, cr4_must1, cr4_may1;
+	u64 cr4_owned;			/* CR4 guest/host mask: ours to vet */
 	u64 ept_vpid;
 	int ept_levels;
 	bool ept_ad, load_pat;
@@ -87,6 +89,7 @@ struct vmx_vcpu {
 	void *vmcs;
 	u64 vmcs_pa;
 	int cpu;			/* where the VMCS is active, -1: clear */
+	int ran_cpu;			/* where it last ran, -1: never */
 	struct list_head loaded;	/* on vmx_cpu.loaded of that CPU */
 	bool launched;
 	u16 vpid;
@@ -117,6 +120,13 @@ static void *vmx_msr_bitmap;
 static DEFINE_IDA(vmx_vpid_ida);
 static u64 vmx_host_star, vmx_host_lstar, vmx_host_cstar, vmx_host_sfmask;
 
+/* A VMX instruction raised #UD: normal only once VMX is off for a reboot. */
+void vmx_insn_fault(const char *insn, u64 arg)
+{
+	WARN_ONCE(!READ_ONCE(vmm_going_down),
+		  "vmm: %s(%#llx) faulted outside VMX operation\n", insn, arg);
+}
+
 void vmx_insn_failed(const char *insn, u64 arg1, u64 arg2)
 {
 	pr_warn_ratelimited("%s(%#llx, %#llx) failed, VM-instruction error %llu\n",
@@ -141,12 +151,19 @@ static u64 ept_table(u64 pa)
 }
 
 /*
- * Leaves are write-back; the guest's PAT still applies (no IPAT). With
- * A/D flags on, they start set so the CPU never writes the entry back.
+ * Leaves are write-back. The guest's PAT applies only where the CPU
+ * snoops its own caches (X86_FEATURE_SELFSNOOP): elsewhere a guest UC
+ * mapping of host RAM the host maps WB could read stale lines, so IPAT
+ * makes the guest's PAT ignored (our guests have no DMA that would need
+ * it). With A/D flags on, they start set so the CPU never writes the
+ * entry back.
  */
 static u64 ept_leaf(u64 pa, int level, bool writable)
 {
 	u64 e = pa | EPT_R | EPT_X | EPT_WB;
+
+	if (!boot_cpu_has(X86_FEATURE_SELFSNOOP))
+		e |= VMX_EPT_IPAT_BIT;
 
 	if (writable)
 		e |= EPT_W;
@@ -424,8 +441,8 @@ static u64 vmx_guest_cr0(void)
 
 static u64 vmx_guest_cr4(void)
 {
-	return (vmcs_read(GUEST_CR4) & ~vmx.cr4_must1) |
-	       (vmcs_read(CR4_READ_SHADOW) & vmx.cr4_must1);
+	return (vmcs_read(GUEST_CR4) & ~vmx.cr4_owned) |
+	       (vmcs_read(CR4_READ_SHADOW) & vmx.cr4_owned);
 }
 
 static void vmx_set_guest_cr0(u64 cr0)
@@ -594,7 +611,11 @@ static void vmx_vmcs_init_controls(struct vmx_vcpu *s)
 	if (vmx.watchdog_ticks)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx.watchdog_ticks);
 	vmcs_write(CR0_GUEST_HOST_MASK, vmx.cr0_must1);
-	vmcs_write(CR4_GUEST_HOST_MASK, vmx.cr4_must1);
+	/*
+	 * Every CR4 bit outside the vetted set is ours: the guest's MOV to
+	 * CR4 exits when it would change one, and reads see the shadow.
+	 */
+	vmcs_write(CR4_GUEST_HOST_MASK, vmx.cr4_owned);
 }
 
 /* Host state that is the same on every CPU and for every task. */
@@ -677,6 +698,7 @@ static int vmx_vcpu_init(struct vmm_vcpu *v)
 	*(u32 *)s->vmcs = vmx.revision;
 	s->vpid = vpid;
 	s->cpu = -1;
+	s->ran_cpu = -1;
 	INIT_LIST_HEAD(&s->loaded);
 	s->eptp = vmx_make_eptp(v->vm);
 	v->arch = s;
@@ -715,6 +737,7 @@ static void vmx_vcpu_free(struct vmm_vcpu *v)
 
 	if (!s)
 		return;
+	vmm_spec_vcpu_gone(v);
 	vmx_clear_remote(s);
 	free_page((unsigned long)s->vmcs);
 	ida_free(&vmx_vpid_ida, s->vpid);
@@ -883,12 +906,9 @@ static int vmx_mov_to_cr4(struct vmm_vcpu *v, struct vmx_vcpu *s, u64 val)
 {
 	u64 efer = vmcs_read(GUEST_IA32_EFER);
 
-	/* VMX itself is hidden from the guest. */
-	if ((val & ~vmx.cr4_may1) || (val & X86_CR4_VMXE))
-		return -EINVAL;
-	if ((val & X86_CR4_PCIDE) && !(efer & EFER_LMA))
-		return -EINVAL;
-	if (!(val & X86_CR4_PAE) && (efer & EFER_LMA))
+	/* VMX itself is hidden; so is every bit we have not vetted. */
+	if (vmm_cr4_check(vmx_guest_cr4(), val, efer) || (val & ~vmx.cr4_may1) ||
+	    (val & X86_CR4_VMXE))
 		return -EINVAL;
 	if (vmx_load_pdptrs(v, vmx_guest_cr0(), vmcs_read(GUEST_CR3), val, efer))
 		return -EINVAL;
@@ -1298,6 +1318,7 @@ static void vmx_prepare(struct vmm_vcpu *v)
 	u16 fs_sel, gs_sel;
 
 	vmx_vcpu_load(s);
+	vmm_spec_vmx_batch_start();
 	store_idt(&h->idt);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	/* VM exits load a null LDTR and clear DEBUGCTL: restore both. */
@@ -1388,8 +1409,15 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	/* Within a batch (vmx_prepare): no preemption, the VMCS is here. */
 	cpu = smp_processor_id();
 	vmx_vcpu_load(s);
+	vmm_spec_vcpu_load(v, s->ran_cpu >= 0 && s->ran_cpu != cpu);
+	s->ran_cpu = cpu;
 
 	local_irq_disable();
+	/* Reboot or kexec switches VMX off under us: stop entering. */
+	if (unlikely(READ_ONCE(vmm_going_down))) {
+		local_irq_enable();
+		return -EIO;
+	}
 	if (!vmm_vcpu_enter_guest_mode(v, cpu)) {
 		local_irq_enable();
 		return VMM_RUN_CANCELLED;
@@ -1425,7 +1453,9 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	if (native_read_cr2() != s->cr2)
 		native_write_cr2(s->cr2);
 
+	vmm_spec_vmx_before_entry(v);
 	how = vmm_vmx_enter(v->gprs, &s->host_rsp, s->launched);
+	vmm_spec_after_exit(false);
 
 	v->exit_tsc = rdtsc();
 	WRITE_ONCE(v->guest_cpu, -1);
@@ -1706,6 +1736,7 @@ int vmm_vmx_probe(void)
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, fixed1);
 	vmx.cr4_must1 = fixed0;
 	vmx.cr4_may1 = fixed1;
+	vmx.cr4_owned = ~vmm_cr4_allowed() | vmx.cr4_must1;
 	vmx_probe_watchdog();
 	return 0;
 }

@@ -72,11 +72,22 @@ SYM_FUNC_START(vmm_vmx_enter)
 	mov	G_R15(%rdi), %r15
 	mov	G_RDI(%rdi), %rdi
 
+	/*
+	 * MDS/TAA/RFDS: VERW clears the CPU buffers of host data as the last
+	 * thing before entry (spec.c decides). It clobbers ZF, so it comes
+	 * after the launched/resumed branch.
+	 */
 	jnz	.Lresume
-	vmlaunch
+	cmpb	$0, vmm_spec_verw_vmentry(%rip)
+	je	3f
+	verw	x86_verw_sel(%rip)
+3:	vmlaunch
 	jmp	vmm_vmx_return		/* VMfail: the flags tell which */
 .Lresume:
-	vmresume
+	cmpb	$0, vmm_spec_verw_vmentry(%rip)
+	je	4f
+	verw	x86_verw_sel(%rip)
+4:	vmresume
 
 SYM_INNER_LABEL(vmm_vmx_return, SYM_L_GLOBAL)
 	/* Only MOV, PUSH and POP until the flags are read. */
@@ -106,7 +117,14 @@ SYM_INNER_LABEL(vmm_vmx_return, SYM_L_GLOBAL)
 2:
 	/* Guest-controlled return predictions must not steer the host. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, X86_FEATURE_RSB_VMEXIT_LITE
-
+	/*
+	 * BHI: nor may the guest's branch history steer the host's indirect
+	 * branches; clear it before the first one (clobbers RAX, RCX).
+	 */
+	cmpb	$0, vmm_spec_bhb_vmexit(%rip)
+	je	5f
+	call	clear_bhb_loop
+5:
 	mov	%ebx, %eax
 
 	/* Leave no guest values in caller-saved registers. */

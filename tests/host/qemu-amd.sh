@@ -3,7 +3,7 @@
 # emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
 #
 #   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
-#     MODE: test | bench | demo | check | shell   (see tests/host/init)
+#     MODE: test | bench | demo | check | shell | down   (see tests/host/init)
 #   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
 #
 # Prints the serial console; exits 0 only if the host printed
@@ -15,8 +15,8 @@ set -uo pipefail
 
 mode=${1:-}
 case "$mode" in
-test|bench|demo|check|shell) shift ;;
-*) echo "usage: $0 test|bench|demo|check|shell [kernel args...]" >&2; exit 2 ;;
+test|bench|demo|check|shell|down) shift ;;
+*) echo "usage: $0 test|bench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -88,8 +88,11 @@ q35)
 *) echo "qemu-amd: VMM_MACHINE must be q35 or microvm" >&2; exit 2 ;;
 esac
 
+# QEMU_CPU: another CPU model or flags, e.g. to make the host kernel see a
+# bug or a mitigation feature (EPYC-Rome,+svm,+npt,-hypervisor,+rdpid)
+qcpu=${QEMU_CPU:-EPYC-Rome,+svm,+npt}
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
-cmd=(qemu-system-x86_64 -accel tcg -cpu EPYC-Rome,+svm,+npt -m "${QEMU_MEM:-2048}" -smp 1
+cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
 	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
 	-append "$append")
 
@@ -147,7 +150,7 @@ boot
 if [ "$mode" != shell ] && ! grep -aq VMM-TESTHOST-START "$log"; then
 	echo "qemu-amd: $machine did not reach /init; retrying once with q35" >&2
 	machine=q35
-	cmd=(qemu-system-x86_64 -accel tcg -cpu EPYC-Rome,+svm,+npt -m "${QEMU_MEM:-2048}" -smp 1
+	cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
 		-nographic -nodefaults -serial stdio -no-reboot -machine q35 -kernel "$bzimage"
 		-initrd "$initrd" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
 	boot
