@@ -347,7 +347,8 @@ static int read_disk(int p, int slot, u64 lba, u16 n, u64 buf)
 
 static u8 cdb_read10[12] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 1 };
 
-static int atapi_cmd(int p, int slot, const u8 *cdb, u64 buf, u32 bytes, bool dma)
+/* A PACKET command in slot, not issued; byte count limit = bytes. */
+static void atapi_prep(int p, int slot, const u8 *cdb, u64 buf, u32 bytes, bool dma)
 {
 	u8 *t = ct(p, slot);
 
@@ -357,6 +358,11 @@ static int atapi_cmd(int p, int slot, const u8 *cdb, u64 buf, u32 bytes, bool dm
 	if (bytes)
 		prd_set(t, 0, buf, bytes);
 	hdr_set(p, slot, HDR_A, bytes ? 1 : 0, (u64)t);
+}
+
+static int atapi_cmd(int p, int slot, const u8 *cdb, u64 buf, u32 bytes, bool dma)
+{
+	atapi_prep(p, slot, cdb, buf, bytes, dma);
 	return issue(p, slot);
 }
 
@@ -805,19 +811,24 @@ static void t_wrong_device(void)
 	}
 	T(n_to == 0 && i == ARRAY_SIZE(cdbs) + 48,
 	  "%u garbage CDBs: %u completed, %u CHECK CONDITION, %u timeouts", i, n_ok, n_err, n_to);
+	/* an eject among them may have opened the tray: close it */
+	{
+		static const u8 load[12] = { 0x1b, 0, 0, 0, 0x03 };
+		static const u8 allow[12] = { 0x1e };
+
+		port_recover(pcd);
+		atapi_cmd(pcd, 0, allow, 0, 0, false);
+		port_recover(pcd);
+		r = atapi_cmd(pcd, 0, load, 0, 0, false);
+		diag("tray closed: %s", rname[r]);
+	}
+	T(good_after(pcd, "CD"), "CD reads its volume descriptor after the garbage");
 	/* PACKET with a DMA data phase but PRDTL 0 */
 	r = atapi_cmd(pcd, 0, cdb_read10, DATA, 0, true);
 	verdict(pcd, r, ALLOW_ERR, "ATAPI READ(10) by DMA with PRDTL 0");
 	/* READ(10) into memory outside RAM */
 	r = atapi_cmd(pcd, 0, cdb_read10, 1UL << 40, 2048, true);
 	verdict(pcd, r, ALLOW_ERR, "ATAPI READ(10) into a PRD outside RAM");
-	/* the eject above may have taken the medium away: load it */
-	{
-		u8 load[12] = { 0x1b, 0, 0, 0, 0x03 };
-
-		atapi_cmd(pcd, 0, load, 0, 0, false);
-	}
-	T(good_after(pcd, "CD"), "CD reads its volume descriptor after the garbage");
 
 	/* the empty port */
 	if (pe < 0) {
@@ -945,7 +956,8 @@ static void t_resets(void)
 	ncq_go(pd);
 	cmd_simple(pro, 0, ATA_READ_DMA_EXT, 0, 2048, DATA + 0x100000, 1 << 20, 0);
 	pw(pro, PX_CI, 1);
-	atapi_cmd(pcd, 0, cdb_read10, DATA + 0x200000, 2048, true);
+	atapi_prep(pcd, 0, cdb_read10, DATA + 0x200000, 2048, true);
+	pw(pcd, PX_CI, 1);
 	hw(0x04, GHC_AE | GHC_HR);
 	tmo_begin();
 	while (hr(0x04) & GHC_HR)
@@ -970,7 +982,8 @@ static void t_resets(void)
 	ncq_go(pd);
 	hw(0x04, GHC_AE | GHC_HR);
 	hw(0x04, GHC_AE);
-	port_init(pd);
+	for (p = 0; p < 6; p++)
+		port_init(p);
 	ncq_fill(pd);
 	ncq_go(pd);
 	r = wait_mask(pd, ~0u, true);
