@@ -988,6 +988,21 @@ static void t_resets(void)
 	ncq_go(pd);
 	r = wait_mask(pd, ~0u, true);
 	T(r == R_OK && ncq_verify(), "HBA reset then the same 32 slots at once: %s, data right", rname[r]);
+
+	/* a command while COMRESET is held (DET=1) and with the PHY offline */
+	pw(pd, PX_SCTL, 0x301);
+	r = read_disk(pd, 0, 200, 8, DATA);
+	diag("READ DMA EXT while COMRESET is held: %s (SSTS %#x TFD %#x)", rname[r],
+	     pr(pd, PX_SSTS), pr(pd, PX_TFD));
+	pw(pd, PX_SCTL, 0x300);
+	verdict(pd, r, ALLOW_ANY, "command issued while COMRESET is held");
+	pw(pd, PX_SCTL, 0x304);
+	r = read_disk(pd, 0, 200, 8, DATA);
+	diag("READ DMA EXT with the PHY offline: %s (SSTS %#x TFD %#x)", rname[r],
+	     pr(pd, PX_SSTS), pr(pd, PX_TFD));
+	pw(pd, PX_SCTL, 0x300);
+	wait_reg(pd, PX_SSTS, 0xf, 3);
+	verdict(pd, r, ALLOW_ANY, "command issued with the PHY offline (DET=4)");
 }
 
 static void move_bar(u64 to)
