@@ -50,7 +50,7 @@ cp_opt vmmctl/vmmctl bin/vmmctl 0755
 cp_opt bench/kvmrun bin/kvmrun 0755
 cp_opt bench/run-bench.sh bench/run-bench.sh 0755
 cp_opt tests/integration/build/abi_test bin/abi_test 0755
-for f in "$top"/guest-drivers/build/*.bin; do
+for f in "$top"/guest-drivers/build/*.bin "$top"/guest-drivers/build/*.rom; do
 	[ -f "$f" ] && install -m 0644 "$f" "$root/payloads/"
 done
 ls "$root"/payloads/*.bin >/dev/null 2>&1 || warn "no guest-drivers/build/*.bin"

@@ -34,7 +34,8 @@ vmlinux=$out/vmlinux-$KVER
 # Rebuild the initramfs when anything that goes into it is newer.
 inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
 	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
-	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin)
+	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
+	"$top"/guest-drivers/build/*.rom)
 stale=0
 [ -f "$initrd" ] || stale=1
 if [ $stale = 0 ]; then
