@@ -60,19 +60,39 @@ static void vmm_ahci_cfg_write(struct vpci_dev *d, u32 off, u32 val,
 	vmm_pc_pci_cfg_written(a->vm, &a->irq, off, size);
 }
 
+/*
+ * DMA: the HBA reaches guest RAM only while the guest lets it master the
+ * bus (PCI command bit 2), as a real function; otherwise its accesses
+ * fail and the command ends with an error.
+ */
+static bool vmm_ahci_master(struct vmm_ahci_pci *a)
+{
+	return vpci_get_word(&a->pci, VPCI_COMMAND) & VPCI_COMMAND_MASTER;
+}
+
 static int vmm_ahci_read(void *opaque, u64 gpa, void *buf, u32 len)
 {
-	return vmm_gpa_read(opaque, gpa, buf, len);
+	struct vmm_ahci_pci *a = opaque;
+
+	if (!vmm_ahci_master(a))
+		return -EFAULT;
+	return vmm_gpa_read(a->vm, gpa, buf, len);
 }
 
 static int vmm_ahci_write(void *opaque, u64 gpa, const void *buf, u32 len)
 {
-	return vmm_gpa_write(opaque, gpa, buf, len);
+	struct vmm_ahci_pci *a = opaque;
+
+	if (!vmm_ahci_master(a))
+		return -EFAULT;
+	return vmm_gpa_write(a->vm, gpa, buf, len);
 }
 
 static bool vmm_ahci_ok(void *opaque, u64 gpa, u64 len, bool write)
 {
-	return vmm_gpa_ok(opaque, gpa, len, write);
+	struct vmm_ahci_pci *a = opaque;
+
+	return vmm_ahci_master(a) && vmm_gpa_ok(a->vm, gpa, len, write);
 }
 
 static const struct blk_gmem_ops vmm_ahci_gmem = {
@@ -120,7 +140,7 @@ static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
 	d->priv = a;
 	d->bar_changed = vmm_ahci_bar_changed;
 	d->cfg_write = vmm_ahci_cfg_write;
-	ahci_init(&a->hba, &vmm_ahci_gmem, vm, &vmm_ahci_host, a);
+	ahci_init(&a->hba, &vmm_ahci_gmem, a, &vmm_ahci_host, a);
 
 	a->mmio = vmm_mmio_register(vm, AHCI_ABAR_SIZE, vmm_ahci_mmio, a);
 	if (a->mmio < 0) {

@@ -686,7 +686,9 @@ void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
 	u32 data;
 
 	WRITE_ONCE(irq->level, level);
-	if (edge && vpci_msi_message(irq->dev, &addr, &data))
+	/* An MSI is a memory write: only a bus master sends one. */
+	if (edge && vpci_msi_message(irq->dev, &addr, &data) &&
+	    (vpci_get_word(irq->dev, VPCI_COMMAND) & VPCI_COMMAND_MASTER))
 		vmm_pc_msi(pc, addr, data);
 	vmm_lock(&pc->intx_lock, flags);
 	vmm_pc_intx_update(pc, irq);

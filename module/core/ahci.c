@@ -1294,13 +1294,24 @@ static void port_start(struct ahci_port *p, unsigned int nr)
 		cmd_cdrom(p, s, &tf, cdb);
 }
 
+/*
+ * A device that is there but whose link is down (COMRESET held, PHY
+ * offline) takes no command: they wait in PxCI until the link is up, or
+ * are dropped by clearing ST. An empty port still fails them (port_start).
+ */
+static bool port_link_down(const struct ahci_port *p)
+{
+	return p->type != AHCI_DEV_NONE && (p->ssts & 0xf) != (SSTS_UP & 0xf);
+}
+
 /* Start what PxCI holds that can run now. */
 static void port_process(struct ahci_port *p)
 {
 	unsigned int i;
 
 	for (i = 0; i < AHCI_NR_SLOTS; i++) {
-		if (!(p->cmd & PXCMD_ST) || p->halted || p->nonq >= 0)
+		if (!(p->cmd & PXCMD_ST) || p->halted || p->nonq >= 0 ||
+		    port_link_down(p))
 			return;
 		if (!(p->ci & (1u << i)) || p->slots[i].state != AHCI_SLOT_IDLE)
 			continue;
@@ -1373,6 +1384,7 @@ static void port_write_sctl(struct ahci_port *p, u32 val)
 		p->sig = SIG_NONE;
 	} else if (det == 0) {
 		port_link_up(p);
+		port_process(p);
 	}
 }
 

@@ -1215,6 +1215,33 @@ static int t_comreset(void)
 	return ok;
 }
 
+/*
+ * While COMRESET is held (DET=1) or the PHY is off (DET=4), the device
+ * takes no command: it waits in PxCI and runs once the link is up.
+ */
+static int t_link_down_commands_wait(void)
+{
+	int ok = 1;
+	u8 fis[20];
+	struct prde e = { BUF, 512 };
+
+	setup(true);
+	port_up(0);
+	pwr(0, P_SCTL, 0x301);
+	h2d(fis, 0x25, 0, 1, 0);
+	build(0, 0, fis, false, &e, 1);
+	issue(0, 0);
+	ok &= KTAP_EXPECT(disk.n == 0 && (prd(0, P_CI) & 1) && !(prd(0, P_IS) & IS_TFES));
+	pwr(0, P_SCTL, 0x304);
+	issue(0, 0);
+	ok &= KTAP_EXPECT(disk.n == 0 && (prd(0, P_CI) & 1));
+	pwr(0, P_SCTL, 0x300);
+	ok &= KTAP_EXPECT(disk.n == 1 && prd(0, P_SSTS) == 0x133);
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_CI) == 0 && !(prd(0, P_IS) & IS_TFES));
+	return ok;
+}
+
 static int t_softreset(void)
 {
 	int ok = 1;
@@ -1572,6 +1599,7 @@ static const struct tcase cases[] = {
 	{ "stop_with_request_in_flight", t_stop_with_inflight },
 	{ "hba_reset_with_ncq_in_flight", t_hba_reset_inflight },
 	{ "comreset_sctl", t_comreset },
+	{ "link_down_commands_wait", t_link_down_commands_wait },
 	{ "softreset_control_fis", t_softreset },
 	{ "interrupts_level_edge", t_irq },
 	{ "access_sizes", t_access_sizes },
