@@ -12,8 +12,15 @@
 # QD1 and QD32, with the hypervisor's exit counters read before and after
 # each run. Prints a table with the issue's targets at the end.
 # Environment: DISKBENCH_SECS (per run, default 10), DISKBENCH_QDS
-# (default "1 32"), DISKBENCH_BOOT_TIMEOUT (s, default 300).
+# (default "1 32"), DISKBENCH_BOOT_TIMEOUT (s, default 300); or on the
+# test host's kernel command line: vmm.dbsecs=N vmm.dbqds=1,8,32.
 . "$(dirname "$0")/lib.sh"
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	vmm.dbsecs=*) DISKBENCH_SECS=${arg#vmm.dbsecs=} ;;
+	vmm.dbqds=*) DISKBENCH_QDS=$(echo "${arg#vmm.dbqds=}" | tr ',' ' ') ;;
+	esac
+done
 
 GUEST=${GUEST_DIR:-/guest}
 ISO=${DISKBENCH_ISO:-$GUEST/test-isolinux.iso}
