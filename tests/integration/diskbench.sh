@@ -114,12 +114,12 @@ reasons_ours() {
 	{ awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print "a", $1, $2 }' "$1"
 	  awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print "b", $1, $2 }' "$2"; } |
 	awk '$1 == "a" { a[$2] = $3 } $1 == "b" { d = $3 - a[$2]; if (d > 0) print d, $2 }' |
-	sort -rn | head -n 8 | awk '{ printf "%s%s:%s", NR > 1 ? " " : "", $2, $1 }'
+	sort -rn | head -n 8 | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }'
 }
 reasons_kvm() {
 	{ sed 's/^/a /' "$1"; sed 's/^/b /' "$2"; } |
 	awk '$1 == "a" { a[$2] = $3 } $1 == "b" && $2 != "exits" { d = $3 - a[$2]; if (d > 0) print d, $2 }' |
-	sort -rn | awk '{ printf "%s%s:%s", NR > 1 ? " " : "", $2, $1 }'
+	sort -rn | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }'
 }
 
 # typer ENGINE OUT: the guest's keyboard (stdout goes to its console).
