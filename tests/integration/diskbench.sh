@@ -122,6 +122,11 @@ reasons_kvm() {
 	sort -rn | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }'
 }
 
+# dbirq TAG, a shell function typed into the guest once: prints
+# "DBIRQ-TAG N", N the sum of the ahci lines of /proc/interrupts (the echo
+# of the typed line does not match); short lines keep the console quiet
+DBIRQ="dbirq() { awk '/ahci/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) s += \$i } END { print \"DBIRQ-\" t, s + 0 }' t=\$1 /proc/interrupts; }"
+
 # typer ENGINE OUT: the guest's keyboard (stdout goes to its console).
 # Once the shell is up, one diskcheck per queue depth, each between two
 # snapshots of the exit counters; the marker it prints is spelled so that
@@ -129,12 +134,15 @@ reasons_kvm() {
 typer() {
 	_e=$1 _o=$2
 	if wait_for "$_o" ISO-SHELL "$BOOT_TIMEOUT"; then
+		snap_$_e "$R/$_e.snapboot"
+		echo "$DBIRQ"
 		sleep 1
 		_n=0
 		for _q in $QDS; do
 			_n=$((_n + 1))
 			snap_$_e "$R/$_e.snap0.$_q"
-			echo "diskcheck randread /dev/sda $SECS $_q; echo DISKBENCH-\"\"STEP$_n"
+			# the AHCI interrupts the guest took, before and after
+			echo "dbirq B$_n; diskcheck randread /dev/sda $SECS $_q; dbirq A$_n; echo DISKBENCH-\"\"STEP$_n"
 			wait_for "$_o" "DISKBENCH-STEP$_n" $((SECS * 6 + 120)) || break
 			snap_$_e "$R/$_e.snap1.$_q"
 		done
@@ -170,7 +178,11 @@ results() {
 	else
 		res $_e.boot "n/a (no ISO-SHELL within $BOOT_TIMEOUT s)"; rc=1
 	fi
+	_b=$(total_$_e "$R/$_e.snapboot" 2>/dev/null)
+	if [ -n "$_b" ]; then res $_e.bootexits "$_b"; else res $_e.bootexits "n/a (exit counters unreadable)"; fi
+	_n=0
 	for _q in $QDS; do
+		_n=$((_n + 1))
 		_l=$(grep -a "diskcheck: randread qd $_q:" "$_o" | head -n 1)
 		if [ -z "$_l" ]; then
 			res $_e.iops.$_q "n/a (no diskcheck result in the guest)"
@@ -181,6 +193,13 @@ results() {
 		res $_e.iops.$_q "$(echo "$_l" | sed -E 's/.*: ([0-9]+) IOPS.*/\1/')"
 		res $_e.p50.$_q "$(echo "$_l" | sed -E 's/.*p50 ([0-9.]+) us.*/\1/')"
 		res $_e.p99.$_q "$(echo "$_l" | sed -E 's/.*p99 ([0-9.]+) us.*/\1/')"
+		_ib=$(grep -a "DBIRQ-B$_n " "$_o" | head -n 1 | awk '{ print $NF }')
+		_ia=$(grep -a "DBIRQ-A$_n " "$_o" | head -n 1 | awk '{ print $NF }')
+		if [ -n "$_ib" ] && [ -n "$_ia" ] && [ "$_ios" -gt 0 ]; then
+			res $_e.irqs.$_q "$(awk "BEGIN { printf \"%.2f\", ($_ia - $_ib) / $_ios }")"
+		else
+			res $_e.irqs.$_q "n/a (no ahci line in the guest's /proc/interrupts)"
+		fi
 		_a=$(total_$_e "$R/$_e.snap0.$_q" 2>/dev/null)
 		_b=$(total_$_e "$R/$_e.snap1.$_q" 2>/dev/null)
 		if [ -n "$_a" ] && [ -n "$_b" ] && [ "$_ios" -gt 0 ]; then
@@ -278,6 +297,7 @@ echo
 echo "== diskbench: $DEV raw, 4 KiB random reads O_DIRECT, $SECS s per run, guests 256 MiB / 1 vCPU"
 printf '%-22s %12s %12s %12s %12s %12s\n' "" ours qemu+kvm host ours/qemu ours/host
 printf '%-22s %12s %12s %12s %12s %12s\n' "boot to shell (s)" "$(show ours.boot)" "$(show kvm.boot)" - "$(ratio ours.boot kvm.boot)" -
+printf '%-22s %12s %12s %12s %12s %12s\n' "exits to boot" "$(show ours.bootexits)" "$(show kvm.bootexits)" - "$(ratio ours.bootexits kvm.bootexits)" -
 for qd in $QDS; do
 	printf '%-22s %12s %12s %12s %12s %12s\n' "IOPS qd$qd" "$(show ours.iops.$qd)" "$(show kvm.iops.$qd)" \
 		"$(show host.iops.$qd)" "$(ratio ours.iops.$qd kvm.iops.$qd)" "$(ratio ours.iops.$qd host.iops.$qd)"
@@ -287,6 +307,8 @@ for qd in $QDS; do
 		"$(show host.p99.$qd)" "$(ratio ours.p99.$qd kvm.p99.$qd)" -
 	printf '%-22s %12s %12s %12s %12s %12s\n' "exits/read qd$qd" "$(show ours.exits.$qd)" "$(show kvm.exits.$qd)" \
 		- "$(ratio ours.exits.$qd kvm.exits.$qd)" -
+	printf '%-22s %12s %12s %12s %12s %12s\n' "guest irqs/read qd$qd" "$(show ours.irqs.$qd)" "$(show kvm.irqs.$qd)" \
+		- "$(ratio ours.irqs.$qd kvm.irqs.$qd)" -
 done
 echo "targets (issue 8 item 7):"
 r=$(ratio ours.boot kvm.boot)
