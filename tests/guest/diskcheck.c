@@ -15,6 +15,11 @@
  *                                     reads and p50/p99 latency (a
  *                                     benchmark, not a test; DEV may be a
  *                                     regular file)
+ *   diskcheck randwrite DEV SECONDS THREADS  the same with 4 KiB random
+ *                                     O_DIRECT writes (destroys DEV's data)
+ *   diskcheck seqread DEV SECONDS THREADS  1 MiB sequential O_DIRECT
+ *                                     reads, each thread its own stream
+ *                                     (its share of DEV, wrapping); MB/s
  *
  * Chunks vary in size (4-64 KiB) and are written in a shuffled order, so
  * requests overlap in flight and complete out of order. Every 512-byte
@@ -288,20 +293,39 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+enum bench_op { OP_RANDREAD, OP_RANDWRITE, OP_SEQREAD };
+static enum bench_op bench_op;
+static uint32_t bench_bs = 4096;
+static unsigned int bench_threads;
+
 static void *rand_reader(void *arg)
 {
 	struct reader *rd = arg;
 	uint64_t r = (rd->id + 1) * 0x9e3779b97f4a7c15ULL | 1;
+	uint64_t blocks = dev_bytes / bench_bs, share = blocks / bench_threads ?: 1;
+	uint64_t seq = rd->id * share % blocks;
 	uint8_t *buf;
 
-	if (posix_memalign((void **)&buf, 4096, 4096))
+	if (posix_memalign((void **)&buf, 4096, bench_bs))
 		return NULL;
+	memset(buf, 0xa5 ^ rd->id, bench_bs);
 	while (!stop) {
-		uint64_t t0, t1;
+		uint64_t t0, t1, off;
+		ssize_t done;
 
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+		if (bench_op == OP_SEQREAD) {
+			off = seq * bench_bs;
+			seq = seq + 1 < blocks ? seq + 1 : 0;
+		} else {
+			off = (r % blocks) * bench_bs;
+		}
 		t0 = now_ns();
-		if (pread(dev_fd, buf, 4096, (r % (dev_bytes / 4096)) * 4096) != 4096)
+		if (bench_op == OP_RANDWRITE)
+			done = pwrite(dev_fd, buf, bench_bs, off);
+		else
+			done = pread(dev_fd, buf, bench_bs, off);
+		if (done != (ssize_t)bench_bs)
 			break;
 		t1 = now_ns();
 		rd->hist[lat_bucket(t1 - t0)]++;
@@ -327,7 +351,8 @@ static double percentile(const uint64_t *hist, uint64_t total, double p)
 	return 0;
 }
 
-static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads)
+static int cmd_bench(const char *name, const char *dev, unsigned int secs,
+		     unsigned int threads)
 {
 	static uint64_t hist[LAT_BUCKETS];
 	pthread_t t[64];
@@ -336,7 +361,11 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 	unsigned int i, b;
 	double el;
 
-	dev_fd = open(dev, O_RDONLY | O_DIRECT);
+	bench_op = !strcmp(name, "randwrite") ? OP_RANDWRITE :
+		   !strcmp(name, "seqread") ? OP_SEQREAD : OP_RANDREAD;
+	bench_bs = bench_op == OP_SEQREAD ? 1 << 20 : 4096;
+	bench_threads = threads;
+	dev_fd = open(dev, (bench_op == OP_RANDWRITE ? O_RDWR : O_RDONLY) | O_DIRECT);
 	if (dev_fd < 0) {
 		perror(dev);
 		return 1;
@@ -351,8 +380,8 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 		}
 		dev_bytes = end;
 	}
-	if (dev_bytes < 4096) {
-		fprintf(stderr, "diskcheck: %s is smaller than 4 KiB\n", dev);
+	if (dev_bytes < bench_bs) {
+		fprintf(stderr, "diskcheck: %s is smaller than %u KiB\n", dev, bench_bs >> 10);
 		return 1;
 	}
 	t0 = now_ns();
@@ -371,10 +400,11 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 	t1 = now_ns();
 	el = (t1 - t0) / 1e9;
 	/* IOPS over the time all threads ran, last completions included */
-	printf("diskcheck: randread qd %u: %lu IOPS, %lu ios in %.2f s, "
-	       "p50 %.1f us, p99 %.1f us\n", threads,
+	printf("diskcheck: %s qd %u: %lu IOPS, %lu ios in %.2f s, "
+	       "p50 %.1f us, p99 %.1f us, %.1f MB/s\n", name, threads,
 	       (unsigned long)(total / el), total, el,
-	       percentile(hist, total, 0.50), percentile(hist, total, 0.99));
+	       percentile(hist, total, 0.50), percentile(hist, total, 0.99),
+	       total * (double)bench_bs / el / 1e6);
 	return total ? 0 : 1;
 }
 
@@ -388,10 +418,11 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "discard"))
 		return cmd_discard(argv[2], strtoull(argv[3], NULL, 0),
 				   strtoull(argv[4], NULL, 0));
-	if (argc == 5 && !strcmp(argv[1], "randread"))
-		return cmd_randread(argv[2], strtoul(argv[3], NULL, 0) ?: 1,
+	if (argc == 5 && (!strcmp(argv[1], "randread") || !strcmp(argv[1], "randwrite") ||
+			  !strcmp(argv[1], "seqread")))
+		return cmd_bench(argv[1], argv[2], strtoul(argv[3], NULL, 0) ?: 1,
 				    strtoul(argv[4], NULL, 0) % 64 ?: 1);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
-		"discard DEV OFF_MiB LEN_MiB | randread DEV SECONDS THREADS\n");
+		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS\n");
 	return 2;
 }
