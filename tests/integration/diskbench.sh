@@ -136,6 +136,8 @@ typer() {
 	if wait_for "$_o" ISO-SHELL "$BOOT_TIMEOUT"; then
 		snap_$_e "$R/$_e.snapboot"
 		echo "$DBIRQ"
+		# the guest's clock: a clocksource read by port I/O or MMIO is an exit
+		echo "echo DBCS-\$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 		sleep 1
 		_n=0
 		for _q in $QDS; do
@@ -178,6 +180,8 @@ results() {
 	else
 		res $_e.boot "n/a (no ISO-SHELL within $BOOT_TIMEOUT s)"; rc=1
 	fi
+	_cs=$(grep -a "DBCS-[a-z]" "$_o" | head -n 1 | sed 's/.*DBCS-//' | tr -d '\r')
+	res $_e.clocksource "${_cs:-n/a (not printed)}"
 	_b=$(total_$_e "$R/$_e.snapboot" 2>/dev/null)
 	if [ -n "$_b" ]; then res $_e.bootexits "$_b"; else res $_e.bootexits "n/a (exit counters unreadable)"; fi
 	_n=0
@@ -310,6 +314,8 @@ for qd in $QDS; do
 	printf '%-22s %12s %12s %12s %12s %12s\n' "guest irqs/read qd$qd" "$(show ours.irqs.$qd)" "$(show kvm.irqs.$qd)" \
 		- "$(ratio ours.irqs.$qd kvm.irqs.$qd)" -
 done
+cs1=$(get ours.clocksource); cs2=$(get kvm.clocksource)
+echo "guest clocksource: ours ${cs1:-n/a}, qemu+kvm ${cs2:-n/a}"
 echo "targets (issue 8 item 7):"
 r=$(ratio ours.boot kvm.boot)
 printf '  %-44s %8s  %s\n' "boot time ours/QEMU+KVM <= 0.8" "$r" "$(verdict "$r" '<=' 0.8)"
