@@ -9,8 +9,17 @@
  *   diskcheck verify FILE MiB         the pattern is there (host side)
  *   diskcheck discard DEV OFF_MiB LEN_MiB   BLKDISCARD, then the range
  *                                     must read back as zeros
- *   diskcheck randread DEV SECONDS THREADS  4 KiB random O_DIRECT reads:
- *                                     prints IOPS (a benchmark, not a test)
+ *   diskcheck randread DEV SECONDS THREADS  4 KiB random O_DIRECT reads
+ *                                     from THREADS threads (queue depth =
+ *                                     THREADS): prints IOPS, the number of
+ *                                     reads and p50/p99 latency (a
+ *                                     benchmark, not a test; DEV may be a
+ *                                     regular file)
+ *   diskcheck randwrite DEV SECONDS THREADS  the same with 4 KiB random
+ *                                     O_DIRECT writes (destroys DEV's data)
+ *   diskcheck seqread DEV SECONDS THREADS  1 MiB sequential O_DIRECT
+ *                                     reads, each thread its own stream
+ *                                     (its share of DEV, wrapping); MB/s
  *
  * Chunks vary in size (4-64 KiB) and are written in a shuffled order, so
  * requests overlap in flight and complete out of order. Every 512-byte
@@ -234,47 +243,169 @@ static int cmd_discard(const char *dev, uint64_t off_mib, uint64_t len_mib)
 
 static volatile int stop;
 static uint64_t dev_bytes;
-static unsigned long ios[64];
+
+/*
+ * Latency histogram, log-linear: values below 16 ns have their own bucket,
+ * above that 16 buckets per power of two (a bucket is at most 1/16 = 6%
+ * wide), so a percentile is known to within 6% whatever the scale.
+ */
+#define LAT_SUB		16
+#define LAT_BUCKETS	(LAT_SUB + 60 * LAT_SUB)
+
+struct reader {
+	unsigned long ios;
+	unsigned int id;
+	uint64_t hist[LAT_BUCKETS];
+};
+
+static struct reader readers[64];
+
+static unsigned int lat_bucket(uint64_t ns)
+{
+	unsigned int msb;
+
+	if (ns < LAT_SUB)
+		return ns;
+	msb = 63 - __builtin_clzll(ns);		/* >= 4 */
+	return LAT_SUB + (msb - 4) * LAT_SUB + ((ns >> (msb - 4)) & (LAT_SUB - 1));
+}
+
+/* the middle of bucket i, in ns */
+static double lat_value(unsigned int i)
+{
+	unsigned int msb, sub;
+	double lo, width;
+
+	if (i < LAT_SUB)
+		return i;
+	msb = (i - LAT_SUB) / LAT_SUB + 4;
+	sub = (i - LAT_SUB) % LAT_SUB;
+	width = (double)(1ULL << (msb - 4));
+	lo = (LAT_SUB + sub) * width;
+	return lo + width / 2;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+enum bench_op { OP_RANDREAD, OP_RANDWRITE, OP_SEQREAD };
+static enum bench_op bench_op;
+static uint32_t bench_bs = 4096;
+static unsigned int bench_threads;
 
 static void *rand_reader(void *arg)
 {
-	unsigned long *count = arg;
-	uint64_t r = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL | 1;
+	struct reader *rd = arg;
+	uint64_t r = (rd->id + 1) * 0x9e3779b97f4a7c15ULL | 1;
+	uint64_t blocks = dev_bytes / bench_bs, share = blocks / bench_threads ?: 1;
+	uint64_t seq = rd->id * share % blocks;
 	uint8_t *buf;
 
-	if (posix_memalign((void **)&buf, 4096, 4096))
+	if (posix_memalign((void **)&buf, 4096, bench_bs))
 		return NULL;
+	memset(buf, 0xa5 ^ rd->id, bench_bs);
 	while (!stop) {
+		uint64_t t0, t1, off;
+		ssize_t done;
+
 		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
-		if (pread(dev_fd, buf, 4096, (r % (dev_bytes / 4096)) * 4096) != 4096)
+		if (bench_op == OP_SEQREAD) {
+			off = seq * bench_bs;
+			seq = seq + 1 < blocks ? seq + 1 : 0;
+		} else {
+			off = (r % blocks) * bench_bs;
+		}
+		t0 = now_ns();
+		if (bench_op == OP_RANDWRITE)
+			done = pwrite(dev_fd, buf, bench_bs, off);
+		else
+			done = pread(dev_fd, buf, bench_bs, off);
+		if (done != (ssize_t)bench_bs)
 			break;
-		(*count)++;
+		t1 = now_ns();
+		rd->hist[lat_bucket(t1 - t0)]++;
+		rd->ios++;
 	}
 	free(buf);
 	return NULL;
 }
 
-static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads)
+/* the latency (us) below which a fraction p of the requests completed */
+static double percentile(const uint64_t *hist, uint64_t total, double p)
 {
-	pthread_t t[64];
-	unsigned long total = 0;
+	uint64_t want = (uint64_t)(p * total + 0.999999), sum = 0;
 	unsigned int i;
 
-	dev_fd = open(dev, O_RDONLY | O_DIRECT);
-	if (dev_fd < 0 || ioctl(dev_fd, BLKGETSIZE64, &dev_bytes)) {
+	if (!want)
+		want = 1;
+	for (i = 0; i < LAT_BUCKETS; i++) {
+		sum += hist[i];
+		if (sum >= want)
+			return lat_value(i) / 1000.0;
+	}
+	return 0;
+}
+
+static int cmd_bench(const char *name, const char *dev, unsigned int secs,
+		     unsigned int threads)
+{
+	static uint64_t hist[LAT_BUCKETS];
+	pthread_t t[64];
+	unsigned long total = 0;
+	uint64_t t0, t1;
+	unsigned int i, b;
+	double el;
+
+	bench_op = !strcmp(name, "randwrite") ? OP_RANDWRITE :
+		   !strcmp(name, "seqread") ? OP_SEQREAD : OP_RANDREAD;
+	bench_bs = bench_op == OP_SEQREAD ? 1 << 20 : 4096;
+	bench_threads = threads;
+	dev_fd = open(dev, (bench_op == OP_RANDWRITE ? O_RDWR : O_RDONLY) | O_DIRECT);
+	if (dev_fd < 0) {
 		perror(dev);
 		return 1;
 	}
-	for (i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, rand_reader, &ios[i]);
+	/* a block device's size, or a regular file's */
+	if (ioctl(dev_fd, BLKGETSIZE64, &dev_bytes)) {
+		off_t end = lseek(dev_fd, 0, SEEK_END);
+
+		if (end < 0) {
+			perror(dev);
+			return 1;
+		}
+		dev_bytes = end;
+	}
+	if (dev_bytes < bench_bs) {
+		fprintf(stderr, "diskcheck: %s is smaller than %u KiB\n", dev, bench_bs >> 10);
+		return 1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < threads; i++) {
+		readers[i].id = i;
+		pthread_create(&t[i], NULL, rand_reader, &readers[i]);
+	}
 	sleep(secs);
 	stop = 1;
 	for (i = 0; i < threads; i++) {
 		pthread_join(t[i], NULL);
-		total += ios[i];
+		total += readers[i].ios;
+		for (b = 0; b < LAT_BUCKETS; b++)
+			hist[b] += readers[i].hist[b];
 	}
-	printf("diskcheck: randread qd %u: %lu IOPS\n", threads, total / secs);
-	return 0;
+	t1 = now_ns();
+	el = (t1 - t0) / 1e9;
+	/* IOPS over the time all threads ran, last completions included */
+	printf("diskcheck: %s qd %u: %lu IOPS, %lu ios in %.2f s, "
+	       "p50 %.1f us, p99 %.1f us, %.1f MB/s\n", name, threads,
+	       (unsigned long)(total / el), total, el,
+	       percentile(hist, total, 0.50), percentile(hist, total, 0.99),
+	       total * (double)bench_bs / el / 1e6);
+	return total ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -287,10 +418,11 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "discard"))
 		return cmd_discard(argv[2], strtoull(argv[3], NULL, 0),
 				   strtoull(argv[4], NULL, 0));
-	if (argc == 5 && !strcmp(argv[1], "randread"))
-		return cmd_randread(argv[2], strtoul(argv[3], NULL, 0) ?: 1,
+	if (argc == 5 && (!strcmp(argv[1], "randread") || !strcmp(argv[1], "randwrite") ||
+			  !strcmp(argv[1], "seqread")))
+		return cmd_bench(argv[1], argv[2], strtoul(argv[3], NULL, 0) ?: 1,
 				    strtoul(argv[4], NULL, 0) % 64 ?: 1);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
-		"discard DEV OFF_MiB LEN_MiB | randread DEV SECONDS THREADS\n");
+		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS\n");
 	return 2;
 }

@@ -9,7 +9,7 @@
 # the in-host tests then report them as failures instead of the boot
 # failing. Layout inside the host:
 #   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test
-#   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /payloads/*.bin
+#   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /lib/diskbench/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
 #   /guest/test-{isolinux,grub}.iso, /bin/diskcheck
@@ -106,6 +106,12 @@ for vendor in amd intel; do
 done
 cp "$root/lib/kvm/load-order.amd" "$root/lib/kvm/load-order"
 order=("${all[@]}")
+
+# For the disk benchmark (vmm.mode=diskbench): the virtio disk the outer
+# QEMU gives it and 9p for the build machine's root (QEMU's binary).
+kmods_reset
+kmods_add "$root/lib/diskbench" virtio_pci virtio_blk 9pnet_virtio 9p
+printf '%s\n' "${kmods_order[@]}" >"$root/lib/diskbench/load-order"
 
 echo "$KVER" >"$root/etc/kver"
 mkdir -p "$(dirname "$out")"

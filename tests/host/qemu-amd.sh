@@ -3,7 +3,7 @@
 # emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
 #
 #   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
-#     MODE: test | bench | demo | check | shell | down   (see tests/host/init)
+#     MODE: test | bench | diskbench | demo | check | shell | down   (see tests/host/init)
 #   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
 #
 # Prints the serial console; exits 0 only if the host printed
@@ -11,12 +11,17 @@
 # Environment: KVER (kernel), QEMU_TIMEOUT (s, default 600), QEMU_MEM (MiB,
 # default 2048), VMM_MACHINE=q35|microvm (default q35; microvm boots
 # faster but can hang calibrating the TSC when the machine is busy), OUT (build dir, default out/testhost).
+# diskbench: the host also gets a raw image as a virtio disk (serial
+# vmmbench; DISKBENCH_IMG, default out/bench/disk.img, created with
+# DISKBENCH_MIB MiB written, default 512) and the build machine's root
+# read-only over 9p (mount tag hostroot) for QEMU's binary; QEMU_TIMEOUT
+# defaults to 1500 s there.
 set -uo pipefail
 
 mode=${1:-}
 case "$mode" in
-test|bench|demo|check|shell|down) shift ;;
-*) echo "usage: $0 test|bench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
+test|bench|diskbench|demo|check|shell|down) shift ;;
+*) echo "usage: $0 test|bench|diskbench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,10 +97,32 @@ esac
 # QEMU_CPU: another CPU model or flags, e.g. to make the host kernel see a
 # bug or a mitigation feature (EPYC-Rome,+svm,+npt,-hypervisor,+rdpid)
 qcpu=${QEMU_CPU:-EPYC-Rome,+svm,+npt}
+# diskbench: a real block device for the image (not the initramfs's
+# tmpfs) and the build machine's root for QEMU; written through, not
+# cached by the outer QEMU (cache=none: O_DIRECT on the build machine)
+extra=()
+if [ "$mode" = diskbench ]; then
+	img=${DISKBENCH_IMG:-$top/out/bench/disk.img}
+	mib=${DISKBENCH_MIB:-512}
+	if [ ! -s "$img" ]; then
+		mkdir -p "$(dirname "$img")"
+		echo "qemu-amd: writing $img ($mib MiB)" >&2
+		dd if=/dev/urandom of="$img.tmp" bs=1M count="$mib" conv=fsync status=none &&
+			mv "$img.tmp" "$img" || { echo "qemu-amd: cannot create $img" >&2; exit 1; }
+	fi
+	cache=none
+	dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null ||
+		{ cache=writeback; echo "qemu-amd: $img: no O_DIRECT here, cache=writeback" >&2; }
+	extra=(-drive "file=$img,format=raw,if=none,id=bench,cache=$cache"
+		-device virtio-blk-pci,drive=bench,serial=vmmbench
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
+	timeout_default=1500
+fi
+
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
 cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
 	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
-	-append "$append")
+	"${extra[@]}" -append "$append")
 
 echo "qemu-amd: machine=$machine kernel=$KVER mode=$mode" >&2
 if [ "$mode" = shell ]; then
@@ -106,7 +133,7 @@ fi
 
 log=$out/serial-$mode.log
 raw=$out/serial-$mode.raw
-timeout_s=${QEMU_TIMEOUT:-600}
+timeout_s=${QEMU_TIMEOUT:-${timeout_default:-600}}
 # /init prints its start marker ~2 s after boot; a host that stays silent
 # this long hung before userspace (seen rarely under TCG) and is retried.
 start_s=${QEMU_START_TIMEOUT:-90}
@@ -153,7 +180,7 @@ if [ "$mode" != shell ] && ! grep -aq VMM-TESTHOST-START "$log"; then
 	machine=q35
 	cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
 		-nographic -nodefaults -serial stdio -no-reboot -machine q35 -kernel "$bzimage"
-		-initrd "$initrd" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
+		-initrd "$initrd" "${extra[@]}" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
 	boot
 fi
 end=$(date +%s.%N)
