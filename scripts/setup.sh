@@ -16,6 +16,7 @@ PKGS=(
 	clang					# libFuzzer builds (tests/fuzz)
 	7zip					# second reader for disk images
 	grub-pc-bin grub-common mtools		# GRUB test ISO (grub-mkrescue)
+	extlinux				# the installer ISO puts it on the disk it installs
 )
 
 SUDO=

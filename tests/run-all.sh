@@ -98,7 +98,7 @@ if [ -f tests/fuzz/Makefile ]; then
 fi
 
 # 5. the module in the AMD-V test host
-step host 700 tests/host/qemu-amd.sh test
+step host 1300 env QEMU_TIMEOUT=1200 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
 
 # 5b. the AMD-V test host reboots and panics with a VM running
@@ -108,9 +108,9 @@ tally down "$logs/down.log" $? down
 # 6. the module in the VT-x test host (Bochs, Skylake-X; the storage suite
 # boots only the ISOLINUX ISO there, the lighter one). Its summary is
 # renamed integration-intel so the two hosts stay apart in the summary.
-# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (1800 s) and then still
+# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (2400 s here) and then still
 # prints an "# integration:" line (the finished suites + 1 failed).
-step host-intel 1900 tests/host/bochs-intel.sh test vmm.isos=isolinux
+step host-intel 2500 env BOCHS_TIMEOUT=2400 tests/host/bochs-intel.sh test vmm.isos=isolinux
 rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-intel.log" | tail -n 1 | tr -d '\r')
 [ -n "$line" ] && echo "# integration-intel:${line#\# integration:}" >>"$logs/host-intel.log"

@@ -2,7 +2,8 @@
 # Build a bootable test ISO from Debian packages:
 #   tests/guest/mkiso.sh OUT.iso isolinux|grub
 # Debian's kernel, a busybox initramfs (iso-init as /init, the SATA and
-# CD modules, diskcheck + disktest) and /check/data.bin with its sha256.
+# CD modules and ext2, diskcheck + disktest, install-disk with EXTLINUX)
+# and /check/data.bin with its sha256.
 # ISOLINUX (xorriso, El Torito no-emulation) or GRUB (grub-mkrescue).
 set -euo pipefail
 out=${1:?usage: $0 OUT.iso isolinux|grub}
@@ -21,10 +22,24 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,lib/modules} "$iso"/{boot,check}
 install -m 0755 "$(command -v busybox)" "$root/bin/busybox"
 install -m 0755 "$here/iso-init" "$root/init"
 install -m 0755 "$here/disktest" "$root/bin/disktest"
+install -m 0755 "$here/install-disk" "$root/bin/install-disk"
+# What install-disk needs beyond busybox: EXTLINUX (and the C library it
+# links) and syslinux's MBR boot code.
+if [ -x /usr/bin/extlinux ] && [ -f /usr/lib/syslinux/mbr/mbr.bin ]; then
+	install -m 0755 /usr/bin/extlinux "$root/bin/extlinux"
+	for lib in $(ldd /usr/bin/extlinux | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	mkdir -p "$root/usr/lib/syslinux"
+	cp /usr/lib/syslinux/mbr/mbr.bin "$root/usr/lib/syslinux/"
+else
+	warn "extlinux or syslinux's mbr.bin missing: no install-disk (apt-get install extlinux syslinux-common)"
+fi
 gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/diskcheck.c"
 echo "$loader" >"$root/etc/bootloader"
 kmods_reset
-kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs
+kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs crc32c_generic ext2
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$iso/boot/initrd.gz"

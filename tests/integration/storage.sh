@@ -5,7 +5,9 @@
 # which checks a file on the CD and runs the disk test typed on its
 # console: a pattern written with O_DIRECT at queue depth 8 (NCQ),
 # flushed, read back, and a TRIM. Then the host file must hold the
-# pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
+# pattern and the trimmed range must be a hole. Then the installer flow:
+# the ISOLINUX ISO installs a system onto a disk, which boots alone.
+# STORAGE_ISOS picks ISOs.
 . "$(dirname "$0")/lib.sh"
 ktap_begin storage
 
@@ -15,10 +17,13 @@ ISOS=${STORAGE_ISOS:-isolinux grub}
 
 ensure_vmm; result $? "vmm loaded"
 
-# iso_boot NAME ISO DISK OUT ERR: boot ISO with DISK, type the disk test
-# once the shell is up, then power off; vmmctl's status
-iso_boot() {
-	_out=$4 _err=$5
+# console_run OUT ERR COMMAND VMMCTL-RUN-ARGS...: run a PC, type COMMAND
+# on its console once its shell is up (ISO-SHELL), keep the console open
+# until it ends; stdout time-stamped in OUT (last line "EXIT status");
+# returns vmmctl's status
+console_run() {
+	_out=$1 _err=$2 _cmd=$3
+	shift 3
 	: >"$_out"
 	{
 		_i=0
@@ -26,17 +31,23 @@ iso_boot() {
 			sleep 0.5; _i=$((_i + 1))
 		done
 		sleep 0.5
-		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; poweroff -f"
+		echo "$_cmd"
 		# keep stdin open until the VM is gone (the pipe's other end
 		# writes EXIT), but no longer: the pipeline waits for us
 		while ! grep -q "^[0-9]* EXIT " "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
-	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run --iso "$2" --disk "$3" --mem 256M \
-		--no-reboot --stat 2>"$_err"; echo "EXIT $?"; } | stamp >"$_out"
+	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run --mem 256M --no-reboot --stat \
+		"$@" 2>"$_err"; echo "EXIT $?"; } | stamp >"$_out"
 	_rc=$(sed -n 's/^[0-9]* EXIT //p' "$_out")
 	_rc=${_rc:-1}
 	return $_rc
+}
+
+# iso_boot NAME ISO DISK OUT ERR: boot ISO with DISK, type the disk test
+iso_boot() {
+	console_run "$4" "$5" "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; poweroff -f" \
+		--iso "$2" --disk "$3"
 }
 
 for loader in $ISOS; do
@@ -75,6 +86,29 @@ for loader in $ISOS; do
 	grep -a -A14 " exits, .* runs, " "$E" | cut -c1-64 | sed 's/^/# /'
 	rm -f "$disk"
 done
+
+# The installer flow, as a user does it: boot the ISO, install onto the
+# disk (partition, ext2, kernel + initramfs, EXTLINUX, MBR), power off;
+# then boot the disk alone through SeaBIOS, where the installed system
+# checks its files.
+iso=$GUEST/test-isolinux.iso
+case " $ISOS " in *" isolinux "*) inst=yes ;; *) inst= ;; esac
+if [ -n "$inst" ] && [ -f "$iso" ]; then
+	disk=$TMP/disk-install.img
+	rm -f "$disk"; truncate -s 64M "$disk"
+	O=$TMP/install.out; E=$TMP/install.err
+	console_run "$O" "$E" "install-disk /dev/sda; poweroff -f" --iso "$iso" --disk "$disk"; rc=$?
+	grep -aq "INSTALL-OK" "$O"; r=$?
+	result $((rc | r)) "installer: the ISO partitions the disk, installs kernel, initramfs and EXTLINUX (exit $rc)"
+	[ $((rc | r)) -eq 0 ] || { diag_file "$O" 20; diag_file "$E" 5; }
+	O=$TMP/installed.out; E=$TMP/installed.err
+	console_run "$O" "$E" "poweroff -f" --disk "$disk"; rc=$?
+	result $rc "installed: vmmctl run --disk alone boots and powers off (exit $rc)"
+	grep -aq "INSTALLED-OK" "$O"
+	result $? "installed: SeaBIOS boots the disk, EXTLINUX loads the installed kernel, its files check"
+	grep -aq "INSTALLED-OK" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+	rm -f "$disk"
+fi
 
 dmesg_clean; result $? "no kernel warnings"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
