@@ -336,7 +336,7 @@ int virtio_blk_init(struct virtio_blk *blk, struct blk_backend *be,
 		return r;
 	blk->be = be;
 	if (id)
-		strncpy((char *)blk->id, id, sizeof(blk->id));
+		memcpy(blk->id, id, strnlen(id, sizeof(blk->id)));
 
 	f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX |
 	    1ULL << VIRTIO_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SIZE_MAX |
