@@ -1,8 +1,8 @@
 #!/bin/bash
 # Build a bootable test ISO from Debian packages:
 #   tests/guest/mkiso.sh OUT.iso isolinux|grub
-# Debian's kernel, a busybox initramfs (iso-init as /init, the SATA and
-# CD modules, diskcheck + disktest) and /check/data.bin with its sha256.
+# Debian's kernel, a busybox initramfs (iso-init as /init, the SATA, CD
+# and virtio-blk modules, diskcheck + disktest) and /check/data.bin with its sha256.
 # ISOLINUX (xorriso, El Torito no-emulation) or GRUB (grub-mkrescue).
 set -euo pipefail
 out=${1:?usage: $0 OUT.iso isolinux|grub}
@@ -24,7 +24,8 @@ install -m 0755 "$here/disktest" "$root/bin/disktest"
 gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/diskcheck.c"
 echo "$loader" >"$root/etc/bootloader"
 kmods_reset
-kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs
+kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs \
+	virtio_pci virtio_blk
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$iso/boot/initrd.gz"

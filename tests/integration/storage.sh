@@ -6,6 +6,8 @@
 # console: a pattern written with O_DIRECT at queue depth 8 (NCQ),
 # flushed, read back, and a TRIM. Then the host file must hold the
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
+# Then the first ISO boots again with the disk on virtio-blk (if=virtio,
+# /dev/vda in the guest) and runs the same test; STORAGE_VIRTIO=0 skips it.
 . "$(dirname "$0")/lib.sh"
 ktap_begin storage
 
@@ -15,10 +17,11 @@ ISOS=${STORAGE_ISOS:-isolinux grub}
 
 ensure_vmm; result $? "vmm loaded"
 
-# iso_boot NAME ISO DISK OUT ERR: boot ISO with DISK, type the disk test
-# once the shell is up, then power off; vmmctl's status
+# iso_boot NAME ISO DISK OUT ERR [GUEST-DEV]: boot ISO with DISK (a --disk
+# argument), type the disk test on GUEST-DEV (default /dev/sda) once the
+# shell is up, then power off; vmmctl's status
 iso_boot() {
-	_out=$4 _err=$5
+	_out=$4 _err=$5 _dev=${6:-/dev/sda}
 	: >"$_out"
 	{
 		_i=0
@@ -26,7 +29,7 @@ iso_boot() {
 			sleep 0.5; _i=$((_i + 1))
 		done
 		sleep 0.5
-		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; poweroff -f"
+		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest $_dev; poweroff -f"
 		# keep stdin open until the VM is gone
 		while [ ! -e "$_out.done" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
@@ -74,6 +77,32 @@ for loader in $ISOS; do
 	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
 	rm -f "$disk"
 done
+
+# The same disk test on a virtio-blk disk (the first ISO boots from the CD).
+set -- $ISOS
+if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
+	loader=$1
+	disk=$TMP/disk-virtio.img
+	rm -f "$disk"
+	truncate -s 64M "$disk"
+	O=$TMP/iso-virtio.out; E=$TMP/iso-virtio.err
+	t0=$(date +%s)
+	iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda; rc=$?
+	t1=$(date +%s)
+	result $rc "virtio: vmmctl run --iso --disk FILE,if=virtio ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+	grep -a "DMESG:" "$O" | grep -aiE "virtio|vda" | head -n 20 | sed 's/^[0-9]* /# /'
+	m() { grep -aq -- "$1" "$O"; result $? "virtio: $2"; }
+	m "ISO-DISKS: .*vda" "Linux's virtio_blk finds the disk (/dev/vda)"
+	m "diskcheck: read back and verified" "the guest writes to vda from 8 threads with O_DIRECT, flushes and reads back"
+	m "DISKTEST-OK" "guest discard on virtio-blk: the range reads back as zeros"
+	check "virtio: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+	kb=$(du -k "$disk" | cut -f1)
+	[ -n "$kb" ] || kb=999999
+	[ "$kb" -lt $((24 * 1024)) ]; result $? "virtio: the discarded range is a hole in the host file (${kb} KiB allocated)"
+	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
+	rm -f "$disk"
+fi
 
 dmesg_clean; result $? "no kernel warnings"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
