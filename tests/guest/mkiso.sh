@@ -3,7 +3,8 @@
 #   tests/guest/mkiso.sh OUT.iso isolinux|grub
 # Debian's kernel, a busybox initramfs (iso-init as /init, the SATA, CD
 # and virtio-blk modules, diskcheck + disktest) and /check/data.bin with its sha256.
-# ISOLINUX (xorriso, El Torito no-emulation) or GRUB (grub-mkrescue).
+# ISOLINUX (xorriso, El Torito no-emulation, isohybrid MBR) or GRUB
+# (grub-mkrescue); both also boot as hard disks.
 set -euo pipefail
 out=${1:?usage: $0 OUT.iso isolinux|grub}
 loader=${2:?usage: $0 OUT.iso isolinux|grub}
@@ -46,7 +47,10 @@ LABEL check
   KERNEL /boot/vmlinuz
   APPEND initrd=/boot/initrd.gz $append
 CFG
+	# isohybrid: the same image also boots as a disk (MBR), which is
+	# how the storage suite has SeaBIOS boot from a virtio-blk disk.
 	xorriso -as mkisofs -quiet -o "$out.tmp" -V VMMTEST -J -R \
+		-isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
 	;;

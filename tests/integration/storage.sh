@@ -17,11 +17,14 @@ ISOS=${STORAGE_ISOS:-isolinux grub}
 
 ensure_vmm; result $? "vmm loaded"
 
-# iso_boot NAME ISO DISK OUT ERR [GUEST-DEV]: boot ISO with DISK (a --disk
-# argument), type the disk test on GUEST-DEV (default /dev/sda) once the
-# shell is up, then power off; vmmctl's status
+# iso_boot NAME ISO DISK OUT ERR [GUEST-DEV [CMD]]: boot ISO (none if
+# empty: boot DISK) with DISK (a --disk argument), type the disk test on
+# GUEST-DEV (default /dev/sda), or CMD, once the shell is up, then power
+# off; vmmctl's status
 iso_boot() {
 	_out=$4 _err=$5 _dev=${6:-/dev/sda}
+	_cmd=${7:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest $_dev"}
+	if [ -n "$2" ]; then set -- --iso "$2" --disk "$3"; else set -- --disk "$3" --boot disk; fi
 	: >"$_out"
 	{
 		_i=0
@@ -29,12 +32,12 @@ iso_boot() {
 			sleep 0.5; _i=$((_i + 1))
 		done
 		sleep 0.5
-		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest $_dev; poweroff -f"
+		echo "$_cmd; poweroff -f"
 		# keep stdin open until the VM is gone
 		while [ ! -e "$_out.done" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
-	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run --iso "$2" --disk "$3" --mem 256M \
+	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run "$@" --mem 256M \
 		--no-reboot --stat 2>"$_err"; echo "EXIT $?"; } | stamp >"$_out"
 	_rc=$(sed -n 's/^[0-9]* EXIT //p' "$_out")
 	_rc=${_rc:-1}
@@ -102,6 +105,17 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	[ "$kb" -lt $((24 * 1024)) ]; result $? "virtio: the discarded range is a hole in the host file (${kb} KiB allocated)"
 	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
 	rm -f "$disk"
+
+	# SeaBIOS boots from a virtio-blk disk: the hybrid ISO as a disk image.
+	O=$TMP/boot-virtio.out; E=$TMP/boot-virtio.err
+	t0=$(date +%s)
+	iso_boot "$loader" "" "$GUEST/test-$loader.iso,if=virtio,readonly" "$O" "$E" "" \
+		"echo VIRTIO-BOOT: \$(cat /sys/block/vda/size) sectors"; rc=$?
+	t1=$(date +%s)
+	result $rc "virtio boot: vmmctl run --disk ISO,if=virtio,readonly --boot disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+	m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots $loader from the virtio-blk disk, /init runs"
+	m "VIRTIO-BOOT: [1-9]" "Linux sees the boot disk as /dev/vda"
 fi
 
 dmesg_clean; result $? "no kernel warnings"
