@@ -264,9 +264,21 @@ static bool vblk_one(struct virtio_blk *blk, u16 q)
 	if (st < 0) {
 		if (blk->now_ns)
 			r->req.t[BLK_T_SUBMIT] = blk->now_ns(vp->host_opaque);
-		if (!blk_submit(blk->be, &r->req)) {
+		ret = blk_submit(blk->be, &r->req);
+		if (!ret) {
 			blk->inflight++;
 			return true;
+		}
+		if (ret == -EBUSY) {
+			/*
+			 * The backend is full (a completion in progress still
+			 * holds its context): take the chain again later; a
+			 * completion still to come kicks the queue.
+			 */
+			virtq_unpop(&vp->vq[q]);
+			vblk_put_slot(blk, r);
+			blk->q[q].stalled = true;
+			return false;
 		}
 		st = VBLK_ST_IOERR;
 	}

@@ -244,6 +244,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+}
+
 int virtq_push(struct virtq *vq, u16 head, u32 len)
 {
 	u8 e[8];

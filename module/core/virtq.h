@@ -102,6 +102,11 @@ void virtq_reset(struct virtq *vq);
  * -EIO when the ring is broken (vq->broken set).
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
+/*
+ * Give back the chain the last virtq_pop() took (nothing pushed since):
+ * the next pop takes it again. For a device that cannot start it now.
+ */
+void virtq_unpop(struct virtq *vq);
 /* Is a chain available (without taking it)? -EIO if broken. */
 int virtq_pending(struct virtq *vq);
 /* Return a chain: len bytes were written to its writable buffers. */

@@ -741,6 +741,19 @@ static void test_stall_resume(void)
 		ok = ok && KTAP_EXPECT(status_of(i) == 0);
 	ok = ok && KTAP_EXPECT(used_idx(0) == 10) && KTAP_EXPECT(disk.submitted == 10);
 	ktap_result(ok, "backend_limit_stalls_and_resumes");
+
+	/* A backend that says -EBUSY below its max_inflight: retried, not failed. */
+	setup(false, 1);
+	disk.cap = 3;
+	ok = KTAP_EXPECT(drv_init(ALL, true));
+	for (i = 0; i < 10; i++)
+		req(0, VIRTIO_BLK_T_IN, i, BUF + i * 512, 512, 1, true, i);
+	ok = ok && KTAP_EXPECT(disk.n == 3) && KTAP_EXPECT(used_idx(0) == 0);
+	fake_be_complete_all(&disk);
+	for (i = 0; i < 10; i++)
+		ok = ok && KTAP_EXPECT(status_of(i) == 0);
+	ok = ok && KTAP_EXPECT(used_idx(0) == 10) && KTAP_EXPECT(!needs_reset());
+	ktap_result(ok, "backend_busy_is_retried_not_failed");
 }
 
 static void test_mq(void)
@@ -822,7 +835,7 @@ static void test_pci_cfg_access(void)
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 30);
+	ktap_begin("virtio_blk", 31);
 	test_pci_identity();
 	test_features();
 	test_config();
