@@ -389,6 +389,8 @@ int fuzz_virtio_blk_one(const u8 *data, size_t size)
 	disk.be.readonly = cfg & 1;
 	disk.be.can_discard = !(cfg & 2);
 	disk.be.max_inflight = (cfg & 6) == 6 ? 4 : FAKE_BE_QUEUE;
+	/* or a backend that is full (-EBUSY) below its max_inflight */
+	disk.cap = (cfg & 6) == 4 ? 3 : 0;
 	/* a window the device may read but not write: rings or data */
 	gm.ro_len = (cfg & 0x18) == 0x18 || (cfg & 0x1c) == 0x08 ? 0x4000 : 0;
 	gm.ro_base = cfg & 0x10 ? FZ_DESC(0) : FZ_DATA;
