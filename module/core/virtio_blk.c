@@ -70,7 +70,7 @@ static void vblk_finish(struct virtio_blk *blk, struct vblk_req *r, u8 st)
 
 	blk->stats[st < 3 ? st : VBLK_ST_IOERR]++;
 	if (vq->gm->write(vq->gm_opaque, r->status_gpa, &st, 1) ||
-	    virtq_push(vq, r->head, r->used_len))
+	    virtq_push_n(vq, r->head, r->slots, r->used_len))
 		virtio_pci_set_needs_reset(vp);
 	vblk_put_slot(blk, r);
 }
@@ -248,12 +248,13 @@ static bool vblk_one(struct virtio_blk *blk, u16 q)
 	r->q = q;
 	r->gen = blk->q[q].gen;
 	r->head = c->head;
+	r->slots = c->slots;
 	r->used_len = 1;
 	/* The status byte is the last byte the device may write. */
 	if (!c->in_len) {
 		/* Nowhere to say what happened: return it untouched. */
 		blk->stats[VBLK_ST_IOERR]++;
-		if (virtq_push(&vp->vq[q], c->head, 0))
+		if (virtq_push_n(&vp->vq[q], c->head, c->slots, 0))
 			virtio_pci_set_needs_reset(vp);
 		vblk_put_slot(blk, r);
 		return true;
@@ -381,6 +382,14 @@ int virtio_blk_init(struct virtio_blk *blk, struct blk_backend *be,
 	cfg[VBLK_CFG_WZ_UNMAP] = be->can_discard;
 	vp->config_len = VBLK_CFG_LEN;
 	return 0;
+}
+
+void virtio_blk_offer_packed(struct virtio_blk *blk, bool on)
+{
+	if (on)
+		blk->vp.dev_features |= 1ULL << VIRTIO_F_RING_PACKED;
+	else
+		blk->vp.dev_features &= ~(1ULL << VIRTIO_F_RING_PACKED);
 }
 
 u32 virtio_blk_inflight(struct virtio_blk *blk)

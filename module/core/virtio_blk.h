@@ -76,7 +76,7 @@ struct vblk_req {
 	struct blk_req req;
 	struct virtio_blk *blk;
 	u32 gen;		/* the queue's generation when it started */
-	u16 q, head;
+	u16 q, head, slots;
 	u32 used_len;		/* bytes the device wrote, status included */
 	u64 status_gpa;
 	bool busy;
@@ -111,6 +111,11 @@ int virtio_blk_init(struct virtio_blk *blk, struct blk_backend *be,
 		    u16 nr_queues, const char *id,
 		    const struct blk_gmem_ops *gm, void *gm_opaque,
 		    const struct virtio_pci_host_ops *host, void *host_opaque);
+/*
+ * Offer VIRTIO_F_RING_PACKED (before the guest runs). Off by default
+ * until packed rings have run against real drivers.
+ */
+void virtio_blk_offer_packed(struct virtio_blk *blk, bool on);
 /* Requests the backend still holds (live or orphaned); takes the lock. */
 u32 virtio_blk_inflight(struct virtio_blk *blk);
 

@@ -117,6 +117,7 @@ static void vp_queue_enable(struct virtio_pci *vp, u16 q)
 		return;
 	vq->event_idx = virtio_has(vp, VIRTIO_F_EVENT_IDX);
 	vq->indirect = virtio_has(vp, VIRTIO_F_INDIRECT_DESC);
+	vq->packed = virtio_has(vp, VIRTIO_F_RING_PACKED);
 	if (virtq_enable(vq)) {
 		vp->bad_accesses++;
 		return;

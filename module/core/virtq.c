@@ -55,6 +55,17 @@ int virtq_enable(struct virtq *vq)
 	virtq_reset(vq);
 	if (!n || n > VIRTQ_MAX_SIZE || (n & (n - 1)))
 		return -EINVAL;
+	if (vq->packed) {
+		/* The ring is written back; the event areas are 4 bytes. */
+		if ((vq->desc & 15) || (vq->avail & 3) || (vq->used & 3) ||
+		    !vq->gm->ok(vq->gm_opaque, vq->desc, VIRTQ_DESC_BYTES(n), true) ||
+		    !vq->gm->ok(vq->gm_opaque, vq->avail, 4, false) ||
+		    !vq->gm->ok(vq->gm_opaque, vq->used, 4, true))
+			return -EINVAL;
+		vq->signalled_valid = true;
+		vq->ready = true;
+		return 0;
+	}
 	if ((vq->desc & 15) || (vq->avail & 1) || (vq->used & 3))
 		return -EINVAL;
 	if (!vq->gm->ok(vq->gm_opaque, vq->desc, VIRTQ_DESC_BYTES(n), false) ||
@@ -103,12 +114,44 @@ static int virtq_avail_idx(struct virtq *vq, u16 *idx)
 	return 0;
 }
 
+/* Packed: the wrap counter of free-running slot count cnt. */
+static bool virtq_wrap(const struct virtq *vq, u16 cnt)
+{
+	return !((cnt / vq->size) & 1);
+}
+
+static u64 virtq_slot_gpa(const struct virtq *vq, u16 cnt)
+{
+	return vq->desc + (u64)(cnt & (vq->size - 1)) * VIRTQ_DESC_SIZE;
+}
+
+/* Is a packed descriptor with these flags the driver's at count cnt? */
+static bool virtq_flags_avail(const struct virtq *vq, u16 cnt, u16 flags)
+{
+	bool w = virtq_wrap(vq, cnt);
+
+	return !!(flags & VIRTQ_DESC_F_AVAIL) == w &&
+	       !!(flags & VIRTQ_DESC_F_USED) != w;
+}
+
+/* 1 if the slot at count cnt is available, 0 if not, -EIO. */
+static int virtq_packed_avail(struct virtq *vq, u16 cnt)
+{
+	u16 flags;
+
+	if (virtq_rd16(vq, virtq_slot_gpa(vq, cnt) + 14, &flags))
+		return virtq_break(vq);
+	return virtq_flags_avail(vq, cnt, flags);
+}
+
 int virtq_pending(struct virtq *vq)
 {
 	u16 idx;
 
 	if (!vq->ready || vq->broken)
 		return vq->broken ? -EIO : 0;
+	if (vq->packed)
+		return virtq_packed_avail(vq, vq->last_avail);
 	if (virtq_avail_idx(vq, &idx))
 		return -EIO;
 	return idx != vq->last_avail;
@@ -154,6 +197,20 @@ static int virtq_walk_indirect(struct virtq *vq, struct virtq_chain *c,
 	if (!vq->indirect || !len || (len % VIRTQ_DESC_SIZE) ||
 	    n > VIRTQ_MAX_CHAIN || !vq->gm->ok(vq->gm_opaque, gpa, len, false))
 		return -EIO;
+	if (vq->packed) {
+		/* A packed table is its chain, in order; no next fields. */
+		for (i = 0; i < n; i++) {
+			if (vq->gm->read(vq->gm_opaque,
+					 gpa + (u64)i * VIRTQ_DESC_SIZE, d, sizeof(d)))
+				return -EIO;
+			flags = le16_at(d + 14);
+			if ((flags & VIRTQ_DESC_F_INDIRECT) ||
+			    virtq_add_buf(vq, c, le64_at(d), le32_at(d + 8),
+					  flags & VIRTQ_DESC_F_WRITE))
+				return -EIO;
+		}
+		return 0;
+	}
 	for (;;) {
 		if (i >= n || ++steps > n)
 			return -EIO;	/* out of the table, or a loop */
@@ -179,6 +236,7 @@ static int virtq_walk(struct virtq *vq, struct virtq_chain *c, u16 head)
 	u8 d[VIRTQ_DESC_SIZE];
 
 	c->head = head;
+	c->slots = 1;
 	c->nr = 0;
 	c->nr_out = 0;
 	c->out_len = 0;
@@ -207,6 +265,63 @@ static int virtq_walk(struct virtq *vq, struct virtq_chain *c, u16 head)
 	}
 }
 
+static void virtq_chain_clear(struct virtq_chain *c)
+{
+	c->nr = 0;
+	c->nr_out = 0;
+	c->out_len = 0;
+	c->in_len = 0;
+	c->slots = 1;
+}
+
+/* Walk the packed chain starting at count cnt (available); -EIO if bad. */
+static int virtq_walk_packed(struct virtq *vq, struct virtq_chain *c, u16 *cnt)
+{
+	u16 steps = 0, flags;
+	u8 d[VIRTQ_DESC_SIZE];
+
+	virtq_chain_clear(c);
+	for (;;) {
+		if (++steps > vq->size)
+			return -EIO;
+		if (vq->gm->read(vq->gm_opaque, virtq_slot_gpa(vq, *cnt), d, sizeof(d)))
+			return -EIO;
+		flags = le16_at(d + 14);
+		/* The driver makes the head available last: all of it is ours. */
+		if (!virtq_flags_avail(vq, *cnt, flags))
+			return -EIO;
+		(*cnt)++;
+		c->head = le16_at(d + 12);	/* the last descriptor's id counts */
+		c->slots = steps;
+		if (flags & VIRTQ_DESC_F_INDIRECT) {
+			if ((flags & VIRTQ_DESC_F_NEXT) || c->nr)
+				return -EIO;
+			return virtq_walk_indirect(vq, c, le64_at(d), le32_at(d + 8));
+		}
+		if (virtq_add_buf(vq, c, le64_at(d), le32_at(d + 8),
+				  flags & VIRTQ_DESC_F_WRITE))
+			return -EIO;
+		if (!(flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+	}
+}
+
+static int virtq_pop_packed(struct virtq *vq, struct virtq_chain *c)
+{
+	u16 cnt = vq->last_avail;
+	int r = virtq_packed_avail(vq, cnt);
+
+	if (r <= 0)
+		return r;
+	/* The descriptor was written before its flags (driver's wmb). */
+	virtq_mb();
+	if (virtq_walk_packed(vq, c, &cnt))
+		return virtq_break(vq);
+	vq->prev_avail = vq->last_avail;
+	vq->last_avail = cnt;
+	return 1;
+}
+
 int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 {
 	u16 idx, head;
@@ -215,6 +330,8 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 		return -EIO;
 	if (!vq->ready)
 		return 0;
+	if (vq->packed)
+		return virtq_pop_packed(vq, c);
 	if (virtq_avail_idx(vq, &idx))
 		return -EIO;
 	if (idx == vq->last_avail) {
@@ -240,22 +357,50 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 		return virtq_break(vq);
 	if (virtq_walk(vq, c, head))
 		return virtq_break(vq);
+	vq->prev_avail = vq->last_avail;
 	vq->last_avail++;
 	return 1;
 }
 
 void virtq_unpop(struct virtq *vq)
 {
-	vq->last_avail--;
+	vq->last_avail = vq->prev_avail;
+}
+
+static int virtq_push_packed(struct virtq *vq, u16 head, u16 slots, u32 len)
+{
+	u64 at = virtq_slot_gpa(vq, vq->used_idx);
+	u8 e[6];
+
+	if (!slots || slots > vq->size)
+		return virtq_break(vq);
+	put_le32(e, len);
+	put_le16(e + 4, head);
+	if (vq->gm->write(vq->gm_opaque, at + 8, e, sizeof(e)))
+		return virtq_break(vq);
+	/* Length and id are visible before the flags hand the slot back. */
+	virtq_mb();
+	if (virtq_wr16(vq, at + 14, virtq_wrap(vq, vq->used_idx) ?
+		       VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0))
+		return virtq_break(vq);
+	vq->used_idx += slots;
+	return 0;
 }
 
 int virtq_push(struct virtq *vq, u16 head, u32 len)
+{
+	return virtq_push_n(vq, head, 1, len);
+}
+
+int virtq_push_n(struct virtq *vq, u16 head, u16 slots, u32 len)
 {
 	u8 e[8];
 	u64 at;
 
 	if (!vq->ready || vq->broken)
 		return -EIO;
+	if (vq->packed)
+		return virtq_push_packed(vq, head, slots, len);
 	at = vq->used + 4 + 8 * (u64)(vq->used_idx & (vq->size - 1));
 	put_le32(e, head);
 	put_le32(e + 4, len);
@@ -269,6 +414,32 @@ int virtq_push(struct virtq *vq, u16 head, u32 len)
 	return 0;
 }
 
+/*
+ * Packed: the driver's event suppression structure. With DESC, its
+ * (offset, wrap) names a slot count; the one nearest ours is the event.
+ */
+static bool virtq_packed_signal(struct virtq *vq, u16 old, u16 now, bool valid)
+{
+	u16 off_wrap, flags, ev, period = 2 * vq->size;
+	s16 diff;
+
+	if (virtq_rd16(vq, vq->avail, &off_wrap) ||
+	    virtq_rd16(vq, vq->avail + 2, &flags))
+		return true;
+	if (flags == VIRTQ_EVENT_F_DISABLE)
+		return false;
+	if (flags != VIRTQ_EVENT_F_DESC || !vq->event_idx || !valid)
+		return true;
+	ev = (now & ~(period - 1)) + (off_wrap & 0x8000 ? 0 : vq->size) +
+	     (off_wrap & 0x7fff);
+	diff = (s16)(ev - now);
+	if (diff > (s16)vq->size)
+		ev -= period;
+	else if (diff <= -(s16)vq->size)
+		ev += period;
+	return (u16)(now - ev - 1) < (u16)(now - old);
+}
+
 bool virtq_should_signal(struct virtq *vq)
 {
 	u16 old = vq->signalled, now = vq->used_idx, ev, flags;
@@ -280,6 +451,8 @@ bool virtq_should_signal(struct virtq *vq)
 	virtq_mb();
 	vq->signalled = now;
 	vq->signalled_valid = true;
+	if (vq->packed)
+		return virtq_packed_signal(vq, old, now, valid);
 	if (!vq->event_idx) {
 		if (virtq_rd16(vq, vq->avail, &flags))
 			return true;

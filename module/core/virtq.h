@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The device side of a virtio split virtqueue (virtio 1.2, 2.7): the
+ * The device side of a virtio virtqueue. Split (virtio 1.2, 2.7): the
  * available ring the driver fills, the descriptor table its chains live
  * in, the used ring the device returns them through, and the EVENT_IDX
- * notification suppression in both directions. Portable: the rings are
+ * notification suppression in both directions. Packed (2.8, with
+ * VIRTIO_F_RING_PACKED): one descriptor ring whose AVAIL/USED flag bits
+ * and wrap counters say who owns each slot, and the driver's event
+ * suppression structure (ENABLE, DISABLE, or DESC with EVENT_IDX) for
+ * the device's interrupts; the device always asks for notifications. Portable: the rings are
  * guest memory reached only through struct blk_gmem_ops, so every index,
  * length and address the guest wrote is checked here before anything is
  * done with it.
@@ -41,7 +45,14 @@
 #define VIRTQ_DESC_F_NEXT	1
 #define VIRTQ_DESC_F_WRITE	2
 #define VIRTQ_DESC_F_INDIRECT	4
+#define VIRTQ_DESC_F_AVAIL	(1u << 7)	/* packed */
+#define VIRTQ_DESC_F_USED	(1u << 15)	/* packed */
 #define VIRTQ_DESC_SIZE		16
+
+/* Packed ring event suppression flags. */
+#define VIRTQ_EVENT_F_ENABLE	0
+#define VIRTQ_EVENT_F_DISABLE	1
+#define VIRTQ_EVENT_F_DESC	2
 
 #define VIRTQ_AVAIL_F_NO_INTERRUPT	1
 #define VIRTQ_USED_F_NO_NOTIFY		1
@@ -54,7 +65,8 @@ struct virtq_buf {
 };
 
 struct virtq_chain {
-	u16 head;		/* what goes back in the used ring */
+	u16 head;		/* what goes back in the used ring (buffer id) */
+	u16 slots;		/* ring entries the chain took (packed) */
 	u16 nr;			/* buffers: nr_out readable, then writable */
 	u16 nr_out;
 	u32 out_len, in_len;	/* bytes in each kind; no overflow */
@@ -67,6 +79,8 @@ struct virtq {
 	u64 desc, avail, used;	/* guest-physical ring addresses */
 	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool packed;		/* VIRTIO_F_RING_PACKED: avail = driver event
+				 * area, used = device event area */
 
 	bool ready;
 	bool broken;
@@ -74,6 +88,12 @@ struct virtq {
 	u16 used_idx;		/* next used entry to fill */
 	u16 signalled;		/* used_idx at the last interrupt */
 	bool signalled_valid;	/* false: the next check must signal */
+	/*
+	 * Packed: last_avail and used_idx count ring slots freely (mod
+	 * 2^16); the slot is the count mod size and the wrap counter
+	 * 1 - (count / size) % 2, since size divides 2^16.
+	 */
+	u16 prev_avail;		/* last_avail before the last pop (unpop) */
 
 	const struct blk_gmem_ops *gm;
 	void *gm_opaque;
@@ -111,6 +131,8 @@ void virtq_unpop(struct virtq *vq);
 int virtq_pending(struct virtq *vq);
 /* Return a chain: len bytes were written to its writable buffers. */
 int virtq_push(struct virtq *vq, u16 head, u32 len);
+/* The same for a chain that took slots ring entries (packed rings). */
+int virtq_push_n(struct virtq *vq, u16 head, u16 slots, u32 len);
 /*
  * After one or more pushes: does the driver want an interrupt now
  * (EVENT_IDX used_event, or the NO_INTERRUPT flag)? Records the signal.

@@ -832,10 +832,52 @@ static void test_pci_cfg_access(void)
 	ktap_result(ok, "pci_cfg_access_capability");
 }
 
+/* A packed-ring read through the transport (RING_PACKED negotiated). */
+static void test_packed(void)
+{
+	u64 d = DESC(0);
+	bool ok;
+
+	setup(false, 1);
+	virtio_blk_offer_packed(&blk, true);
+	ok = KTAP_EXPECT(drv_init(ALL, true)) &&
+	     KTAP_EXPECT(features & (1ULL << VIRTIO_F_RING_PACKED)) &&
+	     KTAP_EXPECT(blk.vp.vq[0].packed);
+	w32(HDR, VIRTIO_BLK_T_IN);
+	w64(HDR + 8, 4);
+	gm.ram[STATUS] = 0xee;
+	/* slots 1 and 2 first, the head (slot 0) last; wrap counter 1 */
+	w64(d + 16, BUF);
+	w32(d + 24, 2048);
+	w16(d + 28, 5);
+	w16(d + 30, VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
+	w64(d + 32, STATUS);
+	w32(d + 40, 1);
+	w16(d + 44, 5);
+	w16(d + 46, VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_WRITE);
+	w64(d, HDR);
+	w32(d + 8, 16);
+	w16(d + 12, 5);
+	w16(d + 14, VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_NEXT);
+	wr(VIRTIO_PCI_NOTIFY, 2, 0);
+	ok = ok && KTAP_EXPECT(disk.n == 1) && KTAP_EXPECT(disk.log[0].offset == 2048);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(0) == 0) &&
+	     KTAP_EXPECT(!memcmp(gm.ram + BUF, disk.img + 2048, 2048)) &&
+	     KTAP_EXPECT(r16(d + 12) == 5 && r32(d + 8) == 2049) &&
+	     KTAP_EXPECT(r16(d + 14) == (VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED)) &&
+	     KTAP_EXPECT(msi_vec[1] == 1) && KTAP_EXPECT(!needs_reset());
+	/* not offered: a driver cannot negotiate it */
+	setup(false, 1);
+	ok = ok && KTAP_EXPECT(drv_init(ALL, true)) &&
+	     KTAP_EXPECT(!(features & (1ULL << VIRTIO_F_RING_PACKED)));
+	ktap_result(ok, "packed_ring_read_through_the_transport");
+}
+
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 31);
+	ktap_begin("virtio_blk", 32);
 	test_pci_identity();
 	test_features();
 	test_config();
@@ -853,6 +895,7 @@ int main(void)
 	test_msix_mask();
 	test_intx();
 	test_pci_cfg_access();
+	test_packed();
 	fake_be_free(&disk);
 	free(gm.ram);
 	return ktap_end();

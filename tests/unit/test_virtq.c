@@ -208,16 +208,150 @@ static void test_broken(void)
 	ktap_result(ok, "broken_rings_fail_without_faults");
 }
 
+/* Packed rings: the driver's side of a slot at free-running count cnt. */
+static void pdesc(u16 cnt, u64 addr, u32 len, u16 id, u16 flags)
+{
+	u64 d = DESC + 16 * (cnt % QS);
+	bool wrap = !((cnt / QS) & 1);
+
+	w64(d, addr);
+	w32(d + 8, len);
+	w16(d + 12, id);
+	w16(d + 14, flags | (wrap ? VIRTQ_DESC_F_AVAIL : VIRTQ_DESC_F_USED));
+}
+
+static void fresh_packed(bool event_idx)
+{
+	fresh(event_idx);
+	vq.packed = true;
+	virtq_enable(&vq);
+}
+
+static void test_packed_chain(void)
+{
+	bool ok;
+
+	fresh_packed(false);
+	ok = KTAP_EXPECT(vq.ready) && KTAP_EXPECT(virtq_pop(&vq, &ch) == 0);
+	pdesc(1, 0x9000, 512, 7, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
+	pdesc(2, 0xa000, 1, 7, VIRTQ_DESC_F_WRITE);
+	pdesc(0, 0x8000, 16, 7, VIRTQ_DESC_F_NEXT);	/* head last */
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == 1) &&
+	     KTAP_EXPECT(ch.head == 7 && ch.slots == 3) &&
+	     KTAP_EXPECT(ch.nr == 3 && ch.nr_out == 1 && ch.in_len == 513) &&
+	     KTAP_EXPECT(virtq_pop(&vq, &ch) == 0);
+	ok = ok && KTAP_EXPECT(virtq_push_n(&vq, 7, 3, 513) == 0) &&
+	     KTAP_EXPECT(r16(DESC + 12) == 7 && r32(DESC + 8) == 513) &&
+	     KTAP_EXPECT(r16(DESC + 14) == (VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED)) &&
+	     KTAP_EXPECT(vq.used_idx == 3);
+	/* an indirect table: one slot, three buffers */
+	desc(IND, 0, 0x8000, 16, 0, 0);
+	desc(IND, 1, 0x9000, 512, VIRTQ_DESC_F_WRITE, 0);
+	desc(IND, 2, 0xa000, 1, VIRTQ_DESC_F_WRITE, 0);
+	pdesc(3, IND, 48, 9, VIRTQ_DESC_F_INDIRECT);
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == 1) &&
+	     KTAP_EXPECT(ch.head == 9 && ch.slots == 1 && ch.nr == 3) &&
+	     KTAP_EXPECT(virtq_push_n(&vq, 9, 1, 0) == 0) && KTAP_EXPECT(vq.used_idx == 4);
+	ktap_result(ok, "packed_chain_indirect_and_used_descriptor");
+}
+
+static void test_packed_wrap(void)
+{
+	bool ok = true;
+	u16 cnt;
+
+	fresh_packed(false);
+	/* 40 one-slot chains through a 16-slot ring: wrap counters flip */
+	for (cnt = 0; cnt < 40; cnt++) {
+		bool wrap = !((cnt / QS) & 1);
+
+		pdesc(cnt, 0x8000, 16, cnt, 0);
+		ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == 1) &&
+		     KTAP_EXPECT(ch.head == cnt) &&
+		     KTAP_EXPECT(virtq_pop(&vq, &ch) == 0) &&
+		     KTAP_EXPECT(virtq_push_n(&vq, cnt, 1, 0) == 0) &&
+		     KTAP_EXPECT(r16(DESC + 16 * (cnt % QS) + 14) ==
+				 (wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0));
+		if (!ok)
+			break;
+	}
+	/* unpop gives the same chain again */
+	pdesc(40, 0x8000, 16, 99, 0);
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == 1);
+	virtq_unpop(&vq);
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == 1) && KTAP_EXPECT(ch.head == 99) &&
+	     KTAP_EXPECT(!vq.broken);
+	ktap_result(ok, "packed_wrap_counters_and_unpop");
+}
+
+static void test_packed_events(void)
+{
+	bool ok;
+	u16 i;
+
+	fresh_packed(true);
+	for (i = 0; i < 6; i++)
+		pdesc(i, 0x8000, 16, i, 0);
+	for (i = 0; i < 6; i++)
+		virtq_pop(&vq, &ch);
+	/* DISABLE: never */
+	w16(AVAIL + 2, VIRTQ_EVENT_F_DISABLE);
+	virtq_push_n(&vq, 0, 1, 0);
+	ok = KTAP_EXPECT(!virtq_should_signal(&vq));
+	/* DESC at slot 3, wrap 1: not for used 1->2, yes for 2->4 */
+	w16(AVAIL, 3 | 0x8000);
+	w16(AVAIL + 2, VIRTQ_EVENT_F_DESC);
+	virtq_push_n(&vq, 1, 1, 0);
+	ok = ok && KTAP_EXPECT(!virtq_should_signal(&vq));
+	virtq_push_n(&vq, 2, 1, 0);
+	virtq_push_n(&vq, 3, 1, 0);
+	ok = ok && KTAP_EXPECT(virtq_should_signal(&vq));
+	/* ENABLE: always */
+	w16(AVAIL + 2, VIRTQ_EVENT_F_ENABLE);
+	virtq_push_n(&vq, 4, 1, 0);
+	ok = ok && KTAP_EXPECT(virtq_should_signal(&vq));
+	ktap_result(ok, "packed_event_suppression");
+}
+
+static void test_packed_broken(void)
+{
+	bool ok;
+	u16 i;
+
+	/* the head says NEXT but the next slot is not available */
+	fresh_packed(false);
+	pdesc(0, 0x8000, 16, 1, VIRTQ_DESC_F_NEXT);
+	ok = KTAP_EXPECT(virtq_pop(&vq, &ch) == -EIO);
+	/* a chain around the whole ring */
+	fresh_packed(false);
+	for (i = 0; i < QS; i++)
+		pdesc(i, 0x8000, 16, 1, VIRTQ_DESC_F_NEXT);
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == -EIO);
+	/* NEXT on an indirect descriptor; zero-slot push */
+	fresh_packed(false);
+	pdesc(1, 0x8000, 16, 1, 0);
+	pdesc(0, IND, 16, 1, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT);
+	ok = ok && KTAP_EXPECT(virtq_pop(&vq, &ch) == -EIO);
+	fresh_packed(false);
+	ok = ok && KTAP_EXPECT(virtq_push_n(&vq, 0, 0, 0) == -EIO) &&
+	     KTAP_EXPECT(gm.faults == 0);
+	ktap_result(ok, "packed_broken_rings");
+}
+
 int main(void)
 {
 	gm.ram = calloc(1, RAM);
 	gm.size = RAM;
-	ktap_begin("virtq", 5);
+	ktap_begin("virtq", 9);
 	test_enable_checks();
 	test_chain_and_copy();
 	test_wraparound();
 	test_event_idx();
 	test_broken();
+	test_packed_chain();
+	test_packed_wrap();
+	test_packed_events();
+	test_packed_broken();
 	free(gm.ram);
 	return ktap_end();
 }
