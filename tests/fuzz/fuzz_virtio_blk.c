@@ -142,6 +142,8 @@ static void fz_driver_init(struct fz_in *in, bool reset)
 
 	if (reset)
 		wr(VIRTIO_PCI_STATUS, 1, 0);
+	/* a quarter of the bring-ups negotiate packed rings */
+	virtio_blk_offer_packed(&blk, (k & 0x18) == 0x18);
 	wr(VIRTIO_PCI_STATUS, 1, 3);
 	wr(VIRTIO_PCI_GFSELECT, 4, 0);
 	wr(VIRTIO_PCI_GF, 4, (u32)(blk.vp.dev_features & fz_want));
@@ -213,6 +215,76 @@ static void fz_buf(struct fz_in *in, u64 *addr, u32 *len)
 		*addr = g64(in);
 }
 
+/* A packed descriptor (format only: avail is the ring's AVAIL/USED bits). */
+static void fz_pdesc(u64 d, u64 addr, u32 len, u16 id, u16 flags)
+{
+	p64(d, addr);
+	p32(d + 8, len);
+	p16(d + 12, id);
+	p16(d + 14, flags);
+}
+
+/*
+ * A chain on a packed ring: header, data, status at the driver's next
+ * slots (the head made available last), or one indirect slot; at times
+ * a descriptor mutated.
+ */
+static void fz_chain_packed(struct fz_in *in, u16 q, u32 type, u64 hdr, u8 k, u8 mut)
+{
+	u16 sz = fz_qsize[q], n = 1 + ((k >> 2) & 3), nd = n + 2, i, id = g16(in);
+	u16 cnt = fz_next[q];
+	bool indirect = k & 1, dev_writes = type == VIRTIO_BLK_T_IN ||
+					    type == VIRTIO_BLK_T_GET_ID;
+	u64 table = FZ_INDIR + (g8(in) & 7) * 0x1000, addr;
+	u32 len;
+
+	/* a driver never has more than the ring out */
+	if ((u16)(cnt + (indirect ? 1 : nd) - blk.vp.vq[q].used_idx) > sz &&
+	    (k & 0x3c) != 0x3c)
+		return;
+	for (i = nd; i-- > 0;) {
+		u16 f = i + 1 < nd ? VIRTQ_DESC_F_NEXT : 0;
+		u16 c = cnt + i;
+		u64 d = indirect ? table + 16ULL * i : FZ_DESC(q) + 16ULL * (c % sz);
+
+		if (!i) {
+			addr = hdr;
+			len = type == VIRTIO_BLK_T_DISCARD ||
+			      type == VIRTIO_BLK_T_WRITE_ZEROES ? 32 : 16;
+		} else if (i + 1 == nd) {
+			addr = FZ_HDR + 0x800 + (g8(in) & 0x3f);
+			len = 1;
+			f |= VIRTQ_DESC_F_WRITE;
+		} else {
+			fz_buf(in, &addr, &len);
+			f |= dev_writes ? VIRTQ_DESC_F_WRITE : 0;
+		}
+		/* available: AVAIL equal to the slot's wrap counter, USED not */
+		if (!indirect)
+			f |= (c / sz) & 1 ? VIRTQ_DESC_F_USED : VIRTQ_DESC_F_AVAIL;
+		fz_pdesc(d, addr, len, id, f);
+	}
+	if ((mut & 0xe0) == 0xe0) {
+		u64 d = indirect ? table + 16ULL * ((mut & 7) % nd) :
+			FZ_DESC(q) + 16ULL * ((u16)(cnt + (mut & 7) % nd) % sz);
+
+		p16(d + 8 + 2 * (mut & 3), g16(in));	/* length, id or flags */
+	}
+	if (indirect) {
+		fz_pdesc(FZ_DESC(q) + 16ULL * (cnt % sz), table,
+			 (mut & 0x1f) == 0x1f ? g16(in) : nd * 16u, id,
+			 VIRTQ_DESC_F_INDIRECT |
+			 ((cnt / sz) & 1 ? VIRTQ_DESC_F_USED : VIRTQ_DESC_F_AVAIL));
+		cnt++;
+	} else {
+		cnt += nd;
+	}
+	fz_next[q] = cnt;
+	if ((mut & 0x60) != 0x60)
+		wr(VIRTIO_PCI_NOTIFY + 4 * q, 2, q);
+	fuzz_vblk_stats[0]++;
+}
+
 /* A chain: header, data buffers, status; direct or through a table. */
 static void fz_chain(struct fz_in *in)
 {
@@ -235,6 +307,10 @@ static void fz_chain(struct fz_in *in)
 		p64(hdr + 16, g8(in) & 0x80 ? g64(in) : g16(in) % 2048);
 		p32(hdr + 24, g8(in) & 0x80 ? g32(in) : g8(in));
 		p32(hdr + 28, g8(in) & 0xf0 ? 0 : g32(in));
+	}
+	if (blk.vp.vq[q].packed) {
+		fz_chain_packed(in, q, type, hdr, k, mut);
+		return;
 	}
 	dev_writes = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
 	n = 1 + ((k >> 2) & 3);
