@@ -33,8 +33,9 @@ iso_boot() {
 		done
 		sleep 0.5
 		echo "$_cmd; poweroff -f"
-		# keep stdin open until the VM is gone
-		while [ ! -e "$_out.done" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+		# keep stdin open until the VM is gone (vmmctl's EXIT line)
+		while [ ! -e "$_out.done" ] && ! grep -aq '^[0-9]* EXIT ' "$_out" &&
+		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
 	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run "$@" --mem 256M \
@@ -90,7 +91,8 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	truncate -s 64M "$disk"
 	O=$TMP/iso-virtio.out; E=$TMP/iso-virtio.err
 	t0=$(date +%s)
-	iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda; rc=$?
+	iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda \
+		"dmesg | grep -iE 'virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest /dev/vda; echo VDA-STAT: \$(cat /sys/block/vda/stat)"; rc=$?
 	t1=$(date +%s)
 	result $rc "virtio: vmmctl run --iso --disk FILE,if=virtio ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
 	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
@@ -103,7 +105,10 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	kb=$(du -k "$disk" | cut -f1)
 	[ -n "$kb" ] || kb=999999
 	[ "$kb" -lt $((24 * 1024)) ]; result $? "virtio: the discarded range is a hole in the host file (${kb} KiB allocated)"
-	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
+	# the guest's request counts (reads, writes, discards: /sys/block/vda/stat
+	# fields 1, 5, 12) and the VM's exits, for exits per request
+	grep -a "VDA-STAT:" "$O" | tail -n 1 | sed 's/^[0-9]* /# /'
+	grep -a -A30 " exits, " "$E" | grep -aE " exits, |mmio|npf|io" | head -n 6 | sed 's/^/# /'
 	rm -f "$disk"
 
 	# SeaBIOS boots from a virtio-blk disk: the hybrid ISO as a disk image.
