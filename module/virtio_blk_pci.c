@@ -12,12 +12,22 @@
 #define pr_fmt(fmt) "vmm: " fmt
 
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "disk.h"
 #include "pc.h"
 #include "blk_file.h"
 #include "core/virtio_blk.h"
+
+/*
+ * Packed virtqueues are offered only when asked for (until they have run
+ * against enough drivers): /sys/module/vmm/parameters/virtio_packed,
+ * read when a disk is attached.
+ */
+static bool virtio_packed;
+module_param(virtio_packed, bool, 0644);
+MODULE_PARM_DESC(virtio_packed, "offer VIRTIO_F_RING_PACKED on virtio-blk disks attached from now on");
 
 struct vmm_vblk_pci {
 	struct vmm_vm *vm;
@@ -121,6 +131,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 	if (r)
 		goto err;
 	v->blk.now_ns = vmm_vblk_now;
+	virtio_blk_offer_packed(&v->blk, READ_ONCE(virtio_packed));
 	d = &v->blk.vp.pci;
 	d->bar_changed = vmm_vblk_bar_changed;
 	v->mmio = vmm_mmio_register(vm, VIRTIO_PCI_BAR_SIZE, vmm_vblk_mmio, v);

@@ -111,6 +111,23 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	grep -a -A30 " exits, " "$E" | grep -aE " exits, |mmio|npf|io" | head -n 6 | sed 's/^/# /'
 	rm -f "$disk"
 
+	# The same disk test on packed virtqueues (offered when asked for).
+	P=/sys/module/vmm/parameters/virtio_packed
+	if [ -w "$P" ]; then
+		truncate -s 64M "$disk"
+		echo 1 >"$P"
+		O=$TMP/iso-packed.out; E=$TMP/iso-packed.err
+		iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda \
+			"echo VDA-PACKED: \$(cat /sys/bus/virtio/devices/virtio0/features | cut -c35); disktest /dev/vda"; rc=$?
+		echo 0 >"$P"
+		result $rc "virtio packed: vmmctl run ends with the guest's power-off (exit $rc)"
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+		m "VDA-PACKED: 1" "Linux negotiates packed virtqueues (RING_PACKED)"
+		m "DISKTEST-OK" "the disk test passes on packed virtqueues"
+		check "virtio packed: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+		rm -f "$disk"
+	fi
+
 	# SeaBIOS boots from a virtio-blk disk: the hybrid ISO as a disk image.
 	O=$TMP/boot-virtio.out; E=$TMP/boot-virtio.err
 	t0=$(date +%s)
