@@ -27,7 +27,8 @@
  */
 static bool virtio_packed;
 module_param(virtio_packed, bool, 0644);
-MODULE_PARM_DESC(virtio_packed, "offer VIRTIO_F_RING_PACKED on virtio-blk disks attached from now on");
+MODULE_PARM_DESC(virtio_packed,
+		 "offer VIRTIO_F_RING_PACKED on virtio-blk disks attached from now on");
 
 struct vmm_vblk_pci {
 	struct vmm_vm *vm;
