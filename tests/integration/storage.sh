@@ -108,7 +108,9 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	# the guest's request counts (reads, writes, discards: /sys/block/vda/stat
 	# fields 1, 5, 12) and the VM's exits, for exits per request
 	grep -a "VDA-STAT:" "$O" | tail -n 1 | sed 's/^[0-9]* /# /'
-	grep -a -A30 " exits, " "$E" | grep -aE " exits, |mmio|npf|io" | head -n 6 | sed 's/^/# /'
+	# (vmmctl --stat prints to stdout: the first columns of its table)
+	grep -a -A30 " exits, " "$O" | sed 's/^[0-9]* //' | grep -aE " exits, |reason|mmio|npf|io" |
+		cut -c1-40 | head -n 8 | sed 's/^/# /'
 	rm -f "$disk"
 
 	# The same disk test on packed virtqueues (offered when asked for).
