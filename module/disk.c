@@ -19,7 +19,7 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 	struct vmm_attach_disk arg;
 	struct vmm_blk_file *bf = NULL;
 	struct file *file = NULL;
-	bool cd, ro;
+	bool cd, ro, virtio;
 	char name[16];
 	long r;
 
@@ -27,10 +27,13 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 		return -ENOTTY;
 	if (copy_from_user(&arg, u, sizeof(arg)))
 		return -EFAULT;
-	if ((arg.flags & ~VMM_DISK_READONLY) || arg.size || arg.reserved[0] ||
-	    arg.reserved[1] || arg.reserved[2] ||
-	    arg.port >= VMM_DISK_AHCI_PORTS ||
-	    (arg.type != VMM_DISK_AHCI_DISK && arg.type != VMM_DISK_AHCI_CDROM))
+	virtio = arg.type == VMM_DISK_VIRTIO_BLK;
+	if ((arg.flags & ~VMM_DISK_READONLY) || arg.size || arg.reserved0 ||
+	    arg.reserved[0] || arg.reserved[1] ||
+	    arg.port >= (virtio ? VMM_DISK_VIRTIO_MAX : VMM_DISK_AHCI_PORTS) ||
+	    (virtio ? arg.queues > VMM_DISK_VIRTIO_QUEUES : arg.queues) ||
+	    (arg.type != VMM_DISK_AHCI_DISK && arg.type != VMM_DISK_AHCI_CDROM &&
+	     !virtio))
 		return -EINVAL;
 	cd = arg.type == VMM_DISK_AHCI_CDROM;
 	ro = cd || (arg.flags & VMM_DISK_READONLY);
@@ -45,8 +48,8 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 	if (vmm_pc_started(vm))
 		goto out;
 	if (file) {
-		snprintf(name, sizeof(name), "%u-%c%u", vm->id, cd ? 'c' : 'd',
-			 arg.port);
+		snprintf(name, sizeof(name), "%u-%c%u", vm->id,
+			 cd ? 'c' : virtio ? 'v' : 'd', arg.port);
 		bf = vmm_blk_file_open(vm, file, cd ? 2048 : 512, ro, name);
 		if (IS_ERR(bf)) {
 			r = PTR_ERR(bf);
@@ -55,7 +58,10 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 		}
 		arg.size = vmm_blk_file_backend(bf)->size;
 	}
-	r = vmm_ahci_attach(vm, arg.port, arg.type, bf);
+	if (virtio)
+		r = vmm_vblk_attach(vm, arg.port, arg.queues ? arg.queues : 1, bf);
+	else
+		r = vmm_ahci_attach(vm, arg.port, arg.type, bf);
 	if (r)
 		goto out;
 	bf = NULL;		/* the controller's now */
@@ -71,4 +77,5 @@ out:
 void vmm_disks_destroy(struct vmm_vm *vm)
 {
 	vmm_ahci_destroy(vm);
+	vmm_vblk_destroy(vm);
 }

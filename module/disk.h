@@ -2,7 +2,7 @@
 /*
  * The VM's disks: VMM_ATTACH_DISK puts a host file behind a port of the
  * VM's disk controller (disk.c); the controller is the AHCI HBA of
- * ahci_pci.c. Teardown drains every request before guest memory goes.
+ * ahci_pci.c, or a virtio-blk function of virtio_blk_pci.c. Teardown drains every request before guest memory goes.
  */
 #ifndef VMM_DISK_H
 #define VMM_DISK_H
@@ -19,5 +19,10 @@ void vmm_disks_destroy(struct vmm_vm *vm);
 int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
 		    struct vmm_blk_file *bf);
 void vmm_ahci_destroy(struct vmm_vm *vm);
+
+/* virtio_blk_pci.c: virtio-blk disk index (vm->lock held). */
+int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
+		    struct vmm_blk_file *bf);
+void vmm_vblk_destroy(struct vmm_vm *vm);
 
 #endif /* VMM_DISK_H */

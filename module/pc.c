@@ -646,7 +646,7 @@ static void vmm_pc_intx_update(struct vmm_pc *pc, struct vmm_pci_irq *irq)
 	u32 data;
 	bool want = READ_ONCE(irq->level) &&
 		    !(vpci_get_word(d, VPCI_COMMAND) & VPCI_COMMAND_INTX_DISABLE) &&
-		    !vpci_msi_message(d, &addr, &data);
+		    !vpci_msi_message(d, &addr, &data) && !vpci_msix_enabled(d);
 	unsigned int p = vmm_pc_pirq_of(d);
 
 	if (want == irq->asserted)
@@ -677,6 +677,11 @@ static void vmm_pc_msi(struct vmm_pc *pc, u64 addr, u32 data)
 		     dm, data & 0xff, false);
 }
 
+void vmm_pc_pci_msi(struct vmm_vm *vm, u64 addr, u32 data)
+{
+	vmm_pc_msi(vm->pc, addr, data);
+}
+
 void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
 		    bool edge)
 {
@@ -702,7 +707,8 @@ void vmm_pc_pci_cfg_written(struct vmm_vm *vm, struct vmm_pci_irq *irq,
 	unsigned long flags;
 
 	if (off >= VPCI_COMMAND + 2 || off + size <= VPCI_COMMAND) {
-		if (!vpci_msi_hit(irq->dev, off, size))
+		if (!vpci_msi_hit(irq->dev, off, size) &&
+		    !vpci_msix_hit(irq->dev, off, size))
 			return;
 	}
 	vmm_lock(&pc->intx_lock, flags);

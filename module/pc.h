@@ -66,7 +66,12 @@ int vmm_pc_pci_add(struct vmm_vm *vm, u8 devfn, struct vpci_dev *d,
 		   struct vmm_pci_irq *irq);
 void vmm_pc_pci_irq(struct vmm_vm *vm, struct vmm_pci_irq *irq, bool level,
 		    bool edge);
-/* From the function's cfg_write hook (PCI lock held): MSI or INTx-disable may have changed. */
+/*
+ * One message of a function's MSI-X vector (vpci_msix_fire), any context;
+ * with MSI-X enabled the function's INTx stays low.
+ */
+void vmm_pc_pci_msi(struct vmm_vm *vm, u64 addr, u32 data);
+/* From the function's cfg_write hook (PCI lock held): MSI, MSI-X or INTx-disable may have changed. */
 void vmm_pc_pci_cfg_written(struct vmm_vm *vm, struct vmm_pci_irq *irq,
 			    u32 off, unsigned int size);
 

@@ -34,6 +34,7 @@ struct vmm_vcpu;
 struct vmm_console;
 struct vmm_pc;
 struct vmm_ahci_pci;
+struct vmm_vblk_pci;
 
 struct vmm_mem_slot {
 	u64 gpa;
@@ -335,6 +336,7 @@ struct vmm_vm {
 	struct vmm_mmiobus mmio;
 	struct vmm_pc *pc;		/* VMM_VM_PC VMs */
 	struct vmm_ahci_pci *ahci;	/* its disk controller, once it has disks */
+	struct vmm_vblk_pci *vblk[VMM_DISK_VIRTIO_MAX];	/* virtio-blk disks */
 	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;

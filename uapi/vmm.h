@@ -213,21 +213,32 @@ struct vmm_nvram {
  * non-empty file (its size is rounded down to a sector); a CD takes
  * 2048-byte sectors (ISO 9660 media), is always read-only, and fd -1
  * leaves the drive empty. size returns the bytes the guest sees.
+ * A virtio-blk disk (type VMM_DISK_VIRTIO_BLK) is a PCI function of its
+ * own: port is its index (0 to VMM_DISK_VIRTIO_MAX - 1), which puts it at
+ * 00:(VMM_DISK_VIRTIO_SLOT + port).0; queues is its number of request
+ * queues (1 to VMM_DISK_VIRTIO_QUEUES; 0 means 1); 512-byte sectors.
+ * queues must be 0 for the other types.
  * EBUSY: the port is taken or the guest has run; EINVAL: bad type, port,
- * flags, or a file of the wrong kind or size; EBADF: fd not open for
- * what is asked.
+ * flags, queues, or a file of the wrong kind or size; EBADF: fd not open
+ * for what is asked.
  */
 #define VMM_DISK_READONLY	(1u << 0)
 #define VMM_DISK_AHCI_DISK	0	/* type: ATA disk on an AHCI port */
 #define VMM_DISK_AHCI_CDROM	1	/* type: ATAPI CD/DVD on an AHCI port */
+#define VMM_DISK_VIRTIO_BLK	2	/* type: a virtio-blk PCI function */
 #define VMM_DISK_AHCI_PORTS	6
+#define VMM_DISK_VIRTIO_MAX	4
+#define VMM_DISK_VIRTIO_SLOT	4
+#define VMM_DISK_VIRTIO_QUEUES	4
 struct vmm_attach_disk {
 	__s32 fd;
 	__u32 flags;		/* VMM_DISK_* */
 	__u32 type;
 	__u32 port;
 	__u64 size;		/* out */
-	__u64 reserved[3];
+	__u32 queues;		/* virtio-blk request queues; 0 = 1 */
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 #define VMM_ATTACH_DISK		_IOWR(VMM_IOC_MAGIC, 0x15, struct vmm_attach_disk)
 

@@ -3,7 +3,8 @@
  * The PC's disks: checked and opened by vmmctl (so that the user's own
  * permissions decide what a VM may read and write), handed to the kernel
  * by fd (VMM_ATTACH_DISK), which serves them from then on. The AHCI
- * controller sits at 00:03.0; port i holds the i-th disk (an --iso first).
+ * controller sits at 00:03.0; port i holds the i-th AHCI disk (an --iso
+ * first); the i-th virtio-blk disk (if=virtio) is 00:(4 + i).0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,11 +21,48 @@
 
 #define AHCI_PCI_SLOT		3
 
+/* One ",option" of --disk: 0, or -1 with a usage error printed. */
+static int disk_option(const char *arg, const char *opt, size_t len,
+		       struct disk_spec *d)
+{
+	char buf[32];
+	char *end;
+	unsigned long n;
+
+	if (len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, opt, len);
+	buf[len] = 0;
+	if (!strcmp(buf, "readonly") || !strcmp(buf, "ro")) {
+		d->readonly = true;
+	} else if (!strcmp(buf, "if=virtio")) {
+		d->virtio = true;
+	} else if (!strcmp(buf, "if=ahci")) {
+		d->virtio = false;
+	} else if (!strncmp(buf, "queues=", 7)) {
+		n = strtoul(buf + 7, &end, 10);
+		if (!buf[7] || *end || !n || n > VMM_DISK_VIRTIO_QUEUES) {
+			usage_error("run: --disk %s: queues takes 1..%d", arg,
+				    VMM_DISK_VIRTIO_QUEUES);
+			return -1;
+		}
+		d->queues = n;
+	} else {
+		goto bad;
+	}
+	return 0;
+bad:
+	usage_error("run: --disk %s: unknown option '%.*s' (FILE[,readonly][,if=virtio|ahci][,queues=N])",
+		    arg, (int)len, opt);
+	return -1;
+}
+
 int disk_parse(const char *arg, struct disk_spec *d)
 {
 	const char *comma = strchr(arg, ',');
 	static char paths[DISK_MAX][4096];
 	static unsigned int next;
+	const char *opt, *e;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
@@ -32,9 +70,17 @@ int disk_parse(const char *arg, struct disk_spec *d)
 		d->path = arg;
 		return 0;
 	}
-	if (strcmp(comma + 1, "readonly") && strcmp(comma + 1, "ro")) {
-		usage_error("run: --disk %s: unknown option '%s' (FILE[,readonly])",
-			    arg, comma + 1);
+	for (opt = comma + 1; ; opt = e + 1) {
+		e = strchr(opt, ',');
+		if (!e)
+			e = opt + strlen(opt);
+		if (disk_option(arg, opt, e - opt, d))
+			return -1;
+		if (!*e)
+			break;
+	}
+	if (d->queues && !d->virtio) {
+		usage_error("run: --disk %s: queues= needs if=virtio", arg);
 		return -1;
 	}
 	if (comma == arg || (size_t)(comma - arg) >= sizeof(paths[0]) ||
@@ -45,7 +91,6 @@ int disk_parse(const char *arg, struct disk_spec *d)
 	memcpy(paths[next], arg, comma - arg);
 	paths[next][comma - arg] = 0;
 	d->path = paths[next++];
-	d->readonly = true;
 	return 0;
 }
 
@@ -134,15 +179,17 @@ void disk_close(struct disk_spec *d)
 
 int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n)
 {
-	unsigned int i;
+	unsigned int i, ahci = 0, virtio = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct disk_spec *d = &disks[i];
 		struct vmm_attach_disk a = {
 			.fd = d->fd,
 			.flags = d->readonly ? VMM_DISK_READONLY : 0,
-			.type = d->cdrom ? VMM_DISK_AHCI_CDROM : VMM_DISK_AHCI_DISK,
-			.port = i,
+			.type = d->cdrom ? VMM_DISK_AHCI_CDROM :
+				d->virtio ? VMM_DISK_VIRTIO_BLK : VMM_DISK_AHCI_DISK,
+			.port = d->virtio ? virtio++ : ahci++,
+			.queues = d->virtio ? d->queues : 0,
 		};
 
 		if (ioctl(vm_fd, VMM_ATTACH_DISK, &a) < 0) {
@@ -153,11 +200,21 @@ int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n)
 	return 0;
 }
 
+/* Disk i's AHCI port or virtio-blk index: how many of its kind come before. */
+static unsigned int disk_port(const struct disk_spec *disks, unsigned int i)
+{
+	unsigned int j, port = 0;
+
+	for (j = 0; j < i; j++)
+		port += disks[j].virtio == disks[i].virtio;
+	return port;
+}
+
 size_t disk_bootorder(const struct disk_spec *disks, unsigned int n,
 		      bool boot_disk, char *buf, size_t cap)
 {
 	size_t len = 0;
-	unsigned int pass, i;
+	unsigned int pass, i, port;
 
 	if (cap)
 		buf[0] = 0;
@@ -168,11 +225,17 @@ size_t disk_bootorder(const struct disk_spec *disks, unsigned int n,
 		for (i = 0; i < n; i++) {
 			int r;
 
+			port = disk_port(disks, i);
 			if (disks[i].cdrom != want_cd)
 				continue;
-			r = snprintf(buf + len, cap - len,
-				     "/pci@i0cf8/*@%x/drive@%x/disk@0\n",
-				     AHCI_PCI_SLOT, i);
+			/* SeaBIOS names a virtio-blk disk by its function. */
+			if (disks[i].virtio)
+				r = snprintf(buf + len, cap - len, "/pci@i0cf8/*@%x\n",
+					     VMM_DISK_VIRTIO_SLOT + port);
+			else
+				r = snprintf(buf + len, cap - len,
+					     "/pci@i0cf8/*@%x/drive@%x/disk@0\n",
+					     AHCI_PCI_SLOT, port);
 			if (r < 0 || (size_t)r >= cap - len)
 				return len;
 			len += r;

@@ -16,12 +16,14 @@ struct disk_spec {
 	const char *path;
 	bool readonly;
 	bool cdrom;
+	bool virtio;		/* if=virtio: a virtio-blk function */
+	unsigned int queues;	/* its request queues; 0 = one per vCPU */
 	int fd;			/* -1 until disk_open */
 	uint64_t size;		/* bytes, from the file */
 };
 
 /*
- * "FILE[,readonly]" from --disk into d: 0, or -1 with a usage error
+ * "FILE[,readonly][,if=virtio|ahci][,queues=N]" from --disk into d: 0, or -1 with a usage error
  * printed.
  */
 int disk_parse(const char *arg, struct disk_spec *d);
@@ -33,7 +35,7 @@ int disk_parse(const char *arg, struct disk_spec *d);
  */
 int disk_open(struct disk_spec *d);
 void disk_close(struct disk_spec *d);
-/* Put each disk on AHCI port i of the VM: 0, or -1 (reported). */
+/* Put each disk on its AHCI port or virtio-blk function: 0, or -1 (reported). */
 int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n);
 /*
  * SeaBIOS's "bootorder" file for the disks on ports 0..n-1: CD drives

@@ -47,7 +47,7 @@ static const char usage_main[] =
 static const char usage_run[] =
 "Usage: vmmctl run [--bios FILE] [--bios-log] [--mem SIZE] [--cpus N]\n"
 "                  [--no-reboot] [--stat] [--verbose]\n"
-"       vmmctl run --iso FILE [--disk FILE[,readonly]]... [--boot cd|disk] ...\n"
+"       vmmctl run --iso FILE [--disk FILE[,OPTS]]... [--boot cd|disk] ...\n"
 "       vmmctl run --kernel BZIMAGE [--initrd FILE] [--append CMDLINE] ...\n"
 "       vmmctl run --image FILE [--load ADDR] [--entry ADDR] [--mem SIZE] ...\n"
 "\n"
@@ -69,8 +69,10 @@ static const char usage_run[] =
 "      --no-reboot    a guest reset ends vmmctl (status 0)\n"
 "      --iso FILE     an ISO 9660 image in a CD drive (AHCI port 0);\n"
 "                     the firmware boots it first unless --boot disk\n"
-"      --disk FILE[,readonly]  a raw disk image or block device on the\n"
-"                     next AHCI port (up to 6 drives in all)\n"
+"      --disk FILE[,readonly][,if=virtio[,queues=N]]  a raw disk image or\n"
+"                     block device on the next AHCI port (up to 6 drives in\n"
+"                     all), or with if=virtio a virtio-blk disk (up to 4;\n"
+"                     N request queues, default one per vCPU up to 4)\n"
 "      --boot cd|disk which kind of drive the firmware tries first\n"
 "  -c, --cpus N       PC: N vCPUs, 1..16 (default 1); vCPU 0 boots, the\n"
 "                     others wait for its INIT-SIPI as on a real PC\n"
@@ -326,7 +328,7 @@ static int run_main(int argc, char **argv)
 	};
 	const char *iso = NULL, *boot = NULL;
 	struct disk_spec disks[DISK_MAX];
-	unsigned int n_disks = 0, d;
+	unsigned int n_disks = 0, n_virtio = 0, d;
 	int ret;
 	struct run_opts o = {
 		.load = 0x8000,
@@ -462,8 +464,16 @@ static int run_main(int argc, char **argv)
 						 .cdrom = true, .fd = -1 };
 		o.n_disks = 1;
 	}
-	for (d = 0; d < n_disks; d++)
+	for (d = 0; d < n_disks; d++) {
+		if (disks[d].virtio && !disks[d].queues)
+			disks[d].queues = cpus < VMM_DISK_VIRTIO_QUEUES ?
+					  cpus : VMM_DISK_VIRTIO_QUEUES;
+		if (disks[d].virtio && ++n_virtio > VMM_DISK_VIRTIO_MAX) {
+			usage_error("run: at most %d virtio disks", VMM_DISK_VIRTIO_MAX);
+			return EXIT_USAGE;
+		}
 		o.disks[o.n_disks++] = disks[d];
+	}
 	for (d = 0; d < o.n_disks; d++) {
 		if (disk_open(&o.disks[d])) {
 			while (d--)

@@ -127,6 +127,13 @@ else
 fi
 t "run --disk read-only file, readonly" 1 "is vmm.ko loaded?" -- run --disk "$tmp/ro.img,readonly"
 t "run --disk bad option" 2 "unknown option 'rw'" -- run --disk "$tmp/raw.img,rw"
+t "run --disk virtio, no device" 1 "is vmm.ko loaded?" -- run --disk "$tmp/raw.img,if=virtio,queues=2"
+t "run --disk virtio readonly, no device" 1 "is vmm.ko loaded?" -- run --disk "$tmp/ro.img,readonly,if=virtio"
+t "run --disk bad interface" 2 "unknown option 'if=scsi'" -- run --disk "$tmp/raw.img,if=scsi"
+t "run --disk queues 0" 2 "queues takes 1..4" -- run --disk "$tmp/raw.img,if=virtio,queues=0"
+t "run --disk queues 5" 2 "queues takes 1..4" -- run --disk "$tmp/raw.img,if=virtio,queues=5"
+t "run --disk queues without virtio" 2 "queues= needs if=virtio" -- run --disk "$tmp/raw.img,queues=2"
+t "run five virtio disks" 2 "at most 4 virtio disks" -- run --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio"
 t "run --boot bad value" 2 "--boot takes cd or disk" -- run --boot floppy
 t "run seven drives" 2 "at most 6 drives" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img"
 t "run --disk with --image" 2 "not an --image" -- run --image "$img" --disk "$tmp/raw.img"

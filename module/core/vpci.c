@@ -5,6 +5,12 @@
  */
 #include "vpci.h"
 
+#ifdef __KERNEL__
+#define READ_ONCE_BYTE(x)	READ_ONCE(x)
+#else
+#define READ_ONCE_BYTE(x)	(*(const volatile u8 *)&(x))
+#endif
+
 static u32 vpci_ones(unsigned int size)
 {
 	return size >= 4 ? ~0u : (1u << (8 * size)) - 1;
@@ -229,6 +235,153 @@ bool vpci_msi_hit(const struct vpci_dev *d, u32 off, unsigned int size)
 	return d->msi_cap &&
 	       vpci_range_hits(off, size, d->msi_cap,
 			       d->msi_cap + VPCI_MSI_CAP_LEN);
+}
+
+int vpci_dev_add_msix(struct vpci_dev *d, u8 off, struct vpci_msix *m, u16 nr,
+		      u8 bar, u32 table_off, u32 pba_off)
+{
+	u64 bsize;
+	int r;
+	u16 i;
+
+	if (!nr || nr > VPCI_MSIX_MAX_VECTORS || bar >= VPCI_NR_BARS)
+		return -EINVAL;
+	bsize = d->bar[bar].size;
+	if (!bsize || (d->bar[bar].flags & VPCI_BAR_IO) || (table_off & 7) ||
+	    (pba_off & 7) || table_off > bsize ||
+	    (u64)nr * VPCI_MSIX_ENTRY_SIZE > bsize - table_off ||
+	    pba_off > bsize || 8 > bsize - pba_off)
+		return -EINVAL;
+	r = vpci_dev_add_cap(d, VPCI_CAP_ID_MSIX, off, VPCI_MSIX_CAP_LEN);
+	if (r < 0)
+		return r;
+	memset(m, 0, sizeof(*m));
+	m->nr = nr;
+	m->bar = bar;
+	m->table_off = table_off;
+	m->pba_off = pba_off;
+	for (i = 0; i < nr; i++)
+		m->table[i][3] = VPCI_MSIX_ENTRY_CTRL_MASKBIT;
+	vpci_set_word(d, off + VPCI_MSIX_FLAGS, nr - 1);
+	d->wmask[off + VPCI_MSIX_FLAGS + 1] =
+		(VPCI_MSIX_FLAGS_MASKALL | VPCI_MSIX_FLAGS_ENABLE) >> 8;
+	vpci_set_long(d, off + VPCI_MSIX_TABLE, table_off | bar);
+	vpci_set_long(d, off + VPCI_MSIX_PBA, pba_off | bar);
+	d->msix = m;
+	return r;
+}
+
+/* The capability's offset: the one the list links to with our id. */
+static u8 vpci_msix_cap(const struct vpci_dev *d)
+{
+	u8 p = d->cfg[VPCI_CAPABILITY_LIST];
+	unsigned int guard = 64;
+
+	while (p && guard--) {
+		if (d->cfg[p] == VPCI_CAP_ID_MSIX)
+			return p;
+		p = d->cfg[p + 1];
+	}
+	return 0;
+}
+
+static u8 vpci_msix_ctrl(const struct vpci_dev *d)
+{
+	u8 c = d->msix ? vpci_msix_cap(d) : 0;
+
+	return c ? READ_ONCE_BYTE(d->cfg[c + VPCI_MSIX_FLAGS + 1]) : 0;
+}
+
+bool vpci_msix_enabled(const struct vpci_dev *d)
+{
+	return vpci_msix_ctrl(d) & (VPCI_MSIX_FLAGS_ENABLE >> 8);
+}
+
+bool vpci_msix_hit(const struct vpci_dev *d, u32 off, unsigned int size)
+{
+	u8 c = d->msix ? vpci_msix_cap(d) : 0;
+
+	return c && vpci_range_hits(off, size, c, c + VPCI_MSIX_CAP_LEN);
+}
+
+bool vpci_msix_mmio(struct vpci_dev *d, u32 off, bool write, unsigned int size,
+		    u64 *val)
+{
+	struct vpci_msix *m = d->msix;
+	u32 i, w, tend;
+
+	if (!m)
+		return false;
+	tend = m->table_off + m->nr * VPCI_MSIX_ENTRY_SIZE;
+	if (off >= m->table_off && off < tend) {
+		if ((size != 4 && size != 8) || (off & (size - 1))) {
+			if (!write)
+				*val = 0;
+			return true;
+		}
+		i = (off - m->table_off) / VPCI_MSIX_ENTRY_SIZE;
+		w = (off - m->table_off) % VPCI_MSIX_ENTRY_SIZE / 4;
+		if (!write) {
+			*val = m->table[i][w];
+			if (size == 8)
+				*val |= (u64)m->table[i][w + 1] << 32;
+			return true;
+		}
+		m->table[i][w] = *val;
+		if (size == 8)
+			m->table[i][w + 1] = *val >> 32;
+		m->table[i][3] &= VPCI_MSIX_ENTRY_CTRL_MASKBIT;
+		return true;
+	}
+	if (off >= m->pba_off && off < m->pba_off + 8) {
+		if (!write)
+			*val = (size == 8 && off == m->pba_off) ? m->pending :
+			       (size == 4 && !(off & 3)) ?
+			       (u32)(m->pending >> (8 * (off - m->pba_off))) : 0;
+		return true;
+	}
+	return false;
+}
+
+static bool vpci_msix_masked(const struct vpci_dev *d, u16 vec)
+{
+	return (vpci_msix_ctrl(d) & (VPCI_MSIX_FLAGS_MASKALL >> 8)) ||
+	       (d->msix->table[vec][3] & VPCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static void vpci_msix_msg(const struct vpci_dev *d, u16 vec, u64 *addr, u32 *data)
+{
+	*addr = d->msix->table[vec][0] | (u64)d->msix->table[vec][1] << 32;
+	*data = d->msix->table[vec][2];
+}
+
+bool vpci_msix_fire(struct vpci_dev *d, u16 vec, u64 *addr, u32 *data)
+{
+	if (!vpci_msix_enabled(d) || vec >= d->msix->nr)
+		return false;
+	if (vpci_msix_masked(d, vec)) {
+		d->msix->pending |= 1ULL << vec;
+		return false;
+	}
+	vpci_msix_msg(d, vec, addr, data);
+	return true;
+}
+
+bool vpci_msix_take_pending(struct vpci_dev *d, u64 *addr, u32 *data)
+{
+	u64 p = d->msix ? d->msix->pending : 0;
+	u16 vec;
+
+	if (!p || !vpci_msix_enabled(d))
+		return false;
+	for (vec = 0; vec < d->msix->nr; vec++) {
+		if (!(p & (1ULL << vec)) || vpci_msix_masked(d, vec))
+			continue;
+		d->msix->pending &= ~(1ULL << vec);
+		vpci_msix_msg(d, vec, addr, data);
+		return true;
+	}
+	return false;
 }
 
 void vpci_bus_init(struct vpci_bus *bus)

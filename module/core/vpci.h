@@ -117,6 +117,7 @@ struct vpci_dev {
 	u8 devfn;
 	u8 msi_cap;			/* offset of the MSI capability, or 0 */
 	u8 cap_end;			/* end of the last capability added */
+	struct vpci_msix *msix;		/* MSI-X state, or NULL */
 };
 
 struct vpci_bus {
@@ -190,6 +191,70 @@ int vpci_dev_add_msi(struct vpci_dev *d, u8 off);
 bool vpci_msi_message(const struct vpci_dev *d, u64 *addr, u32 *data);
 /* Does a write at off of size bytes touch the MSI capability? */
 bool vpci_msi_hit(const struct vpci_dev *d, u32 off, unsigned int size);
+
+/*
+ * MSI-X: a capability (12 bytes) whose vector table and pending bit array
+ * live in one of the device's memory BARs, at table_off and pba_off. The
+ * device model owns the struct vpci_msix, routes accesses to those BAR
+ * ranges to vpci_msix_mmio() and serialises them, vpci_msix_fire() and
+ * vpci_msix_take_pending() with one lock of its own (not the bus lock).
+ * The capability's control word (enable, function mask) is written
+ * through configuration space under the bus lock; readers here take it
+ * as one byte, so a torn view is one the guest could not rely on.
+ *
+ * A vector masked (on its own or by the function mask) when it fires
+ * sets its pending bit instead; once unmasked, vpci_msix_take_pending()
+ * hands the pending vectors to the model to send, clearing their bits.
+ * The device model calls it after each table write and after a
+ * configuration write that vpci_msix_hit() reports.
+ */
+#define VPCI_MSIX_MAX_VECTORS	64
+#define VPCI_MSIX_CAP_LEN	12
+#define VPCI_MSIX_FLAGS		2	/* offsets inside the capability */
+#define VPCI_MSIX_TABLE		4
+#define VPCI_MSIX_PBA		8
+#define VPCI_MSIX_FLAGS_QSIZE	0x07ff
+#define VPCI_MSIX_FLAGS_MASKALL	0x4000
+#define VPCI_MSIX_FLAGS_ENABLE	0x8000
+#define VPCI_MSIX_ENTRY_SIZE	16
+#define VPCI_MSIX_ENTRY_CTRL_MASKBIT 1
+
+struct vpci_msix {
+	u16 nr;				/* vectors, 1-VPCI_MSIX_MAX_VECTORS */
+	u8 bar;
+	u32 table_off, pba_off;		/* inside the BAR */
+	u32 table[VPCI_MSIX_MAX_VECTORS][4];	/* addr lo, hi, data, ctrl */
+	u64 pending;
+};
+
+/*
+ * Add the capability at off for nr vectors in BAR bar (a memory BAR
+ * declared before; table_off 8-byte aligned, pba_off too, both inside
+ * it): returns off or -EINVAL. Every vector starts masked.
+ */
+int vpci_dev_add_msix(struct vpci_dev *d, u8 off, struct vpci_msix *m, u16 nr,
+		      u8 bar, u32 table_off, u32 pba_off);
+bool vpci_msix_enabled(const struct vpci_dev *d);
+/* Does a configuration write at off of size bytes touch the capability? */
+bool vpci_msix_hit(const struct vpci_dev *d, u32 off, unsigned int size);
+/*
+ * An access at off (inside the BAR) of size 4 or 8: true if it is in the
+ * table or PBA (then served: table entries are read/write, the PBA read
+ * only, anything else reads zero), false if it is elsewhere in the BAR.
+ */
+bool vpci_msix_mmio(struct vpci_dev *d, u32 off, bool write, unsigned int size,
+		    u64 *val);
+/*
+ * Vector vec has an interrupt: true and *addr, *data set if it is to be
+ * sent now; false if MSI-X is off or vec is not a vector (dropped), or the
+ * vector is masked (its pending bit set).
+ */
+bool vpci_msix_fire(struct vpci_dev *d, u16 vec, u64 *addr, u32 *data);
+/*
+ * The lowest pending vector that may be sent now: true, its bit cleared
+ * and *addr, *data set; call until false.
+ */
+bool vpci_msix_take_pending(struct vpci_dev *d, u64 *addr, u32 *data);
 
 /* Raw little-endian accessors of a device's cfg[] for models and hooks. */
 static inline u16 vpci_get_word(const struct vpci_dev *d, u32 off)

@@ -36,6 +36,13 @@ extern unsigned long fuzz_ahci_stats[4];
 
 int fuzz_vdi_one(const u8 *data, size_t size);
 
+/* virtio-blk harness: input = 1 config byte + records of FUZZ_VBLK_REC bytes. */
+int fuzz_virtio_blk_one(const u8 *data, size_t size);
+#define FUZZ_VBLK_REC		48
+/* Actions executed; chains posted, requests submitted, completions, bring-ups. */
+extern unsigned long fuzz_vblk_ops;
+extern unsigned long fuzz_vblk_stats[4];
+
 /* VDI inputs (fuzz_vdi.c): header buffer, slack, seed, then the map. */
 #define FUZZ_VDI_MAP_AT		520
 #define FUZZ_VDI_MAX_BLOCKS	64

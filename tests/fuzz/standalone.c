@@ -6,8 +6,10 @@
  * harness and prints one KTAP suite.
  *
  * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations
- *        [ahci_actions [vdi_iterations]]]]]]
- * (ahci_actions counts AHCI register/command-table actions, not inputs)
+ *        [ahci_actions [vdi_iterations [vblk_actions]]]]]]]
+ * (ahci_actions counts AHCI register/command-table actions, not inputs;
+ * vblk_actions likewise virtio-blk actions). New harnesses take the next
+ * argument, so existing command lines keep their meaning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +241,37 @@ static size_t gen_ahci(u8 *in, size_t cap)
 	return len;
 }
 
+/*
+ * virtio-blk input (see fuzz_virtio_blk.c): a config byte, then 8-128
+ * records weighted towards posting chains and completing requests.
+ */
+static size_t gen_vblk(u8 *in, size_t cap)
+{
+	static const u8 weights[16] = {
+		1, 1, 2, 6, 6, 6, 6, 6, 8, 8, 8, 1, 1, 1, 1, 1,
+	};
+	unsigned int nrec = 8 + rn(121), r, i, total = 0;
+	size_t len;
+
+	for (i = 0; i < 16; i++)
+		total += weights[i];
+	len = 1 + (size_t)nrec * FUZZ_VBLK_REC;
+	if (len > cap)
+		len = cap;
+	for (i = 0; i < len; i++)
+		in[i] = rnd();
+	for (r = 0; 1 + r * FUZZ_VBLK_REC < len; r++) {
+		unsigned int pick = rn(total), op = 0;
+
+		while (pick >= weights[op]) {
+			pick -= weights[op];
+			op++;
+		}
+		in[1 + r * FUZZ_VBLK_REC] = op + 16 * rn(16);
+	}
+	return len;
+}
+
 static void w32(u8 *p, u32 v)
 {
 	p[0] = v;
@@ -371,12 +404,15 @@ int main(int argc, char **argv)
 	unsigned long ahci_ops = argc > 5 ? strtoul(argv[5], NULL, 0) : 1000000;
 	static u8 ahci_in[1 + 128 * FUZZ_AHCI_REC];
 	unsigned long ahci_inputs = 0;
+	unsigned long vblk_ops = argc > 7 ? strtoul(argv[7], NULL, 0) : 1000000;
+	static u8 vblk_in[1 + 128 * FUZZ_VBLK_REC];
+	unsigned long vblk_inputs = 0;
 	static u8 vin[FUZZ_VDI_MAP_AT + 4 * FUZZ_VDI_MAX_BLOCKS];
 	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
 	unsigned long i, stat[4] = { 0 }, fails, passed = 0, failed = 0;
 	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..5\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..6\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -460,6 +496,23 @@ int main(int argc, char **argv)
 	       fuzz_vdi_stats[0], fuzz_vdi_stats[1], fuzz_vdi_stats[2], fuzz_vdi_stats[3]);
 	printf("%s 5 - fuzz vdi header and map %lu iterations\n", fails ? "not ok" : "ok",
 	       vdi_iters);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x85ebca77c2b2ae63ULL) | 1;
+	fuzz_failures = 0;
+	fuzz_vblk_ops = 0;
+	while (fuzz_vblk_ops < vblk_ops) {
+		size_t n = gen_vblk(vblk_in, sizeof(vblk_in));
+
+		fuzz_virtio_blk_one(vblk_in, n);
+		vblk_inputs++;
+	}
+	fails = fuzz_failures;
+	printf("# virtio_blk: %lu inputs, %lu chains posted, %lu requests, %lu completions, "
+	       "%lu bring-ups\n", vblk_inputs, fuzz_vblk_stats[0], fuzz_vblk_stats[1],
+	       fuzz_vblk_stats[2], fuzz_vblk_stats[3]);
+	printf("%s 6 - fuzz virtio_blk %lu actions\n", fails ? "not ok" : "ok", fuzz_vblk_ops);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;

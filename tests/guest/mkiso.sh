@@ -1,10 +1,11 @@
 #!/bin/bash
 # Build a bootable test ISO from Debian packages:
 #   tests/guest/mkiso.sh OUT.iso isolinux|grub
-# Debian's kernel, a busybox initramfs (iso-init as /init, the SATA and
-# CD modules and ext2, diskcheck + disktest, install-disk with EXTLINUX)
-# and /check/data.bin with its sha256.
-# ISOLINUX (xorriso, El Torito no-emulation) or GRUB (grub-mkrescue).
+# Debian's kernel, a busybox initramfs (iso-init as /init, the SATA, CD,
+# virtio-blk and ext2 modules, diskcheck + disktest, install-disk with
+# EXTLINUX) and /check/data.bin with its sha256.
+# ISOLINUX (xorriso, El Torito no-emulation, isohybrid MBR) or GRUB
+# (grub-mkrescue); both also boot as hard disks.
 set -euo pipefail
 out=${1:?usage: $0 OUT.iso isolinux|grub}
 loader=${2:?usage: $0 OUT.iso isolinux|grub}
@@ -39,7 +40,8 @@ fi
 gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/diskcheck.c"
 echo "$loader" >"$root/etc/bootloader"
 kmods_reset
-kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs crc32c_generic ext2
+kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs \
+	virtio_pci virtio_blk crc32c_generic ext2
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$iso/boot/initrd.gz"
@@ -60,7 +62,10 @@ LABEL check
   KERNEL /boot/vmlinuz
   APPEND initrd=/boot/initrd.gz $append
 CFG
+	# isohybrid: the same image also boots as a disk (MBR), which is
+	# how the storage suite has SeaBIOS boot from a virtio-blk disk.
 	xorriso -as mkisofs -quiet -o "$out.tmp" -V VMMTEST -J -R \
+		-isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
 	;;

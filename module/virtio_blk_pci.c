@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's virtio-blk disks: each one the portable virtio-blk model
+ * (core/virtio_blk.c on core/virtio_pci.c) as a PCI function of its own
+ * on bus 0 (00:(VMM_DISK_VIRTIO_SLOT + index).0), its BAR on the MMIO bus
+ * wherever the guest puts it, MSI-X or INTx through pc.c, guest memory
+ * for its rings and DMA, a host-file backend behind it. A notification
+ * is an MMIO write in the vCPU's exit handler: the model takes every
+ * available request and hands it to the backend there, without sleeping.
+ * Gone with the VM, after every request it started has completed.
+ */
+#define pr_fmt(fmt) "vmm: " fmt
+
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "disk.h"
+#include "pc.h"
+#include "blk_file.h"
+#include "core/virtio_blk.h"
+
+/*
+ * Packed virtqueues are offered only when asked for (until they have run
+ * against enough drivers): /sys/module/vmm/parameters/virtio_packed,
+ * read when a disk is attached.
+ */
+static bool virtio_packed;
+module_param(virtio_packed, bool, 0644);
+MODULE_PARM_DESC(virtio_packed,
+		 "offer VIRTIO_F_RING_PACKED on virtio-blk disks attached from now on");
+
+struct vmm_vblk_pci {
+	struct vmm_vm *vm;
+	struct vmm_pci_irq irq;
+	int mmio;			/* MMIO bus handle of the BAR */
+	struct vmm_blk_file *disk;
+	struct virtio_blk blk;		/* holds the PCI function */
+};
+
+static void vmm_vblk_mmio(void *dev, u64 off, bool write, unsigned int size,
+			  u64 *val)
+{
+	struct vmm_vblk_pci *v = dev;
+
+	virtio_pci_mmio(&v->blk.vp, off, write, size, val);
+}
+
+/* PCI lock held: only the MMIO bus's base moves. */
+static void vmm_vblk_bar_changed(struct vpci_dev *d, unsigned int bar,
+				 u64 old, u64 addr)
+{
+	struct vmm_vblk_pci *v = container_of(d, struct vmm_vblk_pci, blk.vp.pci);
+
+	if (bar == VIRTIO_PCI_BAR)
+		vmm_mmio_move(v->vm, v->mmio, addr == VPCI_BAR_UNMAPPED ?
+			      VMM_MMIO_UNMAPPED : addr);
+}
+
+static int vmm_vblk_read(void *opaque, u64 gpa, void *buf, u32 len)
+{
+	return vmm_gpa_read(opaque, gpa, buf, len);
+}
+
+static int vmm_vblk_write(void *opaque, u64 gpa, const void *buf, u32 len)
+{
+	return vmm_gpa_write(opaque, gpa, buf, len);
+}
+
+static bool vmm_vblk_ok(void *opaque, u64 gpa, u64 len, bool write)
+{
+	return vmm_gpa_ok(opaque, gpa, len, write);
+}
+
+static const struct blk_gmem_ops vmm_vblk_gmem = {
+	.read = vmm_vblk_read,
+	.write = vmm_vblk_write,
+	.ok = vmm_vblk_ok,
+};
+
+static void vmm_vblk_msi(void *opaque, u64 addr, u32 data)
+{
+	struct vmm_vblk_pci *v = opaque;
+
+	vmm_pc_pci_msi(v->vm, addr, data);
+}
+
+static void vmm_vblk_set_intx(void *opaque, bool level)
+{
+	struct vmm_vblk_pci *v = opaque;
+
+	vmm_pc_pci_irq(v->vm, &v->irq, level, false);
+}
+
+static void vmm_vblk_cfg_written(void *opaque, u32 off, unsigned int size)
+{
+	struct vmm_vblk_pci *v = opaque;
+
+	vmm_pc_pci_cfg_written(v->vm, &v->irq, off, size);
+}
+
+static const struct virtio_pci_host_ops vmm_vblk_host = {
+	.msi = vmm_vblk_msi,
+	.set_intx = vmm_vblk_set_intx,
+	.cfg_written = vmm_vblk_cfg_written,
+};
+
+static u64 vmm_vblk_now(void *opaque)
+{
+	return ktime_get_ns();
+}
+
+int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
+		    struct vmm_blk_file *bf)
+{
+	struct vmm_vblk_pci *v;
+	struct vpci_dev *d;
+	char id[VIRTIO_BLK_ID_BYTES + 1];
+	int r;
+
+	if (index >= VMM_DISK_VIRTIO_MAX || !bf)
+		return -EINVAL;
+	if (vm->vblk[index])
+		return -EBUSY;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	snprintf(id, sizeof(id), "vmm-%u-vd%u", vm->id, index);
+	r = virtio_blk_init(&v->blk, vmm_blk_file_backend(bf), queues, id,
+			    &vmm_vblk_gmem, vm, &vmm_vblk_host, v);
+	if (r)
+		goto err;
+	v->blk.now_ns = vmm_vblk_now;
+	virtio_blk_offer_packed(&v->blk, READ_ONCE(virtio_packed));
+	d = &v->blk.vp.pci;
+	d->bar_changed = vmm_vblk_bar_changed;
+	v->mmio = vmm_mmio_register(vm, VIRTIO_PCI_BAR_SIZE, vmm_vblk_mmio, v);
+	if (v->mmio < 0) {
+		r = v->mmio;
+		goto err;
+	}
+	r = vmm_pc_pci_add(vm, VPCI_DEVFN(VMM_DISK_VIRTIO_SLOT + index, 0), d,
+			   &v->irq);
+	if (r)
+		goto err;	/* the MMIO range stays unmapped, never reached */
+	v->disk = bf;
+	vm->vblk[index] = v;
+	atomic_long_add(sizeof(*v), &vm->overhead);
+	return 0;
+err:
+	kvfree(v);
+	return r;
+}
+
+void vmm_vblk_destroy(struct vmm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_DISK_VIRTIO_MAX; i++) {
+		struct vmm_vblk_pci *v = vm->vblk[i];
+
+		if (!v)
+			continue;
+		/* Waits for the disk's requests; none start any more. */
+		vmm_blk_file_close(v->disk);
+		WARN_ON_ONCE(virtio_blk_inflight(&v->blk));
+		atomic_long_sub(sizeof(*v), &vm->overhead);
+		kvfree(v);
+		vm->vblk[i] = NULL;
+	}
+}
