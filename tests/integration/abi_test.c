@@ -592,9 +592,15 @@ static void test_attach_disk(int dev)
 	ERR(attach(vm, rw, VMM_DISK_AHCI_DISK, 0, 0x80), "VMM_ATTACH_DISK unknown flag", EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.fd = rw;
-	a.reserved[2] = 1;
+	a.reserved[1] = 1;
 	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK reserved field set", EINVAL);
-	a.reserved[2] = 0;
+	a.reserved[1] = 0;
+	a.reserved0 = 1;
+	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK reserved0 set", EINVAL);
+	a.reserved0 = 0;
+	a.queues = 2;
+	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK queues on an AHCI disk", EINVAL);
+	a.queues = 0;
 	a.size = 5;
 	ERR(xioctl(vm, VMM_ATTACH_DISK, &a), "VMM_ATTACH_DISK size (an output) set", EINVAL);
 	ERR(xioctl(vm, VMM_ATTACH_DISK, (void *)8), "VMM_ATTACH_DISK bad pointer", EFAULT);
