@@ -17,7 +17,8 @@ struct disk_spec {
 	bool readonly;
 	bool cdrom;
 	int fd;			/* -1 until disk_open */
-	uint64_t size;		/* bytes, from the file */
+	uint64_t size;		/* bytes, from the file (a VDI: its disk) */
+	bool vdi;		/* a VDI image (by content) */
 };
 
 /*
