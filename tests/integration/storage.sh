@@ -6,12 +6,17 @@
 # console: a pattern written with O_DIRECT at queue depth 8 (NCQ),
 # flushed, read back, and a TRIM. Then the host file must hold the
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
+# STORAGE_FORMATS picks the disk's formats: raw (a sparse file) and vdi
+# (made by vmmctl vdi create, served by the kernel's VDI backend; then
+# vmmctl vdi check must be clean, the image must hold the pattern and the
+# trimmed blocks must have left the image).
 . "$(dirname "$0")/lib.sh"
 ktap_begin storage
 
 GUEST=${GUEST_DIR:-/guest}
 ISO_TIMEOUT=${ISO_TIMEOUT:-400}
 ISOS=${STORAGE_ISOS:-isolinux grub}
+FORMATS=${STORAGE_FORMATS:-raw vdi}
 
 ensure_vmm; result $? "vmm loaded"
 
@@ -40,17 +45,25 @@ iso_boot() {
 }
 
 for loader in $ISOS; do
+for fmt in $FORMATS; do
 	iso=$GUEST/test-$loader.iso
 	if [ ! -f "$iso" ]; then
 		not_ok "$loader: $iso missing (tests/guest/mkiso.sh)"
 		continue
 	fi
-	disk=$TMP/disk-$loader.img
+	disk=$TMP/disk-$loader.$fmt
 	rm -f "$disk"
-	truncate -s 64M "$disk"
+	if [ "$fmt" = vdi ]; then
+		"$VMMCTL" vdi create "$disk" 64M >/dev/null
+		result $? "$loader/vdi: vmmctl vdi create 64M"
+	else
+		truncate -s 64M "$disk"
+	fi
+	[ "$fmt" = raw ] || loader0=$loader loader="$loader/$fmt"
 	O=$TMP/iso-$loader.out; E=$TMP/iso-$loader.err
 	t0=$(date +%s)
 	iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
+	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
 	result $rc "$loader: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
 	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
@@ -66,13 +79,33 @@ for loader in $ISOS; do
 	m "ISO-DISKS: sda sr0" "Linux sees the SATA disk and the CD"
 	m "diskcheck: read back and verified" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
 	m "DISKTEST-OK" "guest TRIM: the discarded range reads back as zeros"
-	check "$loader: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+	if [ "$fmt" = vdi ]; then
+		"$VMMCTL" vdi check "$disk" >"$TMP/vdicheck.out" 2>&1
+		result $? "$loader: vmmctl vdi check is clean after the guest's writes and TRIM"
+		sed 's/^/# /' "$TMP/vdicheck.out" | head -n 5
+		"$VMMCTL" vdi cat "$disk" >"$TMP/vdi-flat.img"
+		result $? "$loader: vmmctl vdi cat reads the image"
+		check "$loader: the image holds the guest's pattern" diskcheck verify "$TMP/vdi-flat.img" 16
+		cmp -s -n $((16 << 20)) "$TMP/vdi-flat.img" /dev/zero $((32 << 20)) 0
+		result $? "$loader: the trimmed 16 MiB read as zeros from the image"
+		rm -f "$TMP/vdi-flat.img"
+		nb=$("$VMMCTL" vdi info "$disk" | sed -n 's/^blocks allocated: *//p')
+		[ -n "$nb" ] && [ "$nb" -le 18 ]
+		result $? "$loader: the trimmed blocks left the image (${nb:-?} of 64 blocks allocated)"
+		if command -v qemu-img >/dev/null; then
+			check "$loader: qemu-img check" qemu-img check -f vdi "$disk"
+		fi
+	else
+		check "$loader: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+	fi
 	# 16 MiB of pattern remain; the 16 MiB written at 32 MiB were trimmed.
 	kb=$(du -k "$disk" | cut -f1)
 	[ -n "$kb" ] || kb=999999
 	[ "$kb" -lt $((24 * 1024)) ]; result $? "$loader: the trimmed range is a hole in the host file (${kb} KiB allocated)"
 	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
 	rm -f "$disk"
+	[ "$fmt" = raw ] || loader=$loader0
+done
 done
 
 dmesg_clean; result $? "no kernel warnings"
