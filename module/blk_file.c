@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host-file disk backend (see blk_file.h).
+ * The host-file disk backend (see blk_file.h): the I/O engine below
+ * (submission, worker, kiocb/bvec I/O, completion, the owner's creds and
+ * cgroups; its state in blk_file_priv.h) serving a raw image, or a VDI
+ * image through blk_vdi.c when the file's content says VDI.
  *
  * submit() runs in a vCPU's exit handler with preemption off and a device
  * lock held, so it only moves the request onto the disk's list and queues

@@ -213,6 +213,12 @@ struct vmm_nvram {
  * non-empty file (its size is rounded down to a sector); a CD takes
  * 2048-byte sectors (ISO 9660 media), is always read-only, and fd -1
  * leaves the drive empty. size returns the bytes the guest sees.
+ * The format is the file's content, not a flag: a regular file attached
+ * as a disk whose bytes 0x40..0x43 hold the VirtualBox VDI signature
+ * (0xbeda107f LE) is served as a VDI image (size: its virtual disk size);
+ * any other file is a raw image. A VDI that fails the format's checks
+ * (header, whole block map; diff/undo images) gets EINVAL and a kernel
+ * log line; vmmctl runs the same checks first and prints why.
  * EBUSY: the port is taken or the guest has run; EINVAL: bad type, port,
  * flags, or a file of the wrong kind or size; EBADF: fd not open for
  * what is asked.

@@ -11,6 +11,12 @@
  *                                     must read back as zeros
  *   diskcheck randread DEV SECONDS THREADS  4 KiB random O_DIRECT reads:
  *                                     prints IOPS (a benchmark, not a test)
+ *   diskcheck flushloop DEV FIRST     the crash test's guest: record i =
+ *                                     FIRST, FIRST+1, ... (4 KiB, O_DIRECT,
+ *                                     each in a new 1 MiB block at first)
+ *                                     written, then fdatasync (FLUSH), then
+ *                                     "FLUSHED i" printed; until killed
+ *   diskcheck flushcheck FILE N       records 1..N are in FILE (host side)
  *
  * Chunks vary in size (4-64 KiB) and are written in a shuffled order, so
  * requests overlap in flight and complete out of order. Every 512-byte
@@ -277,8 +283,73 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 	return 0;
 }
 
+/* Record i (from 1): 60 blocks of 1 MiB round robin, 4 KiB apart. */
+#define REC_BLOCKS	60
+
+static uint64_t rec_off(uint64_t i)
+{
+	return ((i - 1) % REC_BLOCKS) * (1 << 20) + ((i - 1) / REC_BLOCKS) * 4096;
+}
+
+static int cmd_flushloop(const char *dev, uint64_t first)
+{
+	uint8_t *buf;
+	uint64_t i;
+	int fd = open(dev, O_RDWR | O_DIRECT);
+
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096)) {
+		perror(dev);
+		return 1;
+	}
+	for (i = first ? first : 1; rec_off(i) < (64 << 20) - 4096; i++) {
+		fill(buf, rec_off(i), 4096);
+		if (pwrite(fd, buf, 4096, rec_off(i)) != 4096 || fdatasync(fd)) {
+			perror("flushloop");
+			return 1;
+		}
+		printf("FLUSHED %llu\n", (unsigned long long)i);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int cmd_flushcheck(const char *file, uint64_t n)
+{
+	static uint8_t buf[4096];
+	uint64_t i;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0) {
+		perror(file);
+		return 1;
+	}
+	for (i = 1; i <= n; i++) {
+		if (pread(fd, buf, 4096, rec_off(i)) != 4096 ||
+		    check(buf, rec_off(i), 4096)) {
+			fprintf(stderr, "diskcheck: flushed record %llu missing\n",
+				(unsigned long long)i);
+			return 1;
+		}
+	}
+	for (; pread(fd, buf, 4096, rec_off(i)) == 4096; i++) {
+		uint32_t s;
+
+		for (s = 0; s < 4096 && !buf[s]; s++)
+			;
+		if (s == 4096)
+			break;
+	}
+	printf("diskcheck: records 1..%llu flushed and present (%llu written)\n",
+	       (unsigned long long)n, (unsigned long long)i - 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "flushloop"))
+		return cmd_flushloop(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "flushcheck"))
+		return cmd_flushcheck(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "write"))
 		return cmd_write(argv[2], strtoull(argv[3], NULL, 0),
 				 strtoul(argv[4], NULL, 0) % 64 ?: 1);
@@ -291,6 +362,7 @@ int main(int argc, char **argv)
 		return cmd_randread(argv[2], strtoul(argv[3], NULL, 0) ?: 1,
 				    strtoul(argv[4], NULL, 0) % 64 ?: 1);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
-		"discard DEV OFF_MiB LEN_MiB | randread DEV SECONDS THREADS\n");
+		"discard DEV OFF_MiB LEN_MiB | randread DEV SECONDS THREADS | "
+		"flushloop DEV FIRST | flushcheck FILE N\n");
 	return 2;
 }

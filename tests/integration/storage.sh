@@ -6,7 +6,8 @@
 # console: a pattern written with O_DIRECT at queue depth 8 (NCQ),
 # flushed, read back, and a TRIM. Then the host file must hold the
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
-# STORAGE_FORMATS picks the disk's formats: raw (a sparse file) and vdi
+# STORAGE_FORMATS picks the disk's formats (default: raw for each ISO,
+# and vdi with the first): raw (a sparse file) and vdi
 # (made by vmmctl vdi create, served by the kernel's VDI backend; then
 # vmmctl vdi check must be clean, the image must hold the pattern and the
 # trimmed blocks must have left the image).
@@ -16,7 +17,9 @@ ktap_begin storage
 GUEST=${GUEST_DIR:-/guest}
 ISO_TIMEOUT=${ISO_TIMEOUT:-400}
 ISOS=${STORAGE_ISOS:-isolinux grub}
-FORMATS=${STORAGE_FORMATS:-raw vdi}
+# default: raw for every ISO, and the VDI run with the first one only
+FORMATS=${STORAGE_FORMATS:-}
+first_loader=${ISOS%% *}
 
 ensure_vmm; result $? "vmm loaded"
 
@@ -33,7 +36,8 @@ iso_boot() {
 		sleep 0.5
 		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; poweroff -f"
 		# keep stdin open until the VM is gone
-		while [ ! -e "$_out.done" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+		while [ ! -e "$_out.done" ] && ! grep -aq '^[0-9]* EXIT' "$_out" &&
+		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
 	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run --iso "$2" --disk "$3" --mem 256M \
@@ -45,10 +49,12 @@ iso_boot() {
 }
 
 for loader in $ISOS; do
-for fmt in $FORMATS; do
+fmts=$FORMATS
+[ -n "$fmts" ] || { [ "$loader" = "$first_loader" ] && fmts="raw vdi" || fmts=raw; }
+for fmt in $fmts; do
 	iso=$GUEST/test-$loader.iso
 	if [ ! -f "$iso" ]; then
-		not_ok "$loader: $iso missing (tests/guest/mkiso.sh)"
+		not_ok "$lbl: $iso missing (tests/guest/mkiso.sh)"
 		continue
 	fi
 	disk=$TMP/disk-$loader.$fmt
@@ -59,20 +65,21 @@ for fmt in $FORMATS; do
 	else
 		truncate -s 64M "$disk"
 	fi
-	[ "$fmt" = raw ] || loader0=$loader loader="$loader/$fmt"
-	O=$TMP/iso-$loader.out; E=$TMP/iso-$loader.err
+	lbl=$loader
+	[ "$fmt" = raw ] || lbl="$loader/$fmt"
+	O=$TMP/iso-$loader-$fmt.out; E=$TMP/iso-$loader-$fmt.err
 	t0=$(date +%s)
 	iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
 	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
-	result $rc "$loader: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
+	result $rc "$lbl: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
 	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
 	# where the time went (host uptime, s)
 	for mk in "SeaBIOS (version" "Booting from DVD" "ISO-INIT" "ISO-SHELL" "diskcheck: wrote" "DISKTEST-OK" "EXIT"; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
 	done
 	grep -a "DMESG:" "$O" | head -n 40 | sed 's/^[0-9]* /# /'
-	m() { grep -aq -- "$1" "$O"; result $? "$loader: $2"; }
+	m() { grep -aq -- "$1" "$O"; result $? "$lbl: $2"; }
 	m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots the CD, $loader loads the kernel, /init runs"
 	m "ISO-CDROM: mounted /dev/sr0" "Linux mounts the ATAPI CD (sr_mod on ahci)"
 	m "ISO-CHECKSUM-OK" "a file read from the CD has the right sha256"
@@ -81,32 +88,96 @@ for fmt in $FORMATS; do
 	m "DISKTEST-OK" "guest TRIM: the discarded range reads back as zeros"
 	if [ "$fmt" = vdi ]; then
 		"$VMMCTL" vdi check "$disk" >"$TMP/vdicheck.out" 2>&1
-		result $? "$loader: vmmctl vdi check is clean after the guest's writes and TRIM"
+		result $? "$lbl: vmmctl vdi check is clean after the guest's writes and TRIM"
 		sed 's/^/# /' "$TMP/vdicheck.out" | head -n 5
 		"$VMMCTL" vdi cat "$disk" >"$TMP/vdi-flat.img"
-		result $? "$loader: vmmctl vdi cat reads the image"
-		check "$loader: the image holds the guest's pattern" diskcheck verify "$TMP/vdi-flat.img" 16
+		result $? "$lbl: vmmctl vdi cat reads the image"
+		check "$lbl: the image holds the guest's pattern" diskcheck verify "$TMP/vdi-flat.img" 16
 		cmp -s -n $((16 << 20)) "$TMP/vdi-flat.img" /dev/zero $((32 << 20)) 0
-		result $? "$loader: the trimmed 16 MiB read as zeros from the image"
+		result $? "$lbl: the trimmed 16 MiB read as zeros from the image"
 		rm -f "$TMP/vdi-flat.img"
 		nb=$("$VMMCTL" vdi info "$disk" | sed -n 's/^blocks allocated: *//p')
 		[ -n "$nb" ] && [ "$nb" -le 18 ]
-		result $? "$loader: the trimmed blocks left the image (${nb:-?} of 64 blocks allocated)"
+		result $? "$lbl: the trimmed blocks left the image (${nb:-?} of 64 blocks allocated)"
 		if command -v qemu-img >/dev/null; then
-			check "$loader: qemu-img check" qemu-img check -f vdi "$disk"
+			check "$lbl: qemu-img check" qemu-img check -f vdi "$disk"
 		fi
 	else
-		check "$loader: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+		check "$lbl: the host file holds the guest's pattern" diskcheck verify "$disk" 16
 	fi
 	# 16 MiB of pattern remain; the 16 MiB written at 32 MiB were trimmed.
 	kb=$(du -k "$disk" | cut -f1)
 	[ -n "$kb" ] || kb=999999
-	[ "$kb" -lt $((24 * 1024)) ]; result $? "$loader: the trimmed range is a hole in the host file (${kb} KiB allocated)"
+	[ "$kb" -lt $((24 * 1024)) ]; result $? "$lbl: the trimmed range is a hole in the host file (${kb} KiB allocated)"
 	grep -a -A40 "exit statistics" "$E" | grep -aE "mmio|io |total" | head -n 5 | sed 's/^/# /'
 	rm -f "$disk"
-	[ "$fmt" = raw ] || loader=$loader0
 done
 done
+
+# Crash test (reduced): a guest writes 4 KiB records and flushes each
+# (diskcheck flushloop: the first 60 each allocate a new VDI block), and
+# vmmctl is killed with SIGKILL after the k-th FLUSHED line, at
+# STORAGE_CRASH cut points (default 3), each on the image the last one
+# left. Afterwards vmmctl vdi check must be clean and every record the
+# guest saw flushed must be in the image; the next round writes on.
+CUTS=${STORAGE_CRASH:-3}
+crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
+	_out=$3 _pid=$3.pid
+	: >"$_out"; rm -f "$_pid" "$_out.done"
+	{
+		_i=0
+		while ! grep -q ISO-SHELL "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.5; _i=$((_i + 1))
+		done
+		sleep 0.5
+		echo "diskcheck flushloop /dev/sda $4"
+		while [ "$(grep -ac '^[0-9]* FLUSHED' "$_out")" -lt "$5" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.2; _i=$((_i + 1))
+		done
+		[ -s "$_pid" ] && kill -9 "$(cat "$_pid")"
+		while [ ! -e "$_out.done" ] && ! grep -aq '^[0-9]* EXIT' "$_out" &&
+		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.5; _i=$((_i + 1))
+		done
+	} | {
+		exec 3<&0
+		"$VMMCTL" run --iso "$1" --disk "$2" --mem 256M --no-reboot <&3 3<&- 2>"$_out.err" &
+		echo $! >"$_pid"
+		wait $!; echo "EXIT $?"
+	} | stamp >"$_out"
+	touch "$_out.done"
+}
+iso=$GUEST/test-$first_loader.iso
+if [ "$CUTS" -gt 0 ] && [ -f "$iso" ]; then
+	disk=$TMP/crash.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	next=1 cut=0
+	while [ $cut -lt "$CUTS" ]; do
+		cut=$((cut + 1))
+		O=$TMP/crash-$cut.out
+		stop=$((3 + cut * 7))
+		t0=$(date +%s)
+		crash_boot "$iso" "$disk" "$O" $next $stop
+		t1=$(date +%s)
+		last=$(tr -d '\r' <"$O" | sed -n 's/^[0-9]* FLUSHED \([0-9]*\).*/\1/p' | tail -n 1)
+		ex=$(sed -n 's/^[0-9]* EXIT //p' "$O")
+		[ "$ex" = 137 ] && [ -n "$last" ] && [ "$last" -ge $((next + stop - 1)) ]
+		result $? "crash $cut: vmmctl killed (SIGKILL) after the guest flushed record ${last:-none} (exit ${ex:-none}, $((t1 - t0)) s)"
+		[ "$ex" = 137 ] || { diag_file "$O" 20; diag_file "$O.err" 5; }
+		"$VMMCTL" vdi check "$disk" >"$TMP/crash.check" 2>&1
+		result $? "crash $cut: vmmctl vdi check is clean"
+		sed 's/^/# /' "$TMP/crash.check" | head -n 3
+		"$VMMCTL" vdi cat "$disk" >"$TMP/crash-flat.img" &&
+			diskcheck flushcheck "$TMP/crash-flat.img" "${last:-0}" >"$TMP/crash.fc" 2>&1
+		result $? "crash $cut: every record the guest saw flushed is in the image"
+		sed 's/^/# /' "$TMP/crash.fc"
+		rm -f "$TMP/crash-flat.img"
+		next=$(( ${last:-0} + 1 ))
+	done
+	diag "crash: $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
+	rm -f "$disk"
+fi
 
 dmesg_clean; result $? "no kernel warnings"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
