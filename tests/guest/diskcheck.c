@@ -11,6 +11,12 @@
  *                                     must read back as zeros
  *   diskcheck randread DEV SECONDS THREADS  4 KiB random O_DIRECT reads:
  *                                     prints IOPS (a benchmark, not a test)
+ *   diskcheck randread DEV SECONDS THREADS MiB   the same over the first
+ *                                     MiB MiB only
+ *   diskcheck firstwrite DEV          the cost of a first write: 4 KiB
+ *                                     O_DIRECT write + fdatasync into 8
+ *                                     blocks at 48 MiB never written, then
+ *                                     the same again (now allocated): us
  *   diskcheck flushloop DEV FIRST     the crash test's guest: record i =
  *                                     FIRST, FIRST+1, ... (4 KiB, O_DIRECT,
  *                                     each in a new 1 MiB block at first)
@@ -260,7 +266,8 @@ static void *rand_reader(void *arg)
 	return NULL;
 }
 
-static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads)
+static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads,
+			uint64_t limit_mib)
 {
 	pthread_t t[64];
 	unsigned long total = 0;
@@ -271,6 +278,8 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 		perror(dev);
 		return 1;
 	}
+	if (limit_mib && (limit_mib << 20) < dev_bytes)
+		dev_bytes = limit_mib << 20;
 	for (i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, rand_reader, &ios[i]);
 	sleep(secs);
@@ -279,7 +288,43 @@ static int cmd_randread(const char *dev, unsigned int secs, unsigned int threads
 		pthread_join(t[i], NULL);
 		total += ios[i];
 	}
-	printf("diskcheck: randread qd %u: %lu IOPS\n", threads, total / secs);
+	printf("diskcheck: randread qd %u over %llu MiB: %lu IOPS\n", threads,
+	       (unsigned long long)(dev_bytes >> 20), total / secs);
+	return 0;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int cmd_firstwrite(const char *dev)
+{
+	uint64_t t[2] = { 0, 0 };
+	uint8_t *buf;
+	int fd = open(dev, O_RDWR | O_DIRECT), pass, i;
+
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096)) {
+		perror(dev);
+		return 1;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < 8; i++) {
+			uint64_t off = (48ULL + i) << 20, t0 = now_us();
+
+			fill(buf, off, 4096);
+			if (pwrite(fd, buf, 4096, off) != 4096 || fdatasync(fd)) {
+				perror("firstwrite");
+				return 1;
+			}
+			t[pass] += now_us() - t0;
+		}
+	}
+	printf("diskcheck: 4 KiB write+flush: %llu us into a new block, %llu us into a written one\n",
+	       (unsigned long long)t[0] / 8, (unsigned long long)t[1] / 8);
 	return 0;
 }
 
@@ -360,9 +405,16 @@ int main(int argc, char **argv)
 				   strtoull(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "randread"))
 		return cmd_randread(argv[2], strtoul(argv[3], NULL, 0) ?: 1,
-				    strtoul(argv[4], NULL, 0) % 64 ?: 1);
+				    strtoul(argv[4], NULL, 0) % 64 ?: 1, 0);
+	if (argc == 6 && !strcmp(argv[1], "randread"))
+		return cmd_randread(argv[2], strtoul(argv[3], NULL, 0) ?: 1,
+				    strtoul(argv[4], NULL, 0) % 64 ?: 1,
+				    strtoull(argv[5], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "firstwrite"))
+		return cmd_firstwrite(argv[2]);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
 		"discard DEV OFF_MiB LEN_MiB | randread DEV SECONDS THREADS | "
+		"randread DEV SECONDS THREADS MiB | firstwrite DEV | "
 		"flushloop DEV FIRST | flushcheck FILE N\n");
 	return 2;
 }
