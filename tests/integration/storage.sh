@@ -23,10 +23,11 @@ first_loader=${ISOS%% *}
 
 ensure_vmm; result $? "vmm loaded"
 
-# iso_boot NAME ISO DISK OUT ERR: boot ISO with DISK, type the disk test
-# once the shell is up, then power off; vmmctl's status
+# iso_boot NAME ISO DISK OUT ERR [CMD]: boot ISO with DISK, type the disk
+# test (or CMD) once the shell is up, then power off; vmmctl's status
 iso_boot() {
 	_out=$4 _err=$5
+	_cmd=${6:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; diskcheck randread /dev/sda 5 8 16; diskcheck firstwrite /dev/sda"}
 	: >"$_out"
 	{
 		_i=0
@@ -34,7 +35,7 @@ iso_boot() {
 			sleep 0.5; _i=$((_i + 1))
 		done
 		sleep 0.5
-		echo "dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; diskcheck randread /dev/sda 5 8 16; diskcheck firstwrite /dev/sda; poweroff -f"
+		echo "$_cmd; poweroff -f"
 		# keep stdin open until the VM is gone
 		while [ ! -e "$_out.done" ] && ! grep -aq '^[0-9]* EXIT' "$_out" &&
 		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
@@ -115,6 +116,43 @@ for fmt in $fmts; do
 	rm -f "$disk"
 done
 done
+
+# Host disk full: a VDI on a 24 MiB tmpfs that a filler leaves ~20 MiB of.
+# The guest's 16 MiB pattern fits; 8 MiB more at 32 MiB do not: those
+# writes fail in the guest (I/O error), the image stays valid (a leak at
+# most) and holds the pattern; once the filler is gone, writes succeed.
+iso=$GUEST/test-$first_loader.iso
+small=$TMP/small
+if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
+   mount -t tmpfs -o size=24m none "$small"; then
+	disk=$small/full.vdi
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	dd if=/dev/zero of="$small/filler" bs=1M count=4 2>/dev/null
+	O=$TMP/enospc-1.out
+	iso_boot enospc "$iso" "$disk" "$O" "$O.err" \
+		"diskcheck write /dev/sda 16 8; echo WRITE1=\$?; dd if=/dev/zero of=/dev/sda bs=1M seek=32 count=8 oflag=direct 2>/dev/null; echo DD1=\$?"
+	rc=$?
+	result $rc "enospc: the VM runs to its power-off with the host disk full (exit $rc)"
+	grep -aq "WRITE1=0" "$O"; result $? "enospc: the guest's 16 MiB pattern fits"
+	grep -aq "DD1=[1-9]" "$O"; result $? "enospc: writes beyond the free space fail in the guest"
+	[ $rc -eq 0 ] || diag_file "$O" 20
+	grep -a "I/O error\|DD1=" "$O" | head -n 3 | sed 's/^[0-9]* /# /'
+	"$VMMCTL" vdi check "$disk" >"$TMP/enospc.check" 2>&1; crc=$?
+	[ $crc -eq 0 ] || [ $crc -eq 3 ]
+	result $? "enospc: vmmctl vdi check finds no corruption (exit $crc: 0 clean, 3 leaks)"
+	sed 's/^/# /' "$TMP/enospc.check" | head -n 4
+	"$VMMCTL" vdi cat "$disk" >"$TMP/enospc-flat.img"
+	check "enospc: the image holds the pattern" diskcheck verify "$TMP/enospc-flat.img" 16
+	rm -f "$TMP/enospc-flat.img" "$small/filler"
+	O=$TMP/enospc-2.out
+	iso_boot enospc "$iso" "$disk" "$O" "$O.err" \
+		"dd if=/dev/zero of=/dev/sda bs=1M seek=32 count=2 oflag=direct 2>/dev/null; echo DD2=\$?"
+	grep -aq "DD2=0" "$O"; result $? "enospc: with space free again the guest's writes succeed"
+	"$VMMCTL" vdi check "$disk" >"$TMP/enospc.check" 2>&1; crc=$?
+	[ $crc -eq 0 ] || [ $crc -eq 3 ]
+	result $? "enospc: vmmctl vdi check afterwards (exit $crc)"
+	umount "$small"
+fi
 
 # Crash test (reduced): a guest writes 4 KiB records and flushes each
 # (diskcheck flushloop: the first 60 each allocate a new VDI block), and
