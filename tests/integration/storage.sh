@@ -164,6 +164,11 @@ CUTS=${STORAGE_CRASH:-3}
 crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
 	_out=$3 _pid=$3.pid
 	: >"$_out"; rm -f "$_pid" "$_out.done"
+	# the killed VM's teardown lets go of the image (its lock) first
+	_i=0
+	while command -v flock >/dev/null && ! flock -n -x "$2" true && [ $_i -lt 20 ]; do
+		sleep 0.5; _i=$((_i + 1))
+	done
 	{
 		_i=0
 		while ! grep -q ISO-SHELL "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
