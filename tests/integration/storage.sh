@@ -53,6 +53,8 @@ for loader in $ISOS; do
 fmts=$FORMATS
 [ -n "$fmts" ] || { [ "$loader" = "$first_loader" ] && fmts="raw vdi" || fmts=raw; }
 for fmt in $fmts; do
+	lbl=$loader
+	[ "$fmt" = raw ] || lbl="$loader/$fmt"
 	iso=$GUEST/test-$loader.iso
 	if [ ! -f "$iso" ]; then
 		not_ok "$lbl: $iso missing (tests/guest/mkiso.sh)"
@@ -66,8 +68,6 @@ for fmt in $fmts; do
 	else
 		truncate -s 64M "$disk"
 	fi
-	lbl=$loader
-	[ "$fmt" = raw ] || lbl="$loader/$fmt"
 	O=$TMP/iso-$loader-$fmt.out; E=$TMP/iso-$loader-$fmt.err
 	t0=$(date +%s)
 	iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
