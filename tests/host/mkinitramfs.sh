@@ -107,6 +107,13 @@ done
 cp "$root/lib/kvm/load-order.amd" "$root/lib/kvm/load-order"
 order=("${all[@]}")
 
+# For the storage suite: a local file system with direct I/O (ext4's
+# driver on a loop device; tmpfs has no O_DIRECT).
+mkdir -p "$root/lib/fs"
+kmods_reset
+kmods_add "$root/lib/fs" loop ext4
+printf '%s\n' "${kmods_order[@]}" >"$root/lib/fs/load-order"
+
 echo "$KVER" >"$root/etc/kver"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
