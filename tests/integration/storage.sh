@@ -143,6 +143,27 @@ for fmt in $fmts; do
 done
 done
 
+# An image the guest wrote through the kernel backend, for the build
+# machine's qemu-img and 7zz (tests/vdi/kernel-image.sh reads it from
+# this console log): a 4 MiB VDI, a tagged sector in each of its 4
+# blocks, block 1 trimmed (the last block moves into its hole).
+iso=$GUEST/test-$first_loader.iso
+if [ "${STORAGE_INTEROP:-1}" = 1 ] && [ -f "$iso" ]; then
+	disk=$DIODIR/interop.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 4M >/dev/null
+	O=$TMP/interop.out
+	iso_boot interop "$iso" "$disk" "$O" "$O.err" \
+		"for k in 0 1 2 3; do echo VMM-INTEROP-BLOCK-\$k | dd of=/dev/sda bs=512 seek=\$((k * 2048 + k * 8)) conv=sync,notrunc 2>/dev/null; done; sync; diskcheck discard /dev/sda 1 1 && echo INTEROP-DONE"
+	rc=$?
+	grep -aq "INTEROP-DONE" "$O"; result $? "interop: the guest writes 4 blocks of a VDI and trims one (exit $rc)"
+	check "interop: vmmctl vdi check is clean" "$VMMCTL" vdi check "$disk"
+	echo "# VDI-IMAGE-BEGIN $(wc -c <"$disk") bytes"
+	gzip -c "$disk" | base64 | sed 's/^/# b64 /'
+	echo "# VDI-IMAGE-END"
+	rm -f "$disk"
+fi
+
 # Host disk full: a VDI on a 24 MiB tmpfs that a filler leaves ~20 MiB of.
 # The guest's 16 MiB pattern fits; 8 MiB more at 32 MiB do not: those
 # writes fail in the guest (I/O error), the image stays valid (a leak at
@@ -192,6 +213,7 @@ crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
 	: >"$_out"; rm -f "$_pid" "$_out.done"
 	# the killed VM's teardown lets go of the image (its lock) first
 	_i=0
+	command -v flock >/dev/null || sleep 1
 	while command -v flock >/dev/null && ! flock -n -x "$2" true && [ $_i -lt 20 ]; do
 		sleep 0.5; _i=$((_i + 1))
 	done
