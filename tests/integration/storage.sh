@@ -167,7 +167,8 @@ fi
 # Host disk full: a VDI on a 24 MiB tmpfs that a filler leaves ~20 MiB of.
 # The guest's 16 MiB pattern fits; 8 MiB more at 32 MiB do not: those
 # writes fail in the guest (I/O error), the image stays valid (a leak at
-# most) and holds the pattern; once the filler is gone, writes succeed.
+# most) and holds the pattern; once the filler is gone, writes to new
+# blocks succeed.
 iso=$GUEST/test-$first_loader.iso
 small=$TMP/small
 if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
@@ -193,7 +194,7 @@ if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
 	rm -f "$TMP/enospc-flat.img" "$small/filler"
 	O=$TMP/enospc-2.out
 	iso_boot enospc "$iso" "$disk" "$O" "$O.err" \
-		"dd if=/dev/zero of=/dev/sda bs=1M seek=32 count=2 oflag=direct 2>/dev/null; echo DD2=\$?"
+		"dd if=/dev/zero of=/dev/sda bs=1M seek=56 count=2 oflag=direct 2>/dev/null; echo DD2=\$?"
 	grep -aq "DD2=0" "$O"; result $? "enospc: with space free again the guest's writes succeed"
 	"$VMMCTL" vdi check "$disk" >"$TMP/enospc.check" 2>&1; crc=$?
 	[ $crc -eq 0 ] || [ $crc -eq 3 ]
