@@ -154,9 +154,9 @@ if [ "${STORAGE_INTEROP:-1}" = 1 ] && [ -f "$iso" ]; then
 	"$VMMCTL" vdi create "$disk" 4M >/dev/null
 	O=$TMP/interop.out
 	iso_boot interop "$iso" "$disk" "$O" "$O.err" \
-		"for k in 0 1 2 3; do echo VMM-INTEROP-BLOCK-\$k | dd of=/dev/sda bs=512 seek=\$((k * 2048 + k * 8)) conv=sync,notrunc 2>/dev/null; done; sync; diskcheck discard /dev/sda 1 1 && echo INTEROP-DONE"
+		"for k in 0 1 2 3; do echo VMM-INTEROP-BLOCK-\$k | dd of=/dev/sda bs=512 seek=\$((k * 2048 + k * 8)) conv=sync,notrunc 2>/dev/null; done; sync; diskcheck discard /dev/sda 1 1 && echo INTEROP-DONE-\$((6 * 7))"
 	rc=$?
-	grep -aq "INTEROP-DONE" "$O"; result $? "interop: the guest writes 4 blocks of a VDI and trims one (exit $rc)"
+	grep -aq "INTEROP-DONE-42" "$O"; result $? "interop: the guest writes 4 blocks of a VDI and trims one (exit $rc)"
 	check "interop: vmmctl vdi check is clean" "$VMMCTL" vdi check "$disk"
 	echo "# VDI-IMAGE-BEGIN $(wc -c <"$disk") bytes"
 	gzip -c "$disk" | base64 | sed 's/^/# b64 /'
