@@ -108,10 +108,10 @@ cp "$root/lib/kvm/load-order.amd" "$root/lib/kvm/load-order"
 order=("${all[@]}")
 
 # For the storage suite: a local file system with direct I/O (ext4's
-# driver on a loop device; tmpfs has no O_DIRECT).
+# driver on a loop device; tmpfs has no O_DIRECT; ext4 wants crc32c).
 mkdir -p "$root/lib/fs"
 kmods_reset
-kmods_add "$root/lib/fs" loop ext4
+kmods_add "$root/lib/fs" loop crc32c_generic ext4
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/fs/load-order"
 
 echo "$KVER" >"$root/etc/kver"

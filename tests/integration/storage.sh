@@ -205,10 +205,10 @@ fi
 # Crash test (reduced): a guest writes 4 KiB records and flushes each
 # (diskcheck flushloop: the first 60 each allocate a new VDI block), and
 # vmmctl is killed with SIGKILL after the k-th FLUSHED line, at
-# STORAGE_CRASH cut points (default 3), each on the image the last one
+# STORAGE_CRASH cut points (default 6), each on the image the last one
 # left. Afterwards vmmctl vdi check must be clean and every record the
 # guest saw flushed must be in the image; the next round writes on.
-CUTS=${STORAGE_CRASH:-3}
+CUTS=${STORAGE_CRASH:-6}
 crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
 	_out=$3 _pid=$3.pid
 	: >"$_out"; rm -f "$_pid" "$_out.done"
@@ -237,7 +237,9 @@ crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
 		exec 3<&0
 		"$VMMCTL" run --iso "$1" --disk "$2" --mem 256M --no-reboot <&3 3<&- 2>"$_out.err" &
 		echo $! >"$_pid"
-		wait $!; echo "EXIT $?"
+		wait $!; _st=$?
+		# the guest's last line may be cut short by the kill
+		echo; echo "EXIT $_st"
 	} | stamp >"$_out"
 	touch "$_out.done"
 }
