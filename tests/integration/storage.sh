@@ -252,7 +252,7 @@ if [ "$CUTS" -gt 0 ] && [ -f "$iso" ]; then
 	while [ $cut -lt "$CUTS" ]; do
 		cut=$((cut + 1))
 		O=$TMP/crash-$cut.out
-		stop=$((3 + cut * 7))
+		stop=$((2 + cut * 3))
 		t0=$(date +%s)
 		crash_boot "$iso" "$disk" "$O" $next $stop
 		t1=$(date +%s)
