@@ -99,6 +99,9 @@ fi
 # 5. the module in the AMD-V test host
 step host 700 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
+# the VDI the guest wrote through the kernel backend, read by qemu-img/7zz
+step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
+tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X). Its summary is
 # renamed integration-intel so the two hosts stay apart in the summary.
