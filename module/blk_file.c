@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host-file disk backend (see blk_file.h).
+ * The host-file disk backend (see blk_file.h): the I/O engine below
+ * (submission, worker, kiocb/bvec I/O, completion, the owner's creds and
+ * cgroups; its state in blk_file_priv.h) serving a raw image, or a VDI
+ * image through blk_vdi.c when the file's content says VDI.
  *
  * submit() runs in a vCPU's exit handler with preemption off and a device
  * lock held, so it only moves the request onto the disk's list and queues
@@ -40,43 +43,9 @@
 
 #include "vmm.h"
 #include "blk_file.h"
+#include "blk_file_priv.h"
 
-#define BLK_FILE_MAX_INFLIGHT	64
-#define BLK_FILE_INLINE_BVECS	8
-
-struct vmm_blk_io {
-	struct list_head node;
-	struct vmm_blk_file *bf;
-	struct blk_req *req;
-	struct kiocb iocb;
-	struct bio_vec *bv;		/* inline_bv or allocated */
-	struct bio_vec inline_bv[BLK_FILE_INLINE_BVECS];
-};
-
-struct vmm_blk_file {
-	struct blk_backend be;
-	struct vmm_vm *vm;
-	struct file *file;
-	bool direct;
-	bool is_reg;
-	unsigned int dio_align;		/* the device's logical block size */
-
-	spinlock_t lock;
-	struct list_head pending;	/* submitted, not yet issued */
-	struct list_head free;
-	unsigned int inflight;		/* handed to us, not completed */
-	wait_queue_head_t idle;
-
-	struct workqueue_struct *wq;
-	struct work_struct work;
-	const struct cred *cred;
-	struct cgroup_subsys_state *blkcg;
-	struct mem_cgroup *memcg;
-
-	struct vmm_blk_io io[BLK_FILE_MAX_INFLIGHT];
-};
-
-static u64 vmm_blk_now(void)
+u64 vmm_blk_now(void)
 {
 	return ktime_get_ns();
 }
@@ -107,7 +76,7 @@ static const struct blk_backend_ops vmm_blk_file_ops = {
 };
 
 /* Any context: hand the request back, then recycle its context. */
-static void vmm_blk_io_end(struct vmm_blk_io *io, int err)
+void vmm_blk_io_end(struct vmm_blk_io *io, int err)
 {
 	struct vmm_blk_file *bf = io->bf;
 	struct blk_req *req = io->req;
@@ -116,6 +85,11 @@ static void vmm_blk_io_end(struct vmm_blk_io *io, int err)
 	if (io->bv != io->inline_bv)
 		kfree(io->bv);
 	io->bv = io->inline_bv;
+	if (io->pc != io->inline_pc)
+		kfree(io->pc);
+	io->pc = io->inline_pc;
+	if (io->fast)
+		vmm_blk_vdi_io_end(bf, io);
 	req->t[BLK_T_DONE] = vmm_blk_now();
 	/* The request is the transport's again from here. */
 	req->done(req, err);
@@ -145,7 +119,7 @@ static void vmm_blk_aio_complete(struct kiocb *iocb, long ret)
 }
 
 /* The request's guest pages as bio_vecs in io->bv: their count, or < 0. */
-static int vmm_blk_map(struct vmm_blk_io *io, bool to_guest)
+int vmm_blk_map(struct vmm_blk_io *io, bool to_guest)
 {
 	struct blk_req *req = io->req;
 	unsigned int max = BLK_FILE_INLINE_BVECS;
@@ -251,6 +225,10 @@ static void vmm_blk_issue(struct vmm_blk_file *bf, struct vmm_blk_io *io)
 {
 	struct blk_req *req = io->req;
 
+	if (bf->vdi) {
+		vmm_blk_vdi_issue(bf, io);
+		return;
+	}
 	switch (req->op) {
 	case BLK_OP_READ:
 	case BLK_OP_WRITE:
@@ -284,19 +262,68 @@ static void vmm_blk_work(struct work_struct *work)
 	if (list_empty(&batch))
 		return;
 
-	old_cred = override_creds(bf->cred);
-	old_memcg = set_active_memcg(bf->memcg);
-	kthread_associate_blkcg(bf->blkcg);
+	vmm_blk_as_owner_begin(bf, &old_cred, &old_memcg);
 	list_for_each_entry_safe(io, tmp, &batch, node) {
 		/* The context goes back to the free list when it ends. */
 		list_del_init(&io->node);
 		vmm_blk_issue(bf, io);
 		cond_resched();
 	}
-	kthread_associate_blkcg(NULL);
-	set_active_memcg(old_memcg);
-	revert_creds(old_cred);
+	vmm_blk_as_owner_end(old_cred, old_memcg);
 }
+
+void vmm_blk_as_owner_begin(struct vmm_blk_file *bf, const struct cred **oc,
+			    struct mem_cgroup **om)
+{
+	*oc = override_creds(bf->cred);
+	*om = set_active_memcg(bf->memcg);
+	kthread_associate_blkcg(bf->blkcg);
+}
+
+void vmm_blk_as_owner_end(const struct cred *oc, struct mem_cgroup *om)
+{
+	kthread_associate_blkcg(NULL);
+	set_active_memcg(om);
+	revert_creds(oc);
+}
+
+int vmm_blk_iter_sync(struct vmm_blk_file *bf, bool write,
+		      struct iov_iter *iter, loff_t pos, bool direct_ok)
+{
+	size_t want = iov_iter_count(iter);
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&kiocb, bf->file);
+	kiocb.ki_pos = pos;
+	if (!bf->direct || !direct_ok)
+		kiocb.ki_flags &= ~IOCB_DIRECT;
+	if (write) {
+		kiocb.ki_flags |= IOCB_WRITE;
+		if (bf->is_reg)
+			file_start_write(bf->file);
+		ret = call_write_iter(bf->file, &kiocb, iter);
+		if (bf->is_reg)
+			file_end_write(bf->file);
+	} else {
+		ret = call_read_iter(bf->file, &kiocb, iter);
+	}
+	if (ret < 0)
+		return ret == -ENOSPC || ret == -EDQUOT ? -ENOSPC : -EIO;
+	return (size_t)ret == want ? 0 : -EIO;
+}
+
+int vmm_blk_kio(struct vmm_blk_file *bf, bool write, void *buf, size_t len,
+		loff_t pos)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, write ? ITER_SOURCE : ITER_DEST, &kv, 1, len);
+	return vmm_blk_iter_sync(bf, write, &iter, pos, false);
+}
+
+static void vmm_blk_file_free(struct vmm_blk_file *bf);
 
 struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 				       u32 block_size, bool readonly,
@@ -347,6 +374,7 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 	for (i = 0; i < BLK_FILE_MAX_INFLIGHT; i++) {
 		bf->io[i].bf = bf;
 		bf->io[i].bv = bf->io[i].inline_bv;
+		bf->io[i].pc = bf->io[i].inline_pc;
 		list_add_tail(&bf->io[i].node, &bf->free);
 	}
 	bf->cred = get_current_cred();
@@ -362,6 +390,16 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 	bf->be.can_discard = !readonly && file->f_op->fallocate;
 	bf->be.max_inflight = BLK_FILE_MAX_INFLIGHT;
 	bf->be.priv = bf;
+
+	/* By content: a VDI image has its signature at 0x40. */
+	if (bf->is_reg && block_size == 512) {
+		int r = vmm_blk_vdi_probe(bf, readonly, name);
+
+		if (r < 0) {
+			vmm_blk_file_free(bf);
+			return ERR_PTR(r);
+		}
+	}
 	atomic_long_add(sizeof(*bf), &vm->overhead);
 	return bf;
 }
@@ -385,18 +423,24 @@ static bool vmm_blk_file_idle(struct vmm_blk_file *bf)
 	return idle;
 }
 
-void vmm_blk_file_close(struct vmm_blk_file *bf)
+static void vmm_blk_file_free(struct vmm_blk_file *bf)
 {
-	if (!bf)
-		return;
-	/* Requests may still be queued or with the file system. */
-	wait_event(bf->idle, vmm_blk_file_idle(bf));
 	destroy_workqueue(bf->wq);
-	atomic_long_sub(sizeof(*bf), &bf->vm->overhead);
+	vmm_blk_vdi_free(bf);
 	mem_cgroup_put(bf->memcg);
 	if (bf->blkcg)
 		css_put(bf->blkcg);
 	put_cred(bf->cred);
 	fput(bf->file);
 	kfree(bf);
+}
+
+void vmm_blk_file_close(struct vmm_blk_file *bf)
+{
+	if (!bf)
+		return;
+	/* Requests may still be queued or with the file system. */
+	wait_event(bf->idle, vmm_blk_file_idle(bf));
+	atomic_long_sub(sizeof(*bf), &bf->vm->overhead);
+	vmm_blk_file_free(bf);
 }

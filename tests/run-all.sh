@@ -100,6 +100,9 @@ fi
 # 5. the module in the AMD-V test host
 step host 1300 env QEMU_TIMEOUT=1200 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
+# the VDI the guest wrote through the kernel backend, read by qemu-img/7zz
+step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
+tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image
 
 # 5b. the AMD-V test host reboots and panics with a VM running
 step down 300 tests/host/down-test.sh reboot panic

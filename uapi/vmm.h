@@ -218,6 +218,13 @@ struct vmm_nvram {
  * 00:(VMM_DISK_VIRTIO_SLOT + port).0; queues is its number of request
  * queues (1 to VMM_DISK_VIRTIO_QUEUES; 0 means 1); 512-byte sectors.
  * queues must be 0 for the other types.
+ *
+ * The format is the file's content, not a flag: a regular file attached
+ * as a disk whose bytes 0x40..0x43 hold the VirtualBox VDI signature
+ * (0xbeda107f LE) is served as a VDI image (size: its virtual disk size);
+ * any other file is a raw image. A VDI that fails the format's checks
+ * (header, whole block map; diff/undo images) gets EINVAL and a kernel
+ * log line; vmmctl runs the same checks first and prints why.
  * EBUSY: the port is taken or the guest has run; EINVAL: bad type, port,
  * flags, queues, or a file of the wrong kind or size; EBADF: fd not open
  * for what is asked.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 
 #include "vmmctl.h"
 #include "disk.h"
+#include "vdi.h"
+#include "vdi_cmd.h"
 
 #define AHCI_PCI_SLOT		3
 
@@ -109,6 +112,42 @@ static bool is_iso9660(int fd)
 	return ok;
 }
 
+/* A VDI image has its signature at 0x40: decided by content, not name. */
+static bool is_vdi(int fd)
+{
+	unsigned char *hdr;
+	bool ok;
+
+	if (posix_memalign((void **)&hdr, 4096, 512))
+		return false;
+	ok = pread(fd, hdr, 512, 0) >= 0x44 &&
+	     (hdr[0x40] | hdr[0x41] << 8 | hdr[0x42] << 16 |
+	      (uint32_t)hdr[0x43] << 24) == VDI_SIGNATURE;
+	free(hdr);
+	return ok;
+}
+
+/*
+ * One VM writes an image at a time, as QEMU and VirtualBox have it: an
+ * exclusive lock on a writable drive, a shared one on a read-only drive.
+ * The lock lives with the open file, which the kernel keeps while the VM
+ * has the disk.
+ */
+static int disk_lock(const struct disk_spec *d, int fd)
+{
+	if (!flock(fd, (d->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		usage_error("run: %s %s: is in use by another VM (locked%s)",
+			    d->cdrom ? "--iso" : "--disk", d->path,
+			    d->readonly ? " for writing" : "");
+	else
+		usage_error("run: %s %s: cannot lock: %s",
+			    d->cdrom ? "--iso" : "--disk", d->path,
+			    strerror(errno));
+	return -1;
+}
+
 static int disk_open_flags(const struct disk_spec *d, int extra)
 {
 	return (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | extra;
@@ -152,6 +191,8 @@ int disk_open(struct disk_spec *d)
 			    what, d->path);
 		goto bad;
 	}
+	if (disk_lock(d, fd))
+		goto bad;
 	if (d->cdrom) {
 		if (d->size < 17 * ISO_SECTOR || !is_iso9660(fd)) {
 			usage_error("run: --iso %s: not an ISO 9660 image (no CD001 volume descriptor at sector 16)",
@@ -162,6 +203,10 @@ int disk_open(struct disk_spec *d)
 		usage_error("run: --disk %s: %s", d->path, d->size ?
 			    "smaller than one 512-byte sector" : "empty file");
 		goto bad;
+	} else if (S_ISREG(st.st_mode) && is_vdi(fd)) {
+		d->vdi = true;
+		if (vdi_check_for_run(d->path, what, &d->size))
+			goto bad;
 	}
 	d->fd = fd;
 	return 0;

@@ -19,7 +19,8 @@ struct disk_spec {
 	bool virtio;		/* if=virtio: a virtio-blk function */
 	unsigned int queues;	/* its request queues; 0 = one per vCPU */
 	int fd;			/* -1 until disk_open */
-	uint64_t size;		/* bytes, from the file */
+	uint64_t size;		/* bytes, from the file (a VDI: its disk) */
+	bool vdi;		/* a VDI image (by content) */
 };
 
 /*

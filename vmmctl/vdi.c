@@ -95,8 +95,8 @@ static int full_pwrite(int fd, const void *buf, size_t len, u64 off)
 	return 0;
 }
 
-/* Describe f->err with the values that caused it. */
-static void print_vdi_error(const struct vdi_file *f)
+/* Describe f->err with the values that caused it: "PATH: message". */
+static void vdi_error_text(const struct vdi_file *f, char *out, size_t cap)
 {
 	const struct vdi_header *h = &f->h;
 	const struct vdi_map_info *in = &f->info;
@@ -170,7 +170,15 @@ static void print_vdi_error(const struct vdi_file *f)
 			 in->referenced, h->blocks);
 		break;
 	}
-	err_msg("%s: %s%s", f->path, vdi_strerror(f->err), extra);
+	snprintf(out, cap, "%s: %s%s", f->path, vdi_strerror(f->err), extra);
+}
+
+static void print_vdi_error(const struct vdi_file *f)
+{
+	char msg[512];
+
+	vdi_error_text(f, msg, sizeof(msg));
+	err_msg("%s", msg);
 }
 
 /*
@@ -252,6 +260,24 @@ static int vf_open_good(struct vdi_file *f, const char *path, bool rw)
 		vf_close(f);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+int vdi_check_for_run(const char *path, const char *what, u64 *disk_size)
+{
+	struct vdi_file f;
+	char msg[512];
+
+	if (vf_open(&f, path, false))
+		return -1;
+	if (f.err) {
+		vdi_error_text(&f, msg, sizeof(msg));
+		usage_error("run: %s %s", what, msg);
+		vf_close(&f);
+		return -1;
+	}
+	*disk_size = f.h.disk_size;
+	vf_close(&f);
 	return 0;
 }
 

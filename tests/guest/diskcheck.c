@@ -20,6 +20,18 @@
  *   diskcheck seqread DEV SECONDS THREADS  1 MiB sequential O_DIRECT
  *                                     reads, each thread its own stream
  *                                     (its share of DEV, wrapping); MB/s
+ *   diskcheck randread DEV SECONDS THREADS MiB   random reads over the
+ *                                     first MiB MiB only
+ *   diskcheck firstwrite DEV          the cost of a first write: 4 KiB
+ *                                     O_DIRECT write + fdatasync into 8
+ *                                     blocks at 48 MiB never written, then
+ *                                     the same again (now allocated): us
+ *   diskcheck flushloop DEV FIRST     the crash test's guest: record i =
+ *                                     FIRST, FIRST+1, ... (4 KiB, O_DIRECT,
+ *                                     each in a new 1 MiB block at first)
+ *                                     written, then fdatasync (FLUSH), then
+ *                                     "FLUSHED i" printed; until killed
+ *   diskcheck flushcheck FILE N       records 1..N are in FILE (host side)
  *
  * Chunks vary in size (4-64 KiB) and are written in a shuffled order, so
  * requests overlap in flight and complete out of order. Every 512-byte
@@ -351,6 +363,8 @@ static double percentile(const uint64_t *hist, uint64_t total, double p)
 	return 0;
 }
 
+static uint64_t bench_limit_mib;
+
 static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		     unsigned int threads)
 {
@@ -380,6 +394,8 @@ static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		}
 		dev_bytes = end;
 	}
+	if (bench_limit_mib && (bench_limit_mib << 20) < dev_bytes)
+		dev_bytes = bench_limit_mib << 20;
 	if (dev_bytes < bench_bs) {
 		fprintf(stderr, "diskcheck: %s is smaller than %u KiB\n", dev, bench_bs >> 10);
 		return 1;
@@ -408,8 +424,108 @@ static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 	return total ? 0 : 1;
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int cmd_firstwrite(const char *dev)
+{
+	uint64_t t[2] = { 0, 0 };
+	uint8_t *buf;
+	int fd = open(dev, O_RDWR | O_DIRECT), pass, i;
+
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096)) {
+		perror(dev);
+		return 1;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < 8; i++) {
+			uint64_t off = (48ULL + i) << 20, t0 = now_us();
+
+			fill(buf, off, 4096);
+			if (pwrite(fd, buf, 4096, off) != 4096 || fdatasync(fd)) {
+				perror("firstwrite");
+				return 1;
+			}
+			t[pass] += now_us() - t0;
+		}
+	}
+	printf("diskcheck: 4 KiB write+flush: %llu us into a new block, %llu us into a written one\n",
+	       (unsigned long long)t[0] / 8, (unsigned long long)t[1] / 8);
+	return 0;
+}
+
+/* Record i (from 1): 60 blocks of 1 MiB round robin, 4 KiB apart. */
+#define REC_BLOCKS	60
+
+static uint64_t rec_off(uint64_t i)
+{
+	return ((i - 1) % REC_BLOCKS) * (1 << 20) + ((i - 1) / REC_BLOCKS) * 4096;
+}
+
+static int cmd_flushloop(const char *dev, uint64_t first)
+{
+	uint8_t *buf;
+	uint64_t i;
+	int fd = open(dev, O_RDWR | O_DIRECT);
+
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096)) {
+		perror(dev);
+		return 1;
+	}
+	for (i = first ? first : 1; rec_off(i) < (64 << 20) - 4096; i++) {
+		fill(buf, rec_off(i), 4096);
+		if (pwrite(fd, buf, 4096, rec_off(i)) != 4096 || fdatasync(fd)) {
+			perror("flushloop");
+			return 1;
+		}
+		printf("FLUSHED %llu\n", (unsigned long long)i);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int cmd_flushcheck(const char *file, uint64_t n)
+{
+	static uint8_t buf[4096];
+	uint64_t i;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0) {
+		perror(file);
+		return 1;
+	}
+	for (i = 1; i <= n; i++) {
+		if (pread(fd, buf, 4096, rec_off(i)) != 4096 ||
+		    check(buf, rec_off(i), 4096)) {
+			fprintf(stderr, "diskcheck: flushed record %llu missing\n",
+				(unsigned long long)i);
+			return 1;
+		}
+	}
+	for (; pread(fd, buf, 4096, rec_off(i)) == 4096; i++) {
+		uint32_t s;
+
+		for (s = 0; s < 4096 && !buf[s]; s++)
+			;
+		if (s == 4096)
+			break;
+	}
+	printf("diskcheck: records 1..%llu flushed and present (%llu written)\n",
+	       (unsigned long long)n, (unsigned long long)i - 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "flushloop"))
+		return cmd_flushloop(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "flushcheck"))
+		return cmd_flushcheck(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "write"))
 		return cmd_write(argv[2], strtoull(argv[3], NULL, 0),
 				 strtoul(argv[4], NULL, 0) % 64 ?: 1);
@@ -418,11 +534,17 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "discard"))
 		return cmd_discard(argv[2], strtoull(argv[3], NULL, 0),
 				   strtoull(argv[4], NULL, 0));
-	if (argc == 5 && (!strcmp(argv[1], "randread") || !strcmp(argv[1], "randwrite") ||
-			  !strcmp(argv[1], "seqread")))
+	if ((argc == 5 || argc == 6) &&
+	    (!strcmp(argv[1], "randread") || !strcmp(argv[1], "randwrite") ||
+	     !strcmp(argv[1], "seqread"))) {
+		bench_limit_mib = argc == 6 ? strtoull(argv[5], NULL, 0) : 0;
 		return cmd_bench(argv[1], argv[2], strtoul(argv[3], NULL, 0) ?: 1,
-				    strtoul(argv[4], NULL, 0) % 64 ?: 1);
+				 strtoul(argv[4], NULL, 0) % 64 ?: 1);
+	}
+	if (argc == 3 && !strcmp(argv[1], "firstwrite"))
+		return cmd_firstwrite(argv[2]);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
-		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS\n");
+		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS [MiB] | "
+		"firstwrite DEV | flushloop DEV FIRST | flushcheck FILE N\n");
 	return 2;
 }

@@ -113,6 +113,13 @@ kmods_reset
 kmods_add "$root/lib/diskbench" virtio_pci virtio_blk 9pnet_virtio 9p
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/diskbench/load-order"
 
+# For the storage suite: a local file system with direct I/O (ext4's
+# driver on a loop device; tmpfs has no O_DIRECT; ext4 wants crc32c).
+mkdir -p "$root/lib/fs"
+kmods_reset
+kmods_add "$root/lib/fs" loop crc32c_generic ext4
+printf '%s\n' "${kmods_order[@]}" >"$root/lib/fs/load-order"
+
 echo "$KVER" >"$root/etc/kver"
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |

@@ -10,12 +10,20 @@
 # /dev/vda in the guest) and runs the same test; STORAGE_VIRTIO=0 skips it.
 # Then the installer flow: the ISOLINUX ISO installs a system onto a disk,
 # which boots alone.
+# STORAGE_FORMATS picks the disk's formats (default: raw for each ISO,
+# and vdi with the first): raw (a sparse file) and vdi
+# (made by vmmctl vdi create, served by the kernel's VDI backend; then
+# vmmctl vdi check must be clean, the image must hold the pattern and the
+# trimmed blocks must have left the image).
 . "$(dirname "$0")/lib.sh"
 ktap_begin storage
 
 GUEST=${GUEST_DIR:-/guest}
 ISO_TIMEOUT=${ISO_TIMEOUT:-400}
 ISOS=${STORAGE_ISOS:-isolinux grub}
+# default: raw for every ISO, and the VDI run with the first one only
+FORMATS=${STORAGE_FORMATS:-}
+first_loader=${ISOS%% *}
 
 ensure_vmm; result $? "vmm loaded"
 
@@ -46,13 +54,11 @@ console_run() {
 	return $_rc
 }
 
-# iso_boot NAME ISO DISK OUT ERR [GUEST-DEV [CMD]]: boot ISO (none if
-# empty: boot DISK) with DISK (a --disk argument), type the disk test on
-# GUEST-DEV (default /dev/sda), or CMD, once the shell is up, then power
-# off; vmmctl's status
+# iso_boot NAME ISO DISK OUT ERR [CMD]: boot ISO (none if empty: boot
+# DISK) with DISK (a --disk argument), type the disk test on /dev/sda, or
+# CMD, once the shell is up, then power off; vmmctl's status
 iso_boot() {
-	_dev=${6:-/dev/sda}
-	_c=${7:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest $_dev"}
+	_c=${6:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; diskcheck randread /dev/sda 5 8 16; diskcheck firstwrite /dev/sda"}
 	if [ -n "$2" ]; then
 		console_run "$4" "$5" "$_c; poweroff -f" --iso "$2" --disk "$3"
 	else
@@ -60,42 +66,234 @@ iso_boot() {
 	fi
 }
 
+# The VDI runs' images live on a file system with direct I/O where the
+# host has one (ext2 made by busybox on a loop device, mounted by ext4's
+# driver: no fallocate there, so the backend's fallbacks run too), so the
+# backend's asynchronous direct I/O path is what the guest exercises; the
+# raw runs stay on tmpfs (punched holes are what their TRIM check reads).
+DIODIR=$TMP
+if [ -f /lib/fs/load-order ]; then
+	for m in $(cat /lib/fs/load-order); do
+		insmod "/lib/fs/$m.ko" 2>/dev/null
+	done
+	mkdir -p "$TMP/dio"
+	truncate -s 192M "$TMP/dio.img"
+	if mke2fs -F -b 4096 "$TMP/dio.img" >/dev/null 2>&1 &&
+	   mount -o loop -t ext2 "$TMP/dio.img" "$TMP/dio"; then
+		DIODIR=$TMP/dio
+	else
+		diag "no loop-mounted ext2: VDI images on tmpfs (buffered I/O)"
+	fi
+fi
+diag "VDI images in $DIODIR ($(grep " $DIODIR " /proc/mounts | cut -d' ' -f3))"
+
 for loader in $ISOS; do
+fmts=$FORMATS
+[ -n "$fmts" ] || { [ "$loader" = "$first_loader" ] && fmts="raw vdi" || fmts=raw; }
+for fmt in $fmts; do
+	lbl=$loader
+	[ "$fmt" = raw ] || lbl="$loader/$fmt"
 	iso=$GUEST/test-$loader.iso
 	if [ ! -f "$iso" ]; then
-		not_ok "$loader: $iso missing (tests/guest/mkiso.sh)"
+		not_ok "$lbl: $iso missing (tests/guest/mkiso.sh)"
 		continue
 	fi
-	disk=$TMP/disk-$loader.img
+	disk=$TMP/disk-$loader.$fmt
+	[ "$fmt" = vdi ] && disk=$DIODIR/disk-$loader.$fmt
 	rm -f "$disk"
-	truncate -s 64M "$disk"
-	O=$TMP/iso-$loader.out; E=$TMP/iso-$loader.err
+	if [ "$fmt" = vdi ]; then
+		"$VMMCTL" vdi create "$disk" 64M >/dev/null
+		result $? "$loader/vdi: vmmctl vdi create 64M"
+	else
+		truncate -s 64M "$disk"
+	fi
+	O=$TMP/iso-$loader-$fmt.out; E=$TMP/iso-$loader-$fmt.err
 	t0=$(date +%s)
 	iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
+	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
-	result $rc "$loader: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
+	result $rc "$lbl: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
 	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
 	# where the time went (host uptime, s)
 	for mk in "SeaBIOS (version" "Booting from DVD" "ISO-INIT" "ISO-SHELL" "diskcheck: wrote" "DISKTEST-OK" "EXIT"; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
 	done
 	grep -a "DMESG:" "$O" | head -n 40 | sed 's/^[0-9]* /# /'
-	m() { grep -aq -- "$1" "$O"; result $? "$loader: $2"; }
+	grep -a "diskcheck: randread\|diskcheck: 4 KiB" "$O" | sed "s|^[0-9]* |# $lbl: |"
+	m() { grep -aq -- "$1" "$O"; result $? "$lbl: $2"; }
 	m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots the CD, $loader loads the kernel, /init runs"
 	m "ISO-CDROM: mounted /dev/sr0" "Linux mounts the ATAPI CD (sr_mod on ahci)"
 	m "ISO-CHECKSUM-OK" "a file read from the CD has the right sha256"
 	m "ISO-DISKS: sda sr0" "Linux sees the SATA disk and the CD"
 	m "diskcheck: read back and verified" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
 	m "DISKTEST-OK" "guest TRIM: the discarded range reads back as zeros"
-	check "$loader: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+	if [ "$fmt" = vdi ]; then
+		"$VMMCTL" vdi check "$disk" >"$TMP/vdicheck.out" 2>&1
+		result $? "$lbl: vmmctl vdi check is clean after the guest's writes and TRIM"
+		sed 's/^/# /' "$TMP/vdicheck.out" | head -n 5
+		"$VMMCTL" vdi cat "$disk" >"$TMP/vdi-flat.img"
+		result $? "$lbl: vmmctl vdi cat reads the image"
+		check "$lbl: the image holds the guest's pattern" diskcheck verify "$TMP/vdi-flat.img" 16
+		cmp -s -n $((16 << 20)) "$TMP/vdi-flat.img" /dev/zero $((32 << 20)) 0
+		result $? "$lbl: the trimmed 16 MiB read as zeros from the image"
+		rm -f "$TMP/vdi-flat.img"
+		nb=$("$VMMCTL" vdi info "$disk" | sed -n 's/^blocks allocated: *//p')
+		# 16 blocks of pattern + 8 of firstwrite (+ 2 partly trimmed at most)
+		[ -n "$nb" ] && [ "$nb" -le 26 ]
+		result $? "$lbl: the trimmed blocks left the image (${nb:-?} of 64 blocks allocated)"
+		if command -v qemu-img >/dev/null; then
+			check "$lbl: qemu-img check" qemu-img check -f vdi "$disk"
+		fi
+	else
+		check "$lbl: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+	fi
 	# 16 MiB of pattern remain; the 16 MiB written at 32 MiB were trimmed.
+	# A VDI holds its allocated blocks whole (firstwrite's 8 included)
+	# and its header and map: no more than that.
 	kb=$(du -k "$disk" | cut -f1)
 	[ -n "$kb" ] || kb=999999
-	[ "$kb" -lt $((24 * 1024)) ]; result $? "$loader: the trimmed range is a hole in the host file (${kb} KiB allocated)"
-	# the VM's exits by reason over the whole run (vmmctl --stat)
-	grep -a -A14 " exits, .* runs, " "$E" | cut -c1-64 | sed 's/^/# /'
+	lim=$((24 * 1024))
+	[ "$fmt" = vdi ] && lim=$(( (${nb:-21} + 3) * 1024 ))
+	[ "$kb" -lt $lim ]; result $? "$lbl: the trimmed range is a hole in the host file (${kb} KiB allocated, limit $lim)"
+	# the VM's exits by reason over the whole run (vmmctl --stat, stdout)
+	grep -a -A14 " exits, .* runs, " "$O" | sed 's/^[0-9]* //' | cut -c1-64 | sed 's/^/# /'
 	rm -f "$disk"
 done
+done
+
+# An image the guest wrote through the kernel backend, for the build
+# machine's qemu-img and 7zz (tests/vdi/kernel-image.sh reads it from
+# this console log): a 4 MiB VDI, a tagged sector in each of its 4
+# blocks, block 1 trimmed (the last block moves into its hole).
+iso=$GUEST/test-$first_loader.iso
+if [ "${STORAGE_INTEROP:-1}" = 1 ] && [ -f "$iso" ]; then
+	disk=$DIODIR/interop.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 4M >/dev/null
+	O=$TMP/interop.out
+	iso_boot interop "$iso" "$disk" "$O" "$O.err" \
+		"for k in 0 1 2 3; do echo VMM-INTEROP-BLOCK-\$k | dd of=/dev/sda bs=512 seek=\$((k * 2048 + k * 8)) conv=sync,notrunc 2>/dev/null; done; sync; diskcheck discard /dev/sda 1 1 && echo INTEROP-DONE-\$((6 * 7))"
+	rc=$?
+	grep -aq "INTEROP-DONE-42" "$O"; result $? "interop: the guest writes 4 blocks of a VDI and trims one (exit $rc)"
+	check "interop: vmmctl vdi check is clean" "$VMMCTL" vdi check "$disk"
+	echo "# VDI-IMAGE-BEGIN $(wc -c <"$disk") bytes"
+	gzip -c "$disk" | base64 | sed 's/^/# b64 /'
+	echo "# VDI-IMAGE-END"
+	rm -f "$disk"
+fi
+
+# Host disk full: a VDI on a 24 MiB tmpfs that a filler leaves ~20 MiB of.
+# The guest's 16 MiB pattern fits; 8 MiB more at 32 MiB do not: those
+# writes fail in the guest (I/O error), the image stays valid (a leak at
+# most) and holds the pattern; once the filler is gone, writes to new
+# blocks succeed.
+iso=$GUEST/test-$first_loader.iso
+small=$TMP/small
+if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
+   mount -t tmpfs -o size=24m none "$small"; then
+	disk=$small/full.vdi
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	dd if=/dev/zero of="$small/filler" bs=1M count=4 2>/dev/null
+	O=$TMP/enospc-1.out
+	iso_boot enospc "$iso" "$disk" "$O" "$O.err" \
+		"diskcheck write /dev/sda 16 8; echo WRITE1=\$?; dd if=/dev/zero of=/dev/sda bs=1M seek=32 count=8 oflag=direct 2>/dev/null; echo DD1=\$?"
+	rc=$?
+	result $rc "enospc: the VM runs to its power-off with the host disk full (exit $rc)"
+	grep -aq "WRITE1=0" "$O"; result $? "enospc: the guest's 16 MiB pattern fits"
+	grep -aq "DD1=[1-9]" "$O"; result $? "enospc: writes beyond the free space fail in the guest"
+	[ $rc -eq 0 ] || diag_file "$O" 20
+	grep -a "I/O error\|DD1=" "$O" | head -n 3 | sed 's/^[0-9]* /# /'
+	"$VMMCTL" vdi check "$disk" >"$TMP/enospc.check" 2>&1; crc=$?
+	[ $crc -eq 0 ] || [ $crc -eq 3 ]
+	result $? "enospc: vmmctl vdi check finds no corruption (exit $crc: 0 clean, 3 leaks)"
+	sed 's/^/# /' "$TMP/enospc.check" | head -n 4
+	"$VMMCTL" vdi cat "$disk" >"$TMP/enospc-flat.img"
+	check "enospc: the image holds the pattern" diskcheck verify "$TMP/enospc-flat.img" 16
+	rm -f "$TMP/enospc-flat.img" "$small/filler"
+	O=$TMP/enospc-2.out
+	iso_boot enospc "$iso" "$disk" "$O" "$O.err" \
+		"dd if=/dev/zero of=/dev/sda bs=1M seek=56 count=2 oflag=direct 2>/dev/null; echo DD2=\$?"
+	grep -aq "DD2=0" "$O"; result $? "enospc: with space free again the guest's writes succeed"
+	"$VMMCTL" vdi check "$disk" >"$TMP/enospc.check" 2>&1; crc=$?
+	[ $crc -eq 0 ] || [ $crc -eq 3 ]
+	result $? "enospc: vmmctl vdi check afterwards (exit $crc)"
+	umount "$small"
+fi
+
+# Crash test (reduced): a guest writes 4 KiB records and flushes each
+# (diskcheck flushloop: the first 60 each allocate a new VDI block), and
+# vmmctl is killed with SIGKILL after the k-th FLUSHED line, at
+# STORAGE_CRASH cut points (default 6), each on the image the last one
+# left. Afterwards vmmctl vdi check must be clean and every record the
+# guest saw flushed must be in the image; the next round writes on.
+CUTS=${STORAGE_CRASH:-6}
+crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
+	_out=$3 _pid=$3.pid
+	: >"$_out"; rm -f "$_pid" "$_out.done"
+	# the killed VM's teardown lets go of the image (its lock) first
+	_i=0
+	command -v flock >/dev/null || sleep 1
+	while command -v flock >/dev/null && ! flock -n -x "$2" true && [ $_i -lt 20 ]; do
+		sleep 0.5; _i=$((_i + 1))
+	done
+	{
+		_i=0
+		while ! grep -q ISO-SHELL "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.5; _i=$((_i + 1))
+		done
+		sleep 0.5
+		echo "diskcheck flushloop /dev/sda $4"
+		while [ "$(grep -ac '^[0-9]* FLUSHED' "$_out")" -lt "$5" ] && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.2; _i=$((_i + 1))
+		done
+		[ -s "$_pid" ] && kill -9 "$(cat "$_pid")"
+		while [ ! -e "$_out.done" ] && ! grep -aq '^[0-9]* EXIT' "$_out" &&
+		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+			sleep 0.5; _i=$((_i + 1))
+		done
+	} | {
+		exec 3<&0
+		"$VMMCTL" run --iso "$1" --disk "$2" --mem 256M --no-reboot <&3 3<&- 2>"$_out.err" &
+		echo $! >"$_pid"
+		wait $!; _st=$?
+		# the guest's last line may be cut short by the kill
+		echo; echo "EXIT $_st"
+	} | stamp >"$_out"
+	touch "$_out.done"
+}
+iso=$GUEST/test-$first_loader.iso
+if [ "$CUTS" -gt 0 ] && [ -f "$iso" ]; then
+	disk=$DIODIR/crash.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	next=1 cut=0
+	while [ $cut -lt "$CUTS" ]; do
+		cut=$((cut + 1))
+		O=$TMP/crash-$cut.out
+		stop=$((2 + cut * 3))
+		t0=$(date +%s)
+		crash_boot "$iso" "$disk" "$O" $next $stop
+		t1=$(date +%s)
+		last=$(tr -d '\r' <"$O" | sed -n 's/^[0-9]* FLUSHED \([0-9]*\).*/\1/p' | tail -n 1)
+		ex=$(sed -n 's/^[0-9]* EXIT //p' "$O")
+		[ "$ex" = 137 ] && [ -n "$last" ] && [ "$last" -ge $((next + stop - 1)) ]
+		result $? "crash $cut: vmmctl killed (SIGKILL) after the guest flushed record ${last:-none} (exit ${ex:-none}, $((t1 - t0)) s)"
+		[ "$ex" = 137 ] || { diag_file "$O" 20; diag_file "$O.err" 5; }
+		"$VMMCTL" vdi check "$disk" >"$TMP/crash.check" 2>&1
+		result $? "crash $cut: vmmctl vdi check is clean"
+		sed 's/^/# /' "$TMP/crash.check" | head -n 3
+		"$VMMCTL" vdi cat "$disk" >"$TMP/crash-flat.img" &&
+			diskcheck flushcheck "$TMP/crash-flat.img" "${last:-0}" >"$TMP/crash.fc" 2>&1
+		result $? "crash $cut: every record the guest saw flushed is in the image"
+		sed 's/^/# /' "$TMP/crash.fc"
+		rm -f "$TMP/crash-flat.img"
+		next=$(( ${last:-0} + 1 ))
+	done
+	diag "crash: $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
+	rm -f "$disk"
+fi
+
+[ "$DIODIR" = "$TMP" ] || umount "$DIODIR"
 
 # The same disk test on a virtio-blk disk (the first ISO boots from the CD).
 set -- $ISOS
@@ -106,7 +304,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	truncate -s 64M "$disk"
 	O=$TMP/iso-virtio.out; E=$TMP/iso-virtio.err
 	t0=$(date +%s)
-	iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda \
+	iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" \
 		"dmesg | grep -iE 'virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest /dev/vda; echo VDA-STAT: \$(cat /sys/block/vda/stat)"; rc=$?
 	t1=$(date +%s)
 	result $rc "virtio: vmmctl run --iso --disk FILE,if=virtio ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
@@ -134,7 +332,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		truncate -s 64M "$disk"
 		echo 1 >"$P"
 		O=$TMP/iso-packed.out; E=$TMP/iso-packed.err
-		iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" /dev/vda \
+		iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" \
 			"echo VDA-PACKED: \$(cat /sys/bus/virtio/devices/virtio0/features | cut -c35); disktest /dev/vda"; rc=$?
 		echo 0 >"$P"
 		result $rc "virtio packed: vmmctl run ends with the guest's power-off (exit $rc)"
@@ -148,7 +346,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	# SeaBIOS boots from a virtio-blk disk: the hybrid ISO as a disk image.
 	O=$TMP/boot-virtio.out; E=$TMP/boot-virtio.err
 	t0=$(date +%s)
-	iso_boot "$loader" "" "$GUEST/test-$loader.iso,if=virtio,readonly" "$O" "$E" "" \
+	iso_boot "$loader" "" "$GUEST/test-$loader.iso,if=virtio,readonly" "$O" "$E" \
 		"echo VIRTIO-BOOT: \$(cat /sys/block/vda/size) sectors"; rc=$?
 	t1=$(date +%s)
 	result $rc "virtio boot: vmmctl run --disk ISO,if=virtio,readonly --boot disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
