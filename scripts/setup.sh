@@ -16,6 +16,8 @@ PKGS=(
 	clang					# libFuzzer builds (tests/fuzz)
 	7zip					# second reader for disk images
 	grub-pc-bin grub-common mtools		# GRUB test ISO (grub-mkrescue)
+	dkms debhelper dh-dkms dpkg-dev fakeroot lintian	# DKMS, make deb, its checks
+	bash-completion man-db			# tests of the completion and vmmctl(1)
 )
 
 SUDO=
