@@ -30,6 +30,7 @@ if ldd "$busybox" >/dev/null 2>&1; then
 fi
 
 root=$(mktemp -d)
+chmod 0755 "$root"	# mktemp -d makes it 0700: / must be searchable by users (install suite)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,lib/vmm,lib/kvm,payloads,tests,bench}
 

@@ -21,7 +21,9 @@ INSTALL_TIMEOUT=${INSTALL_TIMEOUT:-400}
 
 # ---- the module from the DKMS install location ----------------------
 if [ -f "$DKMS_KO" ]; then
-	vm=$(modinfo -F vermagic "$DKMS_KO" 2>/dev/null)
+	# .modinfo strings (busybox modinfo has no -F)
+	mi() { tr '\0' '\n' <"$1" | sed -n "s/^$2=//p" | head -n1; }
+	vm=$(mi "$DKMS_KO" vermagic)
 	case "$vm" in "$KVER "*) r=0 ;; *) r=1 ;; esac
 	result $r "DKMS-built vmm.ko in /lib/modules/$KVER/updates/dkms is for this kernel ($vm)"
 	if vmm_loaded; then rmmod vmm; fi
@@ -35,7 +37,7 @@ if [ -f "$DKMS_KO" ]; then
 		diag_file "$TMP/depmod.out"; diag_file "$TMP/modprobe.out"
 		insmod "$DKMS_KO" >/dev/null 2>&1
 	fi
-	want=$(modinfo -F srcversion "$DKMS_KO" 2>/dev/null)
+	want=$(mi "$DKMS_KO" srcversion)
 	have=$(cat /sys/module/vmm/srcversion 2>/dev/null)
 	[ -n "$want" ] && [ "$want" = "$have" ]
 	result $? "the loaded module is the DKMS-built one (srcversion $have)"
