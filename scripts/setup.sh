@@ -17,6 +17,8 @@ PKGS=(
 	7zip					# second reader for disk images
 	grub-pc-bin grub-common mtools		# GRUB test ISO (grub-mkrescue)
 	extlinux				# the installer ISO puts it on the disk it installs
+	dkms debhelper dh-dkms dpkg-dev fakeroot lintian	# DKMS, make deb, its checks
+	bash-completion man-db			# tests of the completion and vmmctl(1)
 )
 
 SUDO=

@@ -5,7 +5,8 @@
 #
 # Steps: scripts/setup.sh; make (module, vmmctl, guest, unit, bench) and
 # make -C tests/integration; unit tests; vmmctl tests; VDI interop tests
-# (vmmctl vdi against qemu-img and 7zz); fuzz smoke tests (if
+# (vmmctl vdi against qemu-img and 7zz); packaging (tests/packaging);
+# fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites, reboot and panic of the
 # AMD-V test host with a VM running. Each step reports "# SUITE: P passed, F failed[, S
@@ -90,6 +91,13 @@ tally vmmctl-pc "$logs/vmmctl.log" $rc test_pc
 # VDI images: vmmctl vdi against qemu-img and 7zz (well under a minute)
 step vdi-interop 180 tests/vdi/interop.sh
 tally vdi-interop "$logs/vdi-interop.log" $? vdi-interop
+
+# Packaging on this machine: make install/uninstall, help vs man page,
+# DKMS against the installed headers, make deb + lintian, dpkg -i/--purge
+# (about 1.5 minutes; keeps the DKMS-built vmm.ko in out/dkms/ for the
+# test host's install suite)
+step packaging 600 tests/packaging/test.sh
+tally packaging "$logs/packaging.log" $? packaging
 
 # 4. fuzz smoke tests
 if [ -f tests/fuzz/Makefile ]; then

@@ -58,8 +58,8 @@ static void seg(struct vmm_segment *s, uint16_t sel, uint64_t base,
 	s->attr = attr;
 }
 
-static void set_cpu(uint8_t *ram, uint64_t entry, struct vmm_regs *regs,
-		    struct vmm_sregs *sregs)
+void boot_flat32(uint8_t *ram, uint64_t entry, struct vmm_regs *regs,
+		struct vmm_sregs *sregs)
 {
 	const uint32_t flat = VMM_SEG_S | VMM_SEG_P | VMM_SEG_DB | VMM_SEG_G;
 	uint8_t *gdt = ram + BZ_GDT_GPA;
@@ -185,6 +185,6 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 	memcpy(ram + load, img + kofs, klen);
 	if (initrd_len)
 		memcpy(ram + initrd_gpa, initrd, initrd_len);
-	set_cpu(ram, load, regs, sregs);
+	boot_flat32(ram, load, regs, sregs);
 	return 0;
 }

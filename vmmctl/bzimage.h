@@ -63,4 +63,13 @@ int bzimage_load(const uint8_t *img, size_t img_len, const uint8_t *initrd,
 		 uint64_t ram_size, struct vmm_regs *regs,
 		 struct vmm_sregs *sregs, char *err, size_t errlen);
 
+/*
+ * The 32-bit protected-mode entry every direct boot shares: a flat GDT at
+ * BZ_GDT_GPA (code 0x10, data 0x18, a busy TSS 0x20 at BZ_TSS_GPA), CR0 =
+ * PE|ET, paging off, interrupts off, EIP = entry and ESI = the zero page;
+ * the other general registers 0. Writes the GDT and TSS into ram.
+ */
+void boot_flat32(uint8_t *ram, uint64_t entry, struct vmm_regs *regs,
+		 struct vmm_sregs *sregs);
+
 #endif /* VMMCTL_BZIMAGE_H */

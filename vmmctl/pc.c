@@ -20,6 +20,7 @@
 #include "acpi.h"
 #include "e820.h"
 #include "bzimage.h"
+#include "kernel.h"
 
 #define FW_CFG_RAM_SIZE		0x03
 #define FW_CFG_NOGRAPHIC	0x04
@@ -289,26 +290,92 @@ static void put_handoff_stub(struct pc_vm *p, struct vmm_regs *regs)
 	regs->rip = HANDOFF_STUB_GPA;
 }
 
+/*
+ * The modules of a multiboot kernel (QEMU's -initrd "FILE ARGS,FILE ARGS")
+ * or the one initrd of the others, read into mods[]: the count, or -1.
+ */
+static int read_modules(const char *spec, bool multiboot,
+			struct boot_module *mods, char **cmdline, char **path)
+{
+	char err[256];
+	unsigned int i;
+	int n;
+
+	if (!spec)
+		return 0;
+	if (!multiboot) {
+		cmdline[0] = NULL;
+		path[0] = strdup(spec);
+		if (!path[0]) {
+			err_msg("out of memory");
+			return -1;
+		}
+		n = 1;
+	} else {
+		n = kernel_split_modules(spec, cmdline, path, KB_MAX_MODULES,
+					 err, sizeof(err));
+		if (n < 0) {
+			usage_error("run: --initrd: %s", err);
+			return -1;
+		}
+	}
+	for (i = 0; i < (unsigned int)n; i++) {
+		mods[i].cmdline = cmdline[i];
+		mods[i].data = read_file(multiboot ? "module" : "initrd",
+					 path[i], 2ULL << 30, &mods[i].len);
+		if (!mods[i].data) {
+			while (i--)
+				free((void *)mods[i].data);
+			kernel_free_modules(cmdline, path, n);
+			return -1;
+		}
+	}
+	return n;
+}
+
+/* Multiboot's command line: the kernel's file name, then --append (as QEMU). */
+static char *multiboot_cmdline(const struct run_opts *o)
+{
+	size_t len = strlen(o->kernel) + (o->append ? strlen(o->append) + 1 : 0);
+	char *s = malloc(len + 1);
+
+	if (s)
+		snprintf(s, len + 1, "%s%s%s", o->kernel, o->append ? " " : "",
+			 o->append ? o->append : "");
+	return s;
+}
+
 static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 			struct vmm_regs *regs, struct vmm_sregs *sregs)
 {
 	struct acpi_config ac = { .n_cpus = p->n_cpus };
+	struct boot_module mods[KB_MAX_MODULES];
+	char *mcmd[KB_MAX_MODULES], *mpath[KB_MAX_MODULES];
+	const char *linux_cmdline = o->append ? o->append : "console=ttyS0";
 	struct acpi_tables t;
 	struct e820_map m;
-	uint8_t *kernel, *initrd = NULL;
-	size_t klen, ilen = 0;
-	char err[256];
-	int r = -1;
+	enum kernel_kind kind;
+	uint8_t *kernel;
+	char *mb_cmdline = NULL;
+	size_t klen;
+	char err[512];
+	int r = -1, n_mods = 0, i, lr;
 
 	kernel = read_file("kernel", o->kernel, 256 << 20, &klen);
 	if (!kernel)
 		return PC_BAD_INPUT;
-	if (o->initrd) {
-		initrd = read_file("initrd", o->initrd, 2ULL << 30, &ilen);
-		if (!initrd) {
-			r = PC_BAD_INPUT;
-			goto out;
-		}
+	kind = kernel_probe(kernel, klen);
+	if (kind == KERNEL_UNKNOWN) {
+		usage_error("run: kernel '%s': unknown format: " KERNEL_EXPECTED,
+			    o->kernel);
+		free(kernel);
+		return PC_BAD_INPUT;
+	}
+	n_mods = read_modules(o->initrd, kind == KERNEL_MULTIBOOT, mods, mcmd,
+			      mpath);
+	if (n_mods < 0) {
+		free(kernel);
+		return PC_BAD_INPUT;
 	}
 	/* A small ROM for 0xe0000-0xfffff: the RSDP lives where OSes look. */
 	p->rom_size = DIRECT_ROM_SIZE;
@@ -332,19 +399,49 @@ static int setup_kernel(struct pc_vm *p, const struct run_opts *o,
 	acpi_free(&t);
 
 	pc_e820(p, true, &m);
-	if (bzimage_load(kernel, klen, initrd, ilen,
-			 o->append ? o->append : "console=ttyS0", &m,
-			 DIRECT_RSDP_GPA, p->low, p->low_size, regs, sregs,
-			 err, sizeof(err))) {
-		usage_error("run: kernel '%s': %s", o->kernel, err);
+	switch (kind) {
+	case KERNEL_BZIMAGE:
+		lr = bzimage_load(kernel, klen, n_mods ? mods[0].data : NULL,
+				  n_mods ? mods[0].len : 0, linux_cmdline, &m,
+				  DIRECT_RSDP_GPA, p->low, p->low_size, regs,
+				  sregs, err, sizeof(err));
+		break;
+	case KERNEL_MULTIBOOT:
+		mb_cmdline = multiboot_cmdline(o);
+		if (!mb_cmdline) {
+			err_msg("out of memory");
+			goto out;
+		}
+		lr = multiboot_load(kernel, klen, mb_cmdline, mods, n_mods, &m,
+				    p->low, p->low_size, regs, sregs, err,
+				    sizeof(err));
+		break;
+	default:
+		lr = pvh_load(kernel, klen, linux_cmdline, mods, n_mods, &m,
+			      DIRECT_RSDP_GPA, p->low, p->low_size, regs, sregs,
+			      err, sizeof(err));
+		break;
+	}
+	if (lr) {
+		usage_error("run: kernel '%s' (%s): %s", o->kernel,
+			    kernel_kind_name(kind), err);
 		r = PC_BAD_INPUT;
 		goto out;
 	}
-	put_handoff_stub(p, regs);
+	if (o->verbose)
+		fprintf(stderr, "vmmctl: kernel '%s': %s, entry 0x%llx, %d module(s)\n",
+			o->kernel, kernel_kind_name(kind),
+			(unsigned long long)regs->rip, n_mods);
+	/* The handoff code clears EAX, which holds multiboot's magic. */
+	if (kind != KERNEL_MULTIBOOT)
+		put_handoff_stub(p, regs);
 	r = set_cmos(p, p->n_cpus);
 out:
 	free(kernel);
-	free(initrd);
+	free(mb_cmdline);
+	for (i = 0; i < n_mods; i++)
+		free((void *)mods[i].data);
+	kernel_free_modules(mcmd, mpath, n_mods);
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include "acpi.h"
 #include "acpi_pm.h"
 #include "bzimage.h"
+#include "kernel.h"
 #include "util.h"
 #include "e820.h"
 
@@ -962,12 +963,514 @@ static void test_bzimage(void)
 	free(initrd);
 }
 
+/* ------------------------------------------------------------------ */
+/* --kernel: multiboot v1 and PVH (kernel.c)                           */
+/* ------------------------------------------------------------------ */
+
+#define KIMG_MAX	0x4000
+
+/* A multiboot header at off: magic, flags, checksum, a.out fields. */
+static void mb_header(uint8_t *p, uint32_t flags, uint32_t hdr, uint32_t load,
+		      uint32_t load_end, uint32_t bss_end, uint32_t entry)
+{
+	put_le(p, MB_HEADER_MAGIC, 4);
+	put_le(p + 4, flags, 4);
+	put_le(p + 8, -(MB_HEADER_MAGIC + flags), 4);
+	put_le(p + 12, hdr, 4);
+	put_le(p + 16, load, 4);
+	put_le(p + 20, load_end, 4);
+	put_le(p + 24, bss_end, 4);
+	put_le(p + 28, entry, 4);
+}
+
+/* An a.out-kludge kernel: header at 0x40, loads at 1 MiB, bss to +0x4000. */
+static size_t make_aout(uint8_t *img)
+{
+	size_t i;
+
+	for (i = 0; i < 0x2000; i++)
+		img[i] = i * 7 + 1;
+	mb_header(img + 0x40, 0x10003, 0x100040, 0x100000, 0, 0x104000,
+		  0x100080);
+	return 0x2000;
+}
+
+/* ELF header (class 32 or 64, x86) with phnum headers right after it. */
+static size_t elf_header(uint8_t *img, int c64, uint64_t entry,
+			 unsigned int phnum)
+{
+	unsigned int eh = c64 ? 64 : 52, ph = c64 ? 56 : 32;
+
+	memset(img, 0, KIMG_MAX);
+	memcpy(img, "\177ELF", 4);
+	img[4] = c64 ? 2 : 1;
+	img[5] = 1;
+	img[6] = 1;
+	put_le(img + 16, 2, 2);
+	put_le(img + 18, c64 ? 62 : 3, 2);
+	put_le(img + 20, 1, 4);
+	if (c64) {
+		put_le(img + 24, entry, 8);
+		put_le(img + 32, eh, 8);
+		put_le(img + 52, eh, 2);
+		put_le(img + 54, ph, 2);
+		put_le(img + 56, phnum, 2);
+	} else {
+		put_le(img + 24, entry, 4);
+		put_le(img + 28, eh, 4);
+		put_le(img + 40, eh, 2);
+		put_le(img + 42, ph, 2);
+		put_le(img + 44, phnum, 2);
+	}
+	return eh;
+}
+
+static void elf_phdr(uint8_t *img, int c64, unsigned int i, uint32_t type,
+		     uint64_t off, uint64_t vaddr, uint64_t paddr,
+		     uint64_t filesz, uint64_t memsz)
+{
+	uint8_t *p = img + (c64 ? 64 + 56 * i : 52 + 32 * i);
+
+	put_le(p, type, 4);
+	if (c64) {
+		put_le(p + 8, off, 8);
+		put_le(p + 16, vaddr, 8);
+		put_le(p + 24, paddr, 8);
+		put_le(p + 32, filesz, 8);
+		put_le(p + 40, memsz, 8);
+	} else {
+		put_le(p + 4, off, 4);
+		put_le(p + 8, vaddr, 4);
+		put_le(p + 12, paddr, 4);
+		put_le(p + 16, filesz, 4);
+		put_le(p + 20, memsz, 4);
+	}
+}
+
+/* A 32-bit multiboot ELF: 0x1000 bytes from file 0x1000 at 2 MiB (+bss). */
+static size_t make_mb_elf(uint8_t *img)
+{
+	size_t i;
+
+	elf_header(img, 0, 0xc0200010, 1);
+	elf_phdr(img, 0, 0, 1, 0x1000, 0xc0200000, 0x200000, 0x1000, 0x3000);
+	mb_header(img + 0x100, 0x3, 0, 0, 0, 0, 0);
+	for (i = 0x1000; i < 0x2000; i++)
+		img[i] = i ^ 0x5a;
+	return 0x2000;
+}
+
+/* A 64-bit PVH ELF: 16 MiB, entry from a Xen note of desc size 8. */
+static size_t make_pvh(uint8_t *img, int c64)
+{
+	uint8_t *n = img + 0x200;
+	size_t i;
+
+	elf_header(img, c64, 0xffffffff81000000ULL, 2);
+	elf_phdr(img, c64, 0, 1, 0x1000, 0xffffffff81000000ULL, 0x1000000,
+		 0x2000, 0x5000);
+	/* another note first, then Xen's */
+	put_le(n, 4, 4);
+	put_le(n + 4, 4, 4);
+	put_le(n + 8, 1, 4);
+	memcpy(n + 12, "GNU", 4);
+	put_le(n + 16, 0x12345678, 4);
+	n += 20;
+	put_le(n, 4, 4);
+	put_le(n + 4, c64 ? 8 : 4, 4);
+	put_le(n + 8, XEN_ELFNOTE_PHYS32_ENTRY, 4);
+	memcpy(n + 12, "Xen", 4);
+	put_le(n + 16, 0x1000100, c64 ? 8 : 4);
+	elf_phdr(img, c64, 1, 4, 0x200, 0, 0, 20 + 16 + (c64 ? 8 : 4),
+		 20 + 16 + (c64 ? 8 : 4));
+	for (i = 0x1000; i < 0x3000; i++)
+		img[i] = i * 13;
+	return 0x3000;
+}
+
+static int kload(int pvh, const uint8_t *img, size_t len, const char *cmd,
+		 const struct boot_module *mods, unsigned int n, uint8_t *ram,
+		 uint64_t size, struct vmm_regs *regs, struct vmm_sregs *sregs,
+		 char *err, size_t errlen)
+{
+	struct e820_map m = direct_map(size);
+
+	memset(regs, 0x5a, sizeof(*regs));
+	memset(sregs, 0, sizeof(*sregs));
+	err[0] = 0;
+	if (pvh)
+		return pvh_load(img, len, cmd, mods, n, &m, 0xf0000, ram, size,
+				regs, sregs, err, errlen);
+	return multiboot_load(img, len, cmd, mods, n, &m, ram, size, regs,
+			      sregs, err, errlen);
+}
+
+static int krejects(int pvh, const uint8_t *img, size_t len,
+		    const struct boot_module *mods, unsigned int n,
+		    uint8_t *ram, uint64_t size, const char *want)
+{
+	struct vmm_regs regs;
+	struct vmm_sregs sregs;
+	char err[512];
+
+	if (!kload(pvh, img, len, "", mods, n, ram, size, &regs, &sregs, err,
+		   sizeof(err)))
+		return bad("accepted");
+	printf("# rejected: %s\n", err);
+	if (!strstr(err, want))
+		return bad("message '%s' lacks '%s'", err, want);
+	return 1;
+}
+
+/* The multiboot information at regs->rbx against what was passed. */
+static int mbi_ok(const uint8_t *ram, uint64_t size, uint32_t mbi,
+		  const char *cmd, const struct boot_module *mods,
+		  unsigned int n, uint64_t kend)
+{
+	struct e820_map m = direct_map(size);
+	uint32_t flags = get_le(ram + mbi, 4), mods_at, mmap_at, at;
+	unsigned int i;
+
+	if (mbi < KB_INFO_GPA || mbi + 88 > KB_INFO_END)
+		return bad("mbi at 0x%x", mbi);
+	if (flags != (1 | 4 | 8 | 0x40 | 0x200))
+		return bad("flags 0x%x", flags);
+	if (get_le(ram + mbi + 4, 4) != 0x9a000 >> 10 ||
+	    get_le(ram + mbi + 8, 4) != (size - (1 << 20)) >> 10)
+		return bad("mem_lower %u mem_upper %u",
+			   (unsigned int)get_le(ram + mbi + 4, 4),
+			   (unsigned int)get_le(ram + mbi + 8, 4));
+	if (strcmp((const char *)ram + get_le(ram + mbi + 16, 4), cmd))
+		return bad("cmdline");
+	if (strcmp((const char *)ram + get_le(ram + mbi + 64, 4), "vmmctl"))
+		return bad("boot loader name");
+	if (get_le(ram + mbi + 20, 4) != n)
+		return bad("mods_count %u", (unsigned int)get_le(ram + mbi + 20, 4));
+	mods_at = get_le(ram + mbi + 24, 4);
+	at = (kend + 4095) & ~4095U;
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = ram + mods_at + 16 * i;
+		uint32_t s = get_le(e, 4), end = get_le(e + 4, 4);
+
+		if (s != at || end - s != mods[i].len ||
+		    memcmp(ram + s, mods[i].data, mods[i].len) ||
+		    strcmp((const char *)ram + get_le(e + 8, 4), mods[i].cmdline))
+			return bad("module %u at 0x%x-0x%x", i, s, end);
+		at = (end + 4095) & ~4095U;
+	}
+	mmap_at = get_le(ram + mbi + 48, 4);
+	if (get_le(ram + mbi + 44, 4) != 24 * m.n)
+		return bad("mmap_length");
+	for (i = 0; i < m.n; i++) {
+		const uint8_t *e = ram + mmap_at + 24 * i;
+
+		if (get_le(e, 4) != 20 || get_le(e + 4, 8) != m.e[i].addr ||
+		    get_le(e + 12, 8) != m.e[i].size ||
+		    get_le(e + 20, 4) != m.e[i].type)
+			return bad("mmap entry %u", i);
+	}
+	return 1;
+}
+
+static void test_split_modules(void)
+{
+	char *cmd[4], *path[4], err[256];
+	int n;
+
+	n = kernel_split_modules("/a/mod1 x=1 y,/b/mod2 has,,comma", cmd, path,
+				 4, err, sizeof(err));
+	CHECK(n == 2 && !strcmp(cmd[0], "/a/mod1 x=1 y") &&
+	      !strcmp(path[0], "/a/mod1") && !strcmp(cmd[1], "/b/mod2 has,comma") &&
+	      !strcmp(path[1], "/b/mod2"),
+	      "kernel: --initrd \"FILE ARGS,FILE ARGS\" split as QEMU (\",,\" a comma)");
+	if (n > 0)
+		kernel_free_modules(cmd, path, n);
+	n = kernel_split_modules("one", cmd, path, 4, err, sizeof(err));
+	CHECK(n == 1 && !strcmp(cmd[0], "one") && !strcmp(path[0], "one"),
+	      "kernel: --initrd of one module without arguments");
+	if (n > 0)
+		kernel_free_modules(cmd, path, n);
+	n = kernel_split_modules("a,,", cmd, path, 4, err, sizeof(err));
+	CHECK(n == 1 && !strcmp(cmd[0], "a,"), "kernel: trailing \",,\" is a comma");
+	if (n > 0)
+		kernel_free_modules(cmd, path, n);
+	CHECK(kernel_split_modules("a,", cmd, path, 4, err, sizeof(err)) < 0 &&
+	      strstr(err, "no file name") &&
+	      kernel_split_modules(",a", cmd, path, 4, err, sizeof(err)) < 0 &&
+	      kernel_split_modules("a, b", cmd, path, 4, err, sizeof(err)) < 0 &&
+	      kernel_split_modules("a,b,c,d,e", cmd, path, 4, err, sizeof(err)) < 0 &&
+	      strstr(err, "more than 4"),
+	      "kernel: empty module names and too many modules refused");
+}
+
+static void test_real_vmlinux(uint8_t *ram)
+{
+	const char *desc = "pvh: the test host's vmlinux (out/testhost/vmlinux-*) loads";
+	struct vmm_regs regs;
+	struct vmm_sregs sregs;
+	uint8_t *img = NULL;
+	char err[512];
+	glob_t g;
+	FILE *fp = NULL;
+	long len = 0;
+	int r;
+
+	if (glob("../out/testhost/vmlinux-*", 0, NULL, &g)) {
+		skip(desc, "none extracted yet (tests/host/qemu-amd.sh does)");
+		return;
+	}
+	fp = fopen(g.gl_pathv[0], "rb");
+	if (fp && !fseek(fp, 0, SEEK_END) && (len = ftell(fp)) > 0 &&
+	    !fseek(fp, 0, SEEK_SET) && (img = malloc(len)) &&
+	    fread(img, 1, len, fp) == (size_t)len) {
+		r = kload(1, img, len, "console=ttyS0", NULL, 0, ram,
+			  256ULL << 20, &regs, &sregs, err, sizeof(err));
+		if (r)
+			printf("# %s\n", err);
+		result(!r && kernel_probe(img, len) == KERNEL_ELF &&
+		       get_le(ram + regs.rbx, 4) == PVH_START_MAGIC,
+		       "%s (entry 0x%llx)", desc, (unsigned long long)regs.rip);
+	} else {
+		skip(desc, "cannot read it");
+	}
+	free(img);
+	if (fp)
+		fclose(fp);
+	globfree(&g);
+}
+
+static void test_kernel(void)
+{
+	static uint8_t img[KIMG_MAX], bad_img[KIMG_MAX], bz[IMG_LEN];
+	uint8_t *ram = calloc(1, 256ULL << 20);
+	static uint8_t m1[5000], m2[777];
+	const struct boot_module mods[2] = {
+		{ m1, sizeof(m1), "/mods/one arg=1" },
+		{ m2, sizeof(m2), "/mods/two" },
+	};
+	struct boot_module big[1] = { { ram, RAM_SIZE - 0x100000, "big" } };
+	const char *cmd = "/boot/kernel.elf console=ttyS0 debug";
+	struct vmm_regs regs;
+	struct vmm_sregs sregs;
+	char err[512], *longcmd;
+	size_t len, i;
+	uint64_t si, mm;
+	int r, survived;
+
+	for (i = 0; i < sizeof(m1); i++)
+		m1[i] = i * 3;
+	memset(m2, 0x77, sizeof(m2));
+
+	/* What a file is */
+	make_image(bz);
+	len = make_aout(img);
+	CHECK(kernel_probe(bz, IMG_LEN) == KERNEL_BZIMAGE &&
+	      kernel_probe(img, len) == KERNEL_MULTIBOOT &&
+	      kernel_probe(img, 0x40 + 8) == KERNEL_UNKNOWN &&
+	      kernel_probe((const uint8_t *)"\177ELF", 4) == KERNEL_ELF &&
+	      kernel_probe((const uint8_t *)"hello world", 11) == KERNEL_UNKNOWN,
+	      "kernel: bzImage, multiboot, ELF and unknown files told apart");
+	memcpy(bad_img, img, len);
+	bad_img[0x48] ^= 1;		/* checksum */
+	CHECK(kernel_probe(bad_img, len) == KERNEL_UNKNOWN,
+	      "kernel: a multiboot magic with a bad checksum is no header");
+	memset(bad_img, 0, KIMG_MAX);
+	mb_header(bad_img + 8192, 0x10003, 0, 0, 0, 0, 0);
+	CHECK(kernel_probe(bad_img, KIMG_MAX) == KERNEL_UNKNOWN,
+	      "kernel: a multiboot header past the first 8 KiB is not seen");
+
+	/* Multiboot, a.out kludge */
+	memset(ram, 0xaa, 32 << 20);
+	r = kload(0, img, len, cmd, mods, 2, ram, RAM_SIZE, &regs, &sregs,
+		  err, sizeof(err));
+	if (r)
+		printf("# %s\n", err);
+	CHECK(!r && regs.rip == 0x100080 && regs.rax == MB_BOOT_MAGIC &&
+	      !regs.rsi && regs.rflags == 2 && !memcmp(ram + 0x100000, img, len) &&
+	      ram[0x100000 + len] == 0 && ram[0x103fff] == 0,
+	      "multiboot: a.out kludge kernel loaded (image, bss, EAX, EIP)");
+	result(!r && mbi_ok(ram, RAM_SIZE, regs.rbx, cmd, mods, 2, 0x104000),
+	       "multiboot: information (memory, map, command line, 2 modules, loader name)");
+	CHECK(!r && sregs.cr0 == 0x11 && sregs.cs.base == 0 &&
+	      sregs.cs.limit == 0xffffffff && sregs.ds.limit == 0xffffffff,
+	      "multiboot: 32-bit flat protected mode, paging off");
+
+	/* Multiboot, ELF: entry given as a virtual address */
+	len = make_mb_elf(img);
+	memset(ram + 0x200000, 0xaa, 0x4000);
+	r = kload(0, img, len, "k", NULL, 0, ram, RAM_SIZE, &regs, &sregs,
+		  err, sizeof(err));
+	if (r)
+		printf("# %s\n", err);
+	CHECK(!r && regs.rip == 0x200010 && regs.rax == MB_BOOT_MAGIC &&
+	      !memcmp(ram + 0x200000, img + 0x1000, 0x1000) &&
+	      ram[0x202fff] == 0 && ram[0x203000] == 0xaa,
+	      "multiboot: 32-bit ELF loaded by p_paddr, entry translated");
+	result(!r && mbi_ok(ram, RAM_SIZE, regs.rbx, "k", NULL, 0, 0x203000),
+	       "multiboot: information without modules");
+
+	/* Multiboot refusals */
+	len = make_aout(img);
+	memcpy(bad_img, img, len);
+	mb_header(bad_img + 0x40, 0x10008, 0x100040, 0x100000, 0, 0, 0x100080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "requires features"),
+	       "multiboot: unknown required flag (bit 3) refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x100040, 0x100000, 0x100000 + len + 1,
+		  0, 0x100080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "truncated"),
+	       "multiboot: load_end_addr beyond the file refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x100040, 0x100000, 0, 0x100100,
+		  0x100080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "bss_end_addr"),
+	       "multiboot: bss_end_addr inside the image refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x100040, 0x100000, 0, 0, 0x200000);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "entry_addr"),
+	       "multiboot: entry outside the image refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x100100, 0x100000, 0, 0, 0x100080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "header_addr"),
+	       "multiboot: header_addr not matching the file offset refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x20040, 0x20000, 0, 0, 0x20080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "boot information"),
+	       "multiboot: kernel over the boot information refused");
+	mb_header(bad_img + 0x40, 0x10000, 0x3fff040, 0x3fff000, 0, 0, 0x3fff080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "not in RAM"),
+	       "multiboot: kernel past the end of RAM refused");
+	mb_header(bad_img + 0x40, 0x10000, 0xa0040, 0xa0000, 0, 0, 0xa0080);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "not in RAM"),
+	       "multiboot: kernel in the VGA hole refused");
+	mb_header(bad_img + 0x40, 0x0, 0, 0, 0, 0, 0);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "neither ELF"),
+	       "multiboot: no ELF and no a.out kludge refused");
+	result(krejects(0, img, len, big, 1, ram, RAM_SIZE, "does not fit"),
+	       "multiboot: module that does not fit in RAM refused");
+	longcmd = malloc(KB_INFO_END);
+	memset(longcmd, 'c', KB_INFO_END - 1);
+	longcmd[KB_INFO_END - 1] = 0;
+	{
+		struct e820_map m = direct_map(RAM_SIZE);
+
+		r = multiboot_load(img, len, longcmd, NULL, 0, &m, ram,
+				   RAM_SIZE, &regs, &sregs, err, sizeof(err));
+		printf("# %s\n", err);
+		CHECK(r && strstr(err, "do not fit"),
+		      "multiboot: command line too big for the boot information refused");
+	}
+	free(longcmd);
+	len = make_mb_elf(img);
+	elf_header(bad_img, 1, 0x200010, 1);
+	elf_phdr(bad_img, 1, 0, 1, 0x1000, 0x200000, 0x200000, 0x1000, 0x1000);
+	mb_header(bad_img + 0x100, 0x3, 0, 0, 0, 0, 0);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "64-bit"),
+	       "multiboot: 64-bit ELF refused");
+	memcpy(bad_img, img, len);
+	put_le(bad_img + 44, 300, 2);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "truncated ELF"),
+	       "multiboot: program headers past the file refused");
+	memcpy(bad_img, img, len);
+	elf_phdr(bad_img, 0, 0, 1, 0x1000, 0xc0200000, 0x200000, 0x1001, 0x3000);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "truncated ELF"),
+	       "multiboot: segment past the file refused");
+	memcpy(bad_img, img, len);
+	elf_phdr(bad_img, 0, 0, 1, 0x1000, 0xc0200000, 0x200000, 0x1000, 0x800);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "more file bytes"),
+	       "multiboot: filesz > memsz refused");
+	memcpy(bad_img, img, len);
+	elf_phdr(bad_img, 0, 0, 1, 0x1000, 0xc0200000, 0x200000, 0x1000,
+		 0xfff00000);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "4 GiB"),
+	       "multiboot: segment past 4 GiB refused");
+	elf_phdr(bad_img, 0, 0, 1, 0x1000, 0xc0200000, 0x200000, 0x1000,
+		 0x8000000);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "not in RAM"),
+	       "multiboot: segment bigger than RAM refused");
+	memcpy(bad_img, img, len);
+	elf_header(bad_img, 0, 0x200010, 2);
+	elf_phdr(bad_img, 0, 0, 1, 0x1000, 0x200000, 0x200000, 0x1000, 0x2000);
+	elf_phdr(bad_img, 0, 1, 1, 0x1000, 0x201000, 0x201000, 0x1000, 0x1000);
+	mb_header(bad_img + 0x100, 0x3, 0, 0, 0, 0, 0);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "overlap"),
+	       "multiboot: overlapping segments refused");
+	memcpy(bad_img, img, len);
+	put_le(bad_img + 24, 0x900000, 4);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "no loadable"),
+	       "multiboot: entry in no segment refused");
+	memcpy(bad_img, img, len);
+	put_le(bad_img + 18, 40, 2);
+	result(krejects(0, bad_img, len, NULL, 0, ram, RAM_SIZE, "machine"),
+	       "multiboot: ELF for another machine refused");
+
+	/* PVH */
+	for (i = 0; i < 2; i++) {
+		len = make_pvh(img, !i);
+		r = kload(1, img, len, "console=ttyS0", mods, 2, ram, RAM_SIZE,
+			  &regs, &sregs, err, sizeof(err));
+		if (r)
+			printf("# %s\n", err);
+		si = regs.rbx;
+		mm = r ? 0 : get_le(ram + si + 40, 8);
+		CHECK(!r && kernel_probe(img, len) == KERNEL_ELF &&
+		      regs.rip == 0x1000100 && !memcmp(ram + 0x1000000, img + 0x1000, 0x2000) &&
+		      ram[0x1004fff] == 0 && sregs.tr.base == 0 &&
+		      sregs.tr.limit == 0x67 && sregs.cr0 == 0x11,
+		      "pvh: %d-bit ELF loaded, entry from the Xen note", i ? 32 : 64);
+		CHECK(!r && si >= KB_INFO_GPA && si < KB_INFO_END &&
+		      get_le(ram + si, 4) == PVH_START_MAGIC &&
+		      get_le(ram + si + 4, 4) == 1 &&
+		      get_le(ram + si + 12, 4) == 2 &&
+		      !strcmp((char *)ram + get_le(ram + si + 24, 8), "console=ttyS0") &&
+		      get_le(ram + si + 32, 8) == 0xf0000 &&
+		      get_le(ram + si + 48, 4) == direct_map(RAM_SIZE).n &&
+		      get_le(ram + mm, 8) == 0 && get_le(ram + mm + 16, 4) == 1 &&
+		      get_le(ram + get_le(ram + si + 16, 8), 8) == 0x1005000 &&
+		      get_le(ram + get_le(ram + si + 16, 8) + 8, 8) == sizeof(m1) &&
+		      !memcmp(ram + 0x1005000, m1, sizeof(m1)) &&
+		      get_le(ram + get_le(ram + si + 16, 8) + 32, 8) == 0x1007000,
+		      "pvh: start info v1 (magic, command line, RSDP, memory map, modules)");
+	}
+	len = make_pvh(img, 1);
+	memcpy(bad_img, img, len);
+	bad_img[0x200 + 20 + 8] = 19;	/* not PHYS32_ENTRY */
+	result(krejects(1, bad_img, len, NULL, 0, ram, RAM_SIZE, "PVH entry note"),
+	       "pvh: ELF without the PHYS32_ENTRY note refused, naming what was expected");
+	memcpy(bad_img, img, len);
+	put_le(bad_img + 0x200 + 20 + 4, 0x1000, 4);
+	result(krejects(1, bad_img, len, NULL, 0, ram, RAM_SIZE, "malformed ELF note"),
+	       "pvh: note passing its segment refused");
+	memcpy(bad_img, img, len);
+	put_le(bad_img + 0x200 + 20 + 16, 0x3000000, 8);
+	result(krejects(1, bad_img, len, NULL, 0, ram, RAM_SIZE, "no loadable"),
+	       "pvh: note's entry outside the kernel refused");
+	result(krejects(1, img, 60, NULL, 0, ram, RAM_SIZE, "truncated ELF"),
+	       "pvh: truncated ELF header refused");
+
+	/* Every truncation of each image: refused or loaded, never a crash. */
+	survived = 1;
+	for (r = 0; r < 3 && survived; r++) {
+		size_t l = r == 0 ? make_aout(img) : r == 1 ? make_mb_elf(img) :
+			   make_pvh(img, 1);
+
+		for (i = 0; i < l && survived; i += (i < 0x300 ? 1 : 61)) {
+			int e = kload(r == 2, img, i, "", mods, 2, ram, RAM_SIZE,
+				      &regs, &sregs, err, sizeof(err));
+
+			if (e ? !err[0] : 0)
+				survived = bad("image %d length %zu: no message", r, i);
+		}
+	}
+	result(survived, "kernel: every truncation of the three images handled with a message");
+
+	test_split_modules();
+	test_real_vmlinux(ram);
+	free(ram);
+}
+
 int main(void)
 {
 	printf("KTAP version 1\n# Subtest: test_pc\n");
 	test_acpi();
 	test_e820();
 	test_bzimage();
+	test_kernel();
 	printf("1..%u\n", n_tests);
 	printf("# test_pc: %u passed, %u failed\n", n_pass, n_fail);
 	return n_fail ? 1 : 0;

@@ -13,6 +13,8 @@
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
 #   /guest/test-{isolinux,grub}.iso, /bin/diskcheck
+#   /guest/{vmlinux,mbkernel.elf,mbkernel-aout.bin,mb-mod*.txt}
+#   /lib/modules/KVER/updates/dkms/vmm.ko, /lib/udev/rules.d/60-vmm.rules
 set -euo pipefail
 
 out=${1:?usage: $0 OUT.cpio.gz}
@@ -28,6 +30,7 @@ if ldd "$busybox" >/dev/null 2>&1; then
 fi
 
 root=$(mktemp -d)
+chmod 0755 "$root"	# mktemp -d makes it 0700: / must be searchable by users (install suite)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,lib/vmm,lib/kvm,payloads,tests,bench}
 
@@ -72,6 +75,41 @@ else
 	warn "/boot/vmlinuz-$KVER missing: no Linux guest"
 fi
 "$top/tests/guest/mkinitrd.sh" "$root/guest/initrd.cpio.gz" || warn "guest initramfs not built"
+
+# For the "install" suite: the vmm.ko DKMS built on the build machine
+# (tests/packaging/test.sh keeps it in out/dkms/) where DKMS installs it,
+# vmmctl's udev rule, the multiboot test kernel (ELF and a.out kludge) with
+# two modules, and this kernel's vmlinux for PVH (VMLINUX, extracted by
+# qemu-amd.sh).
+dkms_ko=$top/out/dkms/$KVER/updates/dkms/vmm.ko
+if [ -f "$dkms_ko" ]; then
+	install -D -m 0644 "$dkms_ko" "$root/lib/modules/$KVER/updates/dkms/vmm.ko"
+else
+	warn "$dkms_ko missing (tests/packaging/test.sh builds it through DKMS)"
+fi
+install -D -m 0644 "$top/packaging/60-vmm.rules" "$root/lib/udev/rules.d/60-vmm.rules"
+mbflags=(-m32 -std=gnu11 -O2 -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie
+	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables
+	-fcf-protection=none -Wall -Wextra -Werror)
+mbld=(-m elf_i386 -nostdlib -static --build-id=none -z noexecstack -T "$top/tests/guest/mbkernel.ld"
+	$(ld --help 2>/dev/null | grep -q no-warn-rwx-segments && echo --no-warn-rwx-segments))
+if gcc "${mbflags[@]}" -DMB_VARIANT='"elf"' -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&
+   ld "${mbld[@]}" -o "$root/guest/mbkernel.elf" "$root/tmp/mb.o" &&
+   gcc "${mbflags[@]}" -DMB_VARIANT='"aout"' -DAOUT_KLUDGE -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&
+   ld "${mbld[@]}" -o "$root/tmp/mb.elf" "$root/tmp/mb.o" &&
+   objcopy -O binary "$root/tmp/mb.elf" "$root/guest/mbkernel-aout.bin"; then
+	chmod 0644 "$root/guest/mbkernel.elf" "$root/guest/mbkernel-aout.bin"
+else
+	warn "multiboot test kernel not built"
+fi
+rm -f "$root/tmp/mb.o" "$root/tmp/mb.elf"
+printf 'first module payload\nsecond line\n' >"$root/guest/mb-mod1.txt"
+printf 'second module\n' >"$root/guest/mb-mod2.txt"
+if [ -n "${VMLINUX:-}" ] && [ -f "$VMLINUX" ]; then
+	install -m 0644 "$VMLINUX" "$root/guest/vmlinux"
+else
+	warn "no VMLINUX: the install suite cannot boot PVH"
+fi
 
 # For the "storage" suite: the test ISOs (kept in out/guest between
 # builds while their sources do not change) and diskcheck, which checks

@@ -36,27 +36,8 @@ vmlinux=$out/vmlinux-$KVER
 
 [ -r "$bzimage" ] || { echo "qemu-amd: $bzimage missing (scripts/setup.sh installs linux-image-amd64)" >&2; exit 1; }
 
-# Rebuild the initramfs when anything that goes into it is newer.
-inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
-	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
-	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
-	"$top"/guest-drivers/build/*.rom)
-stale=0
-[ -f "$initrd" ] || stale=1
-if [ $stale = 0 ]; then
-	for f in "${inputs[@]}"; do
-		[ -e "$f" ] && [ "$f" -nt "$initrd" ] && { stale=1; break; }
-	done
-	# a file that went away (or appeared in a new directory) since the last build
-	[ "$(printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum)" = \
-	  "$(cat "$initrd.inputs" 2>/dev/null)" ] || stale=1
-fi
-if [ $stale = 1 ]; then
-	"$here/mkinitramfs.sh" "$initrd" || exit 1
-	printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum >"$initrd.inputs"
-fi
-
-# PVH entry needs the uncompressed ELF vmlinux: unpack it from the bzImage once.
+# PVH entry (microvm, and the install suite) needs the uncompressed ELF
+# vmlinux: unpack it from the bzImage once.
 extract_vmlinux() {
 	[ -s "$vmlinux" ] && [ "$vmlinux" -nt "$bzimage" ] && return 0
 	local magic off
@@ -76,6 +57,33 @@ extract_vmlinux() {
 	rm -f "$vmlinux.tmp"
 	return 1
 }
+
+# The install suite boots the host's own vmlinux through PVH: the
+# initramfs carries it (VMLINUX for mkinitramfs.sh).
+extract_vmlinux || echo "qemu-amd: warning: cannot extract vmlinux from $bzimage" >&2
+[ -s "$vmlinux" ] && export VMLINUX=$vmlinux
+
+# Rebuild the initramfs when anything that goes into it is newer.
+inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
+	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
+	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
+	"$top"/guest-drivers/build/*.rom
+	"$top/out/dkms/$KVER/updates/dkms/vmm.ko" "$top/packaging/60-vmm.rules"
+	"$top"/tests/guest/mbkernel.* "$vmlinux")
+stale=0
+[ -f "$initrd" ] || stale=1
+if [ $stale = 0 ]; then
+	for f in "${inputs[@]}"; do
+		[ -e "$f" ] && [ "$f" -nt "$initrd" ] && { stale=1; break; }
+	done
+	# a file that went away (or appeared in a new directory) since the last build
+	[ "$(printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum)" = \
+	  "$(cat "$initrd.inputs" 2>/dev/null)" ] || stale=1
+fi
+if [ $stale = 1 ]; then
+	"$here/mkinitramfs.sh" "$initrd" || exit 1
+	printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum >"$initrd.inputs"
+fi
 
 # q35 by default: microvm boots faster (~2.5 s against ~6 s) but has no
 # HPET or PM timer, so when TSC calibration against the PIT fails under
