@@ -1,14 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory access from the host side (see gmem.h). Regions are
- * module-owned pages (vm.c) published with release semantics; a lookup
- * walks the few slots with acquire loads and needs no lock.
+ * Guest memory on demand, and its access from the host side (gmem.h).
+ *
+ * Design: guest RAM is module-owned pages, allocated on first touch (as
+ * VirtualBox's ring-0 allocator does), not the VMM process's anonymous
+ * memory pinned at fault with mmu notifiers (as KVM does). Why:
+ *  - every host-side user of guest memory here (the emulator, fw_cfg DMA,
+ *    AHCI, the disk path's bio_vecs, PAM) holds struct page pointers with
+ *    no lock and often in atomic context; with pages that only go away
+ *    when the VM dies, none of them needs an invalidation protocol, and
+ *    the slot's page array stays the one source of truth;
+ *  - the nested page table is built host-side with no mmu notifier, no
+ *    rmap and no teardown of single entries: a KVM-style design needs all
+ *    three before the first guest instruction, this one needs none;
+ *  - userspace reaches guest RAM through the VM fd's mmap as before.
+ * What it costs: no swap, THP collapse, KSM or memfd backing of guest RAM;
+ * memory comes back only by an explicit path (the balloon, issue 14 item 4,
+ * will clear a slot entry and the nested entry under vm->lock, bump
+ * vm->tlb_gen and free the page once no device holds it).
+ *
+ * Backing. A slot entry goes once, under the slot's spinlock, from NULL to
+ * a zeroed page; readers load it with acquire semantics and no lock, and a
+ * never-touched page reads as zeroes without being backed. Where the 2 MiB
+ * guest-physical chunk around an address lies wholly in the slot, its first
+ * touch allocates the whole chunk (order 9, split so that every page has its
+ * own refcount for mmap) and the vCPU maps it with one 2 MiB nested entry:
+ * nested TLB reach as with the old eager mapping, for the price of up to
+ * 2 MiB resident per chunk the guest touches once (a guest touching one
+ * byte per 2 MiB costs as much as one touching it all). When no free 2 MiB
+ * block is there, or a page of the chunk was backed alone first, the chunk
+ * is backed and mapped 4 KiB at a time for good.
+ *
+ * Charging. Pages are charged to the memory cgroup of the VM's creator
+ * (set_active_memcg: the disk worker and IRQ-context completions charge
+ * it too, not whoever they run as). Allocations never invoke an OOM
+ * killer: 2 MiB ones use __GFP_NORETRY, 4 KiB ones __GFP_RETRY_MAYFAIL
+ * (both fail instead of killing, in the page allocator and in the memcg
+ * charge alike); in atomic context GFP_NOWAIT. A failure marks the VM out
+ * of memory (vm->oom): each vCPU then leaves VMM_RUN with an internal-error
+ * exit VMM_INTERNAL_GUEST_OOM instead of entering the guest.
+ *
+ * Contexts. The vCPU's nested page fault backs and maps in process context
+ * (VMM_NEXT_FAULT_IN, outside the batch, which runs with preemption off).
+ * vmm_gpa_write() may run in atomic context (port and MMIO handlers, the
+ * emulator, IRQ-context completions) and backs with GFP_NOWAIT: in a memcg
+ * at its limit that fails where reclaim could have made room, and the VM
+ * stops (its write is lost); the disk path instead backs its pages when it
+ * maps a request in the worker (vmm_gpa_bvecs), and the mmap fault in the
+ * faulting process.
  */
+#define pr_fmt(fmt) "vmm: " fmt
+
 #include <linux/mm.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/io.h>
 
 #include "vmm.h"
 #include "gmem.h"
 #include "core/blk.h"
+
+#define VMM_CHUNK_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define VMM_CHUNK_PAGES		(1UL << VMM_CHUNK_ORDER)
 
 struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa)
 {
@@ -24,10 +78,252 @@ struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa)
 	return NULL;
 }
 
-static struct page *vmm_gpa_page(struct vmm_mem_slot *s, u64 gpa)
+/* ------------------------------------------------------------------ */
+/* Slots                                                               */
+/* ------------------------------------------------------------------ */
+
+static unsigned long vmm_slot_nr_chunks(u64 gpa, u64 size)
 {
-	return s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+	return (round_up(gpa + size, PMD_SIZE) - round_down(gpa, PMD_SIZE)) >>
+	       PMD_SHIFT;
 }
+
+static unsigned long vmm_chunk_index(const struct vmm_mem_slot *s, u64 gpa)
+{
+	return (gpa >> PMD_SHIFT) - (s->gpa >> PMD_SHIFT);
+}
+
+/* Does the 2 MiB chunk around gpa lie wholly in the slot? */
+static bool vmm_chunk_whole(const struct vmm_mem_slot *s, u64 gpa)
+{
+	u64 base = round_down(gpa, PMD_SIZE);
+
+	return base >= s->gpa && base + PMD_SIZE <= s->gpa + s->size;
+}
+
+int vmm_slot_init(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
+		  u64 size, u32 flags)
+{
+	unsigned long nchunks = vmm_slot_nr_chunks(gpa, size);
+
+	s->gpa = gpa;
+	s->size = size;
+	s->flags = flags;
+	s->npages = size >> PAGE_SHIFT;
+	spin_lock_init(&s->lock);
+	s->pages = kvcalloc(s->npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
+	s->chunk_large = bitmap_zalloc(nchunks, GFP_KERNEL_ACCOUNT);
+	s->chunk_small = bitmap_zalloc(nchunks, GFP_KERNEL_ACCOUNT);
+	if (!s->pages || !s->chunk_large || !s->chunk_small) {
+		vmm_slot_free(vm, s);
+		return -ENOMEM;
+	}
+	atomic_long_add(s->npages * sizeof(*s->pages) +
+			2 * BITS_TO_LONGS(nchunks) * sizeof(long),
+			&vm->overhead);
+	return 0;
+}
+
+/* When the VM dies: no vCPU, device or mapping of the VM fd is left. */
+void vmm_slot_free(struct vmm_vm *vm, struct vmm_mem_slot *s)
+{
+	unsigned long i, n = 0;
+
+	if (s->pages) {
+		for (i = 0; i < s->npages; i++) {
+			if (s->pages[i]) {
+				__free_page(s->pages[i]);
+				n++;
+			}
+		}
+	}
+	atomic_long_sub(n, &vm->resident);
+	kvfree(s->pages);
+	s->pages = NULL;
+	bitmap_free(s->chunk_large);
+	s->chunk_large = NULL;
+	bitmap_free(s->chunk_small);
+	s->chunk_small = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Backing                                                             */
+/* ------------------------------------------------------------------ */
+
+static struct page *vmm_slot_page(const struct vmm_mem_slot *s, u64 gpa)
+{
+	return smp_load_acquire(&s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
+}
+
+/* Try to back the whole 2 MiB chunk around gpa with one allocation. */
+static void vmm_back_chunk(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
+			   gfp_t gfp)
+{
+	u64 base = round_down(gpa, PMD_SIZE);
+	unsigned long first = (base - s->gpa) >> PAGE_SHIFT, i, flags;
+	unsigned long chunk = vmm_chunk_index(s, gpa);
+	struct page *p;
+
+	p = alloc_pages(gfp | __GFP_NORETRY, VMM_CHUNK_ORDER);
+	if (!p)
+		return;
+	spin_lock_irqsave(&s->lock, flags);
+	if (test_bit(chunk, s->chunk_small) || test_bit(chunk, s->chunk_large)) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		__free_pages(p, VMM_CHUNK_ORDER);
+		return;
+	}
+	split_page(p, VMM_CHUNK_ORDER);
+	/* Before the pages: whoever sees one of them sees the bit. */
+	__set_bit(chunk, s->chunk_large);
+	for (i = 0; i < VMM_CHUNK_PAGES; i++)
+		smp_store_release(&s->pages[first + i], p + i);
+	spin_unlock_irqrestore(&s->lock, flags);
+	atomic_long_add(VMM_CHUNK_PAGES, &vm->resident);
+}
+
+static void vmm_back_page(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
+			  gfp_t gfp)
+{
+	unsigned long idx = (gpa - s->gpa) >> PAGE_SHIFT, flags;
+	struct page *p;
+
+	p = alloc_page(gfp);
+	if (!p)
+		return;
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->pages[idx]) {		/* someone was faster */
+		spin_unlock_irqrestore(&s->lock, flags);
+		__free_page(p);
+		return;
+	}
+	__set_bit(vmm_chunk_index(s, gpa), s->chunk_small);
+	smp_store_release(&s->pages[idx], p);
+	spin_unlock_irqrestore(&s->lock, flags);
+	atomic_long_inc(&vm->resident);
+}
+
+static void vmm_gmem_oom(struct vmm_vm *vm, u64 gpa)
+{
+	unsigned int i;
+
+	if (xchg(&vm->oom, true))
+		return;
+	WRITE_ONCE(vm->oom_gpa, gpa);
+	pr_info_ratelimited("VM %u: guest out of memory backing gpa %#llx (%ld pages resident)\n",
+			    vm->id, gpa, atomic_long_read(&vm->resident));
+	/* Those in the guest leave it and see vm->oom. */
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v)
+			vmm_vcpu_kick(v);
+	}
+}
+
+/*
+ * The page behind gpa in s, backed now if it was never touched; NULL when
+ * that failed (and the VM is marked out of memory).
+ */
+static struct page *vmm_gmem_back(struct vmm_vm *vm, struct vmm_mem_slot *s,
+				  u64 gpa, bool may_sleep)
+{
+	struct mem_cgroup *old;
+	struct page *p;
+	gfp_t gfp;
+
+	p = vmm_slot_page(s, gpa);
+	if (likely(p))
+		return p;
+
+	gfp = (may_sleep ? GFP_KERNEL : GFP_NOWAIT) | __GFP_ACCOUNT |
+	      __GFP_ZERO | __GFP_NOWARN;
+	old = set_active_memcg(vm->memcg);
+	if (vmm_chunk_whole(s, gpa) &&
+	    !test_bit(vmm_chunk_index(s, gpa), s->chunk_small))
+		vmm_back_chunk(vm, s, gpa, gfp);
+	if (!vmm_slot_page(s, gpa))
+		vmm_back_page(vm, s, gpa,
+			      gfp | (may_sleep ? __GFP_RETRY_MAYFAIL : 0));
+	set_active_memcg(old);
+
+	p = vmm_slot_page(s, gpa);
+	if (!p)
+		vmm_gmem_oom(vm, gpa);
+	return p;
+}
+
+struct page *vmm_gpa_page(struct vmm_vm *vm, u64 gpa, bool may_sleep)
+{
+	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+
+	return s ? vmm_gmem_back(vm, s, gpa, may_sleep) : NULL;
+}
+
+struct page *vmm_slot_gpa_page(struct vmm_vm *vm, struct vmm_mem_slot *s,
+			       u64 gpa)
+{
+	return vmm_gmem_back(vm, s, gpa, true);
+}
+
+/*
+ * Map gpa for the guest, backing it first: a 2 MiB entry where its chunk
+ * is backed by one allocation and no 4 KiB table is there, else a 4 KiB
+ * entry. Another vCPU may have mapped it already: then nothing to do.
+ * Caller holds vm->lock; may sleep.
+ */
+static int vmm_gmem_map_locked(struct vmm_vm *vm, struct vmm_mem_slot *s,
+			       u64 gpa)
+{
+	bool writable = !(s->flags & VMM_MEM_READONLY);
+	struct page *p;
+	bool table;
+
+	if (vmm_npt_query(vm, gpa, &table))
+		return 0;
+	p = vmm_gmem_back(vm, s, gpa, true);
+	if (!p)
+		return -ENOMEM;
+	if (!table && test_bit(vmm_chunk_index(s, gpa), s->chunk_large)) {
+		u64 base = round_down(gpa, PMD_SIZE);
+
+		p = vmm_slot_page(s, base);
+		return vmm_npt_map(vm, base, page_to_phys(p), true, writable);
+	}
+	return vmm_npt_map(vm, round_down(gpa, PAGE_SIZE), page_to_phys(p),
+			   false, writable);
+}
+
+int vmm_gmem_map(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+
+	lockdep_assert_held(&vm->lock);
+	return s ? vmm_gmem_map_locked(vm, s, gpa) : -EFAULT;
+}
+
+int vmm_gmem_fault(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+	int r;
+
+	if (!s)
+		return -EFAULT;
+	/* Back before the lock: two vCPUs zero their chunks side by side. */
+	if (!vmm_gmem_back(vm, s, gpa, true))
+		return -ENOMEM;
+	mutex_lock(&vm->lock);
+	r = vmm_gmem_map_locked(vm, s, gpa);
+	mutex_unlock(&vm->lock);
+	/* Page tables are guest memory's overhead: out of them, out of memory. */
+	if (r == -ENOMEM)
+		vmm_gmem_oom(vm, gpa);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Access                                                              */
+/* ------------------------------------------------------------------ */
 
 static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
 			  unsigned int len, bool write)
@@ -36,15 +332,22 @@ static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
 		struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
 		unsigned int off = offset_in_page(gpa);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
-		u8 *va;
+		struct page *p;
 
 		if (!s || (write && (s->flags & VMM_MEM_READONLY)))
 			return -EFAULT;
-		va = page_address(vmm_gpa_page(s, gpa));
-		if (write)
-			memcpy(va + off, buf, n);
-		else
-			memcpy(buf, va + off, n);
+		if (write) {
+			p = vmm_gmem_back(vm, s, gpa, false);
+			if (!p)
+				return -ENOMEM;
+			memcpy(page_address(p) + off, buf, n);
+		} else {
+			p = vmm_slot_page(s, gpa);
+			if (p)
+				memcpy(buf, page_address(p) + off, n);
+			else
+				memset(buf, 0, n);	/* never touched */
+		}
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -85,6 +388,7 @@ int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 	unsigned int n = 0;
 	u32 i;
 
+	might_sleep();
 	for (i = 0; i < nr; i++) {
 		u64 gpa = segs[i].gpa;
 		u32 len = segs[i].len;
@@ -93,13 +397,22 @@ int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 			struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
 			unsigned int off = offset_in_page(gpa);
 			unsigned int piece = min_t(u32, len, PAGE_SIZE - off);
+			struct page *p;
 
 			if (!s || (to_guest && (s->flags & VMM_MEM_READONLY)))
 				return -EFAULT;
 			/* Contiguous guest pages are not contiguous here. */
 			if (n == max)
 				return -E2BIG;
-			bv[n].bv_page = vmm_gpa_page(s, gpa);
+			/*
+			 * The device reads a never-touched page: zeroes,
+			 * from the shared zero page rather than a new one.
+			 */
+			p = to_guest ? vmm_gmem_back(vm, s, gpa, true) :
+				       vmm_slot_page(s, gpa);
+			if (!p && to_guest)
+				return -ENOMEM;
+			bv[n].bv_page = p ? p : ZERO_PAGE(0);
 			bv[n].bv_offset = off;
 			bv[n].bv_len = piece;
 			n++;

@@ -724,6 +724,11 @@ int vmm_pc_pci_add(struct vmm_vm *vm, u8 devfn, struct vpci_dev *d,
 /* PAM: the BIOS area as ROM or RAM                                    */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The RAM or ROM page at gpa. vmm_pc_start() backed all of them for the
+ * BIOS area (guest RAM is backed on first touch), so this finds them in
+ * atomic context too and never allocates there.
+ */
 static struct page *vmm_pc_page(struct vmm_vm *vm, u64 gpa, bool *ro)
 {
 	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
@@ -732,7 +737,7 @@ static struct page *vmm_pc_page(struct vmm_vm *vm, u64 gpa, bool *ro)
 		return NULL;
 	if (ro)
 		*ro = s->flags & VMM_MEM_READONLY;
-	return s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+	return vmm_gpa_page(vm, gpa, false);
 }
 
 /*
@@ -786,6 +791,7 @@ int vmm_pc_start(struct vmm_vm *vm)
 	struct vmm_pc *pc = vm->pc;
 	unsigned long flags;
 	unsigned int i;
+	u64 gpa;
 	int r = 0;
 
 	if (smp_load_acquire(&pc->started))
@@ -793,6 +799,24 @@ int vmm_pc_start(struct vmm_vm *vm)
 	mutex_lock(&vm->lock);
 	if (pc->started)
 		goto out;
+	/*
+	 * PAM retargets 4 KiB entries of the first megabyte from atomic
+	 * context, where nothing can be backed or mapped: map all of it now
+	 * (its 2 MiB chunk at once where it can), and back the ROM pages
+	 * 0xe0000-0xfffff alias.
+	 */
+	for (gpa = 0; gpa < VMM_PC_SHADOW_END; gpa += PAGE_SIZE) {
+		if (!vmm_find_slot(vm, gpa))
+			continue;
+		r = vmm_gmem_map(vm, gpa);
+		if (r)
+			goto out;
+		if (gpa >= 0xe0000 && vmm_find_slot(vm, gpa + VMM_PC_ROM_ALIAS) &&
+		    !vmm_gpa_page(vm, gpa + VMM_PC_ROM_ALIAS, true)) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	r = vmm_npt_split(vm, 0);
 	if (r)
 		goto out;
