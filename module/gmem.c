@@ -19,9 +19,13 @@
  * will clear a slot entry and the nested entry under vm->lock, bump
  * vm->tlb_gen and free the page once no device holds it).
  *
- * Backing. A slot entry goes once, under the slot's spinlock, from NULL to
- * a zeroed page; readers load it with acquire semantics and no lock, and a
- * never-touched page reads as zeroes without being backed. Where the 2 MiB
+ * Backing. A slot keeps one word per 2 MiB guest-physical chunk (struct
+ * vmm_mem_slot): creating a region allocates only that table, 8 bytes per
+ * 2 MiB, so it costs about the same for 16 MiB and 64 GiB. A chunk entry,
+ * and a page pointer in a chunk's array, goes once, under the slot's
+ * spinlock, from empty to a zeroed page; readers load it with acquire
+ * semantics and no lock, and a never-touched page reads as zeroes without
+ * being backed. Where the 2 MiB
  * guest-physical chunk around an address lies wholly in the slot, its first
  * touch allocates the whole chunk (order 9, split so that every page has its
  * own refcount for mmap) and the vCPU maps it with one 2 MiB nested entry:
@@ -82,15 +86,16 @@ struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa)
 /* Slots                                                               */
 /* ------------------------------------------------------------------ */
 
-static unsigned long vmm_slot_nr_chunks(u64 gpa, u64 size)
-{
-	return (round_up(gpa + size, PMD_SIZE) - round_down(gpa, PMD_SIZE)) >>
-	       PMD_SHIFT;
-}
+#define VMM_CHUNK_LARGE		1UL
 
 static unsigned long vmm_chunk_index(const struct vmm_mem_slot *s, u64 gpa)
 {
 	return (gpa >> PMD_SHIFT) - (s->gpa >> PMD_SHIFT);
+}
+
+static unsigned int vmm_chunk_slot(u64 gpa)
+{
+	return (gpa >> PAGE_SHIFT) & (VMM_CHUNK_PAGES - 1);
 }
 
 /* Does the 2 MiB chunk around gpa lie wholly in the slot? */
@@ -101,105 +106,143 @@ static bool vmm_chunk_whole(const struct vmm_mem_slot *s, u64 gpa)
 	return base >= s->gpa && base + PMD_SIZE <= s->gpa + s->size;
 }
 
+/*
+ * Only the chunk table is allocated here, 8 bytes per 2 MiB (256 KiB for
+ * 64 GiB): creating a region costs next to nothing whatever its size.
+ */
 int vmm_slot_init(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 		  u64 size, u32 flags)
 {
-	unsigned long nchunks = vmm_slot_nr_chunks(gpa, size);
-
 	s->gpa = gpa;
 	s->size = size;
 	s->flags = flags;
 	s->npages = size >> PAGE_SHIFT;
+	s->nchunks = (round_up(gpa + size, PMD_SIZE) -
+		      round_down(gpa, PMD_SIZE)) >> PMD_SHIFT;
 	spin_lock_init(&s->lock);
-	s->pages = kvcalloc(s->npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
-	s->chunk_large = bitmap_zalloc(nchunks, GFP_KERNEL_ACCOUNT);
-	s->chunk_small = bitmap_zalloc(nchunks, GFP_KERNEL_ACCOUNT);
-	if (!s->pages || !s->chunk_large || !s->chunk_small) {
-		vmm_slot_free(vm, s);
+	s->chunks = kvcalloc(s->nchunks, sizeof(*s->chunks), GFP_KERNEL_ACCOUNT);
+	if (!s->chunks)
 		return -ENOMEM;
-	}
-	atomic_long_add(s->npages * sizeof(*s->pages) +
-			2 * BITS_TO_LONGS(nchunks) * sizeof(long),
-			&vm->overhead);
+	atomic_long_add(s->nchunks * sizeof(*s->chunks), &vm->overhead);
 	return 0;
 }
 
 /* When the VM dies: no vCPU, device or mapping of the VM fd is left. */
 void vmm_slot_free(struct vmm_vm *vm, struct vmm_mem_slot *s)
 {
-	unsigned long i, n = 0;
+	unsigned long c, n = 0;
+	unsigned int i;
 
-	if (s->pages) {
-		for (i = 0; i < s->npages; i++) {
-			if (s->pages[i]) {
-				__free_page(s->pages[i]);
-				n++;
+	for (c = 0; s->chunks && c < s->nchunks; c++) {
+		unsigned long e = s->chunks[c];
+
+		if (!e)
+			continue;
+		if (e & VMM_CHUNK_LARGE) {
+			struct page *p = (struct page *)(e & ~VMM_CHUNK_LARGE);
+
+			/* split_page() made them 512 order-0 pages. */
+			for (i = 0; i < VMM_CHUNK_PAGES; i++)
+				__free_page(p + i);
+			n += VMM_CHUNK_PAGES;
+		} else {
+			struct page **pp = (struct page **)e;
+
+			for (i = 0; i < VMM_CHUNK_PAGES; i++) {
+				if (pp[i]) {
+					__free_page(pp[i]);
+					n++;
+				}
 			}
+			kfree(pp);
 		}
 	}
 	atomic_long_sub(n, &vm->resident);
-	kvfree(s->pages);
-	s->pages = NULL;
-	bitmap_free(s->chunk_large);
-	s->chunk_large = NULL;
-	bitmap_free(s->chunk_small);
-	s->chunk_small = NULL;
+	kvfree(s->chunks);
+	s->chunks = NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Backing                                                             */
 /* ------------------------------------------------------------------ */
 
+static unsigned long vmm_chunk_entry(const struct vmm_mem_slot *s, u64 gpa)
+{
+	return smp_load_acquire(&s->chunks[vmm_chunk_index(s, gpa)]);
+}
+
+static bool vmm_chunk_large(const struct vmm_mem_slot *s, u64 gpa)
+{
+	return vmm_chunk_entry(s, gpa) & VMM_CHUNK_LARGE;
+}
+
 static struct page *vmm_slot_page(const struct vmm_mem_slot *s, u64 gpa)
 {
-	return smp_load_acquire(&s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
+	unsigned long e = vmm_chunk_entry(s, gpa);
+
+	if (!e)
+		return NULL;
+	if (e & VMM_CHUNK_LARGE)
+		return (struct page *)(e & ~VMM_CHUNK_LARGE) + vmm_chunk_slot(gpa);
+	return smp_load_acquire(&((struct page **)e)[vmm_chunk_slot(gpa)]);
 }
 
 /* Try to back the whole 2 MiB chunk around gpa with one allocation. */
 static void vmm_back_chunk(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 			   gfp_t gfp)
 {
-	u64 base = round_down(gpa, PMD_SIZE);
-	unsigned long first = (base - s->gpa) >> PAGE_SHIFT, i, flags;
-	unsigned long chunk = vmm_chunk_index(s, gpa);
+	unsigned long *e = &s->chunks[vmm_chunk_index(s, gpa)], flags;
 	struct page *p;
 
 	p = alloc_pages(gfp | __GFP_NORETRY, VMM_CHUNK_ORDER);
 	if (!p)
 		return;
 	spin_lock_irqsave(&s->lock, flags);
-	if (test_bit(chunk, s->chunk_small) || test_bit(chunk, s->chunk_large)) {
+	if (*e) {		/* someone was faster, or went 4 KiB */
 		spin_unlock_irqrestore(&s->lock, flags);
 		__free_pages(p, VMM_CHUNK_ORDER);
 		return;
 	}
+	/* Each page its own refcount: mmap hands them out one by one. */
 	split_page(p, VMM_CHUNK_ORDER);
-	/* Before the pages: whoever sees one of them sees the bit. */
-	__set_bit(chunk, s->chunk_large);
-	for (i = 0; i < VMM_CHUNK_PAGES; i++)
-		smp_store_release(&s->pages[first + i], p + i);
+	smp_store_release(e, (unsigned long)p | VMM_CHUNK_LARGE);
 	spin_unlock_irqrestore(&s->lock, flags);
 	atomic_long_add(VMM_CHUNK_PAGES, &vm->resident);
 }
 
+/* Back the 4 KiB page at gpa alone (its chunk goes 4 KiB for good). */
 static void vmm_back_page(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 			  gfp_t gfp)
 {
-	unsigned long idx = (gpa - s->gpa) >> PAGE_SHIFT, flags;
-	struct page *p;
+	unsigned long *e = &s->chunks[vmm_chunk_index(s, gpa)], flags;
+	struct page **pp = NULL, *p;
+	unsigned int i = vmm_chunk_slot(gpa);
 
+	if (!smp_load_acquire(e)) {
+		pp = kcalloc(VMM_CHUNK_PAGES, sizeof(*pp), gfp & ~__GFP_ZERO);
+		if (!pp)
+			return;
+	}
 	p = alloc_page(gfp);
-	if (!p)
-		return;
-	spin_lock_irqsave(&s->lock, flags);
-	if (s->pages[idx]) {		/* someone was faster */
-		spin_unlock_irqrestore(&s->lock, flags);
-		__free_page(p);
+	if (!p) {
+		kfree(pp);
 		return;
 	}
-	__set_bit(vmm_chunk_index(s, gpa), s->chunk_small);
-	smp_store_release(&s->pages[idx], p);
+	spin_lock_irqsave(&s->lock, flags);
+	if (!*e) {
+		smp_store_release(e, (unsigned long)pp);
+		atomic_long_add(VMM_CHUNK_PAGES * sizeof(*pp), &vm->overhead);
+		pp = NULL;
+	}
+	if (*e & VMM_CHUNK_LARGE || ((struct page **)*e)[i]) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		__free_page(p);		/* someone was faster */
+		kfree(pp);
+		return;
+	}
+	smp_store_release(&((struct page **)*e)[i], p);
 	spin_unlock_irqrestore(&s->lock, flags);
+	kfree(pp);
 	atomic_long_inc(&vm->resident);
 }
 
@@ -239,8 +282,7 @@ static struct page *vmm_gmem_back(struct vmm_vm *vm, struct vmm_mem_slot *s,
 	gfp = (may_sleep ? GFP_KERNEL : GFP_NOWAIT) | __GFP_ACCOUNT |
 	      __GFP_ZERO | __GFP_NOWARN;
 	old = set_active_memcg(vm->memcg);
-	if (vmm_chunk_whole(s, gpa) &&
-	    !test_bit(vmm_chunk_index(s, gpa), s->chunk_small))
+	if (vmm_chunk_whole(s, gpa) && !vmm_chunk_entry(s, gpa))
 		vmm_back_chunk(vm, s, gpa, gfp);
 	if (!vmm_slot_page(s, gpa))
 		vmm_back_page(vm, s, gpa,
@@ -276,22 +318,29 @@ static int vmm_gmem_map_locked(struct vmm_vm *vm, struct vmm_mem_slot *s,
 			       u64 gpa)
 {
 	bool writable = !(s->flags & VMM_MEM_READONLY);
+	struct mem_cgroup *old;
 	struct page *p;
 	bool table;
+	int r;
 
 	if (vmm_npt_query(vm, gpa, &table))
 		return 0;
 	p = vmm_gmem_back(vm, s, gpa, true);
 	if (!p)
 		return -ENOMEM;
-	if (!table && test_bit(vmm_chunk_index(s, gpa), s->chunk_large)) {
+	/* Its page tables are charged (and fail, never OOM-kill) alike. */
+	old = set_active_memcg(vm->memcg);
+	if (!table && vmm_chunk_large(s, gpa)) {
 		u64 base = round_down(gpa, PMD_SIZE);
 
-		p = vmm_slot_page(s, base);
-		return vmm_npt_map(vm, base, page_to_phys(p), true, writable);
+		r = vmm_npt_map(vm, base, page_to_phys(vmm_slot_page(s, base)),
+				true, writable);
+	} else {
+		r = vmm_npt_map(vm, round_down(gpa, PAGE_SIZE),
+				page_to_phys(p), false, writable);
 	}
-	return vmm_npt_map(vm, round_down(gpa, PAGE_SIZE), page_to_phys(p),
-			   false, writable);
+	set_active_memcg(old);
+	return r;
 }
 
 int vmm_gmem_map(struct vmm_vm *vm, u64 gpa)

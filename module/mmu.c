@@ -16,9 +16,15 @@
 #define PT_ENTRIES	512
 #define PT_ADDR_MASK	GENMASK_ULL(51, 12)
 
+/*
+ * Tables are made at the guest's nested page faults (gmem.c) and charged
+ * to its memory cgroup: at its limit they fail (the VM stops, out of
+ * memory) rather than wake the OOM killer.
+ */
 static u64 *vmm_pt_alloc(struct vmm_vm *vm)
 {
-	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT |
+					__GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 
 	if (t) {
 		vm->npt.nr_tables++;

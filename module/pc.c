@@ -404,8 +404,9 @@ bool vmm_pc_wake_ready(struct vmm_vcpu *v)
 	struct vmm_pc *pc = v->vm->pc;
 	u32 mp = READ_ONCE(v->mp_events);
 
+	/* Out of memory (gmem.c): the loop's top stops every vCPU. */
 	if (READ_ONCE(pc->system_event) || (mp & VMM_MP_INIT) ||
-	    signal_pending(current))
+	    signal_pending(current) || READ_ONCE(v->vm->oom))
 		return true;
 	if (v->wait_sipi)
 		return mp & VMM_MP_SIPI;

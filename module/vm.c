@@ -47,7 +47,7 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	mutex_lock(&vm->lock);
 	s = &vm->slots[arg.slot];
 	r = -EEXIST;
-	if (s->active || s->pages)
+	if (s->active || s->chunks)
 		goto out;
 	r = -EINVAL;
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {

@@ -36,9 +36,12 @@ struct vmm_pc;
 struct vmm_ahci_pci;
 
 /*
- * A guest RAM region. Its pages are backed on first touch (gmem.c): an
- * entry of pages[] goes once from NULL to a zeroed page, under lock, and
- * stays until the VM dies; lookups read it with acquire loads and no lock.
+ * A guest RAM region. Its pages are backed on first touch (gmem.c), per
+ * 2 MiB guest-physical chunk: chunks[] holds 0 (never touched), a 2 MiB
+ * allocation's first page | VMM_CHUNK_LARGE, or an array of 512 page
+ * pointers filled one by one. Every entry goes once from empty to set,
+ * under lock, and stays until the VM dies; lookups read them with
+ * acquire loads and no lock. A never-touched page reads as zeroes.
  */
 struct vmm_mem_slot {
 	u64 gpa;
@@ -46,11 +49,9 @@ struct vmm_mem_slot {
 	u32 flags;
 	bool active;		/* published with release semantics */
 	unsigned long npages;
-	struct page **pages;	/* NULL: never touched, reads as zeroes */
+	unsigned long nchunks;
+	unsigned long *chunks;	/* from round_down(gpa, 2 MiB) */
 	spinlock_t lock;	/* backing pages (any context, IRQ included) */
-	/* Per 2 MiB guest-physical chunk the slot overlaps (gmem.c). */
-	unsigned long *chunk_large;	/* backed by one 2 MiB allocation */
-	unsigned long *chunk_small;	/* has pages backed one by one */
 };
 
 /* Nested page table (NPT or EPT), built from the host side. */
