@@ -351,6 +351,31 @@ int vmm_gmem_map(struct vmm_vm *vm, u64 gpa)
 	return s ? vmm_gmem_map_locked(vm, s, gpa) : -EFAULT;
 }
 
+/*
+ * Back and map all of s now, as before guest RAM was backed on demand:
+ * only for comparison (the eager_mem module parameter). Caller holds
+ * vm->lock; on failure what was mapped stays until the VM dies.
+ */
+int vmm_gmem_populate(struct vmm_vm *vm, struct vmm_mem_slot *s)
+{
+	u64 gpa = s->gpa, end = s->gpa + s->size;
+	int r;
+
+	while (gpa < end) {
+		r = vmm_gmem_map_locked(vm, s, gpa);
+		if (r)
+			return r;
+		if (vmm_chunk_large(s, gpa))
+			gpa = round_down(gpa, PMD_SIZE) + PMD_SIZE;
+		else
+			gpa += PAGE_SIZE;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
 int vmm_gmem_fault(struct vmm_vm *vm, u64 gpa)
 {
 	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);

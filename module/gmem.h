@@ -73,4 +73,7 @@ int vmm_gmem_fault(struct vmm_vm *vm, u64 gpa);
 /* The same with vm->lock held (the PC's start maps its first megabyte). */
 int vmm_gmem_map(struct vmm_vm *vm, u64 gpa);
 
+/* Back and map all of s at once (eager_mem, for comparison); vm->lock held. */
+int vmm_gmem_populate(struct vmm_vm *vm, struct vmm_mem_slot *s);
+
 #endif /* VMM_GMEM_H */

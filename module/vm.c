@@ -24,6 +24,15 @@
 
 static DEFINE_IDA(vmm_vm_ida);
 
+/*
+ * Guest RAM is backed on first touch (gmem.c). The old way, all of it at
+ * once when a region is added, stays for comparison (benchmarks, the
+ * memory suite): later VMs only, it can change at any time.
+ */
+static bool eager_mem;
+module_param(eager_mem, bool, 0644);
+MODULE_PARM_DESC(eager_mem, "back and map all guest RAM when a region is added (for comparison; default: on first touch)");
+
 static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u)
 {
 	struct vmm_mem_region arg;
@@ -53,7 +62,8 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
 		struct vmm_mem_slot *o = &vm->slots[i];
 
-		if (o->active && arg.gpa < o->gpa + o->size &&
+		/* An eager region that failed still holds its mappings. */
+		if ((o->active || o->chunks) && arg.gpa < o->gpa + o->size &&
 		    o->gpa < arg.gpa + arg.size)
 			goto out;
 	}
@@ -62,6 +72,11 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	r = vmm_slot_init(vm, s, arg.gpa, arg.size, arg.flags);
 	if (r)
 		goto out;
+	if (READ_ONCE(eager_mem)) {
+		r = vmm_gmem_populate(vm, s);
+		if (r)
+			goto out;	/* the slot stays reserved */
+	}
 	vm->mem_bytes += arg.size;
 	smp_store_release(&s->active, true);
 	arg.mmap_offset = (u64)arg.slot << VMM_SLOT_SHIFT;

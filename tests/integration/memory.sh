@@ -66,6 +66,21 @@ done
 [ -n "$t16" ] && [ "$worst" -le $((t16 * 2 + 30)) ]
 result $? "creation cost does not grow with RAM size (16M: ${t16:-?} cs, worst: $worst cs)"
 
+# The same with all guest RAM backed and mapped at creation, as before
+# issue 14 (eager_mem=1): what on-demand backing saves. Only up to the
+# host's RAM; diagnostics, not tests.
+EAGER=/sys/module/vmm/parameters/eager_mem
+if [ -w $EAGER ]; then
+	echo 1 >$EAGER
+	for sz in 16M 256M 1G ${host_mib}M; do
+		t0=$(now)
+		run_to "$TMP/m.out" "$TMP/m.err" "$VMMCTL" run --image "$halt" --mem "$sz"; rc=$?
+		t1=$(now)
+		diag "eager (before): create+run+destroy --mem $sz: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (exit $rc)"
+	done
+	echo 0 >$EAGER
+fi
+
 # ---- resident size of a guest that touches little -------------------------
 # spin_resident SIZE: run spin.bin with SIZE of RAM, print resident bytes
 # (vmmctl stat) and the drop of the host's MemFree (kB), "x x" on failure
@@ -149,6 +164,37 @@ else
 	result $? "memcg 64M: the charge goes away with the VM (memory.current $cur)"
 	rmdir $G
 fi
+
+# ---- membench.bin: on demand vs eager vs kvm_amd (diagnostics) ------------
+BENCH_MEM=${MEM_BENCH_MEM:-512M}
+mb=$(payload membench.bin)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else printf "?" }'; }
+bench_line() { grep "^membench: $1 " "$2" | awk '{ print $3 }'; }
+membench() {	# NAME CMD...: run it, keep its output in $TMP/mb.NAME
+	local name=$1
+	shift
+	run_to "$TMP/mb.$name" "$TMP/mb.$name.err" "$@"; rc=$?
+	result $rc "membench.bin --mem $BENCH_MEM $name exits 0 (exit $rc)"
+	[ $rc -ne 0 ] && diag_file "$TMP/mb.$name.err" 5
+	diag "membench $name: $(grep '^membench:' "$TMP/mb.$name" | tr '\n' ' ')"
+}
+membench on-demand "$VMMCTL" run --image "$mb" --mem "$BENCH_MEM"
+[ -w $EAGER ] && { echo 1 >$EAGER; membench eager "$VMMCTL" run --image "$mb" --mem "$BENCH_MEM"; echo 0 >$EAGER; }
+loaded_kvm=
+if [ -x "${KVMRUN:-/bin/kvmrun}" ] && [ -f "$KVM_DIR/load-order" ]; then
+	for m in $(cat "$KVM_DIR/load-order"); do
+		grep -q "^$(echo "$m" | tr - _) " /proc/modules && continue
+		insmod "$KVM_DIR/$m.ko" 2>/dev/null && loaded_kvm="$m $loaded_kvm"
+	done
+	i=0; while [ ! -c /dev/kvm ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -c /dev/kvm ] && membench kvm "${KVMRUN:-/bin/kvmrun}" --image "$mb" --mem "$BENCH_MEM"
+	for m in $loaded_kvm; do rmmod "$m" 2>/dev/null; done
+fi
+for op in touch random-read; do
+	o=$(bench_line $op "$TMP/mb.on-demand"); e=$(bench_line $op "$TMP/mb.eager" 2>/dev/null)
+	k=$(bench_line $op "$TMP/mb.kvm" 2>/dev/null)
+	diag "membench $op cycles: on-demand ${o:-?} eager ${e:-?} kvm ${k:-?}; on-demand/eager $(ratio "$o" "$e") on-demand/kvm $(ratio "$o" "$k")"
+done
 
 n=$(live_vms); [ "${n:-x}" = 0 ]; result $? "no live VMs left (${n:-unknown})"
 dmesg_new | grep -iE 'oom-kill|out of memory: kill|invoked oom-killer' >"$TMP/oom.log"
