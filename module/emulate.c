@@ -100,6 +100,14 @@ int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
 		       u32 suberror, u64 d1)
 {
+	/*
+	 * A guest RAM write that could not back its page (gmem.c, atomic
+	 * context) fails the emulation: say what it really was.
+	 */
+	if (unlikely(READ_ONCE(v->vm->oom))) {
+		suberror = VMM_INTERNAL_GUEST_OOM;
+		d1 = READ_ONCE(v->vm->oom_gpa);
+	}
 	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.data[0] = v->exit.hw_reason;
