@@ -67,12 +67,13 @@ done
 result $? "creation cost does not grow with RAM size (16M: ${t16:-?} cs, worst: $worst cs)"
 
 # The same with all guest RAM backed and mapped at creation, as before
-# issue 14 (eager_mem=1): what on-demand backing saves. Only up to the
-# host's RAM; diagnostics, not tests.
+# issue 14 (eager_mem=1): what on-demand backing saves. Only up to 1 GiB
+# (half the test host: eager backing near its size invites the OOM
+# killer for others); diagnostics, not tests.
 EAGER=/sys/module/vmm/parameters/eager_mem
 if [ -w $EAGER ]; then
 	echo 1 >$EAGER
-	for sz in 16M 256M 1G ${host_mib}M; do
+	for sz in 16M 256M 1G; do
 		t0=$(now)
 		run_to "$TMP/m.out" "$TMP/m.err" "$VMMCTL" run --image "$halt" --mem "$sz"; rc=$?
 		t1=$(now)
