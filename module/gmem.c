@@ -15,9 +15,16 @@
  *    three before the first guest instruction, this one needs none;
  *  - userspace reaches guest RAM through the VM fd's mmap as before.
  * What it costs: no swap, THP collapse, KSM or memfd backing of guest RAM;
- * memory comes back only by an explicit path (the balloon, issue 14 item 4,
- * will clear a slot entry and the nested entry under vm->lock, bump
- * vm->tlb_gen and free the page once no device holds it).
+ * memory comes back only by an explicit path: the balloon (issue 14 item
+ * 4, not here yet). Its plan: under vm->lock, split a large chunk's nested
+ * entry (vmm_npt_split) and turn the chunk into a page array, clear the
+ * 4 KiB nested entries, bump vm->tlb_gen and kick the vCPUs, then clear
+ * the page pointers and free the pages after every user that could hold
+ * one has let go (the disk path holds pages across a request: freeing
+ * waits for in-flight requests, or takes a page reference per bio_vec);
+ * the next touch backs them again here. Entries then go back to empty,
+ * which lockless readers must tolerate (they would re-read under the
+ * slot lock); until then they only ever go from empty to set.
  *
  * Backing. A slot keeps one word per 2 MiB guest-physical chunk (struct
  * vmm_mem_slot): creating a region allocates only that table, 8 bytes per
