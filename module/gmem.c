@@ -47,7 +47,10 @@
  * it too, not whoever they run as). Allocations never invoke an OOM
  * killer: 2 MiB ones use __GFP_NORETRY, 4 KiB ones __GFP_RETRY_MAYFAIL
  * (both fail instead of killing, in the page allocator and in the memcg
- * charge alike); in atomic context GFP_NOWAIT. A failure marks the VM out
+ * charge alike); in atomic context GFP_NOWAIT. And guest RAM stops 4 MiB
+ * short of the cgroup's limit (vmm_memcg_room: a memcg-aware check, with
+ * reclaim of the cgroup's cache first), so that the VMM process and its
+ * neighbours there do not meet a full cgroup and its OOM killer. A failure marks the VM out
  * of memory (vm->oom): each vCPU then leaves VMM_RUN with an internal-error
  * exit VMM_INTERNAL_GUEST_OOM instead of entering the guest.
  *
@@ -271,6 +274,69 @@ static void vmm_gmem_oom(struct vmm_vm *vm, u64 gpa)
 	}
 }
 
+#ifdef CONFIG_MEMCG
+/* Pages the VM's memory cgroup and its ancestors can still be charged. */
+static unsigned long vmm_memcg_margin(struct mem_cgroup *memcg)
+{
+	unsigned long margin = ULONG_MAX;
+
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		unsigned long max = READ_ONCE(memcg->memory.max);
+		unsigned long use = page_counter_read(&memcg->memory);
+
+		margin = min(margin, max > use ? max - use : 0);
+	}
+	return margin;
+}
+#else
+static unsigned long vmm_memcg_margin(struct mem_cgroup *memcg)
+{
+	return ULONG_MAX;
+}
+#endif
+
+/*
+ * Guest RAM stops this short of the cgroup's limit: what the VMM process
+ * (its exit path included) and its neighbours in the cgroup need. Without
+ * it the guest fills the cgroup to the byte, the next page anyone else
+ * there faults in wakes the memcg OOM killer, and it may pick any of them.
+ */
+#define VMM_MEMCG_HEADROOM	((4UL << 20) >> PAGE_SHIFT)
+
+/*
+ * Is there room for nr more pages of guest RAM, headroom kept? Where the
+ * margin is short, charge what is missing and free it again (process
+ * context only): the cgroup reclaims its page cache for it as it would for
+ * the guest's own pages, or the charge fails (no OOM kill: RETRY_MAYFAIL).
+ */
+static bool vmm_memcg_room(struct vmm_vm *vm, unsigned long nr, bool may_sleep)
+{
+	unsigned long want = nr + VMM_MEMCG_HEADROOM, margin, i;
+	struct page *p, *t;
+	LIST_HEAD(probe);
+	bool ok = true;
+
+	margin = vmm_memcg_margin(vm->memcg);
+	if (margin >= want)
+		return true;
+	if (!may_sleep)
+		return false;
+	for (i = margin; i < want; i++) {
+		p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			       __GFP_NOWARN);
+		if (!p) {
+			ok = false;
+			break;
+		}
+		list_add(&p->lru, &probe);
+	}
+	list_for_each_entry_safe(p, t, &probe, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+	}
+	return ok;
+}
+
 /*
  * The page behind gpa in s, backed now if it was never touched; NULL when
  * that failed (and the VM is marked out of memory).
@@ -289,9 +355,10 @@ static struct page *vmm_gmem_back(struct vmm_vm *vm, struct vmm_mem_slot *s,
 	gfp = (may_sleep ? GFP_KERNEL : GFP_NOWAIT) | __GFP_ACCOUNT |
 	      __GFP_ZERO | __GFP_NOWARN;
 	old = set_active_memcg(vm->memcg);
-	if (vmm_chunk_whole(s, gpa) && !vmm_chunk_entry(s, gpa))
+	if (vmm_chunk_whole(s, gpa) && !vmm_chunk_entry(s, gpa) &&
+	    vmm_memcg_room(vm, VMM_CHUNK_PAGES, may_sleep))
 		vmm_back_chunk(vm, s, gpa, gfp);
-	if (!vmm_slot_page(s, gpa))
+	if (!vmm_slot_page(s, gpa) && vmm_memcg_room(vm, 1, may_sleep))
 		vmm_back_page(vm, s, gpa,
 			      gfp | (may_sleep ? __GFP_RETRY_MAYFAIL : 0));
 	set_active_memcg(old);
