@@ -100,6 +100,14 @@ int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
 		       u32 suberror, u64 d1)
 {
+	/*
+	 * A guest RAM write that could not back its page (gmem.c, atomic
+	 * context) fails the emulation: say what it really was.
+	 */
+	if (unlikely(READ_ONCE(v->vm->oom))) {
+		suberror = VMM_INTERNAL_GUEST_OOM;
+		d1 = READ_ONCE(v->vm->oom_gpa);
+	}
 	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.data[0] = v->exit.hw_reason;
@@ -421,15 +429,23 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	bool pc_shadow;
 
 	/*
-	 * RAM faults only on writes to read-only regions (MMIO) and, on a
-	 * PC, where PAM took the BIOS area away from RAM.
+	 * RAM faults where it was never touched (back and map it, which
+	 * may sleep: outside the batch), on writes to read-only regions
+	 * (MMIO) and, on a PC, where PAM took the BIOS area away from RAM.
+	 * RAM is always mapped with all its rights, so a fault on a present
+	 * entry there is a bug, not something to retry forever.
 	 */
 	pc_shadow = v->vm->pc && x->npf.gpa >= VMM_PC_SHADOW_START &&
 		    x->npf.gpa < VMM_PC_SHADOW_END;
 	if (slot && !pc_shadow &&
-	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write))
-		return vmm_internal_error(v, run, VMM_INTERNAL_UNHANDLED_EXIT,
-					  x->npf.gpa);
+	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write)) {
+		if (x->npf.present)
+			return vmm_internal_error(v, run,
+						  VMM_INTERNAL_UNHANDLED_EXIT,
+						  x->npf.gpa);
+		v->fault_gpa = x->npf.gpa;
+		return VMM_NEXT_FAULT_IN;
+	}
 	/*
 	 * Executing from device memory, or delivering an event through it
 	 * (an IDT, a stack or a TSS that is not RAM): RIP is not at an

@@ -2,9 +2,22 @@
 /*
  * Guest memory as the host side reaches it: the region (slot) holding a
  * guest-physical address, checked copies, and the pages behind a DMA
- * scatter/gather list. None of these sleep; all may run in any context
- * while the VM lives (its regions only go away when it is destroyed,
- * after every vCPU and every disk request is gone).
+ * scatter/gather list. Regions only go away when the VM is destroyed,
+ * after every vCPU and every disk request is gone.
+ *
+ * Guest RAM is backed on first touch (gmem.c), so whoever reaches it must
+ * be able to back a never-touched page:
+ *  - reads never back anything: a never-touched page reads as zeroes;
+ *  - vmm_gpa_write() may run in any context, IRQ included, and backs with
+ *    GFP_NOWAIT; it fails with -ENOMEM (and the VM stops, out of memory)
+ *    when that allocation fails;
+ *  - DMA into guest pages that is set up ahead (bio_vecs) must back them
+ *    when the request is mapped, in process context: vmm_gpa_bvecs() may
+ *    sleep, so the disk path calls it from its worker, never from a
+ *    completion (IRQ context cannot allocate with GFP_KERNEL, and the pages
+ *    must exist before the I/O is issued).
+ * Backing a page never unmaps or moves another: a page pointer obtained
+ * here stays valid while the VM lives.
  */
 #ifndef VMM_GMEM_H
 #define VMM_GMEM_H
@@ -15,19 +28,52 @@
 struct vmm_vm;
 struct vmm_mem_slot;
 struct blk_seg;
+struct page;
 
 struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa);
-/* -EFAULT unless all of [gpa, gpa + len) is RAM (and writable, for writes). */
+/*
+ * -EFAULT unless all of [gpa, gpa + len) is RAM (and writable, for
+ * writes); -ENOMEM when a write could not back a page. Any context.
+ */
 int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf, unsigned int len);
-/* Is [gpa, gpa + len) RAM a device may read (write: and write)? */
+/* Is [gpa, gpa + len) RAM a device may read (write: and write)? Any context. */
 bool vmm_gpa_ok(struct vmm_vm *vm, u64 gpa, u64 len, bool write);
 /*
  * The pages behind segs as bio_vecs, one per page piece: the count, or
- * -EFAULT (not RAM, or read-only RAM for a device write into it), or
- * -E2BIG when more than max are needed.
+ * -EFAULT (not RAM, or read-only RAM for a device write into it), -ENOMEM
+ * (a page could not be backed), or -E2BIG when more than max are needed.
+ * Backs every page a device writes (to_guest); a never-touched page it
+ * only reads is the zero page. Process context: may sleep.
  */
 int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 		  bool to_guest, struct bio_vec *bv, unsigned int max);
+
+/*
+ * The page behind gpa (backed now if never touched), or NULL (not RAM, or
+ * out of memory). may_sleep picks GFP_KERNEL over GFP_NOWAIT.
+ */
+struct page *vmm_gpa_page(struct vmm_vm *vm, u64 gpa, bool may_sleep);
+/* The same for a slot already looked up; process context. */
+struct page *vmm_slot_gpa_page(struct vmm_vm *vm, struct vmm_mem_slot *s,
+			       u64 gpa);
+
+/* Regions (vm.c): set up without backing anything; freed with the VM. */
+int vmm_slot_init(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
+		  u64 size, u32 flags);
+void vmm_slot_free(struct vmm_vm *vm, struct vmm_mem_slot *s);
+
+/*
+ * The vCPU's nested page fault on RAM: back gpa and map it for the guest
+ * (2 MiB where its chunk allows). Process context, vm->lock not held.
+ * 0 (also when another vCPU mapped it first), -ENOMEM (the VM is now out
+ * of memory) or -EFAULT (not RAM).
+ */
+int vmm_gmem_fault(struct vmm_vm *vm, u64 gpa);
+/* The same with vm->lock held (the PC's start maps its first megabyte). */
+int vmm_gmem_map(struct vmm_vm *vm, u64 gpa);
+
+/* Back and map all of s at once (eager_mem, for comparison); vm->lock held. */
+int vmm_gmem_populate(struct vmm_vm *vm, struct vmm_mem_slot *s);
 
 #endif /* VMM_GMEM_H */

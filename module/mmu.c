@@ -2,8 +2,10 @@
 /*
  * Nested page tables, built by the host for NPT and EPT alike: the entry
  * format comes from the engine, the walk and allocation are shared.
- * Guest memory is pinned and mapped when a region is added, so there is no
- * fault-time population and no teardown of single mappings.
+ * Guest RAM is mapped on first touch (gmem.c, from the vCPU's nested page
+ * fault, under vm->lock): entries go from not-present to present and are
+ * never torn down one by one while the VM lives; only PAM (pc.c) retargets
+ * 4 KiB entries in the first 2 MiB and flushes through vm->tlb_gen.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -14,9 +16,15 @@
 #define PT_ENTRIES	512
 #define PT_ADDR_MASK	GENMASK_ULL(51, 12)
 
+/*
+ * Tables are made at the guest's nested page faults (gmem.c) and charged
+ * to its memory cgroup: at its limit they fail (the VM stops, out of
+ * memory) rather than wake the OOM killer.
+ */
 static u64 *vmm_pt_alloc(struct vmm_vm *vm)
 {
-	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT |
+					__GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 
 	if (t) {
 		vm->npt.nr_tables++;
@@ -95,6 +103,31 @@ int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
 		return -EEXIST;
 	WRITE_ONCE(*t, fmt->leaf(__sme_set(hpa), target, writable));
 	return 0;
+}
+
+/*
+ * How gpa is mapped now: 2 by a 2 MiB entry, 1 by a 4 KiB entry, 0 not
+ * at all. *table says whether a 4 KiB table covers its 2 MiB range (then
+ * only a 4 KiB entry can go there). Caller holds vm->lock.
+ */
+int vmm_npt_query(struct vmm_vm *vm, u64 gpa, bool *table)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	u64 *t = vm->npt.root;
+	int level;
+
+	*table = false;
+	for (level = vm->npt.levels; level > 1; level--) {
+		u64 e = t[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		if (!fmt->present(e))
+			return 0;
+		if (fmt->large(e))
+			return level == 2 ? 2 : 0;
+		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
+	*table = true;
+	return fmt->present(t[(gpa >> 12) & 511]) ? 1 : 0;
 }
 
 /* The level-1 entry for gpa, or NULL where no 4 KiB table maps it. */

@@ -404,8 +404,9 @@ bool vmm_pc_wake_ready(struct vmm_vcpu *v)
 	struct vmm_pc *pc = v->vm->pc;
 	u32 mp = READ_ONCE(v->mp_events);
 
+	/* Out of memory (gmem.c): the loop's top stops every vCPU. */
 	if (READ_ONCE(pc->system_event) || (mp & VMM_MP_INIT) ||
-	    signal_pending(current))
+	    signal_pending(current) || READ_ONCE(v->vm->oom))
 		return true;
 	if (v->wait_sipi)
 		return mp & VMM_MP_SIPI;
@@ -732,6 +733,11 @@ int vmm_pc_pci_add(struct vmm_vm *vm, u8 devfn, struct vpci_dev *d,
 /* PAM: the BIOS area as ROM or RAM                                    */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The RAM or ROM page at gpa. vmm_pc_start() backed all of them for the
+ * BIOS area (guest RAM is backed on first touch), so this finds them in
+ * atomic context too and never allocates there.
+ */
 static struct page *vmm_pc_page(struct vmm_vm *vm, u64 gpa, bool *ro)
 {
 	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
@@ -740,7 +746,7 @@ static struct page *vmm_pc_page(struct vmm_vm *vm, u64 gpa, bool *ro)
 		return NULL;
 	if (ro)
 		*ro = s->flags & VMM_MEM_READONLY;
-	return s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+	return vmm_gpa_page(vm, gpa, false);
 }
 
 /*
@@ -794,6 +800,7 @@ int vmm_pc_start(struct vmm_vm *vm)
 	struct vmm_pc *pc = vm->pc;
 	unsigned long flags;
 	unsigned int i;
+	u64 gpa;
 	int r = 0;
 
 	if (smp_load_acquire(&pc->started))
@@ -801,6 +808,24 @@ int vmm_pc_start(struct vmm_vm *vm)
 	mutex_lock(&vm->lock);
 	if (pc->started)
 		goto out;
+	/*
+	 * PAM retargets 4 KiB entries of the first megabyte from atomic
+	 * context, where nothing can be backed or mapped: map all of it now
+	 * (its 2 MiB chunk at once where it can), and back the ROM pages
+	 * 0xe0000-0xfffff alias.
+	 */
+	for (gpa = 0; gpa < VMM_PC_SHADOW_END; gpa += PAGE_SIZE) {
+		if (!vmm_find_slot(vm, gpa))
+			continue;
+		r = vmm_gmem_map(vm, gpa);
+		if (r)
+			goto out;
+		if (gpa >= 0xe0000 && vmm_find_slot(vm, gpa + VMM_PC_ROM_ALIAS) &&
+		    !vmm_gpa_page(vm, gpa + VMM_PC_ROM_ALIAS, true)) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	r = vmm_npt_split(vm, 0);
 	if (r)
 		goto out;

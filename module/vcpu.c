@@ -656,6 +656,20 @@ static void vmm_vcpu_set_pid(struct vmm_vcpu *v)
 	put_pid(old);
 }
 
+/*
+ * Guest RAM could not be backed (gmem.c): every vCPU stops with this exit,
+ * and VMM_RUN gives it again, as the guest cannot go on without the page.
+ */
+static void vmm_guest_oom(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	run->exit_reason = VMM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = VMM_INTERNAL_GUEST_OOM;
+	run->internal.data[0] = 0;
+	run->internal.data[1] = READ_ONCE(v->vm->oom_gpa);
+	run->internal.data[2] = v->rip;
+	run->internal.data[3] = 0;
+}
+
 /* PC VMs: the guest powered off or reset the PC; every vCPU reports it. */
 static bool vmm_system_event(struct vmm_vcpu *v, struct vmm_run *run)
 {
@@ -702,6 +716,11 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 	for (;;) {
 		if (signal_pending(current)) {
 			run.exit_reason = VMM_EXIT_INTR;
+			break;
+		}
+		if (unlikely(READ_ONCE(v->vm->oom))) {
+			vmm_guest_oom(v, &run);
+			r = 0;
 			break;
 		}
 		cond_resched();
@@ -784,9 +803,18 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				       v->exit.hw_reason, exit_rip,
 				       t - v->exit_tsc);
 		} while (r == VMM_NEXT_GUEST && !need_resched() &&
-			 !signal_pending(current));
+			 !signal_pending(current) && !READ_ONCE(v->vm->oom));
 batch_end:
 		vmm_guest_fpu_put(v);
+		if (r == VMM_NEXT_FAULT_IN) {
+			r = vmm_gmem_fault(v->vm, v->fault_gpa);
+			/* It marked the VM out of memory: the top reports it. */
+			if (r == -ENOMEM)
+				r = 0;
+			if (r)
+				break;
+			continue;
+		}
 		if (r == VMM_NEXT_HALT) {
 			/* A signal also wakes it: the loop's top reports it. */
 			wait_event_interruptible(v->wq, vmm_pc_wake_ready(v));

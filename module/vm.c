@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM object: guest memory regions (module-owned, pinned, charged to
- * the creator's memory cgroup, mapped into the nested page table up front
- * and mmap-able through the VM fd), vCPU creation and VM statistics.
+ * The VM object: guest memory regions (module-owned pages backed on first
+ * touch and charged to the creator's memory cgroup, see gmem.c; mmap-able
+ * through the VM fd), vCPU creation and VM statistics.
  */
 #define pr_fmt(fmt) "vmm: " fmt
 
@@ -10,6 +10,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/memcontrol.h>
 #include <linux/slab.h>
 #include <linux/idr.h>
 #include <linux/uaccess.h>
@@ -23,63 +24,14 @@
 
 static DEFINE_IDA(vmm_vm_ida);
 
-#define VMM_CHUNK_ORDER		(PMD_SHIFT - PAGE_SHIFT)
-#define VMM_CHUNK_PAGES		(1UL << VMM_CHUNK_ORDER)
-
-static void vmm_slot_free_pages(struct vmm_mem_slot *s)
-{
-	unsigned long i;
-
-	if (!s->pages)
-		return;
-	for (i = 0; i < s->npages; i++)
-		if (s->pages[i])
-			__free_page(s->pages[i]);
-	kvfree(s->pages);
-	s->pages = NULL;
-}
-
 /*
- * Fill the slot with zeroed pages, 2 MiB at a time where the guest range is
- * 2 MiB aligned so the nested page table can use large pages, else 4 KiB.
- * Each chunk is split so every page has its own refcount for mmap.
+ * Guest RAM is backed on first touch (gmem.c). The old way, all of it at
+ * once when a region is added, stays for comparison (benchmarks, the
+ * memory suite): later VMs only, it can change at any time.
  */
-static int vmm_slot_populate(struct vmm_vm *vm, struct vmm_mem_slot *s)
-{
-	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
-	bool writable = !(s->flags & VMM_MEM_READONLY);
-	unsigned long i = 0, j;
-	int r;
-
-	while (i < s->npages) {
-		u64 gpa = s->gpa + ((u64)i << PAGE_SHIFT);
-		struct page *p = NULL;
-
-		if (IS_ALIGNED(gpa, PMD_SIZE) && s->npages - i >= VMM_CHUNK_PAGES)
-			p = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
-					VMM_CHUNK_ORDER);
-		if (p) {
-			split_page(p, VMM_CHUNK_ORDER);
-			for (j = 0; j < VMM_CHUNK_PAGES; j++)
-				s->pages[i + j] = p + j;
-			r = vmm_npt_map(vm, gpa, page_to_phys(p), true, writable);
-			i += VMM_CHUNK_PAGES;
-		} else {
-			p = alloc_page(gfp);
-			if (!p)
-				return -ENOMEM;
-			s->pages[i] = p;
-			r = vmm_npt_map(vm, gpa, page_to_phys(p), false, writable);
-			i++;
-		}
-		if (r)
-			return r;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	return 0;
-}
+static bool eager_mem;
+module_param(eager_mem, bool, 0644);
+MODULE_PARM_DESC(eager_mem, "back and map all guest RAM when a region is added (for comparison; default: on first touch)");
 
 static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u)
 {
@@ -104,35 +56,27 @@ static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u
 	mutex_lock(&vm->lock);
 	s = &vm->slots[arg.slot];
 	r = -EEXIST;
-	if (s->active || s->pages)
+	if (s->active || s->chunks)
 		goto out;
 	r = -EINVAL;
-	/* A region whose population failed still holds its mappings. */
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++) {
 		struct vmm_mem_slot *o = &vm->slots[i];
 
-		if ((o->active || o->pages) && arg.gpa < o->gpa + o->size &&
+		/* An eager region that failed still holds its mappings. */
+		if ((o->active || o->chunks) && arg.gpa < o->gpa + o->size &&
 		    o->gpa < arg.gpa + arg.size)
 			goto out;
 	}
 
-	s->gpa = arg.gpa;
-	s->size = arg.size;
-	s->flags = arg.flags;
-	s->npages = arg.size >> PAGE_SHIFT;
-	r = -ENOMEM;
-	s->pages = kvcalloc(s->npages, sizeof(*s->pages), GFP_KERNEL_ACCOUNT);
-	if (!s->pages)
+	/* Nothing is backed or mapped yet: the guest's first touch does it. */
+	r = vmm_slot_init(vm, s, arg.gpa, arg.size, arg.flags);
+	if (r)
 		goto out;
-	r = vmm_slot_populate(vm, s);
-	if (r) {
-		/*
-		 * Mappings already made stay in the nested table until the VM
-		 * dies, so the pages must too: the slot stays reserved.
-		 */
-		goto out;
+	if (READ_ONCE(eager_mem)) {
+		r = vmm_gmem_populate(vm, s);
+		if (r)
+			goto out;	/* the slot stays reserved */
 	}
-	atomic_long_add(s->npages * sizeof(struct page *), &vm->overhead);
 	vm->mem_bytes += arg.size;
 	smp_store_release(&s->active, true);
 	arg.mmap_offset = (u64)arg.slot << VMM_SLOT_SHIFT;
@@ -148,14 +92,23 @@ static vm_fault_t vmm_vm_fault(struct vm_fault *vmf)
 	unsigned long slot = vmf->pgoff >> (VMM_SLOT_SHIFT - PAGE_SHIFT);
 	unsigned long idx = vmf->pgoff & ((1UL << (VMM_SLOT_SHIFT - PAGE_SHIFT)) - 1);
 	struct vmm_mem_slot *s;
+	struct page *p;
 
 	if (slot >= VMM_MAX_MEM_REGIONS)
 		return VM_FAULT_SIGBUS;
 	s = &vm->slots[slot];
 	if (!smp_load_acquire(&s->active) || idx >= s->npages)
 		return VM_FAULT_SIGBUS;
-	get_page(s->pages[idx]);
-	vmf->page = s->pages[idx];
+	/* Userspace touches it first (a firmware or kernel load): back it. */
+	p = vmm_slot_gpa_page(vm, s, s->gpa + ((u64)idx << PAGE_SHIFT));
+	/*
+	 * Not VM_FAULT_OOM: that retries the fault forever. The VM is
+	 * marked out of memory; the process gets SIGBUS for the access.
+	 */
+	if (!p)
+		return VM_FAULT_SIGBUS;
+	get_page(p);
+	vmf->page = p;
 	return 0;
 }
 
@@ -266,7 +219,8 @@ static void vmm_vm_free(struct vmm_vm *vm)
 	vmm_console_destroy(vm);
 	vmm_npt_free(vm);
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++)
-		vmm_slot_free_pages(&vm->slots[i]);
+		vmm_slot_free(vm, &vm->slots[i]);
+	mem_cgroup_put(vm->memcg);
 	ida_free(&vmm_vm_ida, vm->id);
 	kfree(vm);
 }
@@ -319,6 +273,8 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 	INIT_LIST_HEAD(&vm->node);
 	vm->pid = task_tgid_nr(current);
 	atomic_long_set(&vm->overhead, sizeof(*vm));
+	/* Guest RAM is charged here whoever backs it (gmem.c); NULL: root. */
+	vm->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	r = ida_alloc_min(&vmm_vm_ida, 1, GFP_KERNEL);
 	if (r < 0)
@@ -374,6 +330,7 @@ err_npt:
 err_ida:
 	ida_free(&vmm_vm_ida, vm->id);
 err_free:
+	mem_cgroup_put(vm->memcg);
 	kfree(vm);
 err_hw:
 	vmm_hw_put();

@@ -36,13 +36,23 @@ struct vmm_pc;
 struct vmm_ahci_pci;
 struct vmm_vblk_pci;
 
+/*
+ * A guest RAM region. Its pages are backed on first touch (gmem.c), per
+ * 2 MiB guest-physical chunk: chunks[] holds 0 (never touched), a 2 MiB
+ * allocation's first page | VMM_CHUNK_LARGE, or an array of 512 page
+ * pointers filled one by one. Every entry goes once from empty to set,
+ * under lock, and stays until the VM dies; lookups read them with
+ * acquire loads and no lock. A never-touched page reads as zeroes.
+ */
 struct vmm_mem_slot {
 	u64 gpa;
 	u64 size;
 	u32 flags;
 	bool active;		/* published with release semantics */
 	unsigned long npages;
-	struct page **pages;
+	unsigned long nchunks;
+	unsigned long *chunks;	/* from round_down(gpa, 2 MiB) */
+	spinlock_t lock;	/* backing pages (any context, IRQ included) */
 };
 
 /* Nested page table (NPT or EPT), built from the host side. */
@@ -262,6 +272,7 @@ struct vmm_vcpu {
 	bool wait_sipi;
 	struct pid __rcu *pid;		/* the thread in VMM_RUN, for yield_to */
 	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
+	u64 fault_gpa;			/* VMM_NEXT_FAULT_IN: where */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
 	struct vmm_stats stats;
@@ -340,6 +351,14 @@ struct vmm_vm {
 	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;
+	atomic_long_t resident;		/* guest RAM pages backed (gmem.c) */
+	struct mem_cgroup *memcg;	/* the creator's: guest RAM is charged here */
+	/*
+	 * Guest RAM could not be backed: the VM stops, each vCPU with a
+	 * guest-out-of-memory exit. Set once; oom_gpa says where.
+	 */
+	bool oom;
+	u64 oom_gpa;
 	struct file *file;
 };
 
@@ -365,6 +384,7 @@ int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels)
 void vmm_npt_free(struct vmm_vm *vm);
 int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable);
 int vmm_npt_split(struct vmm_vm *vm, u64 gpa);
+int vmm_npt_query(struct vmm_vm *vm, u64 gpa, bool *table);
 int vmm_npt_set_4k(struct vmm_vm *vm, u64 gpa, u64 hpa, bool present,
 		   bool writable);
 u64 vmm_npt_root_pa(struct vmm_vm *vm);
@@ -390,6 +410,11 @@ enum vmm_next {
 	VMM_NEXT_HALT,		/* the vCPU halted: sleep until it may go on */
 	VMM_NEXT_SPIN,		/* the guest spins: let its other vCPUs run */
 	VMM_NEXT_CANCELLED,	/* engine: a kick came before entry */
+	/*
+	 * Guest RAM at v->fault_gpa was never touched: back and map it,
+	 * which may sleep, outside the batch, then enter the guest again.
+	 */
+	VMM_NEXT_FAULT_IN,
 };
 #define VMM_RUN_CANCELLED	VMM_NEXT_CANCELLED
 

@@ -245,6 +245,10 @@ static long vmm_ioctl_list_vms(struct vmm_list_vms __user *uarg)
 			info[n].pid = vm->pid;
 			info[n].nr_vcpus = READ_ONCE(vm->nr_vcpus);
 			info[n].mem_bytes = READ_ONCE(vm->mem_bytes);
+			/* 4 KiB units: 16 TiB fit, past the largest VM. */
+			info[n].resident_pages = min_t(long, U32_MAX,
+					atomic_long_read(&vm->resident) <<
+					(PAGE_SHIFT - 12));
 			info[n].overhead_bytes = atomic_long_read(&vm->overhead);
 		}
 		n++;

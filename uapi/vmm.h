@@ -50,8 +50,8 @@ struct vmm_vm_info {
 	__u32 vm_id;
 	__u32 pid;		/* tgid of the creator */
 	__u32 nr_vcpus;
-	__u32 pad;
-	__u64 mem_bytes;	/* guest RAM owned by the VM */
+	__u32 resident_pages;	/* guest RAM backed (touched), 4 KiB pages */
+	__u64 mem_bytes;	/* guest RAM size (regions added) */
 	__u64 overhead_bytes;	/* kernel memory beyond guest RAM (page tables incl.) */
 };
 
@@ -324,6 +324,13 @@ enum vmm_internal_error {
 	VMM_INTERNAL_UNSUPPORTED_IO,	/* string or unusual port I/O */
 	VMM_INTERNAL_UNHANDLED_EXIT,	/* hardware exit code not handled */
 	VMM_INTERNAL_FETCH_FAULT,	/* could not read the faulting instruction */
+	/*
+	 * Guest RAM is backed on first touch; backing a page failed (the
+	 * host, or the VM creator's memory cgroup, has no room): the VM
+	 * cannot go on and every vCPU returns this. data[1]: the guest-
+	 * physical address, data[2]: RIP.
+	 */
+	VMM_INTERNAL_GUEST_OOM,
 };
 
 /*

@@ -118,6 +118,7 @@ static const char usage_stat[] =
 "Usage: vmmctl stat [--json] [VMID]\n"
 "\n"
 "Without VMID: list the live VMs (id, creator pid, vCPUs, guest memory,\n"
+"how much of it is resident (guest RAM is backed when first touched),\n"
 "kernel overhead) and print the module-wide exit statistics (all VMs, live\n"
 "and destroyed, since the module was loaded). With VMID: print the exit\n"
 "statistics of that VM (VMID 0 means the module-wide totals).\n"

@@ -592,6 +592,8 @@ static const char *internal_name(uint32_t sub)
 		return "unhandled hardware exit";
 	case VMM_INTERNAL_FETCH_FAULT:
 		return "instruction fetch fault";
+	case VMM_INTERNAL_GUEST_OOM:
+		return "guest out of memory";
 	default:
 		return "unknown suberror";
 	}
@@ -637,6 +639,12 @@ static int handle_exit(struct vm *vm, unsigned int cpu, struct vmm_run *run)
 			(unsigned long long)run->fail_entry.info2);
 		return EXIT_HOST_ERROR;
 	case VMM_EXIT_INTERNAL_ERROR:
+		if (run->internal.suberror == VMM_INTERNAL_GUEST_OOM) {
+			err_msg("guest out of memory: the host (or this process's memory cgroup) could not back guest RAM at 0x%llx (vCPU %u, rip 0x%llx); the VM stops",
+				(unsigned long long)run->internal.data[1], cpu,
+				(unsigned long long)run->internal.data[2]);
+			return EXIT_HOST_ERROR;
+		}
 		err_msg("internal error on vCPU %u: suberror %u (%s) data 0x%llx 0x%llx 0x%llx 0x%llx",
 			cpu, run->internal.suberror,
 			internal_name(run->internal.suberror),

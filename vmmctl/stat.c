@@ -233,15 +233,17 @@ static void print_vms_text(const struct vmm_vm_info *vms, uint32_t n)
 	printf("%u live VM%s\n", n, n == 1 ? "" : "s");
 	if (!n)
 		return;
-	printf("  %6s %8s %6s %10s %10s\n", "vmid", "pid", "vcpus", "memory",
-	       "overhead");
+	printf("  %6s %8s %6s %10s %10s %10s\n", "vmid", "pid", "vcpus",
+	       "memory", "resident", "overhead");
 	for (i = 0; i < n; i++) {
-		char mem[32], ovh[32];
+		char mem[32], res[32], ovh[32];
 
 		format_size(vms[i].mem_bytes, mem, sizeof(mem));
+		format_size((uint64_t)vms[i].resident_pages << 12, res,
+			    sizeof(res));
 		format_size(vms[i].overhead_bytes, ovh, sizeof(ovh));
-		printf("  %6u %8u %6u %10s %10s\n", vms[i].vm_id, vms[i].pid,
-		       vms[i].nr_vcpus, mem, ovh);
+		printf("  %6u %8u %6u %10s %10s %10s\n", vms[i].vm_id,
+		       vms[i].pid, vms[i].nr_vcpus, mem, res, ovh);
 	}
 }
 
@@ -252,10 +254,12 @@ static void print_vms_json(const struct vmm_vm_info *vms, uint32_t n)
 	printf("\"vms\":[");
 	for (i = 0; i < n; i++)
 		printf("%s{\"vm_id\":%u,\"pid\":%u,\"vcpus\":%u,"
-		       "\"mem_bytes\":%llu,\"overhead_bytes\":%llu}",
+		       "\"mem_bytes\":%llu,\"resident_bytes\":%llu,"
+		       "\"overhead_bytes\":%llu}",
 		       i ? "," : "", vms[i].vm_id, vms[i].pid,
 		       vms[i].nr_vcpus,
 		       (unsigned long long)vms[i].mem_bytes,
+		       (unsigned long long)vms[i].resident_pages << 12,
 		       (unsigned long long)vms[i].overhead_bytes);
 	printf("]");
 }

@@ -179,6 +179,21 @@ static long list_vms(int dev, __u32 id, int *found, __u32 *pid)
 	return l.count;
 }
 
+/* VMM_LIST_VMS's resident_pages of VM id, or -1 */
+static long resident_of(int dev, __u32 id)
+{
+	struct vmm_vm_info info[64];
+	struct vmm_list_vms l = { .count = 64, .buf = (uintptr_t)info };
+	__u32 i;
+
+	if (xioctl(dev, VMM_LIST_VMS, &l) < 0)
+		return -1;
+	for (i = 0; i < l.count && i < 64; i++)
+		if (info[i].vm_id == id)
+			return info[i].resident_pages;
+	return -1;
+}
+
 /* ------------------------------------------------------------------ */
 
 static void test_dev(int dev)
@@ -673,7 +688,12 @@ static int run_suite(void)
 	ERR(xioctl(vm, VMM_CREATE_VM, &c), "VMM_CREATE_VM on a VM fd", ENOTTY, EINVAL);
 	test_list_stats(dev, vm, c.vm_id);
 	off = test_memory(vm);
+	/* Guest RAM is backed on first touch: nothing yet, all after mmap's. */
+	r = resident_of(dev, c.vm_id);
+	result(r == 0, "VMM_LIST_VMS: no guest RAM resident before it is touched (%ld pages)", r);
 	test_mmap(vm, off);
+	r = resident_of(dev, c.vm_id);
+	result(r == GUEST_MEM / 4096, "VMM_LIST_VMS: all 16 MiB resident once mmap touched every page (%ld pages)", r);
 	vcpu = test_vcpu(vm);
 	if (vcpu >= 0)
 		test_vcpu_state(vcpu);
