@@ -52,6 +52,7 @@ vgabios=/usr/share/vgabios/vgabios.bin
 # newer (the same inputs as qemu-amd.sh).
 inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
 	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
+	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin)
 listing() { printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum; }
 stale=0

@@ -33,7 +33,7 @@ vmlinux=$out/vmlinux-$KVER
 
 # Rebuild the initramfs when anything that goes into it is newer.
 inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
-	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
+	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test" "$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin)
 stale=0
 [ -f "$initrd" ] || stale=1
