@@ -32,7 +32,9 @@
 #define DEV_MEM_SIZE	(64 * 1024)
 #define DEV_NR_CPUS	2
 #define DEV_NR_TIMERS	8
+#ifndef DEV_MAX_FIRES
 #define DEV_MAX_FIRES	4096	/* per timer per advance */
+#endif
 #define DEV_MAX_ACTIONS	512
 #define COM1_PORT	0x3f8
 
@@ -546,10 +548,12 @@ static bool check_vector(struct lapic *l, int vec)
 static bool take_irq(struct platform *p, unsigned int cpu, bool eoi)
 {
 	struct lapic *l = &p->lapic[cpu];
+	u8 ppr = lapic_get_ppr(l);
 	int vec = lapic_pending(l);
 
 	if (vec >= 0) {
-		if (vec < 16 || vec > 255)
+		/* in range, and of a higher class than the processor priority */
+		if (vec < 16 || vec > 255 || (vec >> 4) <= (ppr >> 4))
 			return false;
 		lapic_ack(l, vec);
 		if (!check_vector(l, vec))
