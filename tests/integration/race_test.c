@@ -227,9 +227,7 @@ static void *mutator(void *arg)
 				break;
 			atomic_fetch_add(&nr_vcpus, 1);
 			setup_vcpu(fd);
-			if (atomic_load(&vcpu1) < 0)
-				atomic_store(&vcpu1, fd);
-			else
+			if (!atomic_compare_exchange_strong(&vcpu1, &(int){ -1 }, fd))
 				close(fd);
 			break;
 		}
@@ -406,10 +404,11 @@ static int one_round(long n, unsigned int seed)
 	}
 	usleep((seed >> 4) % 2000);
 	atomic_store(&stop, 1);
+	/* The signaller first: it leaves once no runner needs a signal. */
+	pthread_join(st, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_join(runner_t[i], NULL);
 	pthread_join(mt, NULL);
-	pthread_join(st, NULL);
 	i = atomic_exchange(&vcpu1, -1);
 	if (i >= 0)
 		close(i);
