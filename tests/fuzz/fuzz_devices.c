@@ -707,6 +707,14 @@ static void program(struct platform *p, struct rd *r)
 		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), 0x58, 4, 0);
 		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), 0x5c, 2, cnt);
 		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), 0x52, 2, 1);
+		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), VPCI_BASE_ADDRESS_0, 4,
+			       (u32)cnt << 12);
+		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), VPCI_BASE_ADDRESS_0 + 4, 4,
+			       0xc000 | (a & 0xe0));
+		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), VPCI_BASE_ADDRESS_0 + 8, 4,
+			       (u32)b << 20);
+		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), VPCI_BASE_ADDRESS_0 + 12, 4, a & 3);
+		vpci_cfg_write(&p->pci, VPCI_DEVFN(3, 0), VPCI_COMMAND, 2, 7 & (b | a));
 		vpci_cfg_write(&p->pci, VPCI_DEVFN(1, 0), PIIX3_PIRQRC + (a & 3), 1, b);
 		vpci_cfg_write(&p->pci, VPCI_DEVFN(0, 0), I440FX_PAM0 + (a % 7), 1, b);
 		break;
@@ -828,9 +836,9 @@ int fuzz_devices_one(const u8 *data, size_t size)
 				lapic_read_msr(&p->lapic[cpu], msr, &v);
 			} else {
 				v = g64(&r);
-				if (msr == MSR_LAPIC_APIC_BASE && (a & 0x40))
-					v = (v & (LAPIC_BASE_EXTD | LAPIC_BASE_BSP)) |
-					    LAPIC_BASE_EN | LAPIC_DEFAULT_BASE;
+				if (msr == MSR_LAPIC_APIC_BASE && (a & 0x40))	/* x2APIC on/off */
+					v = lapic_get_base(&p->lapic[cpu]) | LAPIC_BASE_EN |
+					    (v & 1 ? LAPIC_BASE_EXTD : 0);
 				lapic_write_msr(&p->lapic[cpu], msr, v);
 			}
 			break;
@@ -900,8 +908,19 @@ int fuzz_devices_one(const u8 *data, size_t size)
 			fuzz_dev_stats[3]++;
 			break;
 		}
-		case 16:	/* host input: console bytes, keys, buttons, GPEs */
-			if ((a & 3) == 0 && p->rx_len < sizeof(p->rx))
+		case 16:	/* host input: console bytes, keys, buttons, GPEs, NVRAM */
+			if (a & 0x80) {
+				u8 buf[20];
+				unsigned int k = g8(&r) % sizeof(buf);
+
+				memset(buf, a, sizeof(buf));
+				if (uart16550_rx_space(&p->uart) < k)
+					k = uart16550_rx_space(&p->uart);
+				FUZZ_CHECK(uart16550_rx_push(&p->uart, buf, k) == k, data, size);
+				mc146818_nvram_set(&p->rtc, g8(&r), a);
+				mc146818_nvram_get(&p->rtc, g8(&r));
+				lapic_accept(&p->lapic[cpu], g8(&r), a & 0x40);
+			} else if ((a & 3) == 0 && p->rx_len < sizeof(p->rx))
 				p->rx[p->rx_len++] = g8(&r);
 			else if ((a & 3) == 0)
 				uart16550_rx_kick(&p->uart);
