@@ -836,6 +836,9 @@ int fuzz_devices_one(const u8 *data, size_t size)
 				lapic_read_msr(&p->lapic[cpu], msr, &v);
 			} else {
 				v = g64(&r);
+				if (msr >= MSR_LAPIC_X2APIC_FIRST && !(a & 0x20) &&
+				    msr != LAPIC_MSR(LAPIC_REG_ICR_LO))
+					v = (u32)v;	/* else always #GP */
 				if (msr == MSR_LAPIC_APIC_BASE && (a & 0x40))	/* x2APIC on/off */
 					v = lapic_get_base(&p->lapic[cpu]) | LAPIC_BASE_EN |
 					    (v & 1 ? LAPIC_BASE_EXTD : 0);
