@@ -423,7 +423,8 @@ static int one_round(long n, unsigned int seed)
 
 static long count_vms(void)
 {
-	struct vmm_list_vms l = { .count = 0 };
+	static struct vmm_vm_info info[64];
+	struct vmm_list_vms l = { .count = 64, .buf = (uintptr_t)info };
 
 	if (ioctl(dev, VMM_LIST_VMS, &l) < 0)
 		return -1;
