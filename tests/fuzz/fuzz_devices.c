@@ -36,6 +36,15 @@
 #define DEV_MAX_FIRES	4096	/* per timer per advance */
 #endif
 #define DEV_MAX_ACTIONS	512
+/*
+ * A timer re-armed from its own fire() must be in the future and at
+ * least this long after the deadline that fired: the devices clamp their
+ * periodic rates (PIT, LAPIC 50 us; RTC 122 us), so a shorter period is an
+ * interrupt storm on the host (or, at <= now, a timer that fires for ever).
+ */
+#ifndef DEV_MIN_REARM_NS
+#define DEV_MIN_REARM_NS	20000
+#endif
 #define COM1_PORT	0x3f8
 
 unsigned long fuzz_dev_actions;
@@ -54,6 +63,7 @@ struct platform {
 	struct dev_timer timers[DEV_NR_TIMERS];
 	unsigned int nr_timers;
 	bool pic_intr;
+	struct dev_timer *firing;	/* the timer whose fire() runs */
 	bool init_req[DEV_NR_CPUS];
 	bool bad;		/* a callback saw something impossible */
 	const char *why;
@@ -112,6 +122,16 @@ static void t_arm(void *host, struct vmm_timer *t, u64 deadline)
 
 	if (!t->fire || !t->dev)
 		plat_bad("timer armed without fire/dev");
+	if (d && d == ((struct platform *)host)->firing &&
+	    (deadline <= ((struct platform *)host)->now ||
+	     deadline < d->deadline + DEV_MIN_REARM_NS)) {
+		/* d->deadline is still the one that just fired */
+		if (getenv("DEV_DEBUG"))
+			fprintf(stderr, "rearm %p now %llu old %llu deadline %llu\n",
+				(void *)t, (unsigned long long)((struct platform *)host)->now,
+				(unsigned long long)d->deadline, (unsigned long long)deadline);
+		plat_bad("timer re-armed too soon from its own fire()");
+	}
 	if (d) {
 		d->deadline = deadline;
 		d->armed = true;
@@ -597,7 +617,9 @@ static bool run_timers(struct platform *p)
 				return false;
 			d->armed = false;
 			fuzz_dev_stats[2]++;
+			p->firing = d;
 			d->t->fire(d->t->dev);
+			p->firing = NULL;
 			again = true;
 		}
 	}
@@ -658,6 +680,8 @@ static void program(struct platform *p, struct rd *r)
 		break;
 	case 1:		/* PIT channel: mode, LSB+MSB count */
 		i = a % 3;
+		if (a & 0x80)
+			cnt &= 0x7f;	/* fast rates: the 50 us clamp */
 		i8254_write(&p->pit, 0x43, (i << 6) | (3 << 4) | ((b % 6) << 1));
 		i8254_write(&p->pit, 0x40 + i, cnt);
 		i8254_write(&p->pit, 0x40 + i, cnt >> 8);
