@@ -63,6 +63,7 @@ struct platform {
 	struct dev_timer timers[DEV_NR_TIMERS];
 	unsigned int nr_timers;
 	bool pic_intr;
+	bool dma;		/* fw_cfg has the DMA interface */
 	struct dev_timer *firing;	/* the timer whose fire() runs */
 	bool init_req[DEV_NR_CPUS];
 	bool bad;		/* a callback saw something impossible */
@@ -390,7 +391,8 @@ static void plat_init(struct platform *p, u8 cfg)
 	i8042_init(&p->kbc, &kbc_ops, p);
 	sysctl_port_init(&p->sys, &sys_ops, p);
 	uart16550_init(&p->uart, &uart_be, p);
-	fw_cfg_init(&p->fw, (cfg & 0x80) ? NULL : &fw_ops, p);
+	p->dma = !(cfg & 0x80);
+	fw_cfg_init(&p->fw, p->dma ? &fw_ops : NULL, p);
 	fw_cfg_add_u16(&p->fw, FW_CFG_MAX_CPUS, DEV_NR_CPUS);
 	for (i = 0; i < sizeof(p->fw_blob); i++)
 		p->fw_blob[i] = i * 7;
@@ -933,6 +935,17 @@ int fuzz_devices_one(const u8 *data, size_t size)
 			pio(p, 0x514, 4, false, 0);
 			pio(p, 0x518, 4, false, __builtin_bswap32(at));
 			fuzz_dev_stats[3]++;
+			if ((u64)at + 16 <= DEV_MEM_SIZE) {
+				const u8 *d = mem + at;
+				u32 c = (u32)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
+
+				/*
+				 * Done: the control word is 0 or ERROR; without a
+				 * DMA interface the descriptor is left alone.
+				 */
+				FUZZ_CHECK(p->dma ? c <= FW_CFG_DMA_CTL_ERROR : c == ctl,
+					   data, size);
+			}
 			break;
 		}
 		case 16:	/* host input: console bytes, keys, buttons, GPEs, NVRAM */
