@@ -10,10 +10,14 @@
  * Input: a stream of actions, each an opcode byte and its arguments (see
  * fuzz_devices_one()); a short input ends with zero bytes. Checks: the
  * sanitizers, vectors the APICs/PIC hand out are deliverable and in range,
- * an acked LAPIC vector is in ISR, a PIC with INT always acks a vector, no
- * timer fires more than DEV_MAX_FIRES times in one clock advance, fw_cfg
- * DMA only within the fake guest memory, every device lock free after
- * each action.
+ * above the PPR and in ISR once acked, a PIC with INT always acks a vector,
+ * a timer re-armed from its own fire() is in the future and at least
+ * DEV_MIN_REARM_NS after the deadline that fired, no timer fires more than
+ * DEV_MAX_FIRES times in one clock advance, fw_cfg DMA only within the fake
+ * guest memory (ASan-bounded buffer) and its completion status is 0 or
+ * ERROR, no callback with an out-of-range IRQ/PAM/PIRQ/ICR field, every
+ * device lock free after each action. DEV_DEBUG=1 in the environment
+ * prints the timers that re-armed too soon.
  */
 #include <string.h>
 #include "fuzz.h"
