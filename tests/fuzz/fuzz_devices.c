@@ -7,8 +7,9 @@
  * PIIX3 with PIRQ routing, one device with an MSI capability). Timers run
  * on a fake clock that the input advances.
  *
- * Input: a stream of actions, each an opcode byte and its arguments (see
- * fuzz_devices_one()); a short input ends with zero bytes. Checks: the
+ * Input: a config byte, then records of FUZZ_DEV_REC bytes, one action
+ * each: opcode, argument byte, operands (see fuzz_devices_one()); a short
+ * record reads zeros. Checks: the
  * sanitizers, vectors the APICs/PIC hand out are deliverable and in range,
  * above the PPR and in ISR once acked, a PIC with INT always acks a vector,
  * a timer re-armed from its own fire() is in the future and at least
@@ -16,7 +17,7 @@
  * DEV_MAX_FIRES times in one clock advance, fw_cfg DMA only within the fake
  * guest memory (ASan-bounded buffer) and its completion status is 0 or
  * ERROR, no callback with an out-of-range IRQ/PAM/PIRQ/ICR field, every
- * device lock free after each action. DEV_DEBUG=1 in the environment
+ * device lock free (every 16 actions and at the end). DEV_DEBUG=1 in the environment
  * prints the timers that re-armed too soon.
  */
 #include <string.h>
