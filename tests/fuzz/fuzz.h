@@ -71,4 +71,15 @@ extern unsigned long fuzz_emul_stats[5];
 /* gpt_walk outcomes: ok, protection fault, not present, rsvd, -EIO, -EINVAL */
 extern unsigned long fuzz_gpt_stats[6];
 
+/*
+ * Device platform harness (fuzz_devices.c): 1 config byte, then records of
+ * FUZZ_DEV_REC bytes, one action each (opcode, argument byte, operands).
+ */
+int fuzz_devices_one(const u8 *data, size_t size);
+#define FUZZ_DEV_REC		16
+/* Actions executed (all inputs). */
+extern unsigned long fuzz_dev_actions;
+/* LAPIC vectors taken, PIC vectors taken, timer fires, DMA kicks, kicks, DMA errors */
+extern unsigned long fuzz_dev_stats[6];
+
 #endif /* VMM_FUZZ_H */

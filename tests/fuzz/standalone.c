@@ -6,10 +6,11 @@
  * harness and prints one KTAP suite.
  *
  * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations
- *        [ahci_actions [vdi_iterations [vblk_actions]]]]]]]
+ *        [ahci_actions [vdi_iterations [vblk_actions [device_actions]]]]]]]]
  * (ahci_actions counts AHCI register/command-table actions, not inputs;
- * vblk_actions likewise virtio-blk actions). New harnesses take the next
- * argument, so existing command lines keep their meaning.
+ * vblk_actions likewise virtio-blk actions, device_actions the device
+ * models' actions). New harnesses take the next argument, so existing
+ * command lines keep their meaning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,40 @@ static size_t gen_vdi(u8 *in, size_t cap)
 	return len < cap ? len : cap;
 }
 
+/*
+ * Device platform input (see fuzz_devices.c): a config byte, then records
+ * whose opcodes lean towards the programming sequences and the clock, so
+ * that timers run and interrupts get delivered and taken.
+ */
+static size_t gen_devices(u8 *in, size_t cap)
+{
+	static const u8 weights[20] = {
+		/* port w/r */ 6, 3, 6, 3, /* lapic */ 5, 3, /* ioapic */ 3, 3,
+		/* msr */ 3, /* clock */ 6, 6, /* irq */ 6, 6, /* lines */ 4,
+		/* reset */ 1, /* dma */ 4, /* host */ 3, /* pci */ 4,
+		/* program */ 8, 8,
+	};
+	unsigned int nrec = 1 + rn((cap - 1) / FUZZ_DEV_REC), total = 0, i, j, w;
+
+	for (i = 0; i < 20; i++)
+		total += weights[i];
+	in[0] = rnd();
+	for (i = 0; i < nrec; i++) {
+		u8 *r = in + 1 + i * FUZZ_DEV_REC;
+
+		for (j = 0; j < FUZZ_DEV_REC; j++)
+			r[j] = rnd();
+		w = rn(total);
+		for (j = 0; w >= weights[j]; j++)
+			w -= weights[j];
+		/* the opcode is taken mod 20; keep the size bits random */
+		r[0] = (u8)(j + 20 * rn(12));
+		if (r[0] < j)
+			r[0] = j;
+	}
+	return 1 + (size_t)nrec * FUZZ_DEV_REC;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long x86_iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 500000;
@@ -402,6 +437,9 @@ int main(int argc, char **argv)
 	unsigned long vdi_iters = argc > 6 ? strtoul(argv[6], NULL, 0) : 1000000;
 	u64 seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed5eed5eedULL;
 	unsigned long ahci_ops = argc > 5 ? strtoul(argv[5], NULL, 0) : 1000000;
+	unsigned long dev_ops = argc > 8 ? strtoul(argv[8], NULL, 0) : 1000000;
+	static u8 dev_in[1 + 256 * FUZZ_DEV_REC];
+	unsigned long dev_inputs = 0;
 	static u8 ahci_in[1 + 128 * FUZZ_AHCI_REC];
 	unsigned long ahci_inputs = 0;
 	unsigned long vblk_ops = argc > 7 ? strtoul(argv[7], NULL, 0) : 1000000;
@@ -412,7 +450,7 @@ int main(int argc, char **argv)
 	unsigned long i, stat[4] = { 0 }, fails, passed = 0, failed = 0;
 	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..6\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..7\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -513,6 +551,25 @@ int main(int argc, char **argv)
 	       "%lu bring-ups\n", vblk_inputs, fuzz_vblk_stats[0], fuzz_vblk_stats[1],
 	       fuzz_vblk_stats[2], fuzz_vblk_stats[3]);
 	printf("%s 6 - fuzz virtio_blk %lu actions\n", fails ? "not ok" : "ok", fuzz_vblk_ops);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x85ebca6b9e3779b1ULL) | 1;
+	fuzz_failures = 0;
+	fuzz_dev_actions = 0;
+	while (fuzz_dev_actions < dev_ops) {
+		size_t n = gen_devices(dev_in, sizeof(dev_in));
+
+		fuzz_devices_one(dev_in, n);
+		dev_inputs++;
+	}
+	fails = fuzz_failures;
+	printf("# devices: %lu inputs, %lu LAPIC vectors taken, %lu PIC vectors taken, "
+	       "%lu timer fires, %lu DMA kicks (%lu DMA errors), %lu LAPIC kicks\n",
+	       dev_inputs, fuzz_dev_stats[0], fuzz_dev_stats[1], fuzz_dev_stats[2],
+	       fuzz_dev_stats[3], fuzz_dev_stats[5], fuzz_dev_stats[4]);
+	printf("%s 7 - fuzz device models %lu actions\n", fails ? "not ok" : "ok",
+	       fuzz_dev_actions);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;

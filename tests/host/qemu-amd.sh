@@ -66,6 +66,7 @@ extract_vmlinux || echo "qemu-amd: warning: cannot extract vmlinux from $bzimage
 # Rebuild the initramfs when anything that goes into it is newer.
 inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
 	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
+	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
 	"$top"/guest-drivers/build/*.rom
 	"$top/out/dkms/$KVER/updates/dkms/vmm.ko" "$top/packaging/60-vmm.rules"
