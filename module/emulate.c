@@ -176,7 +176,8 @@ static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 	if (write)
 		memcpy(&val, buf, size);
 	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
-	    (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val))) {
+	    (v->vm->pc ? vmm_pc_mmio(v, gpa, write, size, &val) :
+			 vmm_bare_mmio(v->vm, gpa, write, size, &val))) {
 		if (!write)
 			memcpy(buf, &val, size);
 		return X86_EMUL_OK;
@@ -271,18 +272,14 @@ static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
 	d->attr = s->attr;
 }
 
-/* Emulate the instruction at RIP; returns like an exit handler. */
-int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
-		       const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+/* Emulate the decoded instruction at RIP; returns like an exit handler. */
+static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
+			    const struct x86_insn *in, u64 fault_gpa)
 {
 	struct vmm_emul e = { .v = v };
-	struct x86_insn insn;
 	struct vmm_sregs sr;
 	int r;
 
-	r = vmm_decode_current(v, bytes, nbytes, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
 	vmm_ops->get_mode(v, &e.m);
 	vmm_ops->get_sregs(v, &sr);
 	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
@@ -299,7 +296,7 @@ int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 	vmm_emul_seg(&e.c.seg[X86_SEG_GS], &sr.gs);
 	e.c.ops = &vmm_emul_ops;
 
-	r = x86_emulate(&e.c, &insn);
+	r = x86_emulate(&e.c, in);
 	/* A cached answer is for the very next attempt only. */
 	v->mmio_cache.valid = false;
 	if (r == X86_EMUL_UNHANDLED)
@@ -325,8 +322,111 @@ int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 		v->mmio_cache.gpa = e.user_gpa;
 		v->mmio_cache.size = e.user_size;
 		v->mmio_cache.rip = v->rip;
+		v->mmio_cache.fast = false;
 	}
 	return VMM_NEXT_USER;
+}
+
+int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
+		const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+{
+	struct x86_insn insn;
+	int r;
+
+	r = vmm_decode_current(v, bytes, nbytes, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	return vmm_emulate_insn(v, run, &insn, fault_gpa);
+}
+
+/*
+ * The fast path of an MMIO exit: a plain MOV (x86_mov_describe) whose
+ * operand lies in the faulting page. The CPU made every check up to the
+ * access and translated it, so the access goes to the fault's GPA with no
+ * page walk and no emulator, and a load userspace answers is finished by
+ * vmm_mmio_answer() without running the instruction again. -EAGAIN when
+ * the general emulator must do it.
+ */
+static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
+			   const struct x86_insn *in)
+{
+	const struct vmm_exit *x = &v->exit;
+	struct vmm_emul e = { .v = v };
+	struct x86_mov m;
+	u64 lin, val = 0, gpa = x->npf.gpa;
+	int r;
+
+	if (x->npf.gpt ||
+	    !x86_mov_describe(in->mode, v->gprs, v->rip, in, &m) ||
+	    m.store != x->npf.write)
+		return -EAGAIN;
+	lin = m.ea;
+	/* 64-bit mode: only FS and GS have a base. */
+	if (in->mode != X86_MODE_LONG64 || m.seg == X86_SEG_FS ||
+	    m.seg == X86_SEG_GS) {
+		struct vmm_sregs sr;
+		const struct vmm_segment *sg[] = {
+			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
+			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
+			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
+		};
+
+		vmm_ops->get_sregs(v, &sr);
+		lin += sg[m.seg]->base;
+		if (in->mode != X86_MODE_LONG64)
+			lin &= 0xffffffff;
+	}
+	/* The whole access is in the page that faulted, at the same offset. */
+	if (offset_in_page(lin) != offset_in_page(gpa) ||
+	    offset_in_page(gpa) + m.size > PAGE_SIZE)
+		return -EAGAIN;
+
+	v->mmio_cache.valid = false;
+	if (m.store)
+		val = m.val;
+	r = vmm_emul_phys(&e, gpa, &val, m.size, m.store);
+	if (r == X86_EMUL_USER) {	/* a load userspace answers */
+		run->exit_reason = VMM_EXIT_MMIO;
+		run->mmio.gpa = gpa;
+		run->mmio.size = m.size;
+		run->mmio.is_write = false;
+		run->mmio.data = 0;
+		v->pending = VMM_PEND_MMIO_READ;
+		v->mmio_cache.gpa = gpa;
+		v->mmio_cache.size = m.size;
+		v->mmio_cache.rip = v->rip;
+		v->mmio_cache.fast = true;
+		v->mmio_cache.mov = m;
+		return VMM_NEXT_USER;
+	}
+	if (r != X86_EMUL_OK)
+		return -EAGAIN;		/* nothing happened yet */
+	if (!m.store)
+		x86_mov_load(v->gprs, &m, val);
+	v->rip = m.next_rip;
+	if (!e.user)
+		return VMM_NEXT_GUEST;
+	run->exit_reason = VMM_EXIT_MMIO;	/* a store, done, reported */
+	run->mmio.gpa = e.user_gpa;
+	run->mmio.size = e.user_size;
+	run->mmio.is_write = true;
+	run->mmio.data = e.user_data;
+	return VMM_NEXT_USER;
+}
+
+/* See emulate.h. */
+bool vmm_mmio_answer(struct vmm_vcpu *v, u64 data)
+{
+	if (!v->mmio_cache.fast)
+		return false;
+	v->mmio_cache.fast = false;
+	v->mmio_cache.valid = false;
+	/* Unless RIP moved on without it (SET_REGS). */
+	if (v->rip == v->mmio_cache.rip) {
+		x86_mov_load(v->gprs, &v->mmio_cache.mov, data);
+		v->rip = v->mmio_cache.mov.next_rip;
+	}
+	return true;
 }
 
 /*
@@ -418,7 +518,9 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
+	struct x86_insn insn;
 	bool pc_shadow;
+	int r;
 
 	/*
 	 * RAM faults only on writes to read-only regions (MMIO) and, on a
@@ -438,6 +540,12 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	if (x->npf.fetch || x->vectoring)
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
-	return vmm_emulate(v, run, x->npf.insn, x->npf.insn_len, x->npf.gpa);
+	r = vmm_decode_current(v, x->npf.insn, x->npf.insn_len, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	r = vmm_emulate_mov(v, run, &insn);
+	if (r != -EAGAIN)
+		return r;
+	return vmm_emulate_insn(v, run, &insn, x->npf.gpa);
 }
 

@@ -29,6 +29,11 @@ int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run);
 /* Emulate the instruction at RIP, which touched fault_gpa. */
 int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run, const u8 *bytes,
 		unsigned int nbytes, u64 fault_gpa);
+/*
+ * Userspace answered an MMIO read with data: true when that finished the
+ * instruction (a plain MOV), false when it must run again to take it.
+ */
+bool vmm_mmio_answer(struct vmm_vcpu *v, u64 data);
 /* INS/OUTS (REP or not) to in-kernel ports. */
 int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run);
 /* A nested page fault: MMIO, or a BIOS-area access PAM turned away. */

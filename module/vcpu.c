@@ -586,6 +586,8 @@ static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run
 		vmm_set_reg_sized(&v->gprs[0], v->pending_io_size, run->io.data);
 		break;
 	case VMM_PEND_MMIO_READ:
+		if (vmm_mmio_answer(v, run->mmio.data))
+			break;
 		/* The instruction runs again and takes this value. */
 		v->mmio_cache.data = run->mmio.data;
 		v->mmio_cache.valid = true;
