@@ -156,8 +156,28 @@ struct vmm_emul {
 	bool user;			/* an access for userspace */
 	bool user_write;
 	u8 user_size;
-	u64 user_gpa, user_data;
+	u64 user_gpa, user_data, user_lin;
+	/*
+	 * A translation known without a walk, for accesses of direction
+	 * xlat_write: with xlat_page, of the page xlat_lin to the page
+	 * xlat_gpa; else (the fault's GPA) of the access at xlat_gpa's
+	 * offset in its page.
+	 */
+	bool xlat, xlat_write, xlat_page;
+	u64 xlat_lin, xlat_gpa;
 };
+
+static bool vmm_emul_xlat(const struct vmm_emul *e, u64 lin, bool write,
+			  u64 *gpa)
+{
+	if (!e->xlat || e->xlat_write != write)
+		return false;
+	if (e->xlat_page ? (lin & PAGE_MASK) != e->xlat_lin :
+			   offset_in_page(lin) != offset_in_page(e->xlat_gpa))
+		return false;
+	*gpa = (e->xlat_gpa & PAGE_MASK) + offset_in_page(lin);
+	return true;
+}
 
 static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 			 unsigned int size, bool write)
@@ -218,6 +238,15 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 	while (done < size) {
 		n = min_t(unsigned int, size - done,
 			  PAGE_SIZE - offset_in_page(lin + done));
+		if (vmm_emul_xlat(e, lin + done, write, &gpa)) {
+			r = vmm_emul_phys(e, gpa, buf + done, n, write);
+			if (r == X86_EMUL_USER)
+				e->user_lin = lin + done;
+			if (r != X86_EMUL_OK)
+				return r;
+			done += n;
+			continue;
+		}
 		r = gpt_translate(&ctx, lin + done, acc, &gpa, &pfec);
 		if (r == -EFAULT) {
 			e->pf_addr = lin + done;
@@ -231,6 +260,8 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 		if (r)
 			return X86_EMUL_UNHANDLED;
 		r = vmm_emul_phys(e, gpa, buf + done, n, write);
+		if (r == X86_EMUL_USER)
+			e->user_lin = lin + done;
 		if (r != X86_EMUL_OK)
 			return r;
 		done += n;
@@ -272,15 +303,29 @@ static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
 	d->attr = s->attr;
 }
 
-/* Emulate the decoded instruction at RIP; returns like an exit handler. */
+/*
+ * Emulate the decoded instruction at RIP, with the translation hint in
+ * *e if any; returns like an exit handler.
+ */
 static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
-			    const struct x86_insn *in, u64 fault_gpa)
+			    const struct x86_insn *in, struct vmm_emul *ep,
+			    u64 fault_gpa)
 {
-	struct vmm_emul e = { .v = v };
+	struct vmm_emul e = *ep;
+	struct x86_insn again;
 	struct vmm_sregs sr;
 	int r;
 
+	e.v = v;
 	vmm_ops->get_mode(v, &e.m);
+	if (vmm_decode_mode(&e.m, v->rflags) != in->mode) {
+		/* The mode changed under it (SET_SREGS): start afresh. */
+		r = vmm_decode_current(v, NULL, 0, &again);
+		if (r)
+			return vmm_decode_failed(v, run, r);
+		in = &again;
+		e.xlat = false;
+	}
 	vmm_ops->get_sregs(v, &sr);
 	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
 	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
@@ -323,20 +368,57 @@ static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
 		v->mmio_cache.size = e.user_size;
 		v->mmio_cache.rip = v->rip;
 		v->mmio_cache.fast = false;
+		v->mmio_cache.insn = *in;
+		v->mmio_cache.lin_page = e.user_lin & PAGE_MASK;
+		v->mmio_cache.gpa_page = e.user_gpa & PAGE_MASK;
 	}
 	return VMM_NEXT_USER;
 }
 
-int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
-		const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+/* See emulate.h. */
+int vmm_emulate_answered(struct vmm_vcpu *v, struct vmm_run *run)
 {
-	struct x86_insn insn;
-	int r;
+	/* Reads only: the first run checked no other direction. */
+	struct vmm_emul e = {
+		.xlat = true, .xlat_write = false, .xlat_page = true,
+		.xlat_lin = v->mmio_cache.lin_page,
+		.xlat_gpa = v->mmio_cache.gpa_page,
+	};
+	struct x86_insn insn = v->mmio_cache.insn;
 
-	r = vmm_decode_current(v, bytes, nbytes, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
-	return vmm_emulate_insn(v, run, &insn, fault_gpa);
+	return vmm_emulate_insn(v, run, &insn, &e, v->mmio_cache.gpa);
+}
+
+/*
+ * Instructions of the emulator whose every memory access is at their one
+ * memory operand (read, write, or read then write), so the access that
+ * faulted is at that operand: ALU, TEST, NOT/NEG, INC/DEC, XCHG, MOV and
+ * its kin, BT* with an immediate bit offset. Not string instructions (two
+ * operands, iterations) or BT* with a register offset (an address away
+ * from the operand).
+ */
+static bool vmm_one_mem_operand(const struct x86_insn *in)
+{
+	u8 o = in->opcode, ext = (in->modrm >> 3) & 7;
+
+	if (in->opcode_map == X86_MAP_0F)
+		return o == 0xb6 || o == 0xb7 || o == 0xbe || o == 0xbf ||
+		       o == 0xc3 || o == 0xba;
+	if (in->opcode_map != X86_MAP_ONEBYTE)
+		return false;
+	if (o < 0x40)
+		return (o & 7) < 6;
+	switch (o) {
+	case 0x63:
+	case 0x80 ... 0x8b:
+	case 0xa0 ... 0xa3:
+	case 0xc6: case 0xc7:
+	case 0xf6: case 0xf7:
+		return true;
+	case 0xfe: case 0xff:
+		return ext < 2;		/* INC, DEC */
+	}
+	return false;
 }
 
 /*
@@ -518,6 +600,7 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
+	struct vmm_emul e = { .v = v };
 	struct x86_insn insn;
 	bool pc_shadow;
 	int r;
@@ -546,6 +629,14 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	r = vmm_emulate_mov(v, run, &insn);
 	if (r != -EAGAIN)
 		return r;
-	return vmm_emulate_insn(v, run, &insn, x->npf.gpa);
+	/*
+	 * The CPU translated the faulting access: an access of the same
+	 * direction at the same offset of that page is that one, and takes
+	 * the fault's GPA without a walk (its checks were all made).
+	 */
+	e.xlat = !x->npf.gpt && vmm_one_mem_operand(&insn);
+	e.xlat_write = x->npf.write;
+	e.xlat_gpa = x->npf.gpa;
+	return vmm_emulate_insn(v, run, &insn, &e, x->npf.gpa);
 }
 

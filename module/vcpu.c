@@ -716,7 +716,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		 * fault on the same access and be emulated again.
 		 */
 		if (v->mmio_cache.valid && v->mmio_cache.rip == v->rip) {
-			r = vmm_emulate(v, &run, NULL, 0, v->mmio_cache.gpa);
+			r = vmm_emulate_answered(v, &run);
 			if (r != VMM_NEXT_GUEST)
 				goto batch_end;
 		}

@@ -224,6 +224,13 @@ struct vmm_vcpu {
 		 */
 		bool fast;
 		struct x86_mov mov;
+		/*
+		 * Otherwise the instruction as decoded, and the translation
+		 * of the page the answered access was on: its second run
+		 * neither fetches nor walks again for that access.
+		 */
+		struct x86_insn insn;
+		u64 lin_page, gpa_page;
 	} mmio_cache;
 
 	bool dead;			/* after a triple fault */
