@@ -93,7 +93,7 @@ fi
 
 echo
 # Targets: "name max-ratio" pairs.
-targets="cpuid 0.60 mmio_user 0.60"
+targets="cpuid 0.60 mmio_user 0.60 mmio_kernel 0.60"
 awk -v targets="$targets" -v enforce="$enforce" '
 function isnum(s) { return s ~ /^[0-9]+(\.[0-9]+)?$/ }
 { sub(/\r$/, "") }
