@@ -5,7 +5,9 @@
  *
  * Same conventions as vmmctl: RAM at gpa 0, image at 0x8000, real-mode
  * start with CS = (entry >> 4) & 0xf000, IP = entry & 0xffff, one vCPU,
- * no in-kernel irqchip. Emulated here: the UART (THR output to stdout,
+ * no in-kernel irqchip unless --irqchip asks for one (then the IOAPIC at
+ * 0xfec00000 is KVM's in-kernel MMIO device; a HLT waits for an interrupt
+ * that never comes, so payloads end through port 0xf4). Emulated here: the UART (THR output to stdout,
  * LSR always ready, scratch register), the exit port 0xf4, the MMIO
  * scratch register at 0xd0000000. KVM handles CPUID and hypercalls.
  *
@@ -42,10 +44,11 @@
 #define EXIT_SHUTDOWN	70
 
 static const char usage[] =
-"Usage: kvmrun --image FILE [--mem SIZE]\n"
+"Usage: kvmrun --image FILE [--mem SIZE] [--irqchip]\n"
 "\n"
 "Run the flat image FILE (loaded and entered at 0x8000 in real mode) under\n"
 "KVM with SIZE bytes of RAM at gpa 0 (1M..64G, default 16M).\n"
+"--irqchip: with KVM's in-kernel irqchip (KVM_CREATE_IRQCHIP).\n"
 "Exit status: the guest's port 0xf4 value; 0 on HLT; 70 on triple fault;\n"
 "1 on error; 2 on usage error.\n";
 
@@ -192,6 +195,7 @@ int main(int argc, char **argv)
 	int kvm, vm, vcpu, img, i, run_size, ret;
 	uint16_t sel;
 	uint8_t *mem;
+	int irqchip = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -199,6 +203,10 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 0;
+		}
+		if (!strcmp(a, "--irqchip")) {
+			irqchip = 1;
+			continue;
 		}
 		if (!strncmp(a, "--image=", 8) || !strncmp(a, "--mem=", 6)) {
 			val = strchr(a, '=') + 1;
@@ -241,6 +249,9 @@ int main(int argc, char **argv)
 	if (ioctl(vm, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
 		fprintf(stderr, "kvmrun: KVM_SET_TSS_ADDR: %s (ignored)\n",
 			strerror(errno));
+
+	if (irqchip && ioctl(vm, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 
 	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -88,12 +88,12 @@ if [ -n "$kvm_log" ]; then
 	echo "== kvm: from $kvm_log"; cat "$kvm_log"
 else
 	kvm_log=$tmp/bench-kvm.out
-	run_engine kvm "$kvm_log" "$KVMRUN" --image "$BENCH_BIN"
+	run_engine kvm "$kvm_log" "$KVMRUN" --irqchip --image "$BENCH_BIN"
 fi
 
 echo
 # Targets: "name max-ratio" pairs.
-targets="cpuid 0.60"
+targets="cpuid 0.60 mmio_user 0.60 mmio_kernel 0.60"
 awk -v targets="$targets" -v enforce="$enforce" '
 function isnum(s) { return s ~ /^[0-9]+(\.[0-9]+)?$/ }
 { sub(/\r$/, "") }

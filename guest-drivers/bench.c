@@ -43,6 +43,14 @@ static void op_mmio_user(void)
 	asm volatile("movl (%1), %0" : "=r"(v) : "r"(TEST_MMIO_GPA) : "memory");
 }
 
+static void op_mmio_kernel(void)
+{
+	u32 v;
+
+	asm volatile("movl (%1), %0" : "=r"(v) : "r"(TEST_MMIO_KERNEL_GPA) :
+		     "memory");
+}
+
 static void op_msr_read(void)
 {
 	(void)rdmsr(MSR_EFER);
@@ -57,6 +65,7 @@ static const struct {
 	{ "pio_kernel", op_pio_kernel },
 	{ "pio_user", op_pio_user },
 	{ "mmio_user", op_mmio_user },
+	{ "mmio_kernel", op_mmio_kernel },
 	{ "msr_read", op_msr_read },
 };
 

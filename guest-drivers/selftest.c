@@ -490,7 +490,50 @@ static bool mmio_high_regs(void)
 	return ok;
 }
 
+/*
+ * Instructions other than MOV (the general emulator): read-modify-write
+ * whose read userspace answers before the write, XCHG, a compare, a
+ * string move out of MMIO, and the in-kernel register of bare VMs.
+ */
+static bool mmio_general(void)
+{
+	u64 buf[2] = { 0, 0 }, *dst = buf, src = TEST_MMIO_GPA, cnt = 1;
+	u32 x = 0xaabbccdd, k;
+	u8 eq = 0;
+	bool ok = true;
+
+	mmio_w64(0, 0x100);
+	asm volatile("addl $5, (%0)" : : "r"(TEST_MMIO_GPA) : "memory", "cc");
+	ok &= expect_eq("addl", mmio_r64(0), 0x105);
+	asm volatile("orb $0x30, 1(%0)" : : "r"(TEST_MMIO_GPA) : "memory", "cc");
+	ok &= expect_eq("orb @1", mmio_r64(0), 0x3105);
+	asm volatile("xchgl %0, (%1)" : "+r"(x) : "r"(TEST_MMIO_GPA) : "memory");
+	ok &= expect_eq("xchg old", x, 0x3105);
+	ok &= expect_eq("xchg new", mmio_r64(0), 0xaabbccdd);
+	asm volatile("cmpl $0xaabbccdd, (%1)\n\tsete %0" : "=q"(eq) :
+		     "r"(TEST_MMIO_GPA) : "memory", "cc");
+	ok &= expect_eq("cmpl", eq, 1);
+	mmio_w64(0, MMIO_PAT);
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(cnt) : :
+		     "memory");
+	ok &= expect_eq("rep movsq", buf[0], MMIO_PAT);
+	ok &= expect_eq("rep movsq rcx", cnt, 0);
+	/* The kernel's register: written, read back without userspace. */
+	asm volatile("movl %1, (%0)" : : "r"(TEST_MMIO_KERNEL_GPA),
+		     "r"(0x5a5aa5a5u) : "memory");
+	asm volatile("movl (%1), %0" : "=r"(k) : "r"(TEST_MMIO_KERNEL_GPA) :
+		     "memory");
+	ok &= expect_eq("kernel register", k, 0x5a5aa5a5);
+	asm volatile("addl $1, (%0)" : : "r"(TEST_MMIO_KERNEL_GPA) :
+		     "memory", "cc");
+	asm volatile("movl (%1), %0" : "=r"(k) : "r"(TEST_MMIO_KERNEL_GPA) :
+		     "memory");
+	ok &= expect_eq("kernel register addl", k, 0x5a5aa5a6);
+	return ok;
+}
+
 static bool t_mmio_rw64(void) { return mmio_guard(mmio_rw64); }
+static bool t_mmio_general(void) { return mmio_guard(mmio_general); }
 static bool t_mmio_narrow_reads(void) { return mmio_guard(mmio_narrow_reads); }
 static bool t_mmio_byte_write(void) { return mmio_guard(mmio_byte_write); }
 static bool t_mmio_narrow_writes(void) { return mmio_guard(mmio_narrow_writes); }
@@ -528,6 +571,7 @@ static const struct {
 	{ "mmio: movzx/movsx loads", t_mmio_movzx },
 	{ "mmio: stores of immediates", t_mmio_store_imm },
 	{ "mmio: accesses via r8-r15", t_mmio_high_regs },
+	{ "mmio: ADD/OR/XCHG/CMP/REP MOVS, the in-kernel register", t_mmio_general },
 };
 
 /* a check that raises an unexpected exception fails instead of panicking */

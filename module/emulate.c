@@ -164,8 +164,28 @@ struct vmm_emul {
 	bool user;			/* an access for userspace */
 	bool user_write;
 	u8 user_size;
-	u64 user_gpa, user_data;
+	u64 user_gpa, user_data, user_lin;
+	/*
+	 * A translation known without a walk, for accesses of direction
+	 * xlat_write: with xlat_page, of the page xlat_lin to the page
+	 * xlat_gpa; else (the fault's GPA) of the access at xlat_gpa's
+	 * offset in its page.
+	 */
+	bool xlat, xlat_write, xlat_page;
+	u64 xlat_lin, xlat_gpa;
 };
+
+static bool vmm_emul_xlat(const struct vmm_emul *e, u64 lin, bool write,
+			  u64 *gpa)
+{
+	if (!e->xlat || e->xlat_write != write)
+		return false;
+	if (e->xlat_page ? (lin & PAGE_MASK) != e->xlat_lin :
+			   offset_in_page(lin) != offset_in_page(e->xlat_gpa))
+		return false;
+	*gpa = (e->xlat_gpa & PAGE_MASK) + offset_in_page(lin);
+	return true;
+}
 
 static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 			 unsigned int size, bool write)
@@ -184,7 +204,8 @@ static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 	if (write)
 		memcpy(&val, buf, size);
 	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
-	    (v->vm->pc && vmm_pc_mmio(v, gpa, write, size, &val))) {
+	    (v->vm->pc ? vmm_pc_mmio(v, gpa, write, size, &val) :
+			 vmm_bare_mmio(v->vm, gpa, write, size, &val))) {
 		if (!write)
 			memcpy(buf, &val, size);
 		return X86_EMUL_OK;
@@ -225,6 +246,15 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 	while (done < size) {
 		n = min_t(unsigned int, size - done,
 			  PAGE_SIZE - offset_in_page(lin + done));
+		if (vmm_emul_xlat(e, lin + done, write, &gpa)) {
+			r = vmm_emul_phys(e, gpa, buf + done, n, write);
+			if (r == X86_EMUL_USER)
+				e->user_lin = lin + done;
+			if (r != X86_EMUL_OK)
+				return r;
+			done += n;
+			continue;
+		}
 		r = gpt_translate(&ctx, lin + done, acc, &gpa, &pfec);
 		if (r == -EFAULT) {
 			e->pf_addr = lin + done;
@@ -238,6 +268,8 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 		if (r)
 			return X86_EMUL_UNHANDLED;
 		r = vmm_emul_phys(e, gpa, buf + done, n, write);
+		if (r == X86_EMUL_USER)
+			e->user_lin = lin + done;
 		if (r != X86_EMUL_OK)
 			return r;
 		done += n;
@@ -279,19 +311,29 @@ static void vmm_emul_seg(struct x86_emul_seg *d, const struct vmm_segment *s)
 	d->attr = s->attr;
 }
 
-/* Emulate the instruction at RIP; returns like an exit handler. */
-int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
-		       const u8 *bytes, unsigned int nbytes, u64 fault_gpa)
+/*
+ * Emulate the decoded instruction at RIP, with the translation hint in
+ * *e if any; returns like an exit handler.
+ */
+static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
+			    const struct x86_insn *in, struct vmm_emul *ep,
+			    u64 fault_gpa)
 {
-	struct vmm_emul e = { .v = v };
-	struct x86_insn insn;
+	struct vmm_emul e = *ep;
+	struct x86_insn again;
 	struct vmm_sregs sr;
 	int r;
 
-	r = vmm_decode_current(v, bytes, nbytes, &insn);
-	if (r)
-		return vmm_decode_failed(v, run, r);
+	e.v = v;
 	vmm_ops->get_mode(v, &e.m);
+	if (vmm_decode_mode(&e.m, v->rflags) != in->mode) {
+		/* The mode changed under it (SET_SREGS): start afresh. */
+		r = vmm_decode_current(v, NULL, 0, &again);
+		if (r)
+			return vmm_decode_failed(v, run, r);
+		in = &again;
+		e.xlat = false;
+	}
 	vmm_ops->get_sregs(v, &sr);
 	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
 	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
@@ -307,7 +349,7 @@ int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 	vmm_emul_seg(&e.c.seg[X86_SEG_GS], &sr.gs);
 	e.c.ops = &vmm_emul_ops;
 
-	r = x86_emulate(&e.c, &insn);
+	r = x86_emulate(&e.c, in);
 	/* A cached answer is for the very next attempt only. */
 	v->mmio_cache.valid = false;
 	if (r == X86_EMUL_UNHANDLED)
@@ -333,8 +375,148 @@ int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run,
 		v->mmio_cache.gpa = e.user_gpa;
 		v->mmio_cache.size = e.user_size;
 		v->mmio_cache.rip = v->rip;
+		v->mmio_cache.fast = false;
+		v->mmio_cache.insn = *in;
+		v->mmio_cache.lin_page = e.user_lin & PAGE_MASK;
+		v->mmio_cache.gpa_page = e.user_gpa & PAGE_MASK;
 	}
 	return VMM_NEXT_USER;
+}
+
+/* See emulate.h. */
+int vmm_emulate_answered(struct vmm_vcpu *v, struct vmm_run *run)
+{
+	/* Reads only: the first run checked no other direction. */
+	struct vmm_emul e = {
+		.xlat = true, .xlat_write = false, .xlat_page = true,
+		.xlat_lin = v->mmio_cache.lin_page,
+		.xlat_gpa = v->mmio_cache.gpa_page,
+	};
+	struct x86_insn insn = v->mmio_cache.insn;
+
+	return vmm_emulate_insn(v, run, &insn, &e, v->mmio_cache.gpa);
+}
+
+/*
+ * Instructions of the emulator whose every memory access is at their one
+ * memory operand (read, write, or read then write), so the access that
+ * faulted is at that operand: ALU, TEST, NOT/NEG, INC/DEC, XCHG, MOV and
+ * its kin, BT* with an immediate bit offset. Not string instructions (two
+ * operands, iterations) or BT* with a register offset (an address away
+ * from the operand).
+ */
+static bool vmm_one_mem_operand(const struct x86_insn *in)
+{
+	u8 o = in->opcode, ext = (in->modrm >> 3) & 7;
+
+	if (in->opcode_map == X86_MAP_0F)
+		return o == 0xb6 || o == 0xb7 || o == 0xbe || o == 0xbf ||
+		       o == 0xc3 || o == 0xba;
+	if (in->opcode_map != X86_MAP_ONEBYTE)
+		return false;
+	if (o < 0x40)
+		return (o & 7) < 6;
+	switch (o) {
+	case 0x63:
+	case 0x80 ... 0x8b:
+	case 0xa0 ... 0xa3:
+	case 0xc6: case 0xc7:
+	case 0xf6: case 0xf7:
+		return true;
+	case 0xfe: case 0xff:
+		return ext < 2;		/* INC, DEC */
+	}
+	return false;
+}
+
+/*
+ * The fast path of an MMIO exit: a plain MOV (x86_mov_describe) whose
+ * operand lies in the faulting page. The CPU made every check up to the
+ * access and translated it, so the access goes to the fault's GPA with no
+ * page walk and no emulator, and a load userspace answers is finished by
+ * vmm_mmio_answer() without running the instruction again. -EAGAIN when
+ * the general emulator must do it.
+ */
+static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
+			   const struct x86_insn *in)
+{
+	const struct vmm_exit *x = &v->exit;
+	struct vmm_emul e = { .v = v };
+	struct x86_mov m;
+	u64 lin, val = 0, gpa = x->npf.gpa;
+	int r;
+
+	if (x->npf.gpt ||
+	    !x86_mov_describe(in->mode, v->gprs, v->rip, in, &m) ||
+	    m.store != x->npf.write)
+		return -EAGAIN;
+	lin = m.ea;
+	/* 64-bit mode: only FS and GS have a base. */
+	if (in->mode != X86_MODE_LONG64 || m.seg == X86_SEG_FS ||
+	    m.seg == X86_SEG_GS) {
+		struct vmm_sregs sr;
+		const struct vmm_segment *sg[] = {
+			[X86_SEG_ES] = &sr.es, [X86_SEG_CS] = &sr.cs,
+			[X86_SEG_SS] = &sr.ss, [X86_SEG_DS] = &sr.ds,
+			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
+		};
+
+		vmm_ops->get_sregs(v, &sr);
+		lin += sg[m.seg]->base;
+		if (in->mode != X86_MODE_LONG64)
+			lin &= 0xffffffff;
+	}
+	/* The whole access is in the page that faulted, at the same offset. */
+	if (offset_in_page(lin) != offset_in_page(gpa) ||
+	    offset_in_page(gpa) + m.size > PAGE_SIZE)
+		return -EAGAIN;
+
+	v->mmio_cache.valid = false;
+	if (m.store)
+		val = m.val;
+	r = vmm_emul_phys(&e, gpa, &val, m.size, m.store);
+	if (r == X86_EMUL_USER) {	/* a load userspace answers */
+		run->exit_reason = VMM_EXIT_MMIO;
+		run->mmio.gpa = gpa;
+		run->mmio.size = m.size;
+		run->mmio.is_write = false;
+		run->mmio.data = 0;
+		v->pending = VMM_PEND_MMIO_READ;
+		v->mmio_cache.gpa = gpa;
+		v->mmio_cache.size = m.size;
+		v->mmio_cache.rip = v->rip;
+		v->mmio_cache.fast = true;
+		v->mmio_cache.mov = m;
+		return VMM_NEXT_USER;
+	}
+	if (r != X86_EMUL_OK)
+		return -EAGAIN;		/* nothing happened yet */
+	if (!m.store)
+		x86_mov_load(v->gprs, &m, val);
+	v->rip = m.next_rip;
+	if (!e.user)
+		return VMM_NEXT_GUEST;
+	run->exit_reason = VMM_EXIT_MMIO;	/* a store, done, reported */
+	run->mmio.gpa = e.user_gpa;
+	run->mmio.size = e.user_size;
+	run->mmio.is_write = true;
+	run->mmio.data = e.user_data;
+	return VMM_NEXT_USER;
+}
+
+/* See emulate.h. */
+bool vmm_mmio_answer(struct vmm_vcpu *v, u64 data)
+{
+	if (!v->mmio_cache.fast)
+		return false;
+	v->mmio_cache.fast = false;
+	v->mmio_cache.valid = false;
+	/* Unless RIP moved on without it (SET_REGS). */
+	if (v->rip == v->mmio_cache.rip) {
+		x86_mov_load(v->gprs, &v->mmio_cache.mov, data);
+		v->rip = v->mmio_cache.mov.next_rip;
+	}
+	return true;
 }
 
 /*
@@ -426,7 +608,10 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
+	struct vmm_emul e = { .v = v };
+	struct x86_insn insn;
 	bool pc_shadow;
+	int r;
 
 	/*
 	 * RAM faults where it was never touched (back and map it, which
@@ -454,6 +639,20 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	if (x->npf.fetch || x->vectoring)
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  x->npf.gpa);
-	return vmm_emulate(v, run, x->npf.insn, x->npf.insn_len, x->npf.gpa);
+	r = vmm_decode_current(v, x->npf.insn, x->npf.insn_len, &insn);
+	if (r)
+		return vmm_decode_failed(v, run, r);
+	r = vmm_emulate_mov(v, run, &insn);
+	if (r != -EAGAIN)
+		return r;
+	/*
+	 * The CPU translated the faulting access: an access of the same
+	 * direction at the same offset of that page is that one, and takes
+	 * the fault's GPA without a walk (its checks were all made).
+	 */
+	e.xlat = !x->npf.gpt && vmm_one_mem_operand(&insn);
+	e.xlat_write = x->npf.write;
+	e.xlat_gpa = x->npf.gpa;
+	return vmm_emulate_insn(v, run, &insn, &e, x->npf.gpa);
 }
 

@@ -26,9 +26,16 @@ int vmm_internal_error(struct vmm_vcpu *v, struct vmm_run *run,
 int vmm_decode_failed(struct vmm_vcpu *v, struct vmm_run *run, int r);
 /* Move RIP past the instruction that exited. */
 int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run);
-/* Emulate the instruction at RIP, which touched fault_gpa. */
-int vmm_emulate(struct vmm_vcpu *v, struct vmm_run *run, const u8 *bytes,
-		unsigned int nbytes, u64 fault_gpa);
+/*
+ * Run again the instruction whose MMIO read userspace answered (in
+ * v->mmio_cache), as the first run decoded and translated it.
+ */
+int vmm_emulate_answered(struct vmm_vcpu *v, struct vmm_run *run);
+/*
+ * Userspace answered an MMIO read with data: true when that finished the
+ * instruction (a plain MOV), false when it must run again to take it.
+ */
+bool vmm_mmio_answer(struct vmm_vcpu *v, u64 data);
 /* INS/OUTS (REP or not) to in-kernel ports. */
 int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run);
 /* A nested page fault: MMIO, or a BIOS-area access PAM turned away. */

@@ -54,3 +54,29 @@ bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
 	}
 	return false;
 }
+
+/*
+ * Bare VMs (no PC) have one in-kernel MMIO register, a 32-bit scratch at
+ * VMM_BARE_MMIO_GPA (where a PC has its IOAPIC), for payloads and the
+ * benchmark to time an MMIO access the kernel completes. Its 16-byte
+ * window reads zeroes beyond it; writes there are dropped.
+ */
+bool vmm_bare_mmio(struct vmm_vm *vm, u64 gpa, bool write, unsigned int size,
+		   u64 *val)
+{
+	u64 off = gpa - VMM_BARE_MMIO_GPA;
+
+	if (vm->pc || gpa < VMM_BARE_MMIO_GPA || off >= VMM_BARE_MMIO_LEN ||
+	    off + size > VMM_BARE_MMIO_LEN)
+		return false;
+	if (off || size != 4) {
+		if (!write)
+			*val = 0;
+		return true;
+	}
+	if (write)
+		WRITE_ONCE(vm->bare_reg, (u32)*val);
+	else
+		*val = READ_ONCE(vm->bare_reg);
+	return true;
+}

@@ -599,6 +599,8 @@ static void vmm_complete_user_exit(struct vmm_vcpu *v, const struct vmm_run *run
 		vmm_set_reg_sized(&v->gprs[0], v->pending_io_size, run->io.data);
 		break;
 	case VMM_PEND_MMIO_READ:
+		if (vmm_mmio_answer(v, run->mmio.data))
+			break;
 		/* The instruction runs again and takes this value. */
 		v->mmio_cache.data = run->mmio.data;
 		v->mmio_cache.valid = true;
@@ -746,7 +748,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		 * fault on the same access and be emulated again.
 		 */
 		if (v->mmio_cache.valid && v->mmio_cache.rip == v->rip) {
-			r = vmm_emulate(v, &run, NULL, 0, v->mmio_cache.gpa);
+			r = vmm_emulate_answered(v, &run);
 			if (r != VMM_NEXT_GUEST)
 				goto batch_end;
 		}

@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "core/cpuid.h"
 #include "core/x86_decode.h"
+#include "core/x86_emul.h"
 #include "gmem.h"
 
 #define VMM_NAME "vmm"
@@ -122,6 +123,8 @@ struct vmm_exit {
 			bool write;
 			bool fetch;
 			bool present;
+			/* on the guest's page-table walk, not at gpa's data */
+			bool gpt;
 			u8 insn_len;	/* bytes from decode assists, 0 if none */
 			u8 insn[15];
 		} npf;
@@ -233,6 +236,19 @@ struct vmm_vcpu {
 		u8 size;
 		u64 gpa, data;
 		u64 rip;		/* of the instruction it answers */
+		/*
+		 * A plain MOV load (fast): the answer goes straight to its
+		 * register, the instruction is not emulated again.
+		 */
+		bool fast;
+		struct x86_mov mov;
+		/*
+		 * Otherwise the instruction as decoded, and the translation
+		 * of the page the answered access was on: its second run
+		 * neither fetches nor walks again for that access.
+		 */
+		struct x86_insn insn;
+		u64 lin_page, gpa_page;
 	} mmio_cache;
 
 	bool dead;			/* after a triple fault */
@@ -346,6 +362,7 @@ struct vmm_vm {
 	struct vmm_iobus pio;		/* filled at creation, then read-only */
 	struct vmm_mmiobus mmio;
 	struct vmm_pc *pc;		/* VMM_VM_PC VMs */
+	u32 bare_reg;			/* other VMs: vmm_bare_mmio's register */
 	struct vmm_ahci_pci *ahci;	/* its disk controller, once it has disks */
 	struct vmm_vblk_pci *vblk[VMM_DISK_VIRTIO_MAX];	/* virtio-blk disks */
 	u32 tlb_gen;			/* bumped when mappings lose rights */
@@ -429,6 +446,10 @@ bool vmm_pio_dispatch(struct vmm_vm *vm, u16 port, bool in, unsigned int size,
 int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev);
 /* Decode handle's range at base, or nowhere (VMM_MMIO_UNMAPPED). */
 void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base);
+#define VMM_BARE_MMIO_GPA	0xfec00000ULL
+#define VMM_BARE_MMIO_LEN	16
+bool vmm_bare_mmio(struct vmm_vm *vm, u64 gpa, bool write, unsigned int size,
+		   u64 *val);
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
 		       unsigned int size, u64 *val);
 

@@ -111,6 +111,8 @@ static const char usage_run[] =
 "  MMIO 0xd0000000-0xd0000007  8-byte little-endian scratch register\n"
 "                           (any size 1/2/4/8, any offset; initially 0)\n"
 "  other MMIO               reads all ones, writes are ignored\n"
+"In the kernel (bare VMs): MMIO 0xfec00000, a 4-byte scratch register\n"
+"  (other sizes and 0xfec00004-0xfec0000f read 0, writes are dropped)\n"
 "\n"
 "Exit status: see vmmctl --help.\n";
 

@@ -39,6 +39,8 @@ typedef _Bool bool;
 #define UART_LSR_THRE	0x20
 #define EXIT_PORT	0xf4
 #define UNKNOWN_PORT	0xf5
+/* Bare VMs: a 32-bit register the kernel answers (mmio.c, vmm_bare_mmio). */
+#define TEST_MMIO_KERNEL_GPA	0xfec00000UL
 #ifndef TEST_MMIO_GPA
 #define TEST_MMIO_GPA	0xd0000000UL
 #endif

@@ -893,6 +893,86 @@ static int exec_0f(struct emul *e)
 	return X86_EMUL_UNHANDLED;
 }
 
+static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in);
+
+bool x86_mov_describe(enum x86_mode mode, const u64 *gprs, u64 rip,
+		      const struct x86_insn *in, struct x86_mov *m)
+{
+	struct x86_emul_ctx ctx = { .mode = mode, .rip = rip };
+	struct emul e;
+	unsigned int osz = in->op_size / 8;
+	u8 o = in->opcode;
+	bool load;
+
+	if (!insn_sane(&ctx, in) || in->lock || in->rep || in->repne)
+		return false;
+	memset(m, 0, sizeof(*m));
+	if (in->opcode_map == X86_MAP_0F) {
+		if (!in->has_modrm || in->modrm_mod == 3 ||
+		    (o != 0xb6 && o != 0xb7 && o != 0xbe && o != 0xbf))
+			return false;
+		m->size = (o & 1) ? 2 : 1;
+		m->sx = o >= 0xbe;
+		load = true;
+	} else if (in->opcode_map != X86_MAP_ONEBYTE) {
+		return false;
+	} else if (o >= 0x88 && o <= 0x8b) {
+		if (in->modrm_mod == 3)
+			return false;
+		m->size = (o & 1) ? osz : 1;
+		load = o & 2;
+	} else if (o == 0xc6 || o == 0xc7) {
+		if (in->modrm_mod == 3 || ((in->modrm >> 3) & 7))
+			return false;
+		m->size = (o & 1) ? osz : 1;
+		load = false;
+		m->val = sign_ext(in->imm, in->imm_size) & mask_of(m->size);
+	} else if (o >= 0xa0 && o <= 0xa3) {
+		m->size = (o & 1) ? osz : 1;
+		load = !(o & 2);
+	} else {
+		return false;
+	}
+
+	/* The address, as the emulator computes it. */
+	e.c = &ctx;
+	e.in = in;
+	memcpy(e.regs, gprs, sizeof(e.regs));
+	if (o >= 0xa0 && o <= 0xa3 && in->opcode_map == X86_MAP_ONEBYTE) {
+		m->ea = (u64)in->disp & addr_mask(&e);
+		m->seg = pick_seg(&e, X86_SEG_DS);
+		m->reg = REG_RAX;
+	} else {
+		struct opnd r;
+
+		modrm_ea(&e, &m->ea, &m->seg);
+		opnd_reg(&e, &r, in->modrm_reg, load && in->opcode_map ==
+			 X86_MAP_0F ? osz : m->size);
+		m->reg = r.reg;
+		m->high = r.high;
+	}
+	m->store = !load;
+	m->dst_size = load && in->opcode_map == X86_MAP_0F ? osz : m->size;
+	if (m->store && !(o == 0xc6 || o == 0xc7))
+		m->val = reg_get(&e, m->reg, m->high, m->size);
+	advance_rip(&e);
+	m->next_rip = ctx.rip;
+	return true;
+}
+
+void x86_mov_load(u64 *gprs, const struct x86_mov *m, u64 val)
+{
+	struct emul e;
+
+	val &= mask_of(m->size);
+	if (m->sx)
+		val = sign_ext(val, m->size);
+	/* reg_set works on the working copy: of this one register. */
+	e.regs[m->reg] = gprs[m->reg];
+	reg_set(&e, m->reg, m->high, m->dst_size, val);
+	gprs[m->reg] = e.regs[m->reg];
+}
+
 static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)
 {
 	if (in->mode != c->mode || c->mode > X86_MODE_LONG64)

@@ -86,4 +86,35 @@ struct x86_emul_ctx {
 void x86_emul_set_exception(struct x86_emul_ctx *c, u8 vector, bool has_error, u32 error);
 int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn);
 
+/*
+ * A plain move between one memory operand and a register or an immediate:
+ * MOV 88-8B C6/0 C7/0 A0-A3 and MOVZX/MOVSX 0F B6 B7 BE BF with a memory
+ * operand, without LOCK or F2/F3. Its only data access is the one to that
+ * operand, so a host whose CPU faulted on exactly that access (after
+ * making every segmentation, paging and alignment check) can finish it
+ * from the access alone, without x86_emulate() and its page walks.
+ */
+struct x86_mov {
+	bool store;		/* the memory operand is the destination */
+	u8 size;		/* bytes accessed: 1, 2, 4 or 8 */
+	u8 seg;			/* X86_SEG_* of the memory operand */
+	u64 ea;			/* its offset in seg (address-size truncated) */
+	u64 val;		/* store: the value written */
+	/* load: the destination register */
+	u8 reg;			/* 0..15 */
+	bool high;		/* AH, CH, DH, BH */
+	u8 dst_size;		/* bytes written to reg: 1, 2, 4 or 8 */
+	bool sx;		/* sign-extend (MOVSX), else zero-extend */
+	u64 next_rip;		/* RIP after the instruction */
+};
+
+/*
+ * true and *m filled when insn (decoded in mode, at rip, with the
+ * registers gprs as they are before it runs) is such a move.
+ */
+bool x86_mov_describe(enum x86_mode mode, const u64 *gprs, u64 rip,
+		      const struct x86_insn *insn, struct x86_mov *m);
+/* Finish a load of m: val (the size bytes read) into its register. */
+void x86_mov_load(u64 *gprs, const struct x86_mov *m, u64 val);
+
 #endif /* VMM_CORE_X86_EMUL_H */

@@ -45,6 +45,7 @@ void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 #define NPF_PRESENT	BIT_ULL(0)
 #define NPF_WRITE	BIT_ULL(1)
 #define NPF_FETCH	BIT_ULL(4)
+#define NPF_GPT		BIT_ULL(33)	/* on a guest page-table access */
 
 #define svm_page_pa(p)	__sme_set(page_to_phys(p))
 
@@ -593,6 +594,7 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 		x->npf.present = c->exit_info_1 & NPF_PRESENT;
 		x->npf.write = c->exit_info_1 & NPF_WRITE;
 		x->npf.fetch = c->exit_info_1 & NPF_FETCH;
+		x->npf.gpt = c->exit_info_1 & NPF_GPT;
 		x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
 							     VMM_STAT_MMIO;
 		x->npf.insn_len = 0;

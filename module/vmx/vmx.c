@@ -1029,6 +1029,8 @@ static void vmx_decode_ept_violation(struct vmm_vcpu *v, struct vmm_exit *x)
 	x->npf.write = x->qual & EPT_VIOLATION_ACC_WRITE;
 	x->npf.fetch = x->qual & EPT_VIOLATION_ACC_INSTR;
 	x->npf.present = x->qual & EPT_VIOLATION_RWX_MASK;
+	/* A linear address (bit 7) whose paging-structure entry faulted (bit 8 clear). */
+	x->npf.gpt = (x->qual & BIT(7)) && !(x->qual & BIT(8));
 	x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
 						     VMM_STAT_MMIO;
 	/* The faulting instruction is emulated: no next RIP. */

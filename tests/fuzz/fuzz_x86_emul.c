@@ -14,7 +14,10 @@
  * by the length (or stayed, for REP with count left); only the registers
  * an instruction may write changed; access sizes are 1/2/4/8, linear
  * addresses fit the mode, no read follows a write outside string
- * instructions; at most the budget of iterations ran; determinism.
+ * instructions; at most the budget of iterations ran; determinism. And
+ * the MMIO fast path: for a completed instruction x86_mov_describe()
+ * takes, the one access it names is the one the emulator made, and
+ * x86_mov_load() and next_rip leave the registers as the emulator did.
  */
 #include <string.h>
 #include "fuzz.h"
@@ -34,6 +37,9 @@ struct fenv {
 	bool read_after_write;
 	bool bad_size, bad_lin;
 	enum x86_mode mode;
+	u64 last_lin, last_val;		/* the last access and its data */
+	unsigned int last_size;
+	bool last_write;
 };
 
 static u8 mem_byte(u64 lin)
@@ -76,6 +82,12 @@ static int f_op(struct x86_emul_ctx *c, u64 lin, u8 *buf, unsigned int size, boo
 	if (!write)
 		for (i = 0; i < size && i < 8; i++)
 			buf[i] = mem_byte(lin + i) ^ s;
+	f->last_lin = lin;
+	f->last_size = size;
+	f->last_write = write;
+	f->last_val = 0;
+	for (i = 0; i < size && i < 8; i++)
+		f->last_val |= (u64)buf[i] << (8 * i);
 	return X86_EMUL_OK;
 }
 
@@ -232,6 +244,31 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 	}
 	FUZZ_CHECK(!((c.rflags ^ orig.rflags) & ~(u64)X86_FLAGS_STATUS), data, size);
 	FUZZ_CHECK(!memcmp(c.seg, orig.seg, sizeof(c.seg)), data, size);
+
+	/* The MMIO fast path agrees with the emulator. */
+	if (r == X86_EMUL_OK) {
+		struct x86_mov m;
+		u64 regs[16], lin;
+
+		if (x86_mov_describe(mode, orig.gprs, orig.rip, &in, &m)) {
+			lin = m.ea;
+			if (mode != X86_MODE_LONG64 || m.seg == X86_SEG_FS ||
+			    m.seg == X86_SEG_GS)
+				lin += orig.seg[m.seg].base;
+			if (mode != X86_MODE_LONG64)
+				lin &= 0xffffffff;
+			FUZZ_CHECK(f.nlog == 1 && f.last_lin == lin &&
+				   f.last_size == m.size &&
+				   f.last_write == m.store, data, size);
+			FUZZ_CHECK(c.rip == m.next_rip, data, size);
+			memcpy(regs, orig.gprs, sizeof(regs));
+			if (m.store)
+				FUZZ_CHECK(f.last_val == m.val, data, size);
+			else
+				x86_mov_load(regs, &m, f.last_val);
+			FUZZ_CHECK(!memcmp(regs, c.gprs, sizeof(regs)), data, size);
+		}
+	}
 
 	/* Deterministic. */
 	setup(&c2, &f2, data, size, mode);

@@ -53,7 +53,7 @@ while [ $i -lt "$ROUNDS" ]; do
 	timeout 300 "$VMMCTL" run --image "$BENCH" --stat >/tmp/bench-ours.$i 2>&1 || rc=1
 	cat /tmp/bench-ours.$i; cat /tmp/bench-ours.$i >>/tmp/bench-ours.all
 	echo "== round $i: kvm"
-	timeout 300 "$KVMRUN" --image "$BENCH" >/tmp/bench-kvm.$i 2>&1 || rc=1
+	timeout 300 "$KVMRUN" --irqchip --image "$BENCH" >/tmp/bench-kvm.$i 2>&1 || rc=1
 	cat /tmp/bench-kvm.$i; cat /tmp/bench-kvm.$i >>/tmp/bench-kvm.all
 	i=$((i + 1))
 done
