@@ -47,7 +47,9 @@ console_run() {
 	: >"$_out"
 	{
 		_i=0
-		while ! grep -q ISO-SHELL "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+		# until the shell is up, or the VM is gone without one
+		while ! grep -q ISO-SHELL "$_out" && ! grep -q "^[0-9]* EXIT " "$_out" &&
+		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
 		sleep 0.5
