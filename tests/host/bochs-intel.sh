@@ -181,6 +181,7 @@ tail -n +1 -s 0.2 -f --pid=$bpid "$serial" | sed -u 's/\r$//' | tee "$log" |
 		printf '%s\n' "$line"
 		case "$line" in
 		*VMM-TESTHOST-START*) echo "bochs-intel: /init started after $(awk "BEGIN {printf \"%.1f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
+		"# "[a-z]*": "[0-9]*" passed, "*) echo "bochs-intel: ${line%%:*} ended at $(awk "BEGIN {printf \"%.0f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
 		esac
 	done
 wait $bpid; brc=$?

@@ -21,21 +21,23 @@ ktap_begin storage
 GUEST=${GUEST_DIR:-/guest}
 ISO_TIMEOUT=${ISO_TIMEOUT:-400}
 ISOS=${STORAGE_ISOS:-isolinux grub}
-# default: raw for every ISO, and the VDI run with the first one only
-FORMATS=${STORAGE_FORMATS:-}
-first_loader=${ISOS%% *}
 
 ensure_vmm; result $? "vmm loaded"
 
 # The VT-x test host (Bochs) runs ~20x slower than QEMU: there the suite
-# keeps one boot per disk kind (raw AHCI, virtio-blk) and leaves the VDI,
-# disk-full, crash, packed-ring, virtio-boot and installer runs to the
-# AMD-V host, unless STORAGE_FULL=1.
+# keeps one boot per disk kind (raw AHCI, virtio-blk), reads at random for
+# 1 s instead of 5, and leaves the VDI, disk-full, crash, packed-ring,
+# virtio-boot and installer runs to the AMD-V host, unless STORAGE_FULL=1.
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}"
 	: "${STORAGE_CRASH:=0}" "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
+	: "${STORAGE_RANDREAD_S:=1}"
 	diag "VT-x host: the light variant (raw and virtio-blk disk tests only)"
 fi
+# default: raw for every ISO, and the VDI run with the first one only
+FORMATS=${STORAGE_FORMATS:-}
+first_loader=${ISOS%% *}
+RANDREAD_S=${STORAGE_RANDREAD_S:-5}
 
 # console_run OUT ERR COMMAND VMMCTL-RUN-ARGS...: run a PC, type COMMAND
 # on its console once its shell is up (ISO-SHELL), keep the console open
@@ -59,8 +61,25 @@ console_run() {
 		while ! grep -q "^[0-9]* EXIT " "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
 			sleep 0.5; _i=$((_i + 1))
 		done
-	} | { timeout "$ISO_TIMEOUT" "$VMMCTL" run --mem 256M --no-reboot --stat \
-		"$@" 2>"$_err"; echo "EXIT $?"; } | stamp >"$_out"
+	} | {
+		# a VM still running at ISO_TIMEOUT is hung: say where its
+		# threads are, and what blocks in the kernel, before killing it
+		exec 3<&0
+		"$VMMCTL" run --mem 256M --no-reboot --stat "$@" <&3 2>"$_err" &
+		_vp=$!
+		( sleep "$ISO_TIMEOUT"; kill -0 $_vp 2>/dev/null || exit 0
+		  echo "HUNG: vmmctl still running after $ISO_TIMEOUT s"
+		  for _t in /proc/$_vp/task/*; do
+			echo "HUNG: thread ${_t##*/} $(cat $_t/comm) $(cat $_t/wchan)"
+			sed 's/^/HUNG:   /' $_t/stack 2>/dev/null
+		  done
+		  echo w >/proc/sysrq-trigger 2>/dev/null
+		  dmesg | tail -n 60 | sed 's/^/HUNG-DMESG: /'
+		  kill $_vp; sleep 5; kill -9 $_vp ) &
+		_wp=$!
+		wait $_vp; _vrc=$?
+		kill $_wp 2>/dev/null
+		echo "EXIT $_vrc"; } | stamp >"$_out"
 	_rc=$(sed -n 's/^[0-9]* EXIT //p' "$_out")
 	_rc=${_rc:-1}
 	return $_rc
@@ -70,7 +89,7 @@ console_run() {
 # DISK) with DISK (a --disk argument), type the disk test on /dev/sda, or
 # CMD, once the shell is up, then power off; vmmctl's status
 iso_boot() {
-	_c=${6:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; diskcheck randread /dev/sda 5 8 16; diskcheck firstwrite /dev/sda"}
+	_c=${6:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; diskcheck randread /dev/sda $RANDREAD_S 8 16; diskcheck firstwrite /dev/sda"}
 	if [ -n "$2" ]; then
 		console_run "$4" "$5" "$_c; poweroff -f" --iso "$2" --disk "$3"
 	else
@@ -125,7 +144,7 @@ for fmt in $fmts; do
 	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
 	result $rc "$lbl: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
 	# where the time went (host uptime, s)
 	for mk in "SeaBIOS (version" "Booting from DVD" "ISO-INIT" "ISO-SHELL" "diskcheck: wrote" "DISKTEST-OK" "EXIT"; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
@@ -320,7 +339,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		"dmesg | grep -iE 'virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest /dev/vda; echo VDA-STAT: \$(cat /sys/block/vda/stat)"; rc=$?
 	t1=$(date +%s)
 	result $rc "virtio: vmmctl run --iso --disk FILE,if=virtio ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
 	grep -a "DMESG:" "$O" | grep -aiE "virtio|vda" | head -n 20 | sed 's/^[0-9]* /# /'
 	m() { grep -aq -- "$1" "$O"; result $? "virtio: $2"; }
 	m "ISO-DISKS: .*vda" "Linux's virtio_blk finds the disk (/dev/vda)"
@@ -348,7 +367,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 			"echo VDA-PACKED: \$(cat /sys/bus/virtio/devices/virtio0/features | cut -c35); disktest /dev/vda"; rc=$?
 		echo 0 >"$P"
 		result $rc "virtio packed: vmmctl run ends with the guest's power-off (exit $rc)"
-		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
 		m "VDA-PACKED: 1" "Linux negotiates packed virtqueues (RING_PACKED)"
 		m "DISKTEST-OK" "the disk test passes on packed virtqueues"
 		check "virtio packed: the host file holds the guest's pattern" diskcheck verify "$disk" 16
@@ -363,7 +382,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 			"echo VIRTIO-BOOT: \$(cat /sys/block/vda/size) sectors"; rc=$?
 		t1=$(date +%s)
 		result $rc "virtio boot: vmmctl run --disk ISO,if=virtio,readonly --boot disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
 		m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots $loader from the virtio-blk disk, /init runs"
 		m "VIRTIO-BOOT: [1-9]" "Linux sees the boot disk as /dev/vda"
 	fi
