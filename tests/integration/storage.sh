@@ -46,7 +46,7 @@ RANDREAD_S=${STORAGE_RANDREAD_S:-5}
 console_run() {
 	_out=$1 _err=$2 _cmd=$3
 	shift 3
-	: >"$_out"
+	: >"$_out"; rm -f "$_out.hung"
 	{
 		_i=0
 		# until the shell is up, or the VM is gone without one
@@ -67,7 +67,11 @@ console_run() {
 		exec 3<&0
 		"$VMMCTL" run --mem 256M --no-reboot --stat "$@" <&3 2>"$_err" &
 		_vp=$!
-		( sleep "$ISO_TIMEOUT"; kill -0 $_vp 2>/dev/null || exit 0
+		# (its output goes to a file: a sleep left behind must not
+		# hold the pipe open)
+		( trap 'kill $_sp 2>/dev/null; exit 0' TERM
+		  sleep "$ISO_TIMEOUT" & _sp=$!; wait $_sp
+		  kill -0 $_vp 2>/dev/null || exit 0
 		  echo "HUNG: vmmctl still running after $ISO_TIMEOUT s"
 		  for _t in /proc/$_vp/task/*; do
 			echo "HUNG: thread ${_t##*/} $(cat $_t/comm) $(cat $_t/wchan)"
@@ -75,7 +79,7 @@ console_run() {
 		  done
 		  echo w >/proc/sysrq-trigger 2>/dev/null
 		  dmesg | tail -n 60 | sed 's/^/HUNG-DMESG: /'
-		  kill $_vp; sleep 5; kill -9 $_vp ) &
+		  kill $_vp; sleep 5; kill -9 $_vp ) >"$_out.hung" 2>&1 &
 		_wp=$!
 		wait $_vp; _vrc=$?
 		kill $_wp 2>/dev/null
@@ -144,7 +148,7 @@ for fmt in $fmts; do
 	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
 	result $rc "$lbl: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O.hung" 2>/dev/null | head -n 200 | sed "s/^/# /"; }
 	# where the time went (host uptime, s)
 	for mk in "SeaBIOS (version" "Booting from DVD" "ISO-INIT" "ISO-SHELL" "diskcheck: wrote" "DISKTEST-OK" "EXIT"; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
@@ -339,7 +343,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		"dmesg | grep -iE 'virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest /dev/vda; echo VDA-STAT: \$(cat /sys/block/vda/stat)"; rc=$?
 	t1=$(date +%s)
 	result $rc "virtio: vmmctl run --iso --disk FILE,if=virtio ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
+	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O.hung" 2>/dev/null | head -n 200 | sed "s/^/# /"; }
 	grep -a "DMESG:" "$O" | grep -aiE "virtio|vda" | head -n 20 | sed 's/^[0-9]* /# /'
 	m() { grep -aq -- "$1" "$O"; result $? "virtio: $2"; }
 	m "ISO-DISKS: .*vda" "Linux's virtio_blk finds the disk (/dev/vda)"
@@ -367,7 +371,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 			"echo VDA-PACKED: \$(cat /sys/bus/virtio/devices/virtio0/features | cut -c35); disktest /dev/vda"; rc=$?
 		echo 0 >"$P"
 		result $rc "virtio packed: vmmctl run ends with the guest's power-off (exit $rc)"
-		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O.hung" 2>/dev/null | head -n 200 | sed "s/^/# /"; }
 		m "VDA-PACKED: 1" "Linux negotiates packed virtqueues (RING_PACKED)"
 		m "DISKTEST-OK" "the disk test passes on packed virtqueues"
 		check "virtio packed: the host file holds the guest's pattern" diskcheck verify "$disk" 16
@@ -382,7 +386,7 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 			"echo VIRTIO-BOOT: \$(cat /sys/block/vda/size) sectors"; rc=$?
 		t1=$(date +%s)
 		result $rc "virtio boot: vmmctl run --disk ISO,if=virtio,readonly --boot disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
-		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O" | head -n 200 | sed "s/^/# /"; }
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O.hung" 2>/dev/null | head -n 200 | sed "s/^/# /"; }
 		m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots $loader from the virtio-blk disk, /init runs"
 		m "VIRTIO-BOOT: [1-9]" "Linux sees the boot disk as /dev/vda"
 	fi
