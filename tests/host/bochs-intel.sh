@@ -12,7 +12,7 @@
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
 # Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 1800), BOCHS_MEM
 # (MiB, default 1024), BOCHS_IPS (default 100000000), OUT (build dir,
-# default out/bochs). Bochs' own log: $OUT/bochs.log.
+# default out/bochs), BOCHS_STAMP=1 (print each test's wall time). Bochs' own log: $OUT/bochs.log.
 set -uo pipefail
 
 mode=${1:-}
@@ -181,6 +181,8 @@ tail -n +1 -s 0.2 -f --pid=$bpid "$serial" | sed -u 's/\r$//' | tee "$log" |
 		printf '%s\n' "$line"
 		case "$line" in
 		*VMM-TESTHOST-START*) echo "bochs-intel: /init started after $(awk "BEGIN {printf \"%.1f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
+		"ok "*|"not ok "*) [ -n "${BOCHS_STAMP:-}" ] &&
+			echo "bochs-intel: +$(awk "BEGIN {printf \"%.0f\", ${EPOCHREALTIME/,/.} - $start}") s: $line" >&2 ;;
 		"# "[a-z]*": "[0-9]*" passed, "*) echo "bochs-intel: ${line%%:*} ended at $(awk "BEGIN {printf \"%.0f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
 		esac
 	done
