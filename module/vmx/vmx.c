@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/smp.h>
 #include <linux/idr.h>
+#include <linux/moduleparam.h>
 #include <linux/list.h>
 #include <linux/io.h>
 #include <asm/vmx.h>
@@ -54,7 +55,10 @@ extern char vmm_vmx_return[];
  * anyway; this bounds it where they do not (Bochs 2.7 keeps INTR masked in
  * a guest entered with IF=0 from a host with IF=0).
  */
-#define VMX_WATCHDOG_MS	10
+static unsigned int vmx_watchdog_ms = 10;
+module_param(vmx_watchdog_ms, uint, 0444);
+MODULE_PARM_DESC(vmx_watchdog_ms,
+		 "VMX-preemption-timer backstop per guest run, ms (0: none)");
 
 /* What the probe found and chose; fixed after module init. */
 struct vmx_config {
@@ -1690,10 +1694,13 @@ static void vmx_probe_watchdog(void)
 	u64 misc, ticks;
 
 	vmx.watchdog_ticks = 0;
-	if (!(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) ||
-	    rdmsrl_safe(MSR_IA32_VMX_MISC, &misc))
+	if (!vmx_watchdog_ms || !(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) ||
+	    rdmsrl_safe(MSR_IA32_VMX_MISC, &misc)) {
+		/* no backstop: a zero countdown would exit at once */
+		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 		return;
-	ticks = ((u64)(tsc_khz ?: 1000000) * VMX_WATCHDOG_MS) >>
+	}
+	ticks = ((u64)(tsc_khz ?: 1000000) * vmx_watchdog_ms) >>
 		vmx_misc_preemption_timer_rate(misc);
 	vmx.watchdog_ticks = clamp_t(u64, ticks, 1, U32_MAX);
 }
