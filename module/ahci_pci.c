@@ -210,6 +210,7 @@ unsigned int vmm_ahci_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 		d->vm_id = vm->id;
 		d->type = a->type[i];
 		d->port = i;
+		d->since_ns = a->tag[i].since_ns;
 		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
 		spin_lock_irqsave(&a->hba.lock, flags);
 		blkstat_export(&p->bs, d);

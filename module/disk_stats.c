@@ -56,6 +56,7 @@ void vmm_disk_stats_bind(struct blkstat *bs, struct vmm_disk_tag *tag,
 			 u32 vm_id, u32 type, u32 port)
 {
 	tag->vm_id = vm_id;
+	tag->since_ns = ktime_get_ns();
 	snprintf(tag->name, sizeof(tag->name), "%c%u",
 		 type == VMM_DISK_AHCI_CDROM ? 'c' :
 		 type == VMM_DISK_VIRTIO_BLK ? 'v' : 'd', port);

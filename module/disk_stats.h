@@ -28,6 +28,7 @@ static inline u64 vmm_disk_now(void)
 struct vmm_disk_tag {
 	u32 vm_id;
 	char name[8];		/* "d0", "c1", "v0" */
+	u64 since_ns;		/* when it was attached */
 };
 
 /* Give bs its tracepoints (before the guest runs). */

@@ -196,6 +196,7 @@ unsigned int vmm_vblk_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 		d->vm_id = vm->id;
 		d->type = VMM_DISK_VIRTIO_BLK;
 		d->port = i;
+		d->since_ns = v->tag.since_ns;
 		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
 		d->size = v->blk.be->size;
 		spin_lock_irqsave(&v->blk.vp.lock, flags);

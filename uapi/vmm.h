@@ -199,7 +199,8 @@ struct vmm_disk_stat {
 	__u32 pad;
 	__u64 size;		/* bytes the guest sees (0: no medium) */
 	__u64 ack_lost;		/* completions whose ACK went untimed */
-	__u64 reserved[3];
+	__u64 since_ns;		/* monotonic clock when counting began (0: n/a) */
+	__u64 reserved[2];
 	struct vmm_disk_op_stat op[VMM_DISK_NR_OPS];
 };
 
