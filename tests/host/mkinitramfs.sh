@@ -8,7 +8,8 @@
 # Missing project artifacts (not built yet) are left out with a warning:
 # the in-host tests then report them as failures instead of the boot
 # failing. Layout inside the host:
-#   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test, /bin/race_test
+#   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test, /bin/race_test,
+#   /bin/diskstat_test
 #   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /lib/diskbench/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
@@ -54,6 +55,7 @@ cp_opt bench/kvmrun bin/kvmrun 0755
 cp_opt bench/run-bench.sh bench/run-bench.sh 0755
 cp_opt tests/integration/build/abi_test bin/abi_test 0755
 cp_opt tests/integration/build/race_test bin/race_test 0755
+cp_opt tests/integration/build/diskstat_test bin/diskstat_test 0755
 for f in "$top"/guest-drivers/build/*.bin "$top"/guest-drivers/build/*.rom; do
 	[ -f "$f" ] && install -m 0644 "$f" "$root/payloads/"
 done
