@@ -56,6 +56,7 @@ cp_opt bench/run-bench.sh bench/run-bench.sh 0755
 cp_opt tests/integration/build/abi_test bin/abi_test 0755
 cp_opt tests/integration/build/race_test bin/race_test 0755
 cp_opt tests/integration/build/diskstat_test bin/diskstat_test 0755
+cp_opt scripts/vmm-disklat.bt tests/vmm-disklat.bt 0644
 for f in "$top"/guest-drivers/build/*.bin "$top"/guest-drivers/build/*.rom; do
 	[ -f "$f" ] && install -m 0644 "$f" "$root/payloads/"
 done

@@ -10,7 +10,10 @@
 # show the VM's guest CPU time and disk IOPS, and /proc/PID/stat must
 # charge guest time to vmmctl. Timing switched off (disk_timing=0) keeps
 # the counts and drops the stages; the IOPS with timing on and off are
-# printed (DISKLAT_COST_S seconds per run, 0 skips).
+# printed (DISKLAT_COST_S seconds per run, 0 skips). With the build
+# machine's root on 9p (qemu-amd.sh: VMM_HOSTROOT=1) and bpftrace in it,
+# scripts/vmm-disklat.bt runs (chrooted there) over the workload and must
+# print a histogram of the VM's disk.
 . "$(dirname "$0")/lib.sh"
 ktap_begin disklat
 
@@ -49,6 +52,43 @@ for ev in submit done irq ack; do
 	[ -d $T/events/vmm/vmm_disk_$ev ]; result $? "events/vmm/vmm_disk_$ev exists"
 done
 
+# bpftrace from the build machine's root, if the test host has it
+HR=/hostroot
+BT_SCRIPT=/tests/vmm-disklat.bt
+bpf_ok=0
+for m in $(cat /lib/diskbench/load-order 2>/dev/null); do
+	grep -q "^$(echo "$m" | tr - _) " /proc/modules || insmod "/lib/diskbench/$m.ko" 2>/dev/null
+done
+mkdir -p $HR
+if grep -q " $HR " /proc/mounts || mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot $HR 2>/dev/null; then
+	if [ -x $HR/usr/bin/bpftrace ] && [ -f $BT_SCRIPT ]; then
+		[ -d /sys/kernel/debug/tracing ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+		ok=1
+		# rbind: tracefs and debugfs below /sys come along
+		for x in dev proc sys; do mount -o rbind /$x $HR/$x 2>/dev/null || ok=0; done
+		mount -o bind /tests $HR/mnt 2>/dev/null || ok=0
+		[ $ok = 1 ] && bpf_ok=1
+	fi
+fi
+[ $bpf_ok = 1 ] || diag "no bpftrace (run with VMM_HOSTROOT=1 and bpftrace installed on the build machine): the bpftrace check is skipped"
+# bpf_start OUT VMID: the script in the background until it is up
+bpf_start() {
+	: >"$1"
+	chroot $HR /usr/bin/bpftrace /mnt/vmm-disklat.bt "$2" >"$1" 2>&1 &
+	echo $! >"$1.pid"
+	_w=0
+	while ! grep -q "every second" "$1" && [ $_w -lt 600 ] && kill -0 "$(cat "$1.pid")" 2>/dev/null; do
+		sleep 0.2; _w=$((_w + 1))
+	done
+}
+bpf_stop() {
+	sleep 2
+	kill -INT "$(cat "$1.pid")" 2>/dev/null
+	_w=0
+	while kill -0 "$(cat "$1.pid")" 2>/dev/null && [ $_w -lt 100 ]; do sleep 0.2; _w=$((_w + 1)); done
+	kill -9 "$(cat "$1.pid")" 2>/dev/null
+}
+
 # wait_for FILE PATTERN SECONDS
 wait_for() {
 	_w=0
@@ -77,12 +117,14 @@ typer() {
 		vm_pid >"$TMP/dl-$_k.pid"
 		echo 0 >$T/tracing_on; echo >$T/trace; echo 4096 >$T/buffer_size_kb
 		for ev in submit done irq ack; do echo 1 >$T/events/vmm/vmm_disk_$ev/enable; done
+		[ $bpf_ok = 1 ] && bpf_start "$TMP/dl-$_k.bt" "$_id"
 		"$DSTAT" dump "$_id" >"$TMP/dl-$_k.before"
 		echo 1 >$T/tracing_on
 		echo "dd if=$_dev of=/dev/null bs=4096 count=$NR iflag=direct 2>/dev/null; dd if=/dev/zero of=$_dev bs=4096 seek=4096 count=$NW oflag=direct 2>/dev/null; echo DL-\"\"WORK-DONE"
 		wait_for "$_o" DL-WORK-DONE 300
 		sleep 1
 		echo 0 >$T/tracing_on
+		[ $bpf_ok = 1 ] && bpf_stop "$TMP/dl-$_k.bt"
 		"$DSTAT" dump "$_id" >"$TMP/dl-$_k.after"
 		"$VMMCTL" stat "$_id" >"$TMP/dl-$_k.stat" 2>&1
 		"$VMMCTL" stat --json "$_id" >"$TMP/dl-$_k.json" 2>&1
@@ -195,6 +237,16 @@ for kind in $KINDS; do
 	[ "$ti" = "$NR" ] && [ "$ts" = "$NW" ] && [ "$td" = "$NR" ] && [ "$ta" -ge $((NR - 1)) ]
 	result $? "$kind: tracepoints fire per request (irq $ti, done $td, ack $ta reads; submit $ts writes)"
 	grep -m 4 "vmm_disk_" "$TMP/dl-$kind.trace" | sed 's/^/# trace: /'
+	# bpftrace: the script's histogram of this VM's disk
+	if [ $bpf_ok = 1 ]; then
+		grep -q "^@device_us\[$id, $name, 0\]:" "$TMP/dl-$kind.bt" &&
+			grep -q "^\[[0-9KM]*, [0-9KM]*) *[0-9]* |@" "$TMP/dl-$kind.bt"
+		result $? "$kind: scripts/vmm-disklat.bt prints the VM's read latency histogram"
+		grep -A 14 "^@device_us\[$id, $name, 0\]:" "$TMP/dl-$kind.bt" | head -n 15 | sed 's/^/# bpftrace: /'
+		[ $_fail -eq 0 ] || grep -v "^$" "$TMP/dl-$kind.bt" | head -n 20 | sed 's/^/# bpftrace-out: /'
+	else
+		skip "$kind: scripts/vmm-disklat.bt prints the VM's read latency histogram" "no bpftrace in the test host"
+	fi
 	# top and guest time
 	last=$(tail -n 1 "$TMP/dl-$kind.top.json")
 	echo "$last" | grep -q "\"vm_id\":$id,.*\"guest_pct\":[0-9].*\"disk_iops\":[1-9]"
@@ -224,4 +276,8 @@ for kind in $KINDS; do
 	fi
 	rm -f "$disk"
 done
+if [ $bpf_ok = 1 ]; then
+	umount $HR/mnt 2>/dev/null
+	for x in sys proc dev; do umount -l $HR/$x 2>/dev/null; done
+fi
 ktap_end
