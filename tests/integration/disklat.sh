@@ -102,8 +102,8 @@ wait_for() {
 # the id and pid of the one live VM
 vm_id() { "$VMMCTL" stat | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { print $1; exit }'; }
 vm_pid() { "$VMMCTL" stat | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { print $2; exit }'; }
-# key FILE KEY: a value of a dump
-key() { sed -n "s/^$2=//p" "$1"; }
+# key FILE KEY: a value of a dump (0 when absent)
+key() { _v=$(sed -n "s/^$2=//p" "$1" | head -n 1); echo "${_v:-0}"; }
 # d KEY: after - before of the current run
 d() { echo $(( $(key "$A" "$1") - $(key "$B" "$1") )); }
 
@@ -172,8 +172,9 @@ for kind in $KINDS; do
 	O=$TMP/dl-$kind.out
 	rm -f "$disk" "$TMP/dl-$kind".*
 	truncate -s 64M "$disk"
+	# the disk's name in the statistics: the CD takes AHCI port 0
 	if [ "$kind" = virtio ]; then dev=/dev/vda; dopt="$disk,if=virtio"; name=v0
-	else dev=/dev/sda; dopt=$disk; name=d0; fi
+	else dev=/dev/sda; dopt=$disk; name=d1; fi
 	: >"$O"
 	typer "$kind" "$dev" "$O" |
 		{ timeout $((BOOT_TIMEOUT + 900)) "$VMMCTL" run --iso "$ISO" --disk "$dopt" \
@@ -187,8 +188,11 @@ for kind in $KINDS; do
 		continue
 	fi
 	id=$(cat "$TMP/dl-$kind.id")
+	grep -q "^$name.size=[1-9]" "$A"; result $? "$kind: the VM ($id) has disk $name"
+	grep "\.size=" "$A" | sed 's/^/# /' 
 	nr=$(d $name.read.requests) nw=$(d $name.write.requests)
 	[ "$nr" = "$NR" ]; result $? "$kind: $NR reads in the guest, $nr read requests counted"
+	[ "$nr" = "$NR" ] || grep -a "DL-\|dd\|error" "$O" | head -n 20 | sed 's/^/# /' 
 	[ "$nw" = "$NW" ]; result $? "$kind: $NW writes in the guest, $nw write requests counted"
 	[ "$(d $name.read.bytes)" = $((NR * 4096)) ] && [ "$(d $name.write.bytes)" = $((NW * 4096)) ]
 	result $? "$kind: bytes are the requests' 4 KiB each"
