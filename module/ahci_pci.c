@@ -15,6 +15,7 @@
 #include "disk.h"
 #include "pc.h"
 #include "blk_file.h"
+#include "disk_stats.h"
 #include "core/ahci.h"
 
 #define VMM_AHCI_DEVFN		VPCI_DEVFN(3, 0)
@@ -27,6 +28,8 @@ struct vmm_ahci_pci {
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the ABAR */
 	struct vmm_blk_file *disk[AHCI_NR_PORTS];
+	u32 type[AHCI_NR_PORTS];	/* VMM_DISK_AHCI_* of used ports */
+	struct vmm_disk_tag tag[AHCI_NR_PORTS];
 	struct ahci hba;
 };
 
@@ -110,7 +113,7 @@ static void vmm_ahci_set_irq(void *opaque, bool level, bool edge)
 
 static u64 vmm_ahci_now(void *opaque)
 {
-	return ktime_get_ns();
+	return vmm_disk_now();
 }
 
 static const struct ahci_host_ops vmm_ahci_host = {
@@ -177,7 +180,45 @@ int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
 	if (r)
 		return r;
 	a->disk[port] = bf;
+	a->type[port] = type;
+	vmm_disk_stats_bind(&a->hba.ports[port].bs, &a->tag[port], vm->id,
+			    type, port);
 	return 0;
+}
+
+unsigned int vmm_ahci_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
+			    unsigned int cap)
+{
+	struct vmm_ahci_pci *a = vm->ahci;
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	if (!a)
+		return 0;
+	for (i = 0; i < AHCI_NR_PORTS; i++) {
+		struct ahci_port *p = &a->hba.ports[i];
+		struct vmm_disk_stat *d;
+
+		if (p->type == AHCI_DEV_NONE)
+			continue;
+		if (n >= cap) {
+			n++;
+			continue;
+		}
+		d = &out[n++];
+		memset(d, 0, sizeof(*d));
+		d->vm_id = vm->id;
+		d->type = a->type[i];
+		d->port = i;
+		d->since_ns = a->tag[i].since_ns;
+		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
+		spin_lock_irqsave(&a->hba.lock, flags);
+		blkstat_export(&p->bs, d);
+		d->size = p->type == AHCI_DEV_DISK ? p->be->size :
+			  p->atapi.medium ? p->atapi.medium->size : 0;
+		spin_unlock_irqrestore(&a->hba.lock, flags);
+	}
+	return n;
 }
 
 void vmm_ahci_destroy(struct vmm_vm *vm)

@@ -44,10 +44,11 @@
 #include "vmm.h"
 #include "blk_file.h"
 #include "blk_file_priv.h"
+#include "disk_stats.h"
 
 u64 vmm_blk_now(void)
 {
-	return ktime_get_ns();
+	return vmm_disk_now();
 }
 
 static int vmm_blk_file_submit(struct blk_backend *b, struct blk_req *req)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints of the vmm module: every VM exit and every return to
- * userspace, for perf and ftrace (events/vmm/). Cheap when disabled.
+ * userspace, and each point a disk request passes, for perf, ftrace and
+ * bpftrace (events/vmm/). Cheap when disabled.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM vmm
@@ -51,6 +52,71 @@ TRACE_EVENT(vmm_user_exit,
 	),
 	TP_printk("vm %u vcpu %u exit_reason %u", __entry->vm_id,
 		  __entry->vcpu_id, __entry->exit_reason)
+);
+
+/*
+ * A disk request reached a point (uapi enum vmm_disk_stage explains them):
+ * submit (lat: notify -> parsed and submitted), done (lat: host I/O
+ * started -> completed), irq (lat: done -> interrupt raised), ack (lat:
+ * interrupt -> the guest's acknowledgment; no sector, len). total_ns is
+ * the time since the guest's notify (0 for ack). Times in ns; 0 when
+ * disk timing is off. disk: "d0" AHCI disk, "c0" AHCI CD, "v0" virtio-blk.
+ */
+DECLARE_EVENT_CLASS(vmm_disk_stage,
+	TP_PROTO(u32 vm_id, const char *disk, u8 op, u64 sector, u32 len,
+		 u64 lat_ns, u64 total_ns, int error),
+	TP_ARGS(vm_id, disk, op, sector, len, lat_ns, total_ns, error),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__array(char, disk, 8)
+		__field(u8, op)
+		__field(int, error)
+		__field(u64, sector)
+		__field(u32, len)
+		__field(u64, lat_ns)
+		__field(u64, total_ns)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		strscpy(__entry->disk, disk, sizeof(__entry->disk));
+		__entry->op = op;
+		__entry->error = error;
+		__entry->sector = sector;
+		__entry->len = len;
+		__entry->lat_ns = lat_ns;
+		__entry->total_ns = total_ns;
+	),
+	TP_printk("vm %u disk %s op %s sector %llu len %u lat_ns %llu total_ns %llu err %d",
+		  __entry->vm_id, __entry->disk,
+		  __print_symbolic(__entry->op, { 0, "read" }, { 1, "write" },
+				   { 2, "flush" }, { 3, "discard" },
+				   { 4, "write_zeroes" }),
+		  __entry->sector, __entry->len, __entry->lat_ns,
+		  __entry->total_ns, __entry->error)
+);
+
+DEFINE_EVENT(vmm_disk_stage, vmm_disk_submit,
+	TP_PROTO(u32 vm_id, const char *disk, u8 op, u64 sector, u32 len,
+		 u64 lat_ns, u64 total_ns, int error),
+	TP_ARGS(vm_id, disk, op, sector, len, lat_ns, total_ns, error)
+);
+
+DEFINE_EVENT(vmm_disk_stage, vmm_disk_done,
+	TP_PROTO(u32 vm_id, const char *disk, u8 op, u64 sector, u32 len,
+		 u64 lat_ns, u64 total_ns, int error),
+	TP_ARGS(vm_id, disk, op, sector, len, lat_ns, total_ns, error)
+);
+
+DEFINE_EVENT(vmm_disk_stage, vmm_disk_irq,
+	TP_PROTO(u32 vm_id, const char *disk, u8 op, u64 sector, u32 len,
+		 u64 lat_ns, u64 total_ns, int error),
+	TP_ARGS(vm_id, disk, op, sector, len, lat_ns, total_ns, error)
+);
+
+DEFINE_EVENT(vmm_disk_stage, vmm_disk_ack,
+	TP_PROTO(u32 vm_id, const char *disk, u8 op, u64 sector, u32 len,
+		 u64 lat_ns, u64 total_ns, int error),
+	TP_ARGS(vm_id, disk, op, sector, len, lat_ns, total_ns, error)
 );
 
 #endif /* VMM_TRACE_H */

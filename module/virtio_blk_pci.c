@@ -18,6 +18,7 @@
 #include "disk.h"
 #include "pc.h"
 #include "blk_file.h"
+#include "disk_stats.h"
 #include "core/virtio_blk.h"
 
 /*
@@ -35,6 +36,7 @@ struct vmm_vblk_pci {
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the BAR */
 	struct vmm_blk_file *disk;
+	struct vmm_disk_tag tag;
 	struct virtio_blk blk;		/* holds the PCI function */
 };
 
@@ -107,7 +109,7 @@ static const struct virtio_pci_host_ops vmm_vblk_host = {
 
 static u64 vmm_vblk_now(void *opaque)
 {
-	return ktime_get_ns();
+	return vmm_disk_now();
 }
 
 int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
@@ -132,6 +134,8 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 	if (r)
 		goto err;
 	v->blk.now_ns = vmm_vblk_now;
+	vmm_disk_stats_bind(&v->blk.bs, &v->tag, vm->id, VMM_DISK_VIRTIO_BLK,
+			    index);
 	virtio_blk_offer_packed(&v->blk, READ_ONCE(virtio_packed));
 	d = &v->blk.vp.pci;
 	d->bar_changed = vmm_vblk_bar_changed;
@@ -169,4 +173,35 @@ void vmm_vblk_destroy(struct vmm_vm *vm)
 		kvfree(v);
 		vm->vblk[i] = NULL;
 	}
+}
+
+unsigned int vmm_vblk_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
+			    unsigned int cap)
+{
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VMM_DISK_VIRTIO_MAX; i++) {
+		struct vmm_vblk_pci *v = vm->vblk[i];
+		struct vmm_disk_stat *d;
+
+		if (!v)
+			continue;
+		if (n >= cap) {
+			n++;
+			continue;
+		}
+		d = &out[n++];
+		memset(d, 0, sizeof(*d));
+		d->vm_id = vm->id;
+		d->type = VMM_DISK_VIRTIO_BLK;
+		d->port = i;
+		d->since_ns = v->tag.since_ns;
+		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
+		d->size = v->blk.be->size;
+		spin_lock_irqsave(&v->blk.vp.lock, flags);
+		blkstat_export(&v->blk.bs, d);
+		spin_unlock_irqrestore(&v->blk.vp.lock, flags);
+	}
+	return n;
 }

@@ -21,6 +21,7 @@
 #include "vmm.h"
 #include "pc.h"
 #include "disk.h"
+#include "disk_stats.h"
 
 static DEFINE_IDA(vmm_vm_ida);
 
@@ -197,6 +198,8 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_pc_set_nvram(vm, uarg);
 	case VMM_ATTACH_DISK:
 		return vmm_disk_attach(vm, uarg);
+	case VMM_GET_DISK_STATS:
+		return vmm_disk_stats_vm_ioctl(vm, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -241,6 +244,7 @@ static int vmm_vm_release(struct inode *inode, struct file *f)
 		vmm_stats_account_dead(s);
 		kvfree(s);
 	}
+	vmm_disk_stats_account_dead(vm);
 	vmm_vm_free(vm);
 	vmm_hw_put();
 	module_put(THIS_MODULE);

@@ -19,6 +19,7 @@
 
 #include "vmm.h"
 #include "spec.h"
+#include "disk_stats.h"
 
 const struct vmm_engine_ops *vmm_ops;
 
@@ -352,6 +353,8 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_ioctl_list_vms(uarg);
 	case VMM_GET_STATS:
 		return vmm_ioctl_get_stats(uarg);
+	case VMM_GET_DISK_STATS_ALL:
+		return vmm_disk_stats_dev_ioctl(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -456,6 +459,7 @@ static void __exit vmm_exit(void)
 	WARN_ON(vmm_hw_users);
 	vmm_spec_exit();
 	vmm_engine->exit();
+	vmm_disk_stats_exit();
 	pr_info("unloaded\n");
 }
 

@@ -128,6 +128,104 @@ struct vmm_get_stats {
 #define VMM_GET_STATS		_IOWR(VMM_IOC_MAGIC, 0x03, struct vmm_get_stats)
 
 /* ------------------------------------------------------------------ */
+/* Disk statistics                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every disk request is timed at the points it passes (host monotonic
+ * clock, ns); a stage is the time between two points:
+ *   PARSE  guest notify (the doorbell exit: AHCI PxCI write, virtio queue
+ *          notify) -> request parsed and handed to the backend
+ *   QUEUE  handed to the backend -> the backend started the host I/O
+ *   HOST   host I/O started -> host I/O completed
+ *   IRQ    host I/O completed -> completion posted (D2H/SDB FIS, used
+ *          ring) and the guest interrupt raised (or suppressed by the
+ *          guest, virtio EVENT_IDX)
+ *   ACK    interrupt raised -> the guest acknowledged it: AHCI, the
+ *          driver's write-1-to-clear of PxIS; virtio, the driver's next
+ *          notify of that disk or its ISR read (an upper bound: virtio
+ *          drivers using MSI-X give no earlier sign)
+ *   TOTAL  guest notify -> interrupt raised (what the device costs)
+ * A request of an AHCI command moved in chunks is timed from the
+ * command's doorbell to its last chunk. Timing may be off (module
+ * parameter disk_timing=0): counts, bytes and errors are kept, stages not.
+ */
+enum vmm_disk_op {
+	VMM_DISK_OP_READ = 0,
+	VMM_DISK_OP_WRITE,
+	VMM_DISK_OP_FLUSH,
+	VMM_DISK_OP_DISCARD,
+	VMM_DISK_OP_WRITE_ZEROES,
+	VMM_DISK_NR_OPS
+};
+
+enum vmm_disk_stage {
+	VMM_DISK_ST_PARSE = 0,
+	VMM_DISK_ST_QUEUE,
+	VMM_DISK_ST_HOST,
+	VMM_DISK_ST_IRQ,
+	VMM_DISK_ST_ACK,
+	VMM_DISK_ST_TOTAL,
+	VMM_DISK_NR_STAGES
+};
+
+/* One stage: log2 buckets of ns as for exits (VMM_STAT_HIST_BUCKETS). */
+struct vmm_disk_lat {
+	__u64 count;
+	__u64 total_ns;
+	__u64 min_ns;		/* 0 when count == 0 */
+	__u64 max_ns;
+	__u64 hist[VMM_STAT_HIST_BUCKETS];
+};
+
+struct vmm_disk_op_stat {
+	__u64 requests;		/* completed (errors included) */
+	__u64 bytes;		/* moved by requests that succeeded */
+	__u64 errors;
+	__u64 reserved;
+	struct vmm_disk_lat stage[VMM_DISK_NR_STAGES];
+};
+
+#define VMM_DISK_STATS_VERSION	1
+#define VMM_DISK_TYPE_ALL	0xffffffffu	/* module-wide sum (vm_id 0) */
+#define VMM_DISK_STAT_TIMED	(1u << 0)	/* flags: timing was on when read */
+
+struct vmm_disk_stat {
+	__u32 vm_id;
+	__u32 type;		/* VMM_DISK_AHCI_*, VMM_DISK_VIRTIO_BLK, _TYPE_ALL */
+	__u32 port;		/* AHCI port or virtio-blk index */
+	__u32 flags;		/* VMM_DISK_STAT_* */
+	__u32 inflight;		/* requests with the backend now */
+	__u32 pad;
+	__u64 size;		/* bytes the guest sees (0: no medium) */
+	__u64 ack_lost;		/* completions whose ACK went untimed */
+	__u64 since_ns;		/* monotonic clock when counting began (0: n/a) */
+	__u64 reserved[2];
+	struct vmm_disk_op_stat op[VMM_DISK_NR_OPS];
+};
+
+/*
+ * VMM_GET_DISK_STATS on a VM fd: its disks (vm_id 0 or its own id).
+ * VMM_GET_DISK_STATS_ALL on /dev/vmm: vm_id's disks, or with vm_id 0 one
+ * entry of type VMM_DISK_TYPE_ALL summing every disk since module load.
+ * entry_size must be sizeof(struct vmm_disk_stat); count (in) is the
+ * capacity of buf, (out) the number of disks, which may exceed it.
+ */
+struct vmm_get_disk_stats {
+	__u32 vm_id;
+	__u32 count;
+	__u32 entry_size;	/* in */
+	__u32 version;		/* out: VMM_DISK_STATS_VERSION */
+	__u64 buf;		/* user pointer to struct vmm_disk_stat[count] */
+	__u64 now_ns;		/* out: host monotonic clock at the snapshot */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;
+	__u64 reserved[3];
+};
+#define VMM_GET_DISK_STATS_ALL	_IOWR(VMM_IOC_MAGIC, 0x04, struct vmm_get_disk_stats)
+#define VMM_GET_DISK_STATS	_IOWR(VMM_IOC_MAGIC, 0x16, struct vmm_get_disk_stats)
+
+/* ------------------------------------------------------------------ */
 /* VM fd                                                               */
 /* ------------------------------------------------------------------ */
 
@@ -401,6 +499,12 @@ struct vmm_run {
 	check(sizeof(struct vmm_list_vms) == 16);			\
 	check(sizeof(struct vmm_exit_stat) == 40 + 8 * VMM_STAT_HIST_BUCKETS); \
 	check(sizeof(struct vmm_get_stats) == 64);			\
+	check(sizeof(struct vmm_disk_lat) == 32 + 8 * VMM_STAT_HIST_BUCKETS); \
+	check(sizeof(struct vmm_disk_op_stat) ==			\
+	      32 + VMM_DISK_NR_STAGES * sizeof(struct vmm_disk_lat));	\
+	check(sizeof(struct vmm_disk_stat) ==				\
+	      64 + VMM_DISK_NR_OPS * sizeof(struct vmm_disk_op_stat));	\
+	check(sizeof(struct vmm_get_disk_stats) == 64);			\
 	check(sizeof(struct vmm_mem_region) == 48);			\
 	check(sizeof(struct vmm_fw_cfg_item) == 88);			\
 	check(sizeof(struct vmm_nvram) == 24);				\

@@ -17,6 +17,7 @@
 #include "pc.h"
 #include "util.h"
 #include "vdi_cmd.h"
+#include "top.h"
 
 #define VMMCTL_SIZE_CHECK(cond)	_Static_assert(cond, #cond)
 VMM_UAPI_SIZE_CHECKS(VMMCTL_SIZE_CHECK);
@@ -27,7 +28,9 @@ static const char usage_main[] =
 "Commands:\n"
 "  run      run a PC (firmware, ISO, disks, or a kernel booted directly)\n"
 "           or a flat binary image in a new VM (vmmctl help run)\n"
-"  stat     show exit statistics of the module or of one VM (vmmctl help stat)\n"
+"  stat     show exit and disk statistics of the module or of one VM\n"
+"           (vmmctl help stat)\n"
+"  top      a live view of every VM: CPU, exits, disks, memory (vmmctl help top)\n"
 "  vdi      VirtualBox VDI disk images: create, info, check, compact, resize\n"
 "           (vmmctl help vdi)\n"
 "  version  show the vmmctl version and the vmm API versions\n"
@@ -121,17 +124,45 @@ static const char usage_stat[] =
 "\n"
 "Without VMID: list the live VMs (id, creator pid, vCPUs, guest memory,\n"
 "how much of it is resident (guest RAM is backed when first touched),\n"
-"kernel overhead) and print the module-wide exit statistics (all VMs, live\n"
-"and destroyed, since the module was loaded). With VMID: print the exit\n"
-"statistics of that VM (VMID 0 means the module-wide totals).\n"
+"kernel overhead), the disk table of every live VM, and the module-wide\n"
+"exit and disk statistics (all VMs, live and destroyed, since the module\n"
+"was loaded). With VMID: the exit statistics and disk table of that VM\n"
+"(VMID 0 means the module-wide totals).\n"
 "\n"
-"Each table row is one exit reason: count, total/avg/min/max handling\n"
-"latency in TSC cycles (VM exit to next VM entry), and the non-empty log2\n"
-"latency buckets as 2^k:N (N exits took [2^k, 2^(k+1)) cycles).\n"
+"Each exit table row is one exit reason: count, total/avg/min/max\n"
+"handling latency in TSC cycles (VM exit to next VM entry), and the\n"
+"non-empty log2 latency buckets as 2^k:N (N exits took [2^k, 2^(k+1))\n"
+"cycles).\n"
+"\n"
+"Each disk table row is one disk (d0: AHCI disk on port 0, c0: AHCI CD,\n"
+"v0: virtio-blk 0) and operation: requests and errors since the disk was\n"
+"attached, IOPS and MB/s averaged over that time, and the average latency\n"
+"in us of each stage a request passes: parse (guest notify to submitted),\n"
+"queue (to the host I/O start), host (the host I/O), irq (to the guest\n"
+"interrupt), ack (to the guest's acknowledgment), total (notify to\n"
+"interrupt), then the p99 of total. Stages show '-' while disk timing is\n"
+"off (/sys/module/vmm/parameters/disk_timing).\n"
 "\n"
 "Options:\n"
 "  -j, --json   print JSON instead of tables\n"
 "  -h, --help   show this text\n";
+
+static const char usage_top[] =
+"Usage: vmmctl top [--json] [--interval MS] [--iterations N]\n"
+"\n"
+"A live view of every VM, refreshed each interval (1 s by default): vCPUs,\n"
+"the share of a host CPU its process spent in the guest (GUEST%, the\n"
+"guest time the host accounts, as in /proc/PID/stat and top) and in all\n"
+"(CPU%), exits per second and the three most frequent reasons, guest\n"
+"memory and how much is resident, and its disks' IOPS, MB/s, average and\n"
+"p99 latency from guest notify to interrupt (us). Rates need two frames:\n"
+"the first shows '-'.\n"
+"\n"
+"Options:\n"
+"  -j, --json            one JSON object per frame, one per line\n"
+"  -d, --interval MS     time between frames (10 to 3600000, default 1000)\n"
+"  -n, --iterations N    stop after N frames (default: until interrupted)\n"
+"  -h, --help            show this text\n";
 
 static const char usage_version[] =
 "Usage: vmmctl version\n"
@@ -142,7 +173,8 @@ static const char usage_version[] =
 static const char usage_help[] =
 "Usage: vmmctl help [COMMAND]\n"
 "\n"
-"Show the general usage text, or that of COMMAND (run, stat, vdi, version).\n";
+"Show the general usage text, or that of COMMAND (run, stat, top, vdi,\n"
+"version).\n";
 
 void err_msg(const char *fmt, ...)
 {
@@ -298,6 +330,8 @@ enum {
 	OPT_DISK,
 	OPT_BOOT,
 	OPT_JSON,
+	OPT_INTERVAL,
+	OPT_ITERATIONS,
 };
 
 static int parse_num_opt(const char *cmd, const char *opt, const char *val,
@@ -540,6 +574,55 @@ static int stat_main(int argc, char **argv)
 	return cmd_stat(have_id, (uint32_t)id, json);
 }
 
+static int top_main(int argc, char **argv)
+{
+	static const struct opt_def defs[] = {
+		{ "help", 'h', false, OPT_HELP },
+		{ "json", 'j', false, OPT_JSON },
+		{ "interval", 'd', true, OPT_INTERVAL },
+		{ "iterations", 'n', true, OPT_ITERATIONS },
+		{ NULL, 0, false, 0 },
+	};
+	uint64_t interval = 1000, iterations = 0;
+	bool json = false;
+	int i = 1;
+
+	while (i < argc) {
+		const char *val;
+		int opt = next_opt(defs, argc, argv, &i, &val, "top");
+
+		switch (opt) {
+		case -1:
+			return EXIT_USAGE;
+		case 0:
+			usage_error("top: unexpected argument '%s'", argv[i]);
+			return EXIT_USAGE;
+		case OPT_HELP:
+			fputs(usage_top, stdout);
+			return 0;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_INTERVAL:
+			if (parse_u64(val, false, &interval) || interval < 10 ||
+			    interval > 3600000) {
+				usage_error("top: invalid interval '%s' (10 to 3600000 ms)",
+					    val);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_ITERATIONS:
+			if (parse_u64(val, false, &iterations) || !iterations ||
+			    iterations > UINT32_MAX) {
+				usage_error("top: invalid iteration count '%s'", val);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+	}
+	return cmd_top(json, (unsigned int)interval, (unsigned int)iterations);
+}
+
 static int version_main(int argc, char **argv)
 {
 	const char *path = dev_path();
@@ -577,6 +660,7 @@ static const struct {
 } cmd_usages[] = {
 	{ "run", usage_run },
 	{ "stat", usage_stat },
+	{ "top", usage_top },
 	{ "vdi", usage_vdi },
 	{ "version", usage_version },
 	{ "help", usage_help },
@@ -622,6 +706,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stat"))
 		return stat_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return top_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "vdi"))
 		return vdi_main(argc - 1, argv + 1);
 	if (cmd[0] == '-')

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmmctl stat: list VMs and print exit statistics (text tables or JSON).
+ * vmmctl stat: list VMs and print exit and disk statistics (text tables
+ * or JSON).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "vmmctl.h"
 #include "util.h"
 #include "stats.h"
+#include "diskstat.h"
 
 static const char *reason_name(unsigned int reason, char *buf, size_t len)
 {
@@ -167,27 +169,58 @@ static void print_stats_json(FILE *out, const struct vmm_get_stats *gs,
 				(unsigned long long)st->hist[k]);
 		fputs("]}", out);
 	}
-	fputs("]}", out);
+	fputs("]", out);	/* the caller closes the object */
+}
+
+/*
+ * The disks of vm_id (0: the module-wide sum): a table after a blank
+ * line, or ,"disks":[...] inside the caller's JSON object.
+ */
+static int print_disks(int fd, uint32_t vm_id, bool json, FILE *out)
+{
+	struct disk_snap s;
+
+	if (disk_snap_get(fd, vm_id, &s))
+		return -1;
+	if (json) {
+		fputs(",\"disks\":", out);
+		disk_table_json(out, s.d, s.n, 0, s.now_ns);
+	} else if (s.n) {
+		fprintf(out, "disks%s (rates since attach):\n",
+			vm_id ? "" : ", all VMs since load");
+		disk_table_text(out, s.d, s.n, 0, s.now_ns);
+	}
+	disk_snap_free(&s);
+	return 0;
+}
+
+static int print_stats_disks(int fd, uint32_t vm_id, const char *title,
+			     bool json, bool disks, FILE *out)
+{
+	struct vmm_exit_stat *buf;
+	struct vmm_get_stats gs;
+	uint32_t n;
+	int r = 0;
+
+	if (get_stats(fd, vm_id, &gs, &buf, &n))
+		return -1;
+	if (json)
+		print_stats_json(out, &gs, buf, n);
+	else
+		print_stats_text(out, title, &gs, buf, n);
+	free(buf);
+	if (disks)
+		r = print_disks(fd, vm_id, json, out);
+	if (json)
+		fputs("}\n", out);
+	fflush(out);
+	return r;
 }
 
 int print_stats(int fd, uint32_t vm_id, const char *title, bool json,
 		FILE *out)
 {
-	struct vmm_exit_stat *buf;
-	struct vmm_get_stats gs;
-	uint32_t n;
-
-	if (get_stats(fd, vm_id, &gs, &buf, &n))
-		return -1;
-	if (json) {
-		print_stats_json(out, &gs, buf, n);
-		fputc('\n', out);
-	} else {
-		print_stats_text(out, title, &gs, buf, n);
-	}
-	free(buf);
-	fflush(out);
-	return 0;
+	return print_stats_disks(fd, vm_id, title, json, false, out);
 }
 
 /* Fetch the list of live VMs into a malloc'ed buffer. */
@@ -264,6 +297,48 @@ static void print_vms_json(const struct vmm_vm_info *vms, uint32_t n)
 	printf("]");
 }
 
+/* The disk table of every live VM (one table; a VM gone meanwhile is skipped). */
+static int print_live_disks(int fd, const struct vmm_vm_info *vms, uint32_t n,
+			    bool json)
+{
+	struct vmm_disk_stat *all = NULL;
+	uint64_t now = 0;
+	uint32_t i, total = 0;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		struct disk_snap s;
+		struct vmm_disk_stat *nb;
+
+		if (disk_snap_get(fd, vms[i].vm_id, &s))
+			continue;	/* the message says which VM went */
+		nb = realloc(all, (total + s.n + 1) * sizeof(*nb));
+		if (!nb) {
+			disk_snap_free(&s);
+			err_msg("out of memory");
+			r = -1;
+			break;
+		}
+		all = nb;
+		memcpy(all + total, s.d, s.n * sizeof(*nb));
+		total += s.n;
+		now = s.now_ns;
+		disk_snap_free(&s);
+	}
+	if (!r) {
+		if (json) {
+			fputs(",\"disks\":", stdout);
+			disk_table_json(stdout, all, total, 0, now);
+		} else if (total) {
+			printf("disks (rates since attach):\n");
+			disk_table_text(stdout, all, total, 0, now);
+			fputc('\n', stdout);
+		}
+	}
+	free(all);
+	return r;
+}
+
 int cmd_stat(bool have_id, uint32_t vm_id, bool json)
 {
 	struct vmm_vm_info *vms;
@@ -279,7 +354,7 @@ int cmd_stat(bool have_id, uint32_t vm_id, bool json)
 			snprintf(title, sizeof(title), "VM %u", vm_id);
 		else
 			snprintf(title, sizeof(title), "all VMs since load");
-		if (!print_stats(fd, vm_id, title, json, stdout))
+		if (!print_stats_disks(fd, vm_id, title, json, true, stdout))
 			ret = 0;
 		goto out;
 	}
@@ -288,14 +363,22 @@ int cmd_stat(bool have_id, uint32_t vm_id, bool json)
 	if (json) {
 		fputc('{', stdout);
 		print_vms_json(vms, n);
-		fputs(",\"totals\":", stdout);
-		fflush(stdout);
 	} else {
 		print_vms_text(vms, n);
 		fputc('\n', stdout);
 	}
+	if (print_live_disks(fd, vms, n, json)) {
+		free(vms);
+		if (json)
+			puts("}");
+		goto out;
+	}
 	free(vms);
-	if (print_stats(fd, 0, "all VMs since load", json, stdout)) {
+	if (json) {
+		fputs(",\"totals\":", stdout);
+		fflush(stdout);
+	}
+	if (print_stats_disks(fd, 0, "all VMs since load", json, true, stdout)) {
 		if (json)
 			puts("null}");
 		goto out;

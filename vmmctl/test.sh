@@ -104,6 +104,13 @@ t "stat bad VMID" 2 "invalid VM id 'abc'" -- stat abc
 t "stat VMID too large" 2 "invalid VM id" -- stat 4294967296
 t "stat two VMIDs" 2 "unexpected argument '2'" -- stat 1 2
 t "stat unknown option" 2 "unknown option" -- stat --bogus
+t "help top" 0 -- help top
+t "top without device" 1 "is vmm.ko loaded?" -- top -n 1
+t "top --json without device" 1 "is vmm.ko loaded?" -- top --json --iterations 1
+t "top bad interval" 2 "invalid interval" -- top --interval 5
+t "top bad iterations" 2 "invalid iteration count" -- top -n 0
+t "top unexpected argument" 2 "unexpected argument 'x'" -- top x
+t "top unknown option" 2 "unknown option" -- top --bogus
 # Drives: every bad file is refused before any VM exists (no device needed).
 : >"$tmp/empty.img"
 head -c 1048576 /dev/zero >"$tmp/raw.img"

@@ -80,6 +80,8 @@
 #define PXIS_PSS		(1u << 1)
 #define PXIS_SDBS		(1u << 3)
 #define PXIS_TFES		(1u << 30)
+/* Bits a command's completion sets: clearing one acknowledges it. */
+#define PXIS_DONE_BITS		(PXIS_DHRS | PXIS_PSS | PXIS_SDBS | PXIS_TFES)
 /* Bits PxIS/PxIE have (AHCI 3.3.5). */
 #define PXIS_MASK		0xfdc000ffu
 
@@ -528,8 +530,13 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		p->is |= PXIS_TFES;
 		p->halted = true;
 	}
-	if (s->req.t[BLK_T_SUBMIT])
+	if (s->measured) {
 		s->req.t[BLK_T_IRQ] = now(h);
+		blkstat_end(&p->bs, &s->req, s->req.op == BLK_OP_READ ||
+			    s->req.op == BLK_OP_WRITE ? s->xfer_done : 0,
+			    err ? -EIO : 0);
+		s->measured = false;
+	}
 	slot_release(p, s);
 }
 
@@ -589,7 +596,9 @@ static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 	if (r)
 		return r;
 	s->inflight = true;
+	s->measured = true;
 	h->inflight++;
+	blkstat_submitted(&p->bs, &s->req);
 	return 0;
 }
 
@@ -619,7 +628,9 @@ static void port_unpark(struct ahci_port *p)
 			continue;
 		}
 		s->inflight = true;
+		s->measured = true;
 		p->h->inflight++;
+		blkstat_submitted(&p->bs, &s->req);
 	}
 }
 
@@ -793,6 +804,7 @@ static void ahci_req_done(struct blk_req *req, int error)
 	req->t[BLK_T_DONE] = req->t[BLK_T_DONE] ? req->t[BLK_T_DONE] : now(h);
 	s->inflight = false;
 	h->inflight--;
+	blkstat_done(&p->bs, req, error);
 	if (s->state == AHCI_SLOT_ORPHAN)
 		s->state = AHCI_SLOT_IDLE;	/* its command is gone */
 	else if (s->state == AHCI_SLOT_RUN)
@@ -1241,6 +1253,7 @@ static void port_start(struct ahci_port *p, unsigned int nr)
 	s->prdtl = 0;
 	s->be = NULL;
 	memset(&s->req, 0, sizeof(s->req));
+	s->measured = false;
 	s->t_notify = now(h);
 	p->nr_cmds++;
 	p->cmd = (p->cmd & ~PXCMD_CCS_MASK) | nr << PXCMD_CCS_SHIFT;
@@ -1425,6 +1438,9 @@ static void port_write(struct ahci_port *p, u32 reg, u32 val)
 		p->fbu = val;
 		break;
 	case PX_IS:
+		/* the driver acknowledges the completions it was told of */
+		if (p->bs.ack_n && (val & p->is & PXIS_DONE_BITS))
+			blkstat_ack(&p->bs, now(p->h));
 		p->is &= ~(val & PXIS_MASK);
 		break;
 	case PX_IE:

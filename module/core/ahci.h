@@ -18,6 +18,7 @@
 
 #include "host.h"
 #include "blk.h"
+#include "blkstat.h"
 #include "atapi.h"
 
 #define AHCI_NR_PORTS		6
@@ -72,6 +73,7 @@ struct ahci_slot {
 	bool inflight;		/* req is with the backend */
 	bool parked;		/* req is ready but the backend said -EBUSY */
 	bool write;		/* data goes memory -> device */
+	bool measured;		/* a request of it reached the backend */
 	/* Bumped whenever the slot's command ends or is abandoned. */
 	u32 gen;
 	/* PRDT walk: table address, entries, next entry, bytes into it */
@@ -118,6 +120,7 @@ struct ahci_port {
 	bool ncq_err_valid;
 	/* Statistics */
 	u64 nr_cmds, nr_errors;
+	struct blkstat bs;	/* requests, stage by stage */
 	/* Data that non-queued commands build or read (one at a time) */
 	u8 buf[ATAPI_BUF_SIZE];
 	struct atapi atapi;

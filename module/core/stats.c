@@ -35,25 +35,29 @@ const char *vmm_stat_reason_name(unsigned int reason)
 	return vmm_stat_names[reason];
 }
 
+void vmm_stat_entry_merge(struct vmm_stat_entry *d,
+			  const struct vmm_stat_entry *s)
+{
+	unsigned int b;
+
+	if (!s->count)
+		return;
+	if (!d->count || s->min < d->min)
+		d->min = s->min;
+	if (s->max > d->max)
+		d->max = s->max;
+	d->count += s->count;
+	d->total += s->total;
+	for (b = 0; b < VMM_STAT_HIST_BUCKETS; b++)
+		d->hist[b] += s->hist[b];
+}
+
 void vmm_stats_merge(struct vmm_stats *dst, const struct vmm_stats *src)
 {
-	unsigned int i, b;
+	unsigned int i;
 
-	for (i = 0; i < VMM_STAT_NR_REASONS; i++) {
-		struct vmm_stat_entry *d = &dst->e[i];
-		const struct vmm_stat_entry *s = &src->e[i];
-
-		if (!s->count)
-			continue;
-		if (!d->count || s->min < d->min)
-			d->min = s->min;
-		if (s->max > d->max)
-			d->max = s->max;
-		d->count += s->count;
-		d->total += s->total;
-		for (b = 0; b < VMM_STAT_HIST_BUCKETS; b++)
-			d->hist[b] += s->hist[b];
-	}
+	for (i = 0; i < VMM_STAT_NR_REASONS; i++)
+		vmm_stat_entry_merge(&dst->e[i], &src->e[i]);
 	dst->runs += src->runs;
 	dst->user_exits += src->user_exits;
 	dst->total_exits += src->total_exits;

@@ -35,22 +35,29 @@ static inline unsigned int vmm_stat_bucket(u64 cycles)
 	return b < VMM_STAT_HIST_BUCKETS ? b : VMM_STAT_HIST_BUCKETS - 1;
 }
 
+/* One sample into an entry (exit cycles, disk stage ns, ...). */
+static inline void vmm_stat_entry_add(struct vmm_stat_entry *e, u64 v)
+{
+	e->count++;
+	e->total += v;
+	if (v < e->min || e->count == 1)
+		e->min = v;
+	if (v > e->max)
+		e->max = v;
+	e->hist[vmm_stat_bucket(v)]++;
+}
+
+/* dst += src (min/max combined; an empty src changes nothing). */
+void vmm_stat_entry_merge(struct vmm_stat_entry *dst,
+			  const struct vmm_stat_entry *src);
+
 /* Hot path: one exit of the given reason that took cycles to handle. */
 static inline void vmm_stats_record(struct vmm_stats *s, unsigned int reason,
 				    u64 cycles)
 {
-	struct vmm_stat_entry *e;
-
 	if (unlikely(reason >= VMM_STAT_NR_REASONS))
 		reason = VMM_STAT_OTHER;
-	e = &s->e[reason];
-	e->count++;
-	e->total += cycles;
-	if (cycles < e->min || e->count == 1)
-		e->min = cycles;
-	if (cycles > e->max)
-		e->max = cycles;
-	e->hist[vmm_stat_bucket(cycles)]++;
+	vmm_stat_entry_add(&s->e[reason], cycles);
 	s->total_exits++;
 }
 

@@ -77,6 +77,11 @@ static void vblk_finish(struct virtio_blk *blk, struct vblk_req *r, u8 st)
 
 static void vblk_kick(struct virtio_blk *blk, u16 q);
 
+static u64 vblk_now(struct virtio_blk *blk)
+{
+	return blk->now_ns ? blk->now_ns(blk->vp.host_opaque) : 0;
+}
+
 static void vblk_done(struct blk_req *req, int error)
 {
 	struct vblk_req *r = req->priv;
@@ -88,6 +93,9 @@ static void vblk_done(struct blk_req *req, int error)
 
 	vmm_lock(&vp->lock, flags);
 	blk->inflight--;
+	if (!req->t[BLK_T_DONE])
+		req->t[BLK_T_DONE] = vblk_now(blk);
+	blkstat_done(&blk->bs, req, error);
 	if (r->gen != bq->gen) {
 		/* The device was reset since: the rings are not ours. */
 		blk->stats[VBLK_ST_ORPHAN]++;
@@ -98,6 +106,9 @@ static void vblk_done(struct blk_req *req, int error)
 		vblk_finish(blk, r, error == -EOPNOTSUPP ? VBLK_ST_UNSUPP :
 			    error ? VBLK_ST_IOERR : VBLK_ST_OK);
 		virtio_pci_queue_done(vp, q);
+		/* r's slot is free again, but nothing reuses it under the lock */
+		req->t[BLK_T_IRQ] = vblk_now(blk);
+		blkstat_end(&blk->bs, req, error ? 0 : req->len, error);
 	}
 	/* Resume a queue that stopped for want of slots. */
 	if (blk->q[q].stalled && virtio_pci_running(vp, q))
@@ -263,11 +274,17 @@ static bool vblk_one(struct virtio_blk *blk, u16 q)
 	r->status_gpa = last->gpa + last->len - 1;
 	st = vblk_parse(blk, r, c);
 	if (st < 0) {
-		if (blk->now_ns)
-			r->req.t[BLK_T_SUBMIT] = blk->now_ns(vp->host_opaque);
+		/*
+		 * Timed from the driver's last notify: a request made
+		 * available while notifications were suppressed waited at
+		 * least that long for the device.
+		 */
+		r->req.t[BLK_T_NOTIFY] = blk->t_notify;
+		r->req.t[BLK_T_SUBMIT] = vblk_now(blk);
 		ret = blk_submit(blk->be, &r->req);
 		if (!ret) {
 			blk->inflight++;
+			blkstat_submitted(&blk->bs, &r->req);
 			return true;
 		}
 		if (ret == -EBUSY) {
@@ -303,9 +320,30 @@ static void vblk_kick(struct virtio_blk *blk, u16 q)
 		virtio_pci_queue_done(vp, q);
 }
 
+/*
+ * The driver's next notify (or ISR read) is the first sign it has seen
+ * the completions so far: the end of their ACK stage (an upper bound).
+ */
+static void vblk_ack(struct virtio_blk *blk, u64 t)
+{
+	if (blk->bs.ack_n)
+		blkstat_ack(&blk->bs, t);
+}
+
 static void vblk_notify(struct virtio_pci *vp, u16 q)
 {
-	vblk_kick(to_blk(vp), q);
+	struct virtio_blk *blk = to_blk(vp);
+
+	blk->t_notify = vblk_now(blk);
+	vblk_ack(blk, blk->t_notify);
+	vblk_kick(blk, q);
+}
+
+static void vblk_isr_read(struct virtio_pci *vp)
+{
+	struct virtio_blk *blk = to_blk(vp);
+
+	vblk_ack(blk, vblk_now(blk));
 }
 
 static void vblk_reset(struct virtio_pci *vp)
@@ -323,6 +361,7 @@ static void vblk_reset(struct virtio_pci *vp)
 static const struct virtio_pci_ops vblk_ops = {
 	.notify = vblk_notify,
 	.reset = vblk_reset,
+	.isr_read = vblk_isr_read,
 };
 
 int virtio_blk_init(struct virtio_blk *blk, struct blk_backend *be,

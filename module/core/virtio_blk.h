@@ -21,6 +21,7 @@
 
 #include "virtio_pci.h"
 #include "blk.h"
+#include "blkstat.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX		1
 #define VIRTIO_BLK_F_SEG_MAX		2
@@ -100,6 +101,8 @@ struct virtio_blk {
 	/* requests OK, IOERR, UNSUPP, orphan completions */
 	unsigned long stats[4];
 	u64 (*now_ns)(void *opaque);
+	u64 t_notify;			/* the driver's last notify */
+	struct blkstat bs;		/* requests, stage by stage */
 };
 
 /*

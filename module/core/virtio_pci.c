@@ -300,6 +300,8 @@ static void vp_bar_access(struct virtio_pci *vp, u32 off, bool write,
 		if (write)
 			return;
 		*val = vp->isr;
+		if (vp->ops->isr_read)
+			vp->ops->isr_read(vp);
 		if (vp->isr) {
 			vp->isr = 0;
 			vp->host->set_intx(vp->host_opaque, false);

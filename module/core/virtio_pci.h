@@ -109,6 +109,8 @@ struct virtio_pci_ops {
 	void (*notify)(struct virtio_pci *vp, u16 q);
 	/* The device was reset: orphan whatever is in flight. */
 	void (*reset)(struct virtio_pci *vp);
+	/* Optional: the driver read the ISR status (statistics). */
+	void (*isr_read)(struct virtio_pci *vp);
 };
 
 struct virtio_pci_host_ops {

@@ -20,6 +20,7 @@
 
 #include "../vmm.h"
 #include "../spec.h"
+#include "../guest_time.h"
 
 void vmm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 
@@ -766,6 +767,7 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 
+	vmm_guest_time_enter();
 	/* Interrupts off: nothing on this CPU reads TSC_AUX until restored. */
 	if (svm_tsc_aux && s->tsc_aux != c->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, s->tsc_aux);
@@ -782,7 +784,7 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 		asm volatile("int $0x12");
 	if (vmcb->control.exit_code != (u32)SVM_EXIT_ERR)
 		c->flush_pending = false;
-	local_irq_enable();
+	vmm_guest_time_exit_irq_enable();
 	/* #VMEXIT leaves DR7 at its reset value. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();

@@ -30,6 +30,7 @@
 
 #include "../vmm.h"
 #include "../spec.h"
+#include "../guest_time.h"
 #include "vmx_ops.h"
 
 int vmm_vmx_enter(u64 *gprs, u64 *host_rsp, bool launched);
@@ -1459,6 +1460,7 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 	if (native_read_cr2() != s->cr2)
 		native_write_cr2(s->cr2);
 
+	vmm_guest_time_enter();
 	vmm_spec_vmx_before_entry(v);
 	how = vmm_vmx_enter(v->gprs, &s->host_rsp, s->launched);
 	vmm_spec_after_exit(false);
@@ -1485,7 +1487,7 @@ static int vmx_vcpu_run(struct vmm_vcpu *v)
 			asm volatile("int $0x12");
 		}
 	}
-	local_irq_enable();
+	vmm_guest_time_exit_irq_enable();
 	/* VM exit leaves DR7 at its reset value. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();

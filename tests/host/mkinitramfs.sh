@@ -8,7 +8,8 @@
 # Missing project artifacts (not built yet) are left out with a warning:
 # the in-host tests then report them as failures instead of the boot
 # failing. Layout inside the host:
-#   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test, /bin/race_test
+#   /bin/busybox + applet links, /bin/vmmctl, /bin/kvmrun, /bin/abi_test, /bin/race_test,
+#   /bin/diskstat_test
 #   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /lib/diskbench/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
@@ -54,6 +55,8 @@ cp_opt bench/kvmrun bin/kvmrun 0755
 cp_opt bench/run-bench.sh bench/run-bench.sh 0755
 cp_opt tests/integration/build/abi_test bin/abi_test 0755
 cp_opt tests/integration/build/race_test bin/race_test 0755
+cp_opt tests/integration/build/diskstat_test bin/diskstat_test 0755
+cp_opt scripts/vmm-disklat.bt tests/vmm-disklat.bt 0644
 for f in "$top"/guest-drivers/build/*.bin "$top"/guest-drivers/build/*.rom; do
 	[ -f "$f" ] && install -m 0644 "$f" "$root/payloads/"
 done
@@ -92,8 +95,10 @@ install -D -m 0644 "$top/packaging/60-vmm.rules" "$root/lib/udev/rules.d/60-vmm.
 mbflags=(-m32 -std=gnu11 -O2 -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables
 	-fcf-protection=none -Wall -Wextra -Werror)
+# grep reads all of ld's help: with -q, ld could die of SIGPIPE, and under
+# pipefail and set -e the assignment's status ended the script (141)
 mbld=(-m elf_i386 -nostdlib -static --build-id=none -z noexecstack -T "$top/tests/guest/mbkernel.ld"
-	$(ld --help 2>/dev/null | grep -q no-warn-rwx-segments && echo --no-warn-rwx-segments))
+	$(ld --help 2>/dev/null | grep no-warn-rwx-segments >/dev/null && echo --no-warn-rwx-segments))
 if gcc "${mbflags[@]}" -DMB_VARIANT='"elf"' -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&
    ld "${mbld[@]}" -o "$root/guest/mbkernel.elf" "$root/tmp/mb.o" &&
    gcc "${mbflags[@]}" -DMB_VARIANT='"aout"' -DAOUT_KLUDGE -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&

@@ -15,7 +15,8 @@
 # vmmbench; DISKBENCH_IMG, default out/bench/disk.img, created with
 # DISKBENCH_MIB MiB written, default 512) and the build machine's root
 # read-only over 9p (mount tag hostroot) for QEMU's binary; QEMU_TIMEOUT
-# defaults to 1500 s there.
+# defaults to 1500 s there. VMM_HOSTROOT=1: test mode gets that 9p root
+# too (the disklat suite runs the build machine's bpftrace from it).
 set -uo pipefail
 
 mode=${1:-}
@@ -126,6 +127,10 @@ if [ "$mode" = diskbench ]; then
 		-device virtio-blk-pci,drive=bench,serial=vmmbench
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 	timeout_default=1500
+elif [ "${VMM_HOSTROOT:-0}" = 1 ]; then
+	# test mode: the build machine's root too (the disklat suite runs
+	# its bpftrace from there)
+	extra=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 fi
 
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"

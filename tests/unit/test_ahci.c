@@ -1397,6 +1397,64 @@ static int t_timestamps(void)
 	return ok;
 }
 
+/* Per-port statistics: requests, bytes, stages, the PxIS acknowledgment. */
+static int t_stats(void)
+{
+	struct blkstat_op *rd_op, *wr_op;
+	struct blkstat *bs;
+	int ok = 1;
+	unsigned int s;
+	u8 fis[20];
+
+	setup(true);
+	port_up(0);
+	bs = &hba.ports[0].bs;
+	rd_op = &bs->op[BLK_OP_READ];
+	wr_op = &bs->op[BLK_OP_WRITE];
+	/* a non-data command is no disk request */
+	cmd1(0, 0, 0xec, 0, 0, 0, false, 512);		/* IDENTIFY */
+	ok &= KTAP_EXPECT(rd_op->requests == 0 && bs->ack_n == 0);
+	pwr(0, P_IS, 0xffffffff);
+	cmd1(0, 0, 0xc8, 100, 4, 1, false, 2048);	/* READ DMA */
+	ok &= KTAP_EXPECT(bs->inflight == 1 && rd_op->requests == 0);
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(bs->inflight == 0 && rd_op->requests == 1 &&
+			  rd_op->bytes == 2048 && rd_op->errors == 0);
+	ok &= KTAP_EXPECT(rd_op->st[VMM_DISK_ST_TOTAL].count == 1 &&
+			  rd_op->st[VMM_DISK_ST_PARSE].count == 1 &&
+			  rd_op->st[VMM_DISK_ST_HOST].count == 1 &&
+			  rd_op->st[VMM_DISK_ST_IRQ].count == 1);
+	ok &= KTAP_EXPECT(bs->ack_n == 1 && rd_op->st[VMM_DISK_ST_ACK].count == 0);
+	/* writing a bit that is clear, or PxIE, is no acknowledgment */
+	pwr(0, P_IS, 1u << 4);
+	ok &= KTAP_EXPECT(bs->ack_n == 1);
+	pwr(0, P_IS, IS_DHRS);
+	ok &= KTAP_EXPECT(bs->ack_n == 0 && rd_op->st[VMM_DISK_ST_ACK].count == 1);
+	/* NCQ: eight writes, completed together, one acknowledgment */
+	for (s = 0; s < 8; s++) {
+		struct prde e = { BUF + s * 0x1000ull, 0x1000 };
+
+		h2d(fis, 0x61, 2000 + s * 8, s << 3, 8);
+		build(0, s, fis, true, &e, 1);
+	}
+	pwr(0, P_SACT, 0xff);
+	pwr(0, P_CI, 0xff);
+	ok &= KTAP_EXPECT(bs->inflight == 8);
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(bs->inflight == 0 && wr_op->requests == 8 &&
+			  wr_op->bytes == 8 * 4096 && bs->ack_n == 8);
+	pwr(0, P_IS, prd(0, P_IS));
+	ok &= KTAP_EXPECT(bs->ack_n == 0 && wr_op->st[VMM_DISK_ST_ACK].count == 8);
+	/* stages telescope to the total (one chunk each) */
+	ok &= KTAP_EXPECT(wr_op->st[VMM_DISK_ST_PARSE].total + wr_op->st[VMM_DISK_ST_HOST].total +
+			  wr_op->st[VMM_DISK_ST_IRQ].total == wr_op->st[VMM_DISK_ST_TOTAL].total);
+	/* a backend error counts as an error, with no bytes */
+	cmd1(0, 0, 0xc8, 100, 4, 1, false, 2048);
+	fake_be_complete(&disk, 0, -EIO);
+	ok &= KTAP_EXPECT(rd_op->requests == 2 && rd_op->errors == 1 && rd_op->bytes == 2048);
+	return ok;
+}
+
 static int t_backend_busy_parks(void)
 {
 	int ok = 1;
@@ -1606,6 +1664,7 @@ static const struct tcase cases[] = {
 	{ "backend_errors_busy_readonly", t_backend_errors },
 	{ "ci_rewrite_and_serial_nonqueued", t_ci_rewrite },
 	{ "timestamps", t_timestamps },
+	{ "stats_per_port_and_ack", t_stats },
 	{ "backend_busy_parks_and_retries", t_backend_busy_parks },
 	{ "ncq_error_aborts_other_tags", t_ncq_error_aborts_others },
 };

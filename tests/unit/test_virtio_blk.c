@@ -343,6 +343,52 @@ static void test_read_write(void)
 	ktap_result(ok, "read_write_data_and_used_ring");
 }
 
+static u64 fake_clock;
+
+static u64 fake_now(void *opaque)
+{
+	(void)opaque;
+	return fake_clock += 100;
+}
+
+/* Statistics: counted per operation, timed, acknowledged at the next notify. */
+static void test_stats(void)
+{
+	struct blkstat *bs = &blk.bs;
+	struct blkstat_op *rd_op = &bs->op[BLK_OP_READ];
+	bool ok;
+
+	setup(false, 1);
+	blk.now_ns = fake_now;
+	ok = KTAP_EXPECT(drv_init(ALL, true));
+	req(0, VIRTIO_BLK_T_IN, 8, BUF, 4096, 1, true, 0);
+	ok = ok && KTAP_EXPECT(bs->inflight == 1) && KTAP_EXPECT(rd_op->requests == 0);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(bs->inflight == 0) && KTAP_EXPECT(rd_op->requests == 1) &&
+	     KTAP_EXPECT(rd_op->bytes == 4096) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_PARSE].count == 1) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_HOST].count == 1) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_IRQ].count == 1) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_TOTAL].count == 1) &&
+	     KTAP_EXPECT(bs->ack_n == 1);
+	/* the driver's next notify acknowledges it */
+	req(0, VIRTIO_BLK_T_IN, 16, BUF, 4096, 1, true, 1);
+	ok = ok && KTAP_EXPECT(bs->ack_n == 0) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_ACK].count == 1);
+	fake_be_complete(&disk, 0, -EIO);
+	ok = ok && KTAP_EXPECT(rd_op->requests == 2) && KTAP_EXPECT(rd_op->errors == 1) &&
+	     KTAP_EXPECT(rd_op->bytes == 4096);
+	/* an ISR read acknowledges too */
+	rd(VIRTIO_PCI_ISR, 1);
+	ok = ok && KTAP_EXPECT(bs->ack_n == 0) &&
+	     KTAP_EXPECT(rd_op->st[VMM_DISK_ST_ACK].count == 2);
+	/* a request the device refuses never reached the backend: not counted */
+	req(0, VIRTIO_BLK_T_IN, DISK_SIZE / 512, BUF, 4096, 1, true, 2);
+	ok = ok && KTAP_EXPECT(rd_op->requests == 2) && KTAP_EXPECT(disk.n == 0);
+	blk.now_ns = NULL;
+	ktap_result(ok, "stats_counted_timed_acknowledged");
+}
+
 static void test_other_requests(void)
 {
 	bool ok;
@@ -877,11 +923,12 @@ static void test_packed(void)
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 32);
+	ktap_begin("virtio_blk", 33);
 	test_pci_identity();
 	test_features();
 	test_config();
 	test_read_write();
+	test_stats();
 	test_other_requests();
 	test_bad_ranges();
 	test_readonly();
