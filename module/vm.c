@@ -21,6 +21,7 @@
 #include "vmm.h"
 #include "pc.h"
 #include "disk.h"
+#include "balloon.h"
 
 static DEFINE_IDA(vmm_vm_ida);
 
@@ -107,8 +108,7 @@ static vm_fault_t vmm_vm_fault(struct vm_fault *vmf)
 	 */
 	if (!p)
 		return VM_FAULT_SIGBUS;
-	get_page(p);
-	vmf->page = p;
+	vmf->page = p;		/* with the reference vmm_slot_gpa_page took */
 	return 0;
 }
 
@@ -197,6 +197,10 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_pc_set_nvram(vm, uarg);
 	case VMM_ATTACH_DISK:
 		return vmm_disk_attach(vm, uarg);
+	case VMM_ADD_BALLOON:
+		return vmm_balloon_add(vm, uarg);
+	case VMM_BALLOON:
+		return vmm_balloon_ioctl(vm, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -212,6 +216,7 @@ static void vmm_vm_free(struct vmm_vm *vm)
 	 * interrupts.
 	 */
 	vmm_disks_destroy(vm);
+	vmm_balloon_destroy(vm);
 	vmm_pc_destroy(vm);
 	for (i = 0; i < VMM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
