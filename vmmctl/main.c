@@ -83,8 +83,10 @@ static const char usage_run[] =
 "                     N request queues, default one per vCPU up to 4)\n"
 "      --boot cd|disk which kind of drive the firmware tries first\n"
 "      --balloon      a virtio memory balloon (PCI 00:0f.0; statistics,\n"
-"                     deflate on guest OOM, free page reporting): the host\n"
-"                     takes memory back with vmmctl balloon VMID SIZE\n"
+"                     deflate on guest OOM): the host takes memory back\n"
+"                     with vmmctl balloon VMID SIZE\n"
+"      --balloon-report  the same, and the guest gives its free memory\n"
+"                     back on its own (free page reporting)\n"
 "  -c, --cpus N       PC: N vCPUs, 1..16 (default 1); vCPU 0 boots, the\n"
 "                     others wait for its INIT-SIPI as on a real PC\n"
 "  -i, --image FILE   flat image to copy into guest memory\n"
@@ -302,6 +304,7 @@ enum {
 	OPT_DISK,
 	OPT_BOOT,
 	OPT_BALLOON,
+	OPT_BALLOON_REPORT,
 	OPT_JSON,
 };
 
@@ -340,6 +343,7 @@ static int run_main(int argc, char **argv)
 		{ "disk", 0, true, OPT_DISK },
 		{ "boot", 0, true, OPT_BOOT },
 		{ "balloon", 0, false, OPT_BALLOON },
+		{ "balloon-report", 0, false, OPT_BALLOON_REPORT },
 		{ NULL, 0, false, 0 },
 	};
 	const char *iso = NULL, *boot = NULL;
@@ -437,6 +441,9 @@ static int run_main(int argc, char **argv)
 		case OPT_VERBOSE:
 			o.verbose = true;
 			break;
+		case OPT_BALLOON_REPORT:
+			o.balloon_report = true;
+			/* fall through */
 		case OPT_BALLOON:
 			o.balloon = true;
 			break;

@@ -491,7 +491,7 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 	if (o->balloon) {
 		struct vmm_add_balloon ab = {
 			.flags = VMM_BALLOON_STATS | VMM_BALLOON_DEFLATE_ON_OOM |
-				 VMM_BALLOON_REPORTING,
+				 (o->balloon_report ? VMM_BALLOON_REPORTING : 0),
 		};
 
 		if (ioctl(p->vm_fd, VMM_ADD_BALLOON, &ab) < 0) {

@@ -51,6 +51,7 @@ struct run_opts {
 	bool stat;
 	bool verbose;
 	bool balloon;		/* PC: a virtio-balloon device (--balloon) */
+	bool balloon_report;	/* ... with free page reporting */
 };
 
 int cmd_run(const struct run_opts *o);
