@@ -676,7 +676,7 @@ static bool vmm_chunk_to_array(struct vmm_vm *vm, struct vmm_mem_slot *s,
  */
 static struct page *vmm_gmem_unback(struct vmm_vm *vm, u64 gpa)
 {
-	struct address_space *mapping = vm->file->f_mapping;
+	struct address_space *mapping = &vm->mapping;
 	struct vmm_mem_slot *s;
 	struct page **pp, *p;
 	unsigned long flags;
@@ -698,7 +698,6 @@ static struct page *vmm_gmem_unback(struct vmm_vm *vm, u64 gpa)
 	if (!p)
 		return NULL;
 	vmm_npt_set_4k(vm, gpa, 0, false, false);
-	/* Every VM fd shares the anon inode: others' mappings refault. */
 	if (mapping_mapped(mapping))
 		unmap_mapping_range(mapping, ((loff_t)(s - vm->slots) <<
 					      VMM_SLOT_SHIFT) + (gpa - s->gpa),

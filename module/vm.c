@@ -310,6 +310,9 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 		goto err_console;
 	}
 	vm->file = file;
+	address_space_init_once(&vm->mapping);
+	vm->mapping.host = file_inode(file);
+	file->f_mapping = &vm->mapping;	/* before anyone can mmap it */
 	/* The VM fd's release drops this; the misc fd may close first. */
 	__module_get(THIS_MODULE);
 

@@ -378,6 +378,11 @@ struct vmm_vm {
 	bool oom;
 	u64 oom_gpa;
 	struct file *file;
+	/*
+	 * The VM fd's mappings, its own (VM fds share the anon inode): the
+	 * balloon zaps the pages it takes here, and nobody else's.
+	 */
+	struct address_space mapping;
 };
 
 extern const struct vmm_engine_ops *vmm_ops;
