@@ -62,7 +62,8 @@ boot() {
 		<"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
 	VPID=$!
 	exec 4>"$TMP/in"
-	wait_for ISO-SHELL "$TMP/out" "$BOOT_TIMEOUT"
+	wait_for ISO-SHELL "$TMP/out" "$BOOT_TIMEOUT" || return 1
+	sleep 1		# the shell reads its console from here on
 }
 
 # type CMD MARKER SECONDS: type CMD on the guest's console, wait for MARKER
