@@ -66,10 +66,12 @@ boot() {
 	sleep 1		# the shell reads its console from here on
 }
 
-# type CMD MARKER SECONDS: type CMD on the guest's console, wait for MARKER
+# type_cmd CMD MARKER SECONDS: type CMD on the guest's console, wait for
+# the line "@@ MARKER" it prints. The console echoes what is typed, so a
+# command writes its markers as @""@ (never "@@" literally).
 type_cmd() {
 	echo "$1" >&4
-	wait_for "$2" "$TMP/out" "$3"
+	wait_for "@@ $2" "$TMP/out" "$3"
 }
 
 stop_vm() {
@@ -82,8 +84,15 @@ stop_vm() {
 	return $_rc
 }
 
-# Fill and empty a tmpfs of 160 MiB: the guest's free memory is then backed.
-FILL='mkdir -p /mnt; mount -t tmpfs -o size=170M tmpfs /mnt; dd if=/dev/zero of=/mnt/f bs=1M count=160 2>/dev/null; rm /mnt/f; sync; echo FILLED-$1'
+# Fill a tmpfs with all the guest's available memory but 24 MiB, then empty
+# it: almost every page is then backed on the host, so what the balloon
+# takes is backed memory. (A page in a 2 MiB chunk never touched would be
+# backed whole by the driver's zeroing of its balloon page: init_on_alloc.)
+FILL='mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt 2>/dev/null; n=$(awk "/MemAvailable/ {print int(\$2 / 1024) - 24}" /proc/meminfo); dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ filled $n MiB; rm /mnt/f; sync; echo @""@ FILLED-$1'
+# Write N MiB of random data through tee and read the file back: the same
+# digest, or the guest lost memory.
+DATA='dd if=/dev/urandom bs=1M count=$1 2>/dev/null | tee /mnt/g | md5sum >/tmp/w; md5sum </mnt/g >/tmp/r; cmp -s /tmp/w /tmp/r && echo @""@ DATA-OK-$2; rm /mnt/g; echo @""@ DATA-DONE-$2'
+MEMINFO='grep -E "MemTotal|MemFree|MemAvailable" /proc/meminfo | tr -s " " | sed "s/^/@""@ meminfo-$1 /"; echo @""@ MEMINFO-$1'
 
 if [ ! -f "$ISO" ]; then
 	not_ok "balloon: $ISO missing (tests/guest/mkiso.sh)"
@@ -96,12 +105,15 @@ boot --balloon; result $? "ISO boots to its shell with --balloon"
 "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
 VMID=$(json_field vm_id "$TMP/bs.json")
 [ -n "$VMID" ]; result $? "the VM is listed (id ${VMID:-none})"
-type_cmd 'ls /sys/bus/virtio/drivers/virtio_balloon/ | grep -q virtio && echo BALLOON-DRIVER-BOUND' \
+type_cmd 'ls /sys/bus/virtio/drivers/virtio_balloon/ | grep -q virtio && echo @""@ BALLOON-DRIVER-BOUND' \
 	BALLOON-DRIVER-BOUND 30
 result $? "the guest's virtio_balloon driver binds the device"
 
-type_cmd "$(echo "$FILL" | sed 's/\$1/1/')" FILLED-1 120
-result $? "the guest fills and empties 160 MiB of tmpfs"
+type_cmd 'dmesg | grep -E "mem auto-init|Memory:" | sed "s/^/@""@ guest-dmesg /"; echo @""@ DMESG-DONE' DMESG-DONE 10
+grep -a "^@@ guest-dmesg" "$TMP/out" | sed 's/^/# /'
+type_cmd "$(echo "$FILL" | sed 's/\$1/1/')" FILLED-1 180
+result $? "the guest fills and empties its free memory ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/filled/')" MEMINFO-filled 10
 r0=$(resident)
 "$VMMCTL" balloon "$VMID" ${MIB}M >/dev/null 2>"$TMP/berr"
 result $? "vmmctl balloon $VMID ${MIB}M"
@@ -121,9 +133,10 @@ result $? "the host freed about $MIB MiB for the balloon ($(( ${freed:-0} >> 20 
 result $? "vmmctl stat shows the balloon"
 "$VMMCTL" stat 2>&1 | sed -n '1,/^$/p' | sed 's/^/# /'
 
-type_cmd 'echo ALIVE-$((6 * 7)); grep -E "MemTotal|MemFree" /proc/meminfo | sed "s/^/MEMINFO: /"' ALIVE-42 30
+type_cmd 'echo @""@ ALIVE-$((6 * 7))' ALIVE-42 30
 result $? "the guest still runs with the balloon inflated"
-grep MEMINFO "$TMP/out" | tail -n 2 | sed 's/^/# /'
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/inflated/')" MEMINFO-inflated 10
+grep -a "^@@ meminfo" "$TMP/out" | sed 's/^/# /'
 
 # statistics: each vmmctl balloon asks for fresh ones; Linux answers at once
 _w=0
@@ -140,24 +153,27 @@ result $? "the guest deflates to 0"
 deflated=$(balloon_field deflated_pages)
 [ -n "$deflated" ] && [ "$deflated" -ge $((MIB << 8)) ]
 result $? "deflate returned the pages ($deflated pages)"
-type_cmd 'dd if=/dev/urandom of=/mnt/g bs=1M count=150 2>/dev/null; a=$(md5sum </mnt/g); b=$(md5sum </mnt/g); [ "$a" = "$b" ] && echo SAME-DATA-OK' \
-	SAME-DATA-OK 300
-result $? "the guest reuses its memory: 150 MiB written and read back twice alike"
+type_cmd "$(echo "$FILL" | sed 's/\$1/2/')" FILLED-2 180
+result $? "the guest fills its memory again ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
 r2=$(resident)
+type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/1/')" DATA-DONE-1 300
+grep -q "^@@ DATA-OK-1" "$TMP/out"
+result $? "the guest's data survives: 100 MiB of random data written and read back alike"
 diag "resident after deflate and reuse ${r2:-?} bytes"
 [ -n "$r2" ] && [ -n "$r1" ] && [ "$r2" -gt $((r1 + ((MIB / 2) << 20))) ]
 result $? "memory comes back on reuse (resident $(( ${r1:-0} >> 20 )) -> $(( ${r2:-0} >> 20 )) MiB)"
 stop_vm; rc=$?
 result $rc "the guest powers off (vmmctl exit $rc)"
-[ $rc -eq 0 ] || { diag_file "$TMP/out" 30; diag_file "$TMP/err" 10; }
+[ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
 
 # ---- free page reporting ---------------------------------------------------
 boot --balloon-report; result $? "ISO boots to its shell with --balloon-report"
 "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
 VMID=$(json_field vm_id "$TMP/bs.json")
-type_cmd 'mkdir -p /mnt; mount -t tmpfs -o size=170M tmpfs /mnt; dd if=/dev/zero of=/mnt/f bs=1M count=160 2>/dev/null; echo FILLED-R' FILLED-R 120
+type_cmd 'mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt; n=$(awk "/MemAvailable/ {print int(\$2 / 1024) - 24}" /proc/meminfo); dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ FILLED-R $n MiB' FILLED-R 180
 r0=$(resident)
-type_cmd 'rm /mnt/f; echo EMPTIED-R' EMPTIED-R 30
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-filled/')" MEMINFO-report-filled 10
+type_cmd 'rm /mnt/f; echo @""@ EMPTIED-R' EMPTIED-R 30
 # Linux reports free 2 MiB blocks a few seconds after they are freed
 _w=0
 while [ $_w -lt 60 ]; do
@@ -166,15 +182,17 @@ while [ $_w -lt 60 ]; do
 	[ $((r0 - r1)) -ge $((64 << 20)) ] && break
 done
 rep=$(balloon_field reported_bytes)
-diag "resident with 160 MiB in tmpfs ${r0:-?} bytes, $_w s after rm ${r1:-?} bytes; reported_bytes ${rep:-?}"
+diag "$(grep -a -o '^@@ FILLED-R [0-9]* MiB' "$TMP/out"): resident ${r0:-?} bytes, $_w s after rm ${r1:-?} bytes; reported_bytes ${rep:-?}"
 [ -n "$rep" ] && [ "$rep" -gt 0 ] && [ $((r0 - r1)) -ge $((64 << 20)) ]
 result $? "free page reporting gives freed memory back ($(( (${r0:-0} - ${r1:-0}) >> 20 )) MiB, reported $(( ${rep:-0} >> 20 )) MiB)"
-type_cmd 'dd if=/dev/urandom of=/mnt/g bs=1M count=120 2>/dev/null; a=$(md5sum </mnt/g); b=$(md5sum </mnt/g); [ "$a" = "$b" ] && echo SAME-DATA-R' \
-	SAME-DATA-R 300
-result $? "the guest reuses reported memory"
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-emptied/')" MEMINFO-report-emptied 10
+grep -a "^@@ meminfo-report" "$TMP/out" | sed 's/^/# /'
+type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/R/')" DATA-DONE-R 300
+grep -q "^@@ DATA-OK-R" "$TMP/out"
+result $? "the guest reuses reported memory: 100 MiB of random data written and read back alike"
 stop_vm; rc=$?
 result $rc "the guest powers off (vmmctl exit $rc)"
-[ $rc -eq 0 ] || { diag_file "$TMP/out" 30; diag_file "$TMP/err" 10; }
+[ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
 
 dmesg_clean; result $? "no kernel warnings"
 ktap_end
