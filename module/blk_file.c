@@ -83,6 +83,9 @@ void vmm_blk_io_end(struct vmm_blk_io *io, int err)
 	struct blk_req *req = io->req;
 	unsigned long flags;
 
+	/* The guest pages the request held (vmm_blk_map). */
+	vmm_gpa_bvecs_put(io->bv, io->nr_bv);
+	io->nr_bv = 0;
 	if (io->bv != io->inline_bv)
 		kfree(io->bv);
 	io->bv = io->inline_bv;
@@ -128,8 +131,10 @@ int vmm_blk_map(struct vmm_blk_io *io, bool to_guest)
 
 	n = vmm_gpa_bvecs(io->bf->vm, req->segs, req->nr_segs, to_guest,
 			  io->inline_bv, max);
-	if (n != -E2BIG)
+	if (n != -E2BIG) {
+		io->nr_bv = max_t(int, n, 0);
 		return n;
+	}
 	/* Every segment may start mid-page: one piece more per segment. */
 	max = (req->len >> PAGE_SHIFT) + 2 * req->nr_segs;
 	io->bv = kmalloc_array(max, sizeof(*io->bv), GFP_KERNEL);
@@ -137,8 +142,10 @@ int vmm_blk_map(struct vmm_blk_io *io, bool to_guest)
 		io->bv = io->inline_bv;
 		return -ENOMEM;
 	}
-	return vmm_gpa_bvecs(io->bf->vm, req->segs, req->nr_segs, to_guest,
-			     io->bv, max);
+	n = vmm_gpa_bvecs(io->bf->vm, req->segs, req->nr_segs, to_guest,
+			  io->bv, max);
+	io->nr_bv = max_t(int, n, 0);
+	return n;
 }
 
 /* Direct I/O needs sector-aligned offsets, lengths and buffers. */

@@ -15,16 +15,22 @@
  *    three before the first guest instruction, this one needs none;
  *  - userspace reaches guest RAM through the VM fd's mmap as before.
  * What it costs: no swap, THP collapse, KSM or memfd backing of guest RAM;
- * memory comes back only by an explicit path: the balloon (issue 14 item
- * 4, not here yet). Its plan: under vm->lock, split a large chunk's nested
- * entry (vmm_npt_split) and turn the chunk into a page array, clear the
- * 4 KiB nested entries, bump vm->tlb_gen and kick the vCPUs, then clear
- * the page pointers and free the pages after every user that could hold
- * one has let go (the disk path holds pages across a request: freeing
- * waits for in-flight requests, or takes a page reference per bio_vec);
- * the next touch backs them again here. Entries then go back to empty,
- * which lockless readers must tolerate (they would re-read under the
- * slot lock); until then they only ever go from empty to set.
+ * memory comes back only by an explicit path: the balloon
+ * (vmm_gmem_discard(), for virtio_balloon_pci.c). Under vm->lock it turns
+ * a 2 MiB chunk into a page array over the same pages (and splits its
+ * nested entry, vmm_npt_split), clears the page pointers and the 4 KiB
+ * nested entries, bumps vm->tlb_gen and kicks the vCPUs, zaps userspace
+ * mappings of the VM fd; then, after an RCU grace period, drops the slot's
+ * reference to each page. Who may still hold such a page: a vCPU in its
+ * batch (preemption off: the grace period waits for it, and it flushes
+ * its nested TLB before it enters again), a host access through
+ * vmm_gpa_read/write (under rcu_read_lock), the disk path's bio_vecs and
+ * the mmap fault (each with a page reference of its own, taken under
+ * rcu_read_lock, so a page outlives a request that reaches it). The next
+ * touch backs a new, zeroed page here. Page pointers therefore go back
+ * to empty, which lockless readers tolerate (a never-touched page reads
+ * as zeroes; a writer backs it again). The first megabyte and read-only
+ * regions are never discarded: pc.c holds their pages for PAM.
  *
  * Backing. A slot keeps one word per 2 MiB guest-physical chunk (struct
  * vmm_mem_slot): creating a region allocates only that table, 8 bytes per
@@ -70,6 +76,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/io.h>
+#include <linux/rcupdate.h>
+#include <linux/fs.h>
 
 #include "vmm.h"
 #include "gmem.h"
@@ -376,10 +384,34 @@ struct page *vmm_gpa_page(struct vmm_vm *vm, u64 gpa, bool may_sleep)
 	return s ? vmm_gmem_back(vm, s, gpa, may_sleep) : NULL;
 }
 
+/*
+ * The page behind gpa with a reference of the caller's (so the balloon
+ * cannot free it under them), backed first if back; else NULL when never
+ * touched. NULL with back: out of memory. Process context.
+ */
+static struct page *vmm_gmem_get(struct vmm_vm *vm, struct vmm_mem_slot *s,
+				 u64 gpa, bool back)
+{
+	struct page *p;
+
+	for (;;) {
+		if (back && !vmm_gmem_back(vm, s, gpa, true))
+			return NULL;
+		rcu_read_lock();
+		p = vmm_slot_page(s, gpa);
+		if (p)
+			get_page(p);
+		rcu_read_unlock();
+		if (p || !back)
+			return p;
+		/* The balloon took it between the two: back it again. */
+	}
+}
+
 struct page *vmm_slot_gpa_page(struct vmm_vm *vm, struct vmm_mem_slot *s,
 			       u64 gpa)
 {
-	return vmm_gmem_back(vm, s, gpa, true);
+	return vmm_gmem_get(vm, s, gpa, true);
 }
 
 /*
@@ -484,10 +516,14 @@ static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
 
 		if (!s || (write && (s->flags & VMM_MEM_READONLY)))
 			return -EFAULT;
+		/* The balloon frees pages only after a grace period. */
+		rcu_read_lock();
 		if (write) {
 			p = vmm_gmem_back(vm, s, gpa, false);
-			if (!p)
+			if (!p) {
+				rcu_read_unlock();
 				return -ENOMEM;
+			}
 			memcpy(page_address(p) + off, buf, n);
 		} else {
 			p = vmm_slot_page(s, gpa);
@@ -496,6 +532,7 @@ static int vmm_gpa_access(struct vmm_vm *vm, u64 gpa, void *buf,
 			else
 				memset(buf, 0, n);	/* never touched */
 		}
+		rcu_read_unlock();
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -530,10 +567,20 @@ bool vmm_gpa_ok(struct vmm_vm *vm, u64 gpa, u64 len, bool write)
 	return true;
 }
 
+void vmm_gpa_bvecs_put(struct bio_vec *bv, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (bv[i].bv_page != ZERO_PAGE(0))
+			put_page(bv[i].bv_page);
+}
+
 int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 		  bool to_guest, struct bio_vec *bv, unsigned int max)
 {
 	unsigned int n = 0;
+	int r;
 	u32 i;
 
 	might_sleep();
@@ -547,19 +594,24 @@ int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 			unsigned int piece = min_t(u32, len, PAGE_SIZE - off);
 			struct page *p;
 
+			r = -EFAULT;
 			if (!s || (to_guest && (s->flags & VMM_MEM_READONLY)))
-				return -EFAULT;
+				goto err;
 			/* Contiguous guest pages are not contiguous here. */
+			r = -E2BIG;
 			if (n == max)
-				return -E2BIG;
+				goto err;
 			/*
 			 * The device reads a never-touched page: zeroes,
 			 * from the shared zero page rather than a new one.
+			 * Each page is held until the request ends
+			 * (vmm_gpa_bvecs_put): the balloon may take it from
+			 * the guest meanwhile, never from the device.
 			 */
-			p = to_guest ? vmm_gmem_back(vm, s, gpa, true) :
-				       vmm_slot_page(s, gpa);
+			p = vmm_gmem_get(vm, s, gpa, to_guest);
+			r = -ENOMEM;
 			if (!p && to_guest)
-				return -ENOMEM;
+				goto err;
 			bv[n].bv_page = p ? p : ZERO_PAGE(0);
 			bv[n].bv_offset = off;
 			bv[n].bv_len = piece;
@@ -569,4 +621,134 @@ int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 		}
 	}
 	return n;
+err:
+	vmm_gpa_bvecs_put(bv, n);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Giving memory back (the balloon)                                    */
+/* ------------------------------------------------------------------ */
+
+/* pc.c holds the pages of the first megabyte (PAM, the BIOS area). */
+#define VMM_GMEM_KEEP_BELOW	0x100000ULL
+
+/*
+ * Let single pages leave a chunk backed by one 2 MiB allocation: a page
+ * array over the same pages replaces it, and its 2 MiB nested entry
+ * becomes 512 4 KiB ones (the caller flushes). Lockless readers see
+ * either form and find the same pages. vm->lock held; false when the
+ * memory for it was short (the chunk stays as it was).
+ */
+static bool vmm_chunk_to_array(struct vmm_vm *vm, struct vmm_mem_slot *s,
+			       u64 gpa)
+{
+	unsigned long *e = &s->chunks[vmm_chunk_index(s, gpa)], v, flags;
+	struct page **pp, *p;
+	unsigned int i;
+
+	v = smp_load_acquire(e);
+	if (!(v & VMM_CHUNK_LARGE))
+		return true;
+	pp = kcalloc(VMM_CHUNK_PAGES, sizeof(*pp), GFP_KERNEL_ACCOUNT |
+		     __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	if (!pp)
+		return false;
+	if (vmm_npt_split(vm, gpa)) {
+		kfree(pp);
+		return false;
+	}
+	p = (struct page *)(v & ~VMM_CHUNK_LARGE);
+	for (i = 0; i < VMM_CHUNK_PAGES; i++)
+		pp[i] = p + i;
+	spin_lock_irqsave(&s->lock, flags);
+	smp_store_release(e, (unsigned long)pp);
+	spin_unlock_irqrestore(&s->lock, flags);
+	atomic_long_add(VMM_CHUNK_PAGES * sizeof(*pp), &vm->overhead);
+	return true;
+}
+
+/*
+ * Take the page at gpa out of the VM (vm->lock held): out of its slot,
+ * the nested page table and userspace mappings of the VM fd. Returns the
+ * page, whose slot reference the caller drops after a grace period, or
+ * NULL when there was nothing to take.
+ */
+static struct page *vmm_gmem_unback(struct vmm_vm *vm, u64 gpa)
+{
+	struct address_space *mapping = &vm->mapping;
+	struct vmm_mem_slot *s;
+	struct page **pp, *p;
+	unsigned long flags;
+	unsigned int i;
+
+	if (gpa < VMM_GMEM_KEEP_BELOW || !PAGE_ALIGNED(gpa))
+		return NULL;
+	s = vmm_find_slot(vm, gpa);
+	if (!s || (s->flags & VMM_MEM_READONLY) || !vmm_chunk_entry(s, gpa))
+		return NULL;
+	if (!vmm_chunk_to_array(vm, s, gpa))
+		return NULL;
+	pp = (struct page **)vmm_chunk_entry(s, gpa);
+	i = vmm_chunk_slot(gpa);
+	spin_lock_irqsave(&s->lock, flags);
+	p = pp[i];
+	WRITE_ONCE(pp[i], NULL);
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!p)
+		return NULL;
+	vmm_npt_set_4k(vm, gpa, 0, false, false);
+	if (mapping_mapped(mapping))
+		unmap_mapping_range(mapping, ((loff_t)(s - vm->slots) <<
+					      VMM_SLOT_SHIFT) + (gpa - s->gpa),
+				    PAGE_SIZE, 1);
+	return p;
+}
+
+unsigned int vmm_gmem_discard(struct vmm_vm *vm, const u64 *gpa,
+			      unsigned int n)
+{
+	struct mem_cgroup *old;
+	struct page **dead;
+	unsigned int i, nr = 0;
+
+	might_sleep();
+	dead = kmalloc_array(n, sizeof(*dead), GFP_KERNEL | __GFP_NOWARN);
+	if (!dead)
+		return 0;
+	/* Page arrays and split tables are charged as guest memory is. */
+	old = set_active_memcg(vm->memcg);
+	mutex_lock(&vm->lock);
+	for (i = 0; i < n; i++) {
+		struct page *p = vmm_gmem_unback(vm, gpa[i]);
+
+		if (p)
+			dead[nr++] = p;
+	}
+	if (nr) {
+		/* Entries were taken away: every vCPU flushes before entry. */
+		WRITE_ONCE(vm->tlb_gen, vm->tlb_gen + 1);
+		for (i = 0; i < VMM_MAX_VCPUS; i++) {
+			struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+			if (v)
+				vmm_vcpu_kick(v);
+		}
+	}
+	mutex_unlock(&vm->lock);
+	set_active_memcg(old);
+
+	if (nr) {
+		/*
+		 * vCPU batches (preemption off) and vmm_gpa_access()
+		 * (rcu_read_lock) that may still use a page end first;
+		 * references others took keep theirs alive past this.
+		 */
+		synchronize_rcu();
+		for (i = 0; i < nr; i++)
+			put_page(dead[i]);
+		atomic_long_sub(nr, &vm->resident);
+	}
+	kfree(dead);
+	return nr;
 }

@@ -16,8 +16,11 @@
  *    sleep, so the disk path calls it from its worker, never from a
  *    completion (IRQ context cannot allocate with GFP_KERNEL, and the pages
  *    must exist before the I/O is issued).
- * Backing a page never unmaps or moves another: a page pointer obtained
- * here stays valid while the VM lives.
+ * Backing a page never unmaps or moves another. Only the balloon takes
+ * pages away (vmm_gmem_discard): outside the first megabyte and read-only
+ * regions, a page pointer stays valid only under rcu_read_lock, in a vCPU
+ * batch, or with a page reference (the bio_vecs and the mmap fault hold
+ * one).
  */
 #ifndef VMM_GMEM_H
 #define VMM_GMEM_H
@@ -44,17 +47,26 @@ bool vmm_gpa_ok(struct vmm_vm *vm, u64 gpa, u64 len, bool write);
  * -EFAULT (not RAM, or read-only RAM for a device write into it), -ENOMEM
  * (a page could not be backed), or -E2BIG when more than max are needed.
  * Backs every page a device writes (to_guest); a never-touched page it
- * only reads is the zero page. Process context: may sleep.
+ * only reads is the zero page. Each page comes with a reference: the
+ * caller drops them with vmm_gpa_bvecs_put() when the I/O has ended
+ * (none are left held on failure). Process context: may sleep.
  */
 int vmm_gpa_bvecs(struct vmm_vm *vm, const struct blk_seg *segs, u32 nr,
 		  bool to_guest, struct bio_vec *bv, unsigned int max);
+/* Drop the page references of n bio_vecs from vmm_gpa_bvecs(). Any context. */
+void vmm_gpa_bvecs_put(struct bio_vec *bv, unsigned int n);
 
 /*
  * The page behind gpa (backed now if never touched), or NULL (not RAM, or
- * out of memory). may_sleep picks GFP_KERNEL over GFP_NOWAIT.
+ * out of memory). may_sleep picks GFP_KERNEL over GFP_NOWAIT. No
+ * reference: only for pages the balloon never takes (the first megabyte,
+ * read-only regions).
  */
 struct page *vmm_gpa_page(struct vmm_vm *vm, u64 gpa, bool may_sleep);
-/* The same for a slot already looked up; process context. */
+/*
+ * For a slot already looked up, with a page reference the caller drops
+ * (put_page); process context.
+ */
 struct page *vmm_slot_gpa_page(struct vmm_vm *vm, struct vmm_mem_slot *s,
 			       u64 gpa);
 
@@ -75,5 +87,17 @@ int vmm_gmem_map(struct vmm_vm *vm, u64 gpa);
 
 /* Back and map all of s at once (eager_mem, for comparison); vm->lock held. */
 int vmm_gmem_populate(struct vmm_vm *vm, struct vmm_mem_slot *s);
+
+/*
+ * The balloon: give the host memory behind n guest pages (4 KiB aligned
+ * guest-physical addresses) back. Pages that are not backed RAM, lie in
+ * the first megabyte or in a read-only region are skipped; the others
+ * leave the VM (its resident count and memory cgroup charge drop) and
+ * are backed again, zeroed, at the guest's next touch. Takes vm->lock
+ * and waits for an RCU grace period: process context. Returns how many
+ * pages were freed.
+ */
+unsigned int vmm_gmem_discard(struct vmm_vm *vm, const u64 *gpa,
+			      unsigned int n);
 
 #endif /* VMM_GMEM_H */

@@ -22,6 +22,7 @@
 #include "pc.h"
 #include "disk.h"
 #include "disk_stats.h"
+#include "balloon.h"
 
 static DEFINE_IDA(vmm_vm_ida);
 
@@ -108,8 +109,7 @@ static vm_fault_t vmm_vm_fault(struct vm_fault *vmf)
 	 */
 	if (!p)
 		return VM_FAULT_SIGBUS;
-	get_page(p);
-	vmf->page = p;
+	vmf->page = p;		/* with the reference vmm_slot_gpa_page took */
 	return 0;
 }
 
@@ -200,6 +200,10 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_disk_attach(vm, uarg);
 	case VMM_GET_DISK_STATS:
 		return vmm_disk_stats_vm_ioctl(vm, uarg);
+	case VMM_ADD_BALLOON:
+		return vmm_balloon_add(vm, uarg);
+	case VMM_BALLOON:
+		return vmm_balloon_ioctl(vm, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -215,6 +219,7 @@ static void vmm_vm_free(struct vmm_vm *vm)
 	 * interrupts.
 	 */
 	vmm_disks_destroy(vm);
+	vmm_balloon_destroy(vm);
 	vmm_pc_destroy(vm);
 	for (i = 0; i < VMM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
@@ -309,6 +314,9 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 		goto err_console;
 	}
 	vm->file = file;
+	address_space_init_once(&vm->mapping);
+	vm->mapping.host = file_inode(file);
+	file->f_mapping = &vm->mapping;	/* before anyone can mmap it */
 	/* The VM fd's release drops this; the misc fd may close first. */
 	__module_get(THIS_MODULE);
 

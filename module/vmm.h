@@ -365,6 +365,7 @@ struct vmm_vm {
 	u32 bare_reg;			/* other VMs: vmm_bare_mmio's register */
 	struct vmm_ahci_pci *ahci;	/* its disk controller, once it has disks */
 	struct vmm_vblk_pci *vblk[VMM_DISK_VIRTIO_MAX];	/* virtio-blk disks */
+	struct vmm_vballoon_pci *balloon;	/* its memory balloon, if any */
 	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;
@@ -377,6 +378,11 @@ struct vmm_vm {
 	bool oom;
 	u64 oom_gpa;
 	struct file *file;
+	/*
+	 * The VM fd's mappings, its own (VM fds share the anon inode): the
+	 * balloon zaps the pages it takes here, and nobody else's.
+	 */
+	struct address_space mapping;
 };
 
 extern const struct vmm_engine_ops *vmm_ops;

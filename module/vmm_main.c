@@ -20,6 +20,7 @@
 #include "vmm.h"
 #include "spec.h"
 #include "disk_stats.h"
+#include "balloon.h"
 
 const struct vmm_engine_ops *vmm_ops;
 
@@ -355,6 +356,8 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_ioctl_get_stats(uarg);
 	case VMM_GET_DISK_STATS_ALL:
 		return vmm_disk_stats_dev_ioctl(uarg);
+	case VMM_BALLOON:
+		return vmm_balloon_ioctl_by_id(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -347,6 +347,60 @@ struct vmm_attach_disk {
 };
 #define VMM_ATTACH_DISK		_IOWR(VMM_IOC_MAGIC, 0x15, struct vmm_attach_disk)
 
+/*
+ * PC VMs, before the first VMM_RUN: a virtio memory balloon (virtio 1.2
+ * modern PCI, 1af4:1045) at 00:VMM_BALLOON_SLOT.0. The host sets a target
+ * with VMM_BALLOON; the guest's driver inflates toward it, and the host
+ * memory behind every page it hands over is freed (the VM's resident
+ * pages and its memory cgroup charge drop); a page the guest touches again
+ * is backed again, zeroed. flags pick what is offered besides: memory
+ * statistics (STATS_VQ), deflate on guest OOM, free page reporting (the
+ * guest hands back free memory on its own; counted in reported_bytes, not
+ * in the balloon). EBUSY: the VM has one or has run; ENOTTY: not a PC.
+ */
+#define VMM_BALLOON_STATS	(1u << 0)
+#define VMM_BALLOON_DEFLATE_ON_OOM (1u << 1)
+#define VMM_BALLOON_REPORTING	(1u << 2)
+#define VMM_BALLOON_SLOT	15
+struct vmm_add_balloon {
+	__u32 flags;		/* VMM_BALLOON_STATS | _DEFLATE_ON_OOM | _REPORTING */
+	__u32 pad;
+	__u64 reserved[3];
+};
+#define VMM_ADD_BALLOON		_IOW(VMM_IOC_MAGIC, 0x1a, struct vmm_add_balloon)
+
+/*
+ * Read a VM's balloon, and with VMM_BALLOON_SET_TARGET set its target
+ * (target_bytes, a multiple of 4 KiB below 16 TiB; the guest gets a
+ * configuration interrupt). On /dev/vmm vm_id names the VM (the creator's
+ * user, or CAP_SYS_ADMIN, may set a target); on a VM fd it is 0 or the
+ * VM's own id. VMM_BALLOON_REFRESH asks the guest for fresh statistics
+ * (they arrive later; stats_updates counts them). stats[n] is the guest's
+ * statistic of tag n (virtio: 0 swap in, 1 swap out, 2 major faults,
+ * 3 minor faults, 4 free, 5 total, 6 available, 7 caches, 8/9 hugetlb
+ * allocations/failures; memory in bytes) when bit n of stats_valid is set.
+ * ENOENT: no such VM; ENODEV: it has no balloon; EPERM: not allowed to set.
+ */
+#define VMM_BALLOON_SET_TARGET	(1u << 0)
+#define VMM_BALLOON_REFRESH	(1u << 1)
+#define VMM_BALLOON_NR_STATS	16
+struct vmm_balloon {
+	__u32 vm_id;
+	__u32 flags;		/* VMM_BALLOON_SET_TARGET | VMM_BALLOON_REFRESH */
+	__u64 target_bytes;	/* in with SET_TARGET; out: the target */
+	__u64 actual_bytes;	/* out: the balloon the guest reports */
+	__u64 freed_bytes;	/* out: host memory freed for inflated pages (total) */
+	__u64 reported_bytes;	/* out: host memory freed for free page reports (total) */
+	__u64 inflated_pages;	/* out: 4 KiB pages the guest inflated (total) */
+	__u64 deflated_pages;	/* out: ... and deflated (total) */
+	__u64 stats_updates;	/* out: statistics buffers received */
+	__u32 stats_valid;	/* out: bit n: stats[n] is the guest's */
+	__u32 pad;
+	__u64 stats[VMM_BALLOON_NR_STATS];
+	__u64 reserved[4];
+};
+#define VMM_BALLOON		_IOWR(VMM_IOC_MAGIC, 0x1b, struct vmm_balloon)
+
 /* ------------------------------------------------------------------ */
 /* vCPU fd                                                             */
 /* ------------------------------------------------------------------ */
@@ -509,6 +563,8 @@ struct vmm_run {
 	check(sizeof(struct vmm_fw_cfg_item) == 88);			\
 	check(sizeof(struct vmm_nvram) == 24);				\
 	check(sizeof(struct vmm_attach_disk) == 48);			\
+	check(sizeof(struct vmm_add_balloon) == 32);			\
+	check(sizeof(struct vmm_balloon) == 72 + 8 * VMM_BALLOON_NR_STATS + 32); \
 	check(sizeof(struct vmm_create_vcpu) == 24);			\
 	check(sizeof(struct vmm_regs) == 144);				\
 	check(sizeof(struct vmm_segment) == 24);			\

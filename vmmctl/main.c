@@ -31,6 +31,8 @@ static const char usage_main[] =
 "  stat     show exit and disk statistics of the module or of one VM\n"
 "           (vmmctl help stat)\n"
 "  top      a live view of every VM: CPU, exits, disks, memory (vmmctl help top)\n"
+"  stat     show exit statistics of the module or of one VM (vmmctl help stat)\n"
+"  balloon  show or set the memory balloon of a running VM (vmmctl help balloon)\n"
 "  vdi      VirtualBox VDI disk images: create, info, check, compact, resize\n"
 "           (vmmctl help vdi)\n"
 "  version  show the vmmctl version and the vmm API versions\n"
@@ -84,6 +86,11 @@ static const char usage_run[] =
 "                     all), or with if=virtio a virtio-blk disk (up to 4;\n"
 "                     N request queues, default one per vCPU up to 4)\n"
 "      --boot cd|disk which kind of drive the firmware tries first\n"
+"      --balloon      a virtio memory balloon (PCI 00:0f.0; statistics,\n"
+"                     deflate on guest OOM): the host takes memory back\n"
+"                     with vmmctl balloon VMID SIZE\n"
+"      --balloon-report  the same, and the guest gives its free memory\n"
+"                     back on its own (free page reporting)\n"
 "  -c, --cpus N       PC: N vCPUs, 1..16 (default 1); vCPU 0 boots, the\n"
 "                     others wait for its INIT-SIPI as on a real PC\n"
 "  -i, --image FILE   flat image to copy into guest memory\n"
@@ -329,6 +336,8 @@ enum {
 	OPT_ISO,
 	OPT_DISK,
 	OPT_BOOT,
+	OPT_BALLOON,
+	OPT_BALLOON_REPORT,
 	OPT_JSON,
 	OPT_INTERVAL,
 	OPT_ITERATIONS,
@@ -368,6 +377,8 @@ static int run_main(int argc, char **argv)
 		{ "iso", 0, true, OPT_ISO },
 		{ "disk", 0, true, OPT_DISK },
 		{ "boot", 0, true, OPT_BOOT },
+		{ "balloon", 0, false, OPT_BALLOON },
+		{ "balloon-report", 0, false, OPT_BALLOON_REPORT },
 		{ NULL, 0, false, 0 },
 	};
 	const char *iso = NULL, *boot = NULL;
@@ -465,6 +476,12 @@ static int run_main(int argc, char **argv)
 		case OPT_VERBOSE:
 			o.verbose = true;
 			break;
+		case OPT_BALLOON_REPORT:
+			o.balloon_report = true;
+			/* fall through */
+		case OPT_BALLOON:
+			o.balloon = true;
+			break;
 		}
 	}
 	if (!have_mem)
@@ -486,8 +503,8 @@ static int run_main(int argc, char **argv)
 		usage_error("run: --mem must be 1M..64G and a multiple of 4K");
 		return EXIT_USAGE;
 	}
-	if (o.image && (iso || n_disks || boot)) {
-		usage_error("run: --iso, --disk and --boot are for a PC, not an --image");
+	if (o.image && (iso || n_disks || boot || o.balloon)) {
+		usage_error("run: --iso, --disk, --boot and --balloon are for a PC, not an --image");
 		return EXIT_USAGE;
 	}
 	if (iso && n_disks == DISK_MAX) {
@@ -661,6 +678,7 @@ static const struct {
 	{ "run", usage_run },
 	{ "stat", usage_stat },
 	{ "top", usage_top },
+	{ "balloon", usage_balloon },
 	{ "vdi", usage_vdi },
 	{ "version", usage_version },
 	{ "help", usage_help },
@@ -708,6 +726,8 @@ int main(int argc, char **argv)
 		return stat_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "top"))
 		return top_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "balloon"))
+		return balloon_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "vdi"))
 		return vdi_main(argc - 1, argv + 1);
 	if (cmd[0] == '-')

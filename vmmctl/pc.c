@@ -488,6 +488,17 @@ int pc_setup(struct pc_vm *p, const struct run_opts *o)
 	}
 	if (disk_attach_all(p->vm_fd, o->disks, o->n_disks))
 		return -1;
+	if (o->balloon) {
+		struct vmm_add_balloon ab = {
+			.flags = VMM_BALLOON_STATS | VMM_BALLOON_DEFLATE_ON_OOM |
+				 (o->balloon_report ? VMM_BALLOON_REPORTING : 0),
+		};
+
+		if (ioctl(p->vm_fd, VMM_ADD_BALLOON, &ab) < 0) {
+			err_msg("VMM_ADD_BALLOON: %s", strerror(errno));
+			return -1;
+		}
+	}
 	if (direct) {
 		r = setup_kernel(p, o, &regs, &sregs);
 		if (r)

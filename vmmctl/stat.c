@@ -259,8 +259,9 @@ static int list_vms(int fd, struct vmm_vm_info **bufp, uint32_t *np)
 	return -1;
 }
 
-static void print_vms_text(const struct vmm_vm_info *vms, uint32_t n)
+static void print_vms_text(int fd, const struct vmm_vm_info *vms, uint32_t n)
 {
+	struct vmm_balloon b;
 	uint32_t i;
 
 	printf("%u live VM%s\n", n, n == 1 ? "" : "s");
@@ -278,22 +279,32 @@ static void print_vms_text(const struct vmm_vm_info *vms, uint32_t n)
 		printf("  %6u %8u %6u %10s %10s %10s\n", vms[i].vm_id,
 		       vms[i].pid, vms[i].nr_vcpus, mem, res, ovh);
 	}
+	for (i = 0; i < n; i++)
+		if (!balloon_query(fd, vms[i].vm_id, &b))
+			balloon_print_text(&b, vms[i].vm_id, stdout);
 }
 
-static void print_vms_json(const struct vmm_vm_info *vms, uint32_t n)
+static void print_vms_json(int fd, const struct vmm_vm_info *vms, uint32_t n)
 {
+	struct vmm_balloon b;
 	uint32_t i;
 
 	printf("\"vms\":[");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		printf("%s{\"vm_id\":%u,\"pid\":%u,\"vcpus\":%u,"
 		       "\"mem_bytes\":%llu,\"resident_bytes\":%llu,"
-		       "\"overhead_bytes\":%llu}",
+		       "\"overhead_bytes\":%llu",
 		       i ? "," : "", vms[i].vm_id, vms[i].pid,
 		       vms[i].nr_vcpus,
 		       (unsigned long long)vms[i].mem_bytes,
 		       (unsigned long long)vms[i].resident_pages << 12,
 		       (unsigned long long)vms[i].overhead_bytes);
+		if (!balloon_query(fd, vms[i].vm_id, &b)) {
+			fputs(",\"balloon\":", stdout);
+			balloon_print_json(&b, stdout);
+		}
+		fputc('}', stdout);
+	}
 	printf("]");
 }
 
@@ -362,9 +373,9 @@ int cmd_stat(bool have_id, uint32_t vm_id, bool json)
 		goto out;
 	if (json) {
 		fputc('{', stdout);
-		print_vms_json(vms, n);
+		print_vms_json(fd, vms, n);
 	} else {
-		print_vms_text(vms, n);
+		print_vms_text(fd, vms, n);
 		fputc('\n', stdout);
 	}
 	if (print_live_disks(fd, vms, n, json)) {

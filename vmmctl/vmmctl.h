@@ -50,6 +50,8 @@ struct run_opts {
 	bool boot_disk;		/* --boot disk: disks before CDs */
 	bool stat;
 	bool verbose;
+	bool balloon;		/* PC: a virtio-balloon device (--balloon) */
+	bool balloon_report;	/* ... with free page reporting */
 };
 
 int cmd_run(const struct run_opts *o);
@@ -58,5 +60,14 @@ int cmd_run(const struct run_opts *o);
 int print_stats(int fd, uint32_t vm_id, const char *title, bool json,
 		FILE *out);
 int cmd_stat(bool have_id, uint32_t vm_id, bool json);
+
+/* balloon.c: `vmmctl balloon`, and the balloon of a VM for `stat`. */
+extern const char usage_balloon[];
+int balloon_main(int argc, char **argv);
+struct vmm_balloon;
+/* 0, 1 when the VM has no balloon, -1 on error. */
+int balloon_query(int fd, uint32_t vm_id, struct vmm_balloon *b);
+void balloon_print_text(const struct vmm_balloon *b, uint32_t vm_id, FILE *out);
+void balloon_print_json(const struct vmm_balloon *b, FILE *out);
 
 #endif /* VMMCTL_H */

@@ -46,6 +46,13 @@ void virtio_pci_queue_done(struct virtio_pci *vp, u16 q)
 		vp_interrupt(vp, vp->vq_vector[q], VIRTIO_ISR_QUEUE);
 }
 
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	vp->config_gen++;
+	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+		vp_interrupt(vp, vp->config_vector, VIRTIO_ISR_CONFIG);
+}
+
 void virtio_pci_set_needs_reset(struct virtio_pci *vp)
 {
 	if (vp->broken)
@@ -149,7 +156,7 @@ static u64 vp_common_read(struct virtio_pci *vp, u32 off)
 	case VIRTIO_PCI_STATUS:
 		return vp->status;
 	case VIRTIO_PCI_CFG_GENERATION:
-		return 0;
+		return vp->config_gen;
 	case VIRTIO_PCI_Q_SELECT:
 		return q;
 	case VIRTIO_PCI_Q_SIZE:
@@ -308,10 +315,13 @@ static void vp_bar_access(struct virtio_pci *vp, u32 off, bool write,
 		}
 	} else if (off >= VIRTIO_PCI_DEVCFG &&
 		   off < VIRTIO_PCI_DEVCFG + vp->config_len) {
-		/* Read only: no writable field (CONFIG_WCE) is offered. */
-		if (write)
-			return;
 		off -= VIRTIO_PCI_DEVCFG;
+		/* Read only unless the device type has writable fields. */
+		if (write) {
+			if (vp->ops->config_write)
+				vp->ops->config_write(vp, off, size, *val);
+			return;
+		}
 		*val = 0;
 		for (i = 0; i < size && off + i < vp->config_len; i++)
 			*val |= (u64)vp->config[off + i] << (8 * i);

@@ -111,6 +111,13 @@ struct virtio_pci_ops {
 	void (*reset)(struct virtio_pci *vp);
 	/* Optional: the driver read the ISR status (statistics). */
 	void (*isr_read)(struct virtio_pci *vp);
+	/*
+	 * The driver wrote size bytes at off of the device configuration
+	 * (starting inside config_len, maybe running past it). NULL: the
+	 * configuration is read only.
+	 */
+	void (*config_write)(struct virtio_pci *vp, u32 off, unsigned int size,
+			     u64 val);
 };
 
 struct virtio_pci_host_ops {
@@ -132,6 +139,7 @@ struct virtio_pci {
 	u32 dfselect, gfselect;
 	u8 status;
 	u8 isr;
+	u8 config_gen;			/* bumped by virtio_pci_config_changed() */
 	bool broken;			/* NEEDS_RESET until the next reset */
 	u16 config_vector;
 	u16 queue_sel;
@@ -170,6 +178,11 @@ static inline bool virtio_pci_running(const struct virtio_pci *vp, u16 q)
 
 /* vp->lock held: queue q's used ring advanced; interrupt if wanted. */
 void virtio_pci_queue_done(struct virtio_pci *vp, u16 q);
+/*
+ * vp->lock held: the device changed config[] on its own; the driver reads
+ * a new generation and gets the configuration interrupt (once DRIVER_OK).
+ */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 /* vp->lock held: the guest broke the device; NEEDS_RESET. */
 void virtio_pci_set_needs_reset(struct virtio_pci *vp);
 

@@ -43,6 +43,13 @@ int fuzz_virtio_blk_one(const u8 *data, size_t size);
 extern unsigned long fuzz_vblk_ops;
 extern unsigned long fuzz_vblk_stats[4];
 
+/* virtio-balloon harness: input = 1 config byte + records of FUZZ_VBAL_REC bytes. */
+int fuzz_virtio_balloon_one(const u8 *data, size_t size);
+#define FUZZ_VBAL_REC		24
+/* Actions executed; chains posted, pages discarded, work calls, resets. */
+extern unsigned long fuzz_vbal_ops;
+extern unsigned long fuzz_vbal_stats[4];
+
 /* VDI inputs (fuzz_vdi.c): header buffer, slack, seed, then the map. */
 #define FUZZ_VDI_MAP_AT		520
 #define FUZZ_VDI_MAX_BLOCKS	64

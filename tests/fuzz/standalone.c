@@ -6,7 +6,8 @@
  * harness and prints one KTAP suite.
  *
  * Usage: fuzz_standalone [x86_iterations [gpt_iterations [seed [emul_iterations
- *        [ahci_actions [vdi_iterations [vblk_actions [device_actions]]]]]]]]
+ *        [ahci_actions [vdi_iterations [vblk_actions [device_actions
+ *        [vballoon_actions]]]]]]]]]
  * (ahci_actions counts AHCI register/command-table actions, not inputs;
  * vblk_actions likewise virtio-blk actions, device_actions the device
  * models' actions). New harnesses take the next argument, so existing
@@ -273,6 +274,19 @@ static size_t gen_vblk(u8 *in, size_t cap)
 	return len;
 }
 
+/* virtio-balloon input (see fuzz_virtio_balloon.c): random records. */
+static size_t gen_vbal(u8 *in, size_t cap)
+{
+	unsigned int nrec = 4 + rn(61), i;
+	size_t len = 1 + (size_t)nrec * FUZZ_VBAL_REC;
+
+	if (len > cap)
+		len = cap;
+	for (i = 0; i < len; i++)
+		in[i] = rnd();
+	return len;
+}
+
 static void w32(u8 *p, u32 v)
 {
 	p[0] = v;
@@ -445,12 +459,15 @@ int main(int argc, char **argv)
 	unsigned long vblk_ops = argc > 7 ? strtoul(argv[7], NULL, 0) : 1000000;
 	static u8 vblk_in[1 + 128 * FUZZ_VBLK_REC];
 	unsigned long vblk_inputs = 0;
+	unsigned long vbal_ops = argc > 9 ? strtoul(argv[9], NULL, 0) : 1000000;
+	static u8 vbal_in[1 + 64 * FUZZ_VBAL_REC];
+	unsigned long vbal_inputs = 0;
 	static u8 vin[FUZZ_VDI_MAP_AT + 4 * FUZZ_VDI_MAX_BLOCKS];
 	static u8 gpt_in[FUZZ_GPT_HDR + FUZZ_GPT_MEM];
 	unsigned long i, stat[4] = { 0 }, fails, passed = 0, failed = 0;
 	u8 in[64], ein[96];
 
-	printf("KTAP version 1\n# Subtest: fuzz\n1..7\n");
+	printf("KTAP version 1\n# Subtest: fuzz\n1..8\n");
 	fflush(stdout);
 
 	rng_state = seed | 1;
@@ -570,6 +587,24 @@ int main(int argc, char **argv)
 	       fuzz_dev_stats[3], fuzz_dev_stats[5], fuzz_dev_stats[4]);
 	printf("%s 7 - fuzz device models %lu actions\n", fails ? "not ok" : "ok",
 	       fuzz_dev_actions);
+	fails ? failed++ : passed++;
+	fflush(stdout);
+
+	rng_state = (seed ^ 0x27d4eb2f165667c5ULL) | 1;
+	fuzz_failures = 0;
+	fuzz_vbal_ops = 0;
+	while (fuzz_vbal_ops < vbal_ops) {
+		size_t n = gen_vbal(vbal_in, sizeof(vbal_in));
+
+		fuzz_virtio_balloon_one(vbal_in, n);
+		vbal_inputs++;
+	}
+	fails = fuzz_failures;
+	printf("# virtio_balloon: %lu inputs, %lu chains posted, %lu pages discarded, "
+	       "%lu work calls, %lu resets\n", vbal_inputs, fuzz_vbal_stats[0],
+	       fuzz_vbal_stats[1], fuzz_vbal_stats[2], fuzz_vbal_stats[3]);
+	printf("%s 8 - fuzz virtio_balloon %lu actions\n", fails ? "not ok" : "ok",
+	       fuzz_vbal_ops);
 	fails ? failed++ : passed++;
 	printf("# fuzz: %lu passed, %lu failed\n", passed, failed);
 	return failed ? 1 : 0;

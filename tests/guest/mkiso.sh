@@ -41,7 +41,7 @@ gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/d
 echo "$loader" >"$root/etc/bootloader"
 kmods_reset
 kmods_add "$root/lib/modules" ahci crct10dif_generic crc64_rocksoft_generic sd_mod sr_mod isofs \
-	virtio_pci virtio_blk crc32c_generic ext2
+	virtio_pci virtio_blk virtio_balloon crc32c_generic ext2
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$iso/boot/initrd.gz"

@@ -659,6 +659,69 @@ out:
 		close(dir);
 }
 
+/*
+ * VMM_ADD_BALLOON and VMM_BALLOON: PC VMs only, once, before the guest
+ * runs; flags and reserved fields checked; the target is a 4 KiB multiple;
+ * by id on /dev/vmm, or on the VM fd with its own id or 0.
+ */
+static void test_balloon(int dev)
+{
+	struct vmm_create_vm pc = { .flags = VMM_VM_PC }, bare = { 0 };
+	struct vmm_add_balloon ab = { .flags = VMM_BALLOON_STATS };
+	struct vmm_balloon b;
+	int vm, bvm;
+	long r;
+
+	bvm = (int)xioctl(dev, VMM_CREATE_VM, &bare);
+	vm = (int)xioctl(dev, VMM_CREATE_VM, &pc);
+	if (!expect_ok(vm, "VMM_CREATE_VM VMM_VM_PC for VMM_ADD_BALLOON"))
+		goto out;
+	ERR(xioctl(bvm, VMM_ADD_BALLOON, &ab), "VMM_ADD_BALLOON on a VM that is not a PC", ENOTTY);
+	memset(&b, 0, sizeof(b));
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON on a VM without a balloon", ENODEV);
+	ab.flags = 1u << 7;
+	ERR(xioctl(vm, VMM_ADD_BALLOON, &ab), "VMM_ADD_BALLOON with an unknown flag", EINVAL);
+	ab.flags = VMM_BALLOON_STATS;
+	ab.reserved[2] = 1;
+	ERR(xioctl(vm, VMM_ADD_BALLOON, &ab), "VMM_ADD_BALLOON with a reserved field set", EINVAL);
+	ab.reserved[2] = 0;
+	expect_ok(xioctl(vm, VMM_ADD_BALLOON, &ab), "VMM_ADD_BALLOON");
+	ERR(xioctl(vm, VMM_ADD_BALLOON, &ab), "VMM_ADD_BALLOON twice", EBUSY);
+
+	memset(&b, 0, sizeof(b));
+	b.flags = VMM_BALLOON_SET_TARGET;
+	b.target_bytes = 4097;
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON target not a 4 KiB multiple", EINVAL);
+	b.target_bytes = 1ULL << 44;
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON target of 16 TiB", EINVAL);
+	b.target_bytes = 8 << 20;
+	b.reserved[0] = 1;
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON with a reserved field set", EINVAL);
+	b.reserved[0] = 0;
+	b.flags = 1u << 5;
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON with an unknown flag", EINVAL);
+	b.flags = VMM_BALLOON_SET_TARGET;
+	r = xioctl(vm, VMM_BALLOON, &b);
+	result(r == 0 && b.target_bytes == 8 << 20 && b.actual_bytes == 0,
+	       "VMM_BALLOON on the VM fd sets the target (no driver: actual 0)");
+	if (r)
+		diag("got %s", ename(r));
+	memset(&b, 0, sizeof(b));
+	b.vm_id = pc.vm_id;
+	r = xioctl(dev, VMM_BALLOON, &b);
+	result(r == 0 && b.target_bytes == 8 << 20,
+	       "VMM_BALLOON by id on /dev/vmm reads it back");
+	b.vm_id = pc.vm_id + 1000;
+	ERR(xioctl(dev, VMM_BALLOON, &b), "VMM_BALLOON by id of no VM", ENOENT);
+	b.vm_id = pc.vm_id + 1000;
+	ERR(xioctl(vm, VMM_BALLOON, &b), "VMM_BALLOON on a VM fd with another id", EINVAL);
+out:
+	if (vm >= 0)
+		close(vm);
+	if (bvm >= 0)
+		close(bvm);
+}
+
 static int run_suite(void)
 {
 	struct vmm_create_vm c = { 0 };
@@ -713,6 +776,7 @@ static int run_suite(void)
 	test_many_vms(dev);
 	test_pc_ap(dev);
 	test_attach_disk(dev);
+	test_balloon(dev);
 out:
 	close(dev);
 	printf("1..%d\n# abi: %d passed, %d failed\n", n_tests, n_tests - n_fail, n_fail);

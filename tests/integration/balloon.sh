@@ -1,0 +1,200 @@
+#!/bin/sh
+# Suite "balloon": the virtio memory balloon (issue 14 item 4). The
+# ISOLINUX test ISO (Debian's kernel, virtio_balloon in its initramfs)
+# boots with `vmmctl run --balloon`; its shell, driven through a fifo,
+# fills and empties a tmpfs so that its free memory is backed on the host.
+# Then `vmmctl balloon VMID 64M`: the guest's `actual` reaches 64 MiB, the
+# VM's resident memory (vmmctl stat) drops by about that, the guest still
+# runs; `vmmctl balloon VMID 0` deflates, and the guest's memory comes back
+# (backed again, zeroed, holding what it then writes). The guest's memory
+# statistics arrive. A second boot with --balloon-report: the guest gives
+# its freed memory back by itself (free page reporting).
+# BALLOON_MIB (default 64) is the inflate size.
+. "$(dirname "$0")/lib.sh"
+ktap_begin balloon
+
+GUEST=${GUEST_DIR:-/guest}
+ISO=$GUEST/test-isolinux.iso
+MIB=${BALLOON_MIB:-64}
+BOOT_TIMEOUT=${ISO_TIMEOUT:-400}
+
+ensure_vmm; result $? "vmm loaded"
+
+json_field() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
+
+# wait_for MARKER FILE SECONDS: 0 once FILE holds MARKER
+wait_for() {
+	_w=0
+	while ! grep -q -- "$1" "$2" 2>/dev/null; do
+		[ $_w -ge $(($3 * 2)) ] && return 1
+		sleep 0.5; _w=$((_w + 1))
+	done
+	return 0
+}
+
+# resident bytes of the one live VM
+resident() {
+	"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
+	json_field resident_bytes "$TMP/bs.json"
+}
+
+# balloon_field FIELD: from vmmctl balloon VMID --json
+balloon_field() {
+	"$VMMCTL" balloon --json "$VMID" >"$TMP/bb.json" 2>&1
+	json_field "$1" "$TMP/bb.json"
+}
+
+# wait_actual BYTES SECONDS: the guest reports a balloon of BYTES
+wait_actual() {
+	_w=0
+	while [ "$(balloon_field actual_bytes)" != "$1" ]; do
+		[ $_w -ge $(($2 * 2)) ] && return 1
+		sleep 0.5; _w=$((_w + 1))
+	done
+	return 0
+}
+
+# boot ARGS...: start the ISO with a balloon, stdin from a fifo (fd 4)
+boot() {
+	rm -f "$TMP/in"; mkfifo "$TMP/in"
+	: >"$TMP/out"
+	"$VMMCTL" run --mem 256M --no-reboot --iso "$ISO" "$@" \
+		<"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
+	VPID=$!
+	exec 4>"$TMP/in"
+	wait_for ISO-SHELL "$TMP/out" "$BOOT_TIMEOUT" || return 1
+	sleep 1		# the shell reads its console from here on
+}
+
+# type_cmd CMD MARKER SECONDS: type CMD on the guest's console, wait for
+# the line "@@ MARKER" it prints. The console echoes what is typed, so a
+# command writes its markers as @""@ (never "@@" literally).
+type_cmd() {
+	echo "$1" >&4
+	wait_for "@@ $2" "$TMP/out" "$3"
+}
+
+stop_vm() {
+	echo "poweroff -f" >&4 2>/dev/null
+	_w=0
+	while kill -0 $VPID 2>/dev/null && [ $_w -lt 60 ]; do sleep 0.5; _w=$((_w + 1)); done
+	kill $VPID 2>/dev/null
+	wait $VPID; _rc=$?
+	exec 4>&-
+	return $_rc
+}
+
+# Fill a tmpfs with all the guest's available memory but 24 MiB, then empty
+# it: almost every page is then backed on the host, so what the balloon
+# takes is backed memory. (A page in a 2 MiB chunk never touched would be
+# backed whole by the driver's zeroing of its balloon page: init_on_alloc.)
+FILL='mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt 2>/dev/null; n=$(awk "/MemAvailable/ {print int(\$2 / 1024) - 24}" /proc/meminfo); dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ filled $n MiB; rm /mnt/f; sync; echo @""@ FILLED-$1'
+# Write N MiB of random data through tee and read the file back: the same
+# digest, or the guest lost memory.
+DATA='dd if=/dev/urandom bs=1M count=$1 2>/dev/null | tee /mnt/g | md5sum >/tmp/w; md5sum </mnt/g >/tmp/r; cmp -s /tmp/w /tmp/r && echo @""@ DATA-OK-$2; rm /mnt/g; echo @""@ DATA-DONE-$2'
+MEMINFO='grep -E "MemTotal|MemFree|MemAvailable" /proc/meminfo | tr -s " " | sed "s/^/@""@ meminfo-$1 /"; echo @""@ MEMINFO-$1'
+
+if [ ! -f "$ISO" ]; then
+	not_ok "balloon: $ISO missing (tests/guest/mkiso.sh)"
+	ktap_end
+	exit
+fi
+
+# ---- inflate, deflate ------------------------------------------------------
+boot --balloon; result $? "ISO boots to its shell with --balloon"
+"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
+VMID=$(json_field vm_id "$TMP/bs.json")
+[ -n "$VMID" ]; result $? "the VM is listed (id ${VMID:-none})"
+type_cmd 'ls /sys/bus/virtio/drivers/virtio_balloon/ | grep -q virtio && echo @""@ BALLOON-DRIVER-BOUND' \
+	BALLOON-DRIVER-BOUND 30
+result $? "the guest's virtio_balloon driver binds the device"
+
+type_cmd 'dmesg | grep -E "mem auto-init|Memory:" | sed "s/^/@""@ guest-dmesg /"; echo @""@ DMESG-DONE' DMESG-DONE 10
+grep -a "^@@ guest-dmesg" "$TMP/out" | sed 's/^/# /'
+type_cmd "$(echo "$FILL" | sed 's/\$1/1/')" FILLED-1 180
+result $? "the guest fills and empties its free memory ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/filled/')" MEMINFO-filled 10
+r0=$(resident)
+"$VMMCTL" balloon "$VMID" ${MIB}M >/dev/null 2>"$TMP/berr"
+result $? "vmmctl balloon $VMID ${MIB}M"
+diag_file "$TMP/berr" 5
+t0=$(now_cs)
+wait_actual $((MIB << 20)) 120; rc=$?
+t1=$(now_cs)
+result $rc "the guest inflates to $MIB MiB (actual $(balloon_field actual_bytes), $(( (t1 - t0) * 10 )) ms)"
+r1=$(resident)
+freed=$(balloon_field freed_bytes)
+diag "resident before inflate ${r0:-?} bytes, after ${r1:-?} bytes; freed_bytes ${freed:-?}"
+[ -n "$r0" ] && [ -n "$r1" ] && [ $((r0 - r1)) -ge $(((MIB - 8) << 20)) ]
+result $? "resident memory drops by about $MIB MiB (by $(( (${r0:-0} - ${r1:-0}) >> 20 )) MiB)"
+[ -n "$freed" ] && [ "$freed" -ge $(((MIB - 8) << 20)) ]
+result $? "the host freed about $MIB MiB for the balloon ($(( ${freed:-0} >> 20 )) MiB)"
+"$VMMCTL" stat 2>&1 | grep -q "VM $VMID balloon: target"
+result $? "vmmctl stat shows the balloon"
+"$VMMCTL" stat 2>&1 | sed -n '1,/^$/p' | sed 's/^/# /'
+
+type_cmd 'echo @""@ ALIVE-$((6 * 7))' ALIVE-42 30
+result $? "the guest still runs with the balloon inflated"
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/inflated/')" MEMINFO-inflated 10
+grep -a "^@@ meminfo" "$TMP/out" | sed 's/^/# /'
+
+# statistics: each vmmctl balloon asks for fresh ones; Linux answers at once
+_w=0
+while [ "$(balloon_field stats_updates)" -lt 2 ] 2>/dev/null && [ $_w -lt 20 ]; do
+	sleep 0.5; _w=$((_w + 1))
+done
+tot=$(grep -o '"total":[0-9]*' "$TMP/bb.json" | cut -d: -f2)
+[ -n "$tot" ] && [ "$tot" -gt $((128 << 20)) ]
+result $? "the guest's memory statistics arrive (total ${tot:-none} bytes)"
+
+"$VMMCTL" balloon "$VMID" 0 >/dev/null 2>&1
+wait_actual 0 120
+result $? "the guest deflates to 0"
+deflated=$(balloon_field deflated_pages)
+[ -n "$deflated" ] && [ "$deflated" -ge $((MIB << 8)) ]
+result $? "deflate returned the pages ($deflated pages)"
+type_cmd "$(echo "$FILL" | sed 's/\$1/2/')" FILLED-2 180
+result $? "the guest fills its memory again ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
+r2=$(resident)
+type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/1/')" DATA-DONE-1 300
+grep -q "^@@ DATA-OK-1" "$TMP/out"
+result $? "the guest's data survives: 100 MiB of random data written and read back alike"
+diag "resident after deflate and reuse ${r2:-?} bytes"
+[ -n "$r2" ] && [ -n "$r1" ] && [ "$r2" -gt $((r1 + ((MIB / 2) << 20))) ]
+result $? "memory comes back on reuse (resident $(( ${r1:-0} >> 20 )) -> $(( ${r2:-0} >> 20 )) MiB)"
+stop_vm; rc=$?
+result $rc "the guest powers off (vmmctl exit $rc)"
+[ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
+
+# ---- free page reporting ---------------------------------------------------
+boot --balloon-report; result $? "ISO boots to its shell with --balloon-report"
+"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
+VMID=$(json_field vm_id "$TMP/bs.json")
+# a fixed size: while the guest reports, MemAvailable leaves out the
+# free memory isolated for the report in flight
+type_cmd 'mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt; n=128; dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ FILLED-R $n MiB' FILLED-R 180
+r0=$(resident)
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-filled/')" MEMINFO-report-filled 10
+type_cmd 'rm /mnt/f; echo @""@ EMPTIED-R' EMPTIED-R 30
+# Linux reports free 2 MiB blocks a few seconds after they are freed
+_w=0
+while [ $_w -lt 60 ]; do
+	sleep 1; _w=$((_w + 1))
+	r1=$(resident)
+	[ $((r0 - r1)) -ge $((64 << 20)) ] && break
+done
+rep=$(balloon_field reported_bytes)
+diag "$(grep -a -o '^@@ FILLED-R [0-9]* MiB' "$TMP/out"): resident ${r0:-?} bytes, $_w s after rm ${r1:-?} bytes; reported_bytes ${rep:-?}"
+[ -n "$rep" ] && [ "$rep" -gt 0 ] && [ $((r0 - r1)) -ge $((64 << 20)) ]
+result $? "free page reporting gives freed memory back ($(( (${r0:-0} - ${r1:-0}) >> 20 )) MiB, reported $(( ${rep:-0} >> 20 )) MiB)"
+type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-emptied/')" MEMINFO-report-emptied 10
+grep -a "^@@ meminfo-report" "$TMP/out" | sed 's/^/# /'
+type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/R/')" DATA-DONE-R 300
+grep -q "^@@ DATA-OK-R" "$TMP/out"
+result $? "the guest reuses reported memory: 100 MiB of random data written and read back alike"
+stop_vm; rc=$?
+result $rc "the guest powers off (vmmctl exit $rc)"
+[ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
+
+dmesg_clean; result $? "no kernel warnings"
+ktap_end
