@@ -9,13 +9,17 @@
 # (backed again, zeroed, holding what it then writes). The guest's memory
 # statistics arrive. A second boot with --balloon-report: the guest gives
 # its freed memory back by itself (free page reporting).
-# BALLOON_MIB (default 64) is the inflate size.
+# BALLOON_MIB (default 32) is the inflate size, BALLOON_MEM (MiB, default
+# 160) the guest's RAM, BALLOON_DATA (MiB, default 24) the random data the
+# guest checks; sized so that the suite costs about two minutes of QEMU TCG.
 . "$(dirname "$0")/lib.sh"
 ktap_begin balloon
 
 GUEST=${GUEST_DIR:-/guest}
 ISO=$GUEST/test-isolinux.iso
-MIB=${BALLOON_MIB:-64}
+MIB=${BALLOON_MIB:-32}
+MEM=${BALLOON_MEM:-160}
+DATA_MIB=${BALLOON_DATA:-24}
 BOOT_TIMEOUT=${ISO_TIMEOUT:-400}
 
 ensure_vmm; result $? "vmm loaded"
@@ -58,7 +62,7 @@ wait_actual() {
 boot() {
 	rm -f "$TMP/in"; mkfifo "$TMP/in"
 	: >"$TMP/out"
-	"$VMMCTL" run --mem 256M --no-reboot --iso "$ISO" "$@" \
+	"$VMMCTL" run --mem ${MEM}M --no-reboot --iso "$ISO" "$@" \
 		<"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
 	VPID=$!
 	exec 4>"$TMP/in"
@@ -88,7 +92,7 @@ stop_vm() {
 # it: almost every page is then backed on the host, so what the balloon
 # takes is backed memory. (A page in a 2 MiB chunk never touched would be
 # backed whole by the driver's zeroing of its balloon page: init_on_alloc.)
-FILL='mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt 2>/dev/null; n=$(awk "/MemAvailable/ {print int(\$2 / 1024) - 24}" /proc/meminfo); dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ filled $n MiB; rm /mnt/f; sync; echo @""@ FILLED-$1'
+FILL='mkdir -p /mnt; mount -t tmpfs -o size=90% tmpfs /mnt 2>/dev/null; n=$(awk "/MemAvailable/ {print int(\$2 / 1024) - 24}" /proc/meminfo); dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ filled $n MiB; rm /mnt/f; sync; echo @""@ FILLED-$1'
 # Write N MiB of random data through tee and read the file back: the same
 # digest, or the guest lost memory.
 DATA='dd if=/dev/urandom bs=1M count=$1 2>/dev/null | tee /mnt/g | md5sum >/tmp/w; md5sum </mnt/g >/tmp/r; cmp -s /tmp/w /tmp/r && echo @""@ DATA-OK-$2; rm /mnt/g; echo @""@ DATA-DONE-$2'
@@ -144,7 +148,7 @@ while [ "$(balloon_field stats_updates)" -lt 2 ] 2>/dev/null && [ $_w -lt 20 ]; 
 	sleep 0.5; _w=$((_w + 1))
 done
 tot=$(grep -o '"total":[0-9]*' "$TMP/bb.json" | cut -d: -f2)
-[ -n "$tot" ] && [ "$tot" -gt $((128 << 20)) ]
+[ -n "$tot" ] && [ "$tot" -gt $(((MEM / 2) << 20)) ]
 result $? "the guest's memory statistics arrive (total ${tot:-none} bytes)"
 
 "$VMMCTL" balloon "$VMID" 0 >/dev/null 2>&1
@@ -156,9 +160,9 @@ result $? "deflate returned the pages ($deflated pages)"
 type_cmd "$(echo "$FILL" | sed 's/\$1/2/')" FILLED-2 180
 result $? "the guest fills its memory again ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
 r2=$(resident)
-type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/1/')" DATA-DONE-1 300
+type_cmd "$(echo "$DATA" | sed "s/\\\$1/$DATA_MIB/; s/\\\$2/1/")" DATA-DONE-1 300
 grep -q "^@@ DATA-OK-1" "$TMP/out"
-result $? "the guest's data survives: 100 MiB of random data written and read back alike"
+result $? "the guest's data survives: $DATA_MIB MiB of random data written and read back alike"
 diag "resident after deflate and reuse ${r2:-?} bytes"
 [ -n "$r2" ] && [ -n "$r1" ] && [ "$r2" -gt $((r1 + ((MIB / 2) << 20))) ]
 result $? "memory comes back on reuse (resident $(( ${r1:-0} >> 20 )) -> $(( ${r2:-0} >> 20 )) MiB)"
@@ -172,7 +176,7 @@ boot --balloon-report; result $? "ISO boots to its shell with --balloon-report"
 VMID=$(json_field vm_id "$TMP/bs.json")
 # a fixed size: while the guest reports, MemAvailable leaves out the
 # free memory isolated for the report in flight
-type_cmd 'mkdir -p /mnt; mount -t tmpfs -o size=240M tmpfs /mnt; n=128; dd if=/dev/zero of=/mnt/f bs=1M count=$n 2>/dev/null; echo @""@ FILLED-R $n MiB' FILLED-R 180
+type_cmd "mkdir -p /mnt; mount -t tmpfs -o size=90% tmpfs /mnt; n=$((MEM / 2)); dd if=/dev/zero of=/mnt/f bs=1M count=\$n 2>/dev/null; echo @\"\"@ FILLED-R \$n MiB" FILLED-R 180
 r0=$(resident)
 type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-filled/')" MEMINFO-report-filled 10
 type_cmd 'rm /mnt/f; echo @""@ EMPTIED-R' EMPTIED-R 30
@@ -181,17 +185,17 @@ _w=0
 while [ $_w -lt 60 ]; do
 	sleep 1; _w=$((_w + 1))
 	r1=$(resident)
-	[ $((r0 - r1)) -ge $((64 << 20)) ] && break
+	[ $((r0 - r1)) -ge $(((MEM / 4) << 20)) ] && break
 done
 rep=$(balloon_field reported_bytes)
 diag "$(grep -a -o '^@@ FILLED-R [0-9]* MiB' "$TMP/out"): resident ${r0:-?} bytes, $_w s after rm ${r1:-?} bytes; reported_bytes ${rep:-?}"
-[ -n "$rep" ] && [ "$rep" -gt 0 ] && [ $((r0 - r1)) -ge $((64 << 20)) ]
+[ -n "$rep" ] && [ "$rep" -gt 0 ] && [ $((r0 - r1)) -ge $(((MEM / 4) << 20)) ]
 result $? "free page reporting gives freed memory back ($(( (${r0:-0} - ${r1:-0}) >> 20 )) MiB, reported $(( ${rep:-0} >> 20 )) MiB)"
 type_cmd "$(echo "$MEMINFO" | sed 's/\$1/report-emptied/')" MEMINFO-report-emptied 10
 grep -a "^@@ meminfo-report" "$TMP/out" | sed 's/^/# /'
-type_cmd "$(echo "$DATA" | sed 's/\$1/100/; s/\$2/R/')" DATA-DONE-R 300
+type_cmd "$(echo "$DATA" | sed "s/\\\$1/$DATA_MIB/; s/\\\$2/R/")" DATA-DONE-R 300
 grep -q "^@@ DATA-OK-R" "$TMP/out"
-result $? "the guest reuses reported memory: 100 MiB of random data written and read back alike"
+result $? "the guest reuses reported memory: $DATA_MIB MiB of random data written and read back alike"
 stop_vm; rc=$?
 result $rc "the guest powers off (vmmctl exit $rc)"
 [ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
