@@ -109,6 +109,7 @@ if [ $want_rt = 1 ] && [ ! -e "$RT_ROOT/.complete-$RT_KVER" ]; then
 	kb=${kb%/scripts}
 	[ -d "$kb" ] || { echo "setup: linux-kbuild for $kver not found" >&2; exit 1; }
 	$SUDO ln -sfn "$kb" "$RT_ROOT/usr/lib/$(basename "$kb")"
+	$SUDO depmod -b "$RT_ROOT" "$RT_KVER"	# modules.dep, for modinfo -b
 	$SUDO touch "$RT_ROOT/.complete-$RT_KVER"
 	echo "setup: $RT_KVER unpacked in $RT_ROOT"
 fi
