@@ -9,6 +9,7 @@
 #   tests/host/down-test.sh [reboot] [panic] [kexec]
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/../../out/testhost}
+mkdir -p "$out"
 n=0; fail=0
 res() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else fail=$((fail + 1)); echo "not ok $n - $2"; fi; }
 echo "KTAP version 1"
