@@ -39,6 +39,9 @@ static int rtcheck_base[2] = { INT_MAX, INT_MAX };
 static atomic_t rtcheck_seen[2];
 static atomic_t rtcheck_hits = ATOMIC_INIT(0);
 static atomic_t rtcheck_reports = ATOMIC_INIT(0);
+static bool rtcheck_selftest;
+static struct task_struct *rtcheck_selftest_task;	/* the load's own bad call is running */
+static atomic_t rtcheck_selftest_caught = ATOMIC_INIT(0);
 
 static int rtcheck_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -55,6 +58,10 @@ static int rtcheck_pre(struct kprobe *p, struct pt_regs *regs)
 	atomic_inc(&rtcheck_hits);
 	if (pc <= READ_ONCE(rtcheck_base[kind]) && irqs_on)
 		return 0;
+	if (READ_ONCE(rtcheck_selftest) && current == READ_ONCE(rtcheck_selftest_task)) {
+		atomic_inc(&rtcheck_selftest_caught);
+		return 0;
+	}
 	if (atomic_inc_return(&rtcheck_reports) > 5)
 		return 0;
 	pr_err("BUG: sleeping lock in atomic context (rtcheck): %s preempt_count=%#x (preemptible: %#x) irqs %s, %s/%d\n",
@@ -62,6 +69,32 @@ static int rtcheck_pre(struct kprobe *p, struct pt_regs *regs)
 	       current->comm, current->pid);
 	dump_stack();
 	return 0;
+}
+
+/*
+ * Learn the preemptible base from calls of our own, then make the
+ * mistake once on purpose (uncontended, so it cannot really sleep) and
+ * check that it is seen.
+ */
+static void __init rtcheck_self_test(void)
+{
+	static DEFINE_MUTEX(m);
+	static DEFINE_SPINLOCK(s);
+	unsigned int i;
+
+	for (i = 0; i < 2 * RTCHECK_LEARN; i++) {
+		mutex_lock(&m);
+		mutex_unlock(&m);
+		spin_lock(&s);
+		spin_unlock(&s);
+	}
+	WRITE_ONCE(rtcheck_selftest_task, current);
+	WRITE_ONCE(rtcheck_selftest, true);
+	preempt_disable();
+	spin_lock(&s);
+	spin_unlock(&s);
+	preempt_enable();
+	WRITE_ONCE(rtcheck_selftest, false);
 }
 
 static int __init rtcheck_init(void)
@@ -93,6 +126,15 @@ static int __init rtcheck_init(void)
 				unregister_kprobe(&rtcheck_kp[i]);
 		return -ENODEV;
 	}
+	rtcheck_self_test();
+	if (!atomic_read(&rtcheck_selftest_caught)) {
+		pr_err("self-test: a spinlock_t taken with preemption off was not caught\n");
+		for (i = 0; i < ARRAY_SIZE(rtcheck_syms); i++)
+			if (rtcheck_kp[i].symbol_name)
+				unregister_kprobe(&rtcheck_kp[i]);
+		return -EINVAL;
+	}
+	pr_info("self-test: a spinlock_t taken with preemption off was caught\n");
 	return 0;
 }
 
