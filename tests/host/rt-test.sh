@@ -15,14 +15,18 @@
 # host also loads tests/host/rtcheck (kprobes on the sleeping-lock entry
 # points that check every acquisition) and fails on its reports.
 # Environment: RT_KVER, RT_ROOT (default /opt/vmm-rt), RT_SUITES (default
-# module,payloads,pc,race), QEMU_TIMEOUT (default 420).
+# module,payloads,pc,storage,race; storage in its light variant: raw
+# disks, AHCI and virtio-blk, whose completions take the device locks),
+# QEMU_TIMEOUT (default 420).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 RT_KVER=${RT_KVER:-6.1.0-57-rt-amd64}
 RT_ROOT=${RT_ROOT:-/opt/vmm-rt}
-suites=${RT_SUITES:-module,payloads,pc,race}
+suites=${RT_SUITES:-module,payloads,pc,storage,race}
+light=STORAGE_FORMATS=raw,STORAGE_INTEROP=0,STORAGE_ENOSPC=0,STORAGE_CRASH=0
+light=$light,STORAGE_VIRTIO_EXTRA=0,STORAGE_INSTALL=0,STORAGE_RANDREAD_S=1
 out=$top/out/rt
 kdir=$RT_ROOT/usr/src/linux-headers-$RT_KVER
 
@@ -64,4 +68,4 @@ echo "rt-test: built $(modinfo -F vermagic "$out/src/module/vmm.ko")"
 
 KVER=$RT_KVER KROOT=$RT_ROOT VMM_KO=$out/src/module/vmm.ko RTCHECK_KO=$out/rtcheck/rtcheck.ko \
 	OUT=$out/testhost VMM_ISOS=isolinux QEMU_TIMEOUT=${QEMU_TIMEOUT:-420} \
-	"$here/qemu-amd.sh" test vmm.suites="$suites" vmm.isos=isolinux "$@"
+	"$here/qemu-amd.sh" test vmm.suites="$suites" vmm.isos=isolinux vmm.env="$light" "$@"
