@@ -194,8 +194,11 @@ if [ -x "$root/sbin/kexec" ]; then
 	(cd "$root" && for p in init bin sbin usr etc dev proc sys tmp run lib64 \
 		lib/x86_64-linux-gnu lib/vmm/vmm.ko payloads/spin.bin tests/lib.sh tests/down.sh; do
 		[ -e "$p" ] || [ -L "$p" ] || continue
+		# the kernel's unpacker creates no missing parent directory
+		d=$(dirname "$p")
+		while [ "$d" != . ]; do printf '%s\0' "$d"; d=$(dirname "$d"); done
 		find "$p" -print0
-	done | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) |
+	done | LC_ALL=C sort -zu | cpio --null -o -H newc --owner=0:0 --quiet) |
 		gzip -1 >"$root/boot/initrd-kexec.cpio.gz"
 fi
 mkdir -p "$(dirname "$out")"
