@@ -57,17 +57,17 @@ static int vmm_blk_file_submit(struct blk_backend *b, struct blk_req *req)
 	struct vmm_blk_io *io;
 	unsigned long flags;
 
-	spin_lock_irqsave(&bf->lock, flags);
+	raw_spin_lock_irqsave(&bf->lock, flags);
 	io = list_first_entry_or_null(&bf->free, struct vmm_blk_io, node);
 	if (!io) {
-		spin_unlock_irqrestore(&bf->lock, flags);
+		raw_spin_unlock_irqrestore(&bf->lock, flags);
 		return -EBUSY;
 	}
 	list_move_tail(&io->node, &bf->pending);
 	io->req = req;
 	req->backend_priv = io;
 	bf->inflight++;
-	spin_unlock_irqrestore(&bf->lock, flags);
+	raw_spin_unlock_irqrestore(&bf->lock, flags);
 	queue_work(bf->wq, &bf->work);
 	return 0;
 }
@@ -98,12 +98,12 @@ void vmm_blk_io_end(struct vmm_blk_io *io, int err)
 	/* The request is the transport's again from here. */
 	req->done(req, err);
 
-	spin_lock_irqsave(&bf->lock, flags);
+	raw_spin_lock_irqsave(&bf->lock, flags);
 	io->req = NULL;
 	list_add(&io->node, &bf->free);
 	if (!--bf->inflight)
-		wake_up_all(&bf->idle);
-	spin_unlock_irqrestore(&bf->lock, flags);
+		rcuwait_wake_up(&bf->idle);
+	raw_spin_unlock_irqrestore(&bf->lock, flags);
 }
 
 static int vmm_blk_rw_result(const struct blk_req *req, long ret)
@@ -264,9 +264,9 @@ static void vmm_blk_work(struct work_struct *work)
 	struct vmm_blk_io *io, *tmp;
 	LIST_HEAD(batch);
 
-	spin_lock_irq(&bf->lock);
+	raw_spin_lock_irq(&bf->lock);
 	list_splice_init(&bf->pending, &batch);
-	spin_unlock_irq(&bf->lock);
+	raw_spin_unlock_irq(&bf->lock);
 	if (list_empty(&batch))
 		return;
 
@@ -374,10 +374,10 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 		bf->dio_align = bdev_logical_block_size(inode->i_sb->s_bdev);
 	else
 		bf->dio_align = 512;
-	spin_lock_init(&bf->lock);
+	raw_spin_lock_init(&bf->lock);
 	INIT_LIST_HEAD(&bf->pending);
 	INIT_LIST_HEAD(&bf->free);
-	init_waitqueue_head(&bf->idle);
+	rcuwait_init(&bf->idle);
 	INIT_WORK(&bf->work, vmm_blk_work);
 	for (i = 0; i < BLK_FILE_MAX_INFLIGHT; i++) {
 		bf->io[i].bf = bf;
@@ -425,9 +425,9 @@ static bool vmm_blk_file_idle(struct vmm_blk_file *bf)
 {
 	bool idle;
 
-	spin_lock_irq(&bf->lock);
+	raw_spin_lock_irq(&bf->lock);
 	idle = !bf->inflight;
-	spin_unlock_irq(&bf->lock);
+	raw_spin_unlock_irq(&bf->lock);
 	return idle;
 }
 
@@ -448,7 +448,8 @@ void vmm_blk_file_close(struct vmm_blk_file *bf)
 	if (!bf)
 		return;
 	/* Requests may still be queued or with the file system. */
-	wait_event(bf->idle, vmm_blk_file_idle(bf));
+	rcuwait_wait_event(&bf->idle, vmm_blk_file_idle(bf),
+			   TASK_UNINTERRUPTIBLE);
 	atomic_long_sub(sizeof(*bf), &bf->vm->overhead);
 	vmm_blk_file_free(bf);
 }

@@ -11,6 +11,7 @@
 #include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/rcuwait.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -55,11 +56,12 @@ struct vmm_blk_file {
 	bool is_reg;
 	unsigned int dio_align;		/* the device's logical block size */
 
-	spinlock_t lock;
+	/* Raw: submissions come from exit handlers and under device locks. */
+	raw_spinlock_t lock;
 	struct list_head pending;	/* submitted, not yet issued */
 	struct list_head free;
 	unsigned int inflight;		/* handed to us, not completed */
-	wait_queue_head_t idle;
+	struct rcuwait idle;		/* the closer waits here for inflight 0 */
 
 	struct workqueue_struct *wq;
 	struct work_struct work;

@@ -10,6 +10,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -31,9 +32,30 @@ struct vmm_console {
 	struct vmm_vm *vm;
 	struct vmm_irq_line irq;	/* where the platform wired it, if anywhere */
 	wait_queue_head_t wq;
+	struct irq_work wake;		/* PREEMPT_RT: wakes wq from outside */
 	u8 txbuf[VMM_CONSOLE_TX_SIZE];
 	u8 rxbuf[VMM_CONSOLE_RX_SIZE];
 };
+
+static void vmm_console_wake_fn(struct irq_work *w)
+{
+	struct vmm_console *c = container_of(w, struct vmm_console, wake);
+
+	wake_up_interruptible(&c->wq);
+}
+
+/*
+ * The UART calls out with its raw lock held, from exit handlers. On
+ * PREEMPT_RT a wait queue's lock sleeps: wake the readers from irq_work
+ * (a kthread there) instead.
+ */
+static void vmm_console_wake(struct vmm_console *c)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		irq_work_queue(&c->wake);
+	else
+		wake_up_interruptible(&c->wq);
+}
 
 static bool vmm_console_tx_ready(void *opaque)
 {
@@ -49,7 +71,7 @@ static void vmm_console_tx(void *opaque, u8 byte)
 	if (!c->attached)
 		return;
 	vmm_ring_put(&c->tx, &byte, 1);
-	wake_up_interruptible(&c->wq);
+	vmm_console_wake(c);
 }
 
 static unsigned int vmm_console_rx_pull(void *opaque, u8 *buf,
@@ -59,7 +81,7 @@ static unsigned int vmm_console_rx_pull(void *opaque, u8 *buf,
 	unsigned int n = vmm_ring_get(&c->rx, buf, max);
 
 	if (n)
-		wake_up_interruptible(&c->wq);
+		vmm_console_wake(c);
 	return n;
 }
 
@@ -116,6 +138,7 @@ int vmm_console_init(struct vmm_vm *vm)
 	if (!c)
 		return -ENOMEM;
 	init_waitqueue_head(&c->wq);
+	init_irq_work(&c->wake, vmm_console_wake_fn);
 	c->vm = vm;
 	vmm_ring_init(&c->tx, c->txbuf, sizeof(c->txbuf));
 	vmm_ring_init(&c->rx, c->rxbuf, sizeof(c->rxbuf));
@@ -133,6 +156,8 @@ int vmm_console_init(struct vmm_vm *vm)
 
 void vmm_console_destroy(struct vmm_vm *vm)
 {
+	if (vm->console)
+		irq_work_sync(&vm->console->wake);
 	kvfree(vm->console);
 	vm->console = NULL;
 }

@@ -137,7 +137,7 @@ int vmm_slot_init(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 	s->npages = size >> PAGE_SHIFT;
 	s->nchunks = (round_up(gpa + size, PMD_SIZE) -
 		      round_down(gpa, PMD_SIZE)) >> PMD_SHIFT;
-	spin_lock_init(&s->lock);
+	raw_spin_lock_init(&s->lock);
 	s->chunks = kvcalloc(s->nchunks, sizeof(*s->chunks), GFP_KERNEL_ACCOUNT);
 	if (!s->chunks)
 		return -ENOMEM;
@@ -215,16 +215,16 @@ static void vmm_back_chunk(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 	p = alloc_pages(gfp | __GFP_NORETRY, VMM_CHUNK_ORDER);
 	if (!p)
 		return;
-	spin_lock_irqsave(&s->lock, flags);
+	raw_spin_lock_irqsave(&s->lock, flags);
 	if (*e) {		/* someone was faster, or went 4 KiB */
-		spin_unlock_irqrestore(&s->lock, flags);
+		raw_spin_unlock_irqrestore(&s->lock, flags);
 		__free_pages(p, VMM_CHUNK_ORDER);
 		return;
 	}
 	/* Each page its own refcount: mmap hands them out one by one. */
 	split_page(p, VMM_CHUNK_ORDER);
 	smp_store_release(e, (unsigned long)p | VMM_CHUNK_LARGE);
-	spin_unlock_irqrestore(&s->lock, flags);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
 	atomic_long_add(VMM_CHUNK_PAGES, &vm->resident);
 }
 
@@ -246,20 +246,20 @@ static void vmm_back_page(struct vmm_vm *vm, struct vmm_mem_slot *s, u64 gpa,
 		kfree(pp);
 		return;
 	}
-	spin_lock_irqsave(&s->lock, flags);
+	raw_spin_lock_irqsave(&s->lock, flags);
 	if (!*e) {
 		smp_store_release(e, (unsigned long)pp);
 		atomic_long_add(VMM_CHUNK_PAGES * sizeof(*pp), &vm->overhead);
 		pp = NULL;
 	}
 	if (*e & VMM_CHUNK_LARGE || ((struct page **)*e)[i]) {
-		spin_unlock_irqrestore(&s->lock, flags);
+		raw_spin_unlock_irqrestore(&s->lock, flags);
 		__free_page(p);		/* someone was faster */
 		kfree(pp);
 		return;
 	}
 	smp_store_release(&((struct page **)*e)[i], p);
-	spin_unlock_irqrestore(&s->lock, flags);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
 	kfree(pp);
 	atomic_long_inc(&vm->resident);
 }
@@ -359,6 +359,14 @@ static struct page *vmm_gmem_back(struct vmm_vm *vm, struct vmm_mem_slot *s,
 	p = vmm_slot_page(s, gpa);
 	if (likely(p))
 		return p;
+	/*
+	 * On PREEMPT_RT the page allocator's locks sleep: atomic context
+	 * (an exit handler, a raw device lock) cannot back a page there.
+	 * eager_mem, the default on RT, backs all RAM up front; without it
+	 * such a write fails and the VM stops, out of memory.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !may_sleep)
+		goto out;
 
 	gfp = (may_sleep ? GFP_KERNEL : GFP_NOWAIT) | __GFP_ACCOUNT |
 	      __GFP_ZERO | __GFP_NOWARN;
@@ -370,7 +378,7 @@ static struct page *vmm_gmem_back(struct vmm_vm *vm, struct vmm_mem_slot *s,
 		vmm_back_page(vm, s, gpa,
 			      gfp | (may_sleep ? __GFP_RETRY_MAYFAIL : 0));
 	set_active_memcg(old);
-
+out:
 	p = vmm_slot_page(s, gpa);
 	if (!p)
 		vmm_gmem_oom(vm, gpa);
@@ -459,7 +467,7 @@ int vmm_gmem_map(struct vmm_vm *vm, u64 gpa)
 
 /*
  * Back and map all of s now, as before guest RAM was backed on demand:
- * only for comparison (the eager_mem module parameter). Caller holds
+ * for comparison, and on PREEMPT_RT (the eager_mem module parameter). Caller holds
  * vm->lock; on failure what was mapped stays until the VM dies.
  */
 int vmm_gmem_populate(struct vmm_vm *vm, struct vmm_mem_slot *s)

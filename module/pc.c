@@ -9,8 +9,14 @@
  * reset) that end VMM_RUN.
  *
  * Lock order: a device's own lock, then the PIC or the IOAPIC, then a
- * local APIC, then a vCPU's wait queue. Models call out with their lock
+ * local APIC, then a vCPU's kick. Models call out with their lock
  * held only in the directions of that order (see each core/ header).
+ *
+ * PREEMPT_RT: the timers below fire in hard IRQ context (a guest's timer
+ * interrupt should not wait for the softirq thread), and exit handlers run
+ * with preemption off. Both are fine there because every lock on those
+ * paths is raw (vmm_lock_t, guest memory's, the disk file's), a kick wakes
+ * through an rcuwait, and nothing on them allocates or backs guest RAM.
  */
 #define pr_fmt(fmt) "vmm: " fmt
 

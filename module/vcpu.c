@@ -173,7 +173,7 @@ void vmm_vcpu_kick(struct vmm_vcpu *v)
 
 	WRITE_ONCE(v->kicked, true);
 	smp_mb();	/* kicked before guest_cpu: pairs with the entry side */
-	wake_up(&v->wq);
+	rcuwait_wake_up(&v->wait);
 	cpu = READ_ONCE(v->guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_send_reschedule(cpu);
@@ -733,8 +733,9 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			}
 			/* INIT or SIPI came; in wait-for-SIPI, sleep. */
 			if (!vmm_pc_accept_mp(v)) {
-				wait_event_interruptible(v->wq,
-							 vmm_pc_wake_ready(v));
+				rcuwait_wait_event(&v->wait,
+						   vmm_pc_wake_ready(v),
+						   TASK_INTERRUPTIBLE);
 				continue;
 			}
 		}
@@ -819,7 +820,8 @@ batch_end:
 		}
 		if (r == VMM_NEXT_HALT) {
 			/* A signal also wakes it: the loop's top reports it. */
-			wait_event_interruptible(v->wq, vmm_pc_wake_ready(v));
+			rcuwait_wait_event(&v->wait, vmm_pc_wake_ready(v),
+					   TASK_INTERRUPTIBLE);
 			continue;
 		}
 		if (r == VMM_NEXT_SPIN) {
@@ -934,7 +936,7 @@ int vmm_vcpu_create(struct vmm_vm *vm, struct vmm_create_vcpu *arg)
 	v->vm = vm;
 	v->id = arg->id;
 	mutex_init(&v->mutex);
-	init_waitqueue_head(&v->wq);
+	rcuwait_init(&v->wait);
 	v->guest_cpu = -1;
 	vmm_vcpu_regs_reset(v);
 	v->fpu.cwd = 0x37f;

@@ -31,9 +31,10 @@ static DEFINE_IDA(vmm_vm_ida);
  * once when a region is added, stays for comparison (benchmarks, the
  * memory suite): later VMs only, it can change at any time.
  */
-static bool eager_mem;
+/* PREEMPT_RT cannot back a page in atomic context (gmem.c): all up front. */
+static bool eager_mem = IS_ENABLED(CONFIG_PREEMPT_RT);
 module_param(eager_mem, bool, 0644);
-MODULE_PARM_DESC(eager_mem, "back and map all guest RAM when a region is added (for comparison; default: on first touch)");
+MODULE_PARM_DESC(eager_mem, "back and map all guest RAM when a region is added (default: on first touch; on PREEMPT_RT kernels: up front)");
 
 static long vmm_vm_add_memory(struct vmm_vm *vm, struct vmm_mem_region __user *u)
 {

@@ -12,6 +12,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/fs.h>
+#include <linux/rcuwait.h>
 #include <linux/wait.h>
 #include <linux/atomic.h>
 #include <asm/fpu/types.h>
@@ -53,7 +54,7 @@ struct vmm_mem_slot {
 	unsigned long npages;
 	unsigned long nchunks;
 	unsigned long *chunks;	/* from round_down(gpa, 2 MiB) */
-	spinlock_t lock;	/* backing pages (any context, IRQ included) */
+	raw_spinlock_t lock;	/* backing pages (any context, IRQ included) */
 };
 
 /* Nested page table (NPT or EPT), built from the host side. */
@@ -273,7 +274,12 @@ struct vmm_vcpu {
 	 */
 	bool kicked;
 	int guest_cpu;			/* CPU in guest mode, or -1 */
-	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	/*
+	 * A halted vCPU's thread sleeps here, its only waiter. Kicks come
+	 * from hard-IRQ timers and under raw device locks: rcuwait wakes
+	 * without the wait queue lock, which sleeps on PREEMPT_RT.
+	 */
+	struct rcuwait wait;
 	bool nmi_pending;
 	bool nmi_blocked;		/* it halted inside its NMI handler */
 	/*

@@ -2,7 +2,20 @@
 # Install every Debian package the project needs to build and test. Safe to
 # run again: a fast no-op when everything is there; `apt-get update` only
 # when something is missing. Runs as root, or through sudo.
+#
+#   scripts/setup.sh        the packages below
+#   scripts/setup.sh --rt   also the PREEMPT_RT kernel and its headers for
+#                           tests/host/rt-test.sh, unpacked under RT_ROOT
+#                           (default /opt/vmm-rt), not installed: an
+#                           installed one would be the newest kernel in
+#                           /lib/modules, which every build and test host
+#                           picks by default
 set -euo pipefail
+
+want_rt=0
+[ "${1:-}" = --rt ] && want_rt=1
+RT_KVER=${RT_KVER:-6.1.0-57-rt-amd64}
+RT_ROOT=${RT_ROOT:-/opt/vmm-rt}
 
 PKGS=(
 	build-essential gcc make libc6-dev kmod	# module, vmmctl, static test programs
@@ -19,6 +32,7 @@ PKGS=(
 	extlinux				# the installer ISO puts it on the disk it installs
 	dkms debhelper dh-dkms dpkg-dev fakeroot lintian	# DKMS, make deb, its checks
 	bash-completion man-db			# tests of the completion and vmmctl(1)
+	kexec-tools				# the kexec case of tests/host/down-test.sh
 )
 
 SUDO=
@@ -71,4 +85,37 @@ if [ ! -r "/boot/vmlinuz-$kver" ]; then
 	exit 1
 fi
 [ ${#missing[@]} -eq 0 ] && [ ${#need[@]} -eq 0 ] && echo "setup: all packages present (kernel $kver)"
+
+# The RT kernel: image, modules and headers unpacked under RT_ROOT. The
+# headers' Makefile includes the common tree by absolute path, and their
+# scripts link to the installed linux-kbuild (the same 6.1 one the
+# stock headers use): both are pointed at what is here.
+rt_hdr=$RT_ROOT/usr/src/linux-headers-$RT_KVER
+if [ $want_rt = 1 ] && [ ! -e "$RT_ROOT/.complete-$RT_KVER" ]; then
+	if [ $updated = 0 ]; then
+		$SUDO apt-get update -q
+		updated=1
+	fi
+	dl=$(mktemp -d)
+	chmod 0755 "$dl"	# apt's _apt user writes the download here
+	(cd "$dl" && apt-get download -q "linux-image-$RT_KVER" "linux-headers-$RT_KVER" \
+		"linux-headers-${RT_KVER%-rt-amd64}-common-rt")
+	$SUDO mkdir -p "$RT_ROOT"
+	for d in "$dl"/*.deb; do $SUDO dpkg-deb -x "$d" "$RT_ROOT"; done
+	rm -rf "$dl"
+	$SUDO sed -i "s|^include /usr/src/|include $RT_ROOT/usr/src/|" "$rt_hdr/Makefile"
+	$SUDO mkdir -p "$RT_ROOT/usr/lib"
+	kb=$(readlink -f /usr/src/linux-headers-"$kver"/scripts)
+	kb=${kb%/scripts}
+	[ -d "$kb" ] || { echo "setup: linux-kbuild for $kver not found" >&2; exit 1; }
+	$SUDO ln -sfn "$kb" "$RT_ROOT/usr/lib/$(basename "$kb")"
+	$SUDO depmod -b "$RT_ROOT" "$RT_KVER"	# modules.dep, for modinfo -b
+	$SUDO touch "$RT_ROOT/.complete-$RT_KVER"
+	echo "setup: $RT_KVER unpacked in $RT_ROOT"
+fi
+if [ $want_rt = 1 ]; then
+	for f in "$RT_ROOT/boot/vmlinuz-$RT_KVER" "$rt_hdr/Makefile"; do
+		[ -e "$f" ] || { echo "setup: $f missing" >&2; exit 1; }
+	done
+fi
 exit 0

@@ -8,8 +8,9 @@
 # (vmmctl vdi against qemu-img and 7zz); packaging (tests/packaging);
 # fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
-# test host (Bochs) running the integration suites, reboot and panic of the
-# AMD-V test host with a VM running. Each step reports "# SUITE: P passed, F failed[, S
+# test host (Bochs) running the integration suites, reboot, panic and kexec
+# of the AMD-V test host with a VM running, the engine and device suites on
+# a PREEMPT_RT kernel (tests/host/rt-test.sh). Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
 #   P passed, F failed[, S skipped]
 # A step that crashes or prints no summary counts as 1 failed. Exit status
@@ -112,9 +113,19 @@ tally integration "$logs/host.log" $? integration
 step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
 tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image
 
-# 5b. the AMD-V test host reboots and panics with a VM running
-step down 300 tests/host/down-test.sh reboot panic
+# 5b. the AMD-V test host reboots, panics and kexecs with a VM running
+step down 420 tests/host/down-test.sh reboot panic kexec
 tally down "$logs/down.log" $? down
+
+# 5c. the module on PREEMPT_RT: built against the Debian -rt headers, the
+# engine and device suites in the AMD-V test host booted on the -rt kernel
+# with sleeping-lock checks (tests/host/rt-test.sh); its summary is
+# renamed integration-rt
+step rt 600 tests/host/rt-test.sh
+rc=$?
+line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/rt.log" | tail -n 1 | tr -d '\r')
+[ -n "$line" ] && echo "# integration-rt:${line#\# integration:}" >>"$logs/rt.log"
+tally rt "$logs/rt.log" $rc integration-rt
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X), ~20x slower than
 # QEMU: the suites that exercise the engine and the devices on it, with the

@@ -15,10 +15,17 @@
 #include <linux/compiler.h>
 #include <linux/build_bug.h>
 
-typedef spinlock_t vmm_lock_t;
-#define vmm_lock_init(l)	spin_lock_init(l)
-#define vmm_lock(l, fl)		spin_lock_irqsave(l, fl)
-#define vmm_unlock(l, fl)	spin_unlock_irqrestore(l, fl)
+/*
+ * Device locks are taken where nothing may sleep even on PREEMPT_RT:
+ * exit handlers (preemption off, guest FPU held) and hard-IRQ hrtimer
+ * callbacks. So they are raw spinlocks (the same code as spinlock_t
+ * without PREEMPT_RT); what runs under one must not allocate, free,
+ * wake a wait queue or take a sleeping lock (a kick is RT-safe).
+ */
+typedef raw_spinlock_t vmm_lock_t;
+#define vmm_lock_init(l)	raw_spin_lock_init(l)
+#define vmm_lock(l, fl)		raw_spin_lock_irqsave(l, fl)
+#define vmm_unlock(l, fl)	raw_spin_unlock_irqrestore(l, fl)
 
 #else /* userspace */
 #include <stdint.h>

@@ -1,22 +1,27 @@
 #!/bin/bash
-# Reboot and panic of the AMD-V test host with a VM running: the module
-# must switch virtualization off (reboot notifier, or the emergency
+# Reboot, panic and kexec of the AMD-V test host with a VM running: the
+# module must switch virtualization off (reboot notifier, or the emergency
 # callback on panic), its vCPU loop must stop entering, and the kernel must
 # reach the restart (QEMU runs with -no-reboot, so it exits) without an
-# oops. Prints KTAP; exits 0 if all passed.
-#   tests/host/down-test.sh [reboot] [panic]
+# oops. kexec: the same kernel boots again in the same machine, loads
+# vmm.ko and runs a VM (SVM must have been left cleanly), then powers off.
+# Prints KTAP; exits 0 if all passed.
+#   tests/host/down-test.sh [reboot] [panic] [kexec]
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/../../out/testhost}
+mkdir -p "$out"
 n=0; fail=0
 res() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else fail=$((fail + 1)); echo "not ok $n - $2"; fi; }
 echo "KTAP version 1"
 echo "# Subtest: down"
-for how in "${@:-reboot panic}"; do
+for how in "${@:-reboot panic kexec}"; do
 	for h in $how; do
 		"$here/qemu-amd.sh" down vmm.down="$h" >"$out/down-$h.out" 2>&1
 		log=$out/serial-down.log
 		cp "$log" "$out/down-$h.log"
 		after=$(sed -n '/VMM-TESTHOST-DONE/,$p' "$log")
+		# kexec: the second kernel prints the end marker; judge all after the kexec
+		[ "$h" = kexec ] && after=$(sed -n '/down: VM running.*now: kexec/,$p' "$log")
 		# a panic prints its own call trace: judge what follows it
 		[ "$h" = panic ] && after=$(echo "$after" | sed -n '/<\/TASK>/,$p' | tail -n +2)
 		grep -q "down: VM running" "$log"; res $? "$h: a VM was running"
@@ -25,6 +30,12 @@ for how in "${@:-reboot panic}"; do
 		res $? "$h: no oops or warning on the way down"
 		! grep -q "still running 10 s after the end marker\|still here 30 s" "$out/down-$h.out" "$log"
 		res $? "$h: the machine restarted (QEMU exited by itself)"
+		if [ "$h" = kexec ]; then
+			echo "$after" | grep -q "down: kexec: VM running in the new kernel"
+			res $? "kexec: the new kernel loaded vmm.ko and ran a VM"
+			echo "$after" | grep -q "VMM-TESTHOST-DONE rc=0"
+			res $? "kexec: the new kernel finished cleanly (rc=0)"
+		fi
 		echo "$after" | grep -E "vmm|Oops|BUG|panic" | head -n 12 | sed 's/^/# /'
 	done
 done

@@ -16,12 +16,20 @@
 #   /guest/test-{isolinux,grub}.iso, /bin/diskcheck
 #   /guest/{vmlinux,mbkernel.elf,mbkernel-aout.bin,mb-mod*.txt}
 #   /lib/modules/KVER/updates/dkms/vmm.ko, /lib/udev/rules.d/60-vmm.rules
+#   /sbin/kexec and its libraries, /boot/vmlinuz (the down test's kexec)
+#   /lib/vmm/rtcheck.ko (RTCHECK_KO, tests/host/rt-test.sh)
+# Environment: KVER; KROOT, the root the kernel's image and modules are
+# under (default /; tests/host/rt-test.sh unpacks the RT kernel elsewhere);
+# VMM_KO, the vmm.ko to take (default module/vmm.ko).
 set -euo pipefail
 
 out=${1:?usage: $0 OUT.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KVER=${KVER:-$(ls /lib/modules 2>/dev/null | sort -V | tail -n1)}
+KROOT=${KROOT:-}
+VMM_KO=${VMM_KO:-$top/module/vmm.ko}
+export KVER KROOT
 
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "mkinitramfs: busybox not found (apt-get install busybox-static)" >&2; exit 1; }
@@ -49,7 +57,8 @@ install -m 0755 "$here/init" "$root/init"
 cp_opt() { # SRC DST MODE
 	if [ -f "$top/$1" ]; then install -m "$3" "$top/$1" "$root/$2"; else warn "$1 missing"; fi
 }
-cp_opt module/vmm.ko lib/vmm/vmm.ko 0644
+if [ -f "$VMM_KO" ]; then install -m 0644 "$VMM_KO" "$root/lib/vmm/vmm.ko"; else warn "$VMM_KO missing"; fi
+if [ -n "${RTCHECK_KO:-}" ]; then install -m 0644 "$RTCHECK_KO" "$root/lib/vmm/rtcheck.ko"; fi
 cp_opt vmmctl/vmmctl bin/vmmctl 0755
 cp_opt bench/kvmrun bin/kvmrun 0755
 cp_opt bench/run-bench.sh bench/run-bench.sh 0755
@@ -73,10 +82,23 @@ if [ -f /usr/share/seabios/bios-256k.bin ]; then
 else
 	warn "/usr/share/seabios/bios-256k.bin missing (apt-get install seabios)"
 fi
-if [ -f "/boot/vmlinuz-$KVER" ]; then
-	install -m 0644 "/boot/vmlinuz-$KVER" "$root/guest/vmlinuz"
+if [ -f "$KROOT/boot/vmlinuz-$KVER" ]; then
+	install -m 0644 "$KROOT/boot/vmlinuz-$KVER" "$root/guest/vmlinuz"
+	# the down test kexecs the host into this same kernel
+	mkdir -p "$root/boot"
+	ln -s ../guest/vmlinuz "$root/boot/vmlinuz"
 else
-	warn "/boot/vmlinuz-$KVER missing: no Linux guest"
+	warn "$KROOT/boot/vmlinuz-$KVER missing: no Linux guest"
+fi
+# kexec (kexec-tools) with the shared libraries it needs
+kexec=$(command -v kexec || ls /sbin/kexec /usr/sbin/kexec 2>/dev/null | head -n1 || true)
+if [ -n "$kexec" ]; then
+	install -D -m 0755 "$kexec" "$root/sbin/kexec"
+	for lib in $(ldd "$kexec" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -f "$lib" ] && install -D -m 0755 "$lib" "$root$lib"
+	done
+else
+	warn "kexec missing (apt-get install kexec-tools): no kexec down test"
 fi
 "$top/tests/guest/mkinitrd.sh" "$root/guest/initrd.cpio.gz" || warn "guest initramfs not built"
 
@@ -165,6 +187,22 @@ kmods_add "$root/lib/fs" loop crc32c_generic ext4
 printf '%s\n' "${kmods_order[@]}" >"$root/lib/fs/load-order"
 
 echo "$KVER" >"$root/etc/kver"
+
+# The down test's kexec boots the same kernel with a small initramfs of
+# its own (the host's is gone once unpacked): /init, busybox and the
+# programs in /bin, kexec's libraries, vmm.ko, spin.bin and the down suite.
+mkdir -p "$root/boot"
+if [ -x "$root/sbin/kexec" ]; then
+	(cd "$root" && for p in init bin sbin usr etc dev proc sys tmp run lib64 \
+		lib/x86_64-linux-gnu lib/vmm/vmm.ko payloads/spin.bin tests/lib.sh tests/down.sh; do
+		[ -e "$p" ] || [ -L "$p" ] || continue
+		# the kernel's unpacker creates no missing parent directory
+		d=$(dirname "$p")
+		while [ "$d" != . ]; do printf '%s\0' "$d"; d=$(dirname "$d"); done
+		find "$p" -print0
+	done | LC_ALL=C sort -zu | cpio --null -o -H newc --owner=0:0 --quiet) |
+		gzip -1 >"$root/boot/initrd-kexec.cpio.gz"
+fi
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out.tmp"

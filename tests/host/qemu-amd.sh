@@ -10,7 +10,9 @@
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
 # Environment: KVER (kernel), QEMU_TIMEOUT (s, default 600), QEMU_MEM (MiB,
 # default 2048), VMM_MACHINE=q35|microvm (default q35; microvm boots
-# faster but can hang calibrating the TSC when the machine is busy), OUT (build dir, default out/testhost).
+# faster but can hang calibrating the TSC when the machine is busy), OUT (build dir, default out/testhost),
+# KROOT (root holding boot/vmlinuz-KVER and lib/modules/KVER, default /),
+# VMM_KO (the vmm.ko for the host, default module/vmm.ko), RTCHECK_KO.
 # diskbench: the host also gets a raw image as a virtio disk (serial
 # vmmbench; DISKBENCH_IMG, default out/bench/disk.img, created with
 # DISKBENCH_MIB MiB written, default 512) and the build machine's root
@@ -32,7 +34,10 @@ export KVER
 out=${OUT:-$top/out/testhost}
 mkdir -p "$out"
 initrd=$out/initramfs.cpio.gz
-bzimage=/boot/vmlinuz-$KVER
+KROOT=${KROOT:-}
+VMM_KO=${VMM_KO:-$top/module/vmm.ko}
+export KROOT VMM_KO
+bzimage=$KROOT/boot/vmlinuz-$KVER
 vmlinux=$out/vmlinux-$KVER
 
 [ -r "$bzimage" ] || { echo "qemu-amd: $bzimage missing (scripts/setup.sh installs linux-image-amd64)" >&2; exit 1; }
@@ -65,7 +70,7 @@ extract_vmlinux || echo "qemu-amd: warning: cannot extract vmlinux from $bzimage
 [ -s "$vmlinux" ] && export VMLINUX=$vmlinux
 
 # Rebuild the initramfs when anything that goes into it is newer.
-inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vmmctl"
+inputs=("$here/init" "$here/mkinitramfs.sh" "$VMM_KO" ${RTCHECK_KO:+"$RTCHECK_KO"} "$top/vmmctl/vmmctl"
 	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
 	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin

@@ -111,8 +111,10 @@ payload() { echo "$PAYLOADS/$1"; }
 # dmesg_clean: 0 if the kernel log has no bug reports; prints offenders
 # (only messages after the boot, whose line count /init saved in /run/dmesg.base)
 dmesg_new() { dmesg | tail -n +$(($(cat /run/dmesg.base 2>/dev/null || echo 0) + 1)); }
+# (BUG covers "BUG: sleeping function called from invalid context" and
+# "BUG: scheduling while atomic", also rtcheck.ko's on PREEMPT_RT hosts)
 dmesg_clean() {
-	dmesg_new | grep -E 'BUG|WARNING|Oops|general protection|Call Trace|kernel BUG|UBSAN|KASAN|refcount_t|list_add corruption|list_del corruption|RCU stall|stall on CPU|soft lockup|hung_task' >"$TMP/dmesg.bad"
+	dmesg_new | grep -E 'BUG|WARNING|Oops|general protection|Call Trace|kernel BUG|UBSAN|KASAN|refcount_t|list_add corruption|list_del corruption|RCU stall|stall on CPU|soft lockup|hung_task|sleeping function called|scheduling while atomic|sleeping lock in atomic' >"$TMP/dmesg.bad"
 	[ ! -s "$TMP/dmesg.bad" ]
 }
 

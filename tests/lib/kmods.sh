@@ -6,7 +6,8 @@
 #   kmods_add DESTDIR NAME...   copies NAME and what it depends on, once
 #   "${kmods_order[@]}"         base names in load order (dependencies first)
 #
-# Needs KVER (the kernel whose modules to take) and a warn function.
+# Needs KVER (the kernel whose modules to take) and a warn function; KROOT
+# is the root its modules are under (default /).
 
 kmods_reset() {
 	declare -gA kmods_seen=()
@@ -14,8 +15,8 @@ kmods_reset() {
 }
 
 _kmods_find() { # NAME -> path of the module file or empty
-	modinfo -k "$KVER" -n "$1" 2>/dev/null ||
-		find "/lib/modules/$KVER/kernel" -name "$1.ko*" -print -quit 2>/dev/null
+	modinfo -b "${KROOT:-/}" -k "$KVER" -n "$1" 2>/dev/null ||
+		find "${KROOT:-}/lib/modules/$KVER/kernel" -name "$1.ko*" -print -quit 2>/dev/null
 }
 
 _kmods_one() { # DESTDIR NAME
