@@ -14,7 +14,6 @@
 
 #include "disk.h"
 #include "pc.h"
-#include "blk_file.h"
 #include "core/ahci.h"
 
 #define VMM_AHCI_DEVFN		VPCI_DEVFN(3, 0)
@@ -26,7 +25,7 @@ struct vmm_ahci_pci {
 	struct vpci_dev pci;
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the ABAR */
-	struct vmm_blk_file *disk[AHCI_NR_PORTS];
+	struct vmm_disk *disk[AHCI_NR_PORTS];
 	struct ahci hba;
 };
 
@@ -158,7 +157,7 @@ err:
 }
 
 int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
-		    struct vmm_blk_file *bf)
+		    struct vmm_disk *disk)
 {
 	struct vmm_ahci_pci *a = vm->ahci;
 	int r;
@@ -173,10 +172,10 @@ int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
 		return -EINVAL;
 	r = ahci_attach(&a->hba, port, type == VMM_DISK_AHCI_CDROM ?
 			AHCI_DEV_CDROM : AHCI_DEV_DISK,
-			bf ? vmm_blk_file_backend(bf) : NULL);
+			disk ? vmm_disk_backend(disk) : NULL);
 	if (r)
 		return r;
-	a->disk[port] = bf;
+	a->disk[port] = disk;
 	return 0;
 }
 
@@ -189,7 +188,7 @@ void vmm_ahci_destroy(struct vmm_vm *vm)
 		return;
 	/* Each close waits for that disk's requests; none start any more. */
 	for (i = 0; i < AHCI_NR_PORTS; i++)
-		vmm_blk_file_close(a->disk[i]);
+		vmm_disk_close(a->disk[i]);
 	WARN_ON_ONCE(ahci_inflight(&a->hba));
 	atomic_long_sub(sizeof(*a), &vm->overhead);
 	kvfree(a);

@@ -197,6 +197,9 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_pc_set_nvram(vm, uarg);
 	case VMM_ATTACH_DISK:
 		return vmm_disk_attach(vm, uarg);
+	case VMM_SET_DISK_LIMIT:
+	case VMM_GET_DISK_LIMIT:
+		return vmm_disk_limit_ioctl(vm, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

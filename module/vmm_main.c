@@ -19,6 +19,7 @@
 
 #include "vmm.h"
 #include "spec.h"
+#include "disk.h"
 
 const struct vmm_engine_ops *vmm_ops;
 
@@ -352,6 +353,9 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_ioctl_list_vms(uarg);
 	case VMM_GET_STATS:
 		return vmm_ioctl_get_stats(uarg);
+	case VMM_SET_DISK_LIMIT:
+	case VMM_GET_DISK_LIMIT:
+		return vmm_disk_limit_ioctl(NULL, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -11,6 +11,7 @@
 
 #include "vmm.h"
 #include "disk.h"
+#include "cgroup.h"
 
 #define VMMCTL_VERSION		"0.1"
 
@@ -50,6 +51,7 @@ struct run_opts {
 	bool boot_disk;		/* --boot disk: disks before CDs */
 	bool stat;
 	bool verbose;
+	struct cg_opts cg;	/* --cpu-cap, --cpu-weight, --io-weight, --mem-limit */
 };
 
 int cmd_run(const struct run_opts *o);
