@@ -38,12 +38,23 @@ static u64 limit_wait(struct blk_limit *l, const struct blk_req *req, u64 t)
 	return a > b ? a : b;
 }
 
-static void charge(struct blk_limit *l, const struct blk_req *req)
+/*
+ * Hand req to the inner backend and charge it: 0 or its error. The costs
+ * are read first: once submitted, req may complete on another CPU and be
+ * reused by the transport before submit even returns here.
+ */
+static int pass(struct blk_limit *l, struct blk_req *req)
 {
-	tbucket_take(&l->iops, cost_ops(req));
-	tbucket_take(&l->bps, cost_bytes(req));
-	l->st.ops += cost_ops(req);
-	l->st.bytes += cost_bytes(req);
+	u64 ops = cost_ops(req), bytes = cost_bytes(req);
+	int r = blk_submit(l->inner, req);
+
+	if (r)
+		return r;
+	tbucket_take(&l->iops, ops);
+	tbucket_take(&l->bps, bytes);
+	l->st.ops += ops;
+	l->st.bytes += bytes;
+	return 0;
 }
 
 static void arm(struct blk_limit *l, u64 deadline)
@@ -92,9 +103,7 @@ static int limit_submit(struct blk_backend *b, struct blk_req *req)
 		if (limited(l))
 			t = now(l);
 		if (!limit_wait(l, req, t)) {
-			r = blk_submit(l->inner, req);
-			if (!r)
-				charge(l, req);
+			r = pass(l, req);
 			goto out;
 		}
 	}
@@ -178,7 +187,7 @@ void blk_limit_fire(void *dev)
 		req = qpop(l);
 		since = req->t[BLK_T_ISSUE];
 		req->t[BLK_T_ISSUE] = 0;
-		r = blk_submit(l->inner, req);
+		r = pass(l, req);
 		if (r == -EBUSY) {
 			/* full for now: it frees up as requests complete */
 			req->t[BLK_T_ISSUE] = since;
@@ -191,7 +200,6 @@ void blk_limit_fire(void *dev)
 			failed = req;
 			continue;
 		}
-		charge(l, req);
 		l->st.delay_ns += t > since ? t - since : 0;
 	}
 	vmm_unlock(&l->lock, flags);
