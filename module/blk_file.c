@@ -19,7 +19,9 @@
  *   - flush: vfs_fsync; discard and write-zeroes: fallocate (punch hole;
  *     zero range where the file system has it).
  * The worker runs as the VM's creator (credentials, io and memory
- * cgroups), so its disk bandwidth and page cache are charged there.
+ * cgroups), so its disk bandwidth and page cache are charged there: the
+ * memory cgroup of the attach, the io cgroup the creator is in at each
+ * batch (so io.weight/io.max of a group the VM moves to apply).
  *
  * Requests in flight are bounded (BLK_FILE_MAX_INFLIGHT contexts made at
  * open); close waits for all of them, which is what lets VM teardown free
@@ -36,6 +38,7 @@
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
@@ -275,9 +278,21 @@ static void vmm_blk_work(struct work_struct *work)
 void vmm_blk_as_owner_begin(struct vmm_blk_file *bf, const struct cred **oc,
 			    struct mem_cgroup **om)
 {
+	struct cgroup_subsys_state *css __maybe_unused;
+
 	*oc = override_creds(bf->cred);
 	*om = set_active_memcg(bf->memcg);
-	kthread_associate_blkcg(bf->blkcg);
+	/*
+	 * The io cgroup the owner is in now, not at attach: a VM moved to a
+	 * cgroup of its own (vmmctl --io-weight, an admin) has its disk I/O
+	 * charged there from its next batch. The association holds its own
+	 * reference until _end.
+	 */
+#ifdef CONFIG_BLK_CGROUP
+	css = task_get_css(bf->owner, io_cgrp_id);
+	kthread_associate_blkcg(css);
+	css_put(css);
+#endif
 }
 
 void vmm_blk_as_owner_end(const struct cred *oc, struct mem_cgroup *om)
@@ -378,9 +393,7 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 		list_add_tail(&bf->io[i].node, &bf->free);
 	}
 	bf->cred = get_current_cred();
-#ifdef CONFIG_BLK_CGROUP
-	bf->blkcg = task_get_css(current, io_cgrp_id);
-#endif
+	bf->owner = get_task_struct(current->group_leader);
 	bf->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	bf->be.ops = &vmm_blk_file_ops;
@@ -428,8 +441,7 @@ static void vmm_blk_file_free(struct vmm_blk_file *bf)
 	destroy_workqueue(bf->wq);
 	vmm_blk_vdi_free(bf);
 	mem_cgroup_put(bf->memcg);
-	if (bf->blkcg)
-		css_put(bf->blkcg);
+	put_task_struct(bf->owner);
 	put_cred(bf->cred);
 	fput(bf->file);
 	kfree(bf);

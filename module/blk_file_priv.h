@@ -64,7 +64,7 @@ struct vmm_blk_file {
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	const struct cred *cred;
-	struct cgroup_subsys_state *blkcg;
+	struct task_struct *owner;	/* its io cgroup, looked up per batch */
 	struct mem_cgroup *memcg;
 
 	struct vmm_blk_vdi *vdi;	/* NULL: raw */
