@@ -15,7 +15,7 @@
 #include "limit.h"
 #include "util.h"
 
-static const char usage_limit[] =
+const char usage_limit[] =
 "Usage: vmmctl limit VMID [--disk N SPEC]\n"
 "\n"
 "Without --disk: list the disks of VM VMID with their limits and counters.\n"

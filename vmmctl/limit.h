@@ -32,6 +32,7 @@ int limit_option(const char *what, const char *opt, size_t len,
 void limit_to_uapi(const struct disk_limit_spec *l, uint32_t vm_id,
 		   uint32_t disk, struct vmm_disk_limit *a);
 /* vmmctl limit VMID [--disk N SPEC]: see its usage text. */
+extern const char usage_limit[];
 int limit_main(int argc, char **argv);
 
 #endif /* VMMCTL_LIMIT_H */

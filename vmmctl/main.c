@@ -159,7 +159,8 @@ static const char usage_version[] =
 static const char usage_help[] =
 "Usage: vmmctl help [COMMAND]\n"
 "\n"
-"Show the general usage text, or that of COMMAND (run, stat, vdi, version).\n";
+"Show the general usage text, or that of COMMAND (run, stat, limit, vdi,\n"
+"version).\n";
 
 void err_msg(const char *fmt, ...)
 {
@@ -643,6 +644,7 @@ static const struct {
 } cmd_usages[] = {
 	{ "run", usage_run },
 	{ "stat", usage_stat },
+	{ "limit", usage_limit },
 	{ "vdi", usage_vdi },
 	{ "version", usage_version },
 	{ "help", usage_help },
