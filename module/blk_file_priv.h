@@ -13,7 +13,7 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
+#include <linux/kthread.h>
 
 #include "core/blk.h"
 
@@ -61,8 +61,8 @@ struct vmm_blk_file {
 	unsigned int inflight;		/* handed to us, not completed */
 	wait_queue_head_t idle;
 
-	struct workqueue_struct *wq;
-	struct work_struct work;
+	struct kthread_worker *kw;	/* the disk's own thread */
+	struct kthread_work work;
 	const struct cred *cred;
 	struct task_struct *owner;	/* its io cgroup, looked up per batch */
 	struct mem_cgroup *memcg;

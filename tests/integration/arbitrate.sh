@@ -22,11 +22,15 @@
 #    The test host is QEMU TCG with one CPU and its files live on tmpfs:
 #    there is no block device, so no I/O scheduler (BFQ) and no io.cost
 #    under the images: io.weight is set (and must be accepted) but the
-#    disk "I/O" of a tmpfs file is CPU time (a page copy in the backend's
-#    worker), and the emulated guests are CPU-bound: the 1:2 share and the
-#    neighbour's effect are decided by cpu.weight here. On a host with a
-#    real disk io.weight shares the device too, as the kernel's workers
-#    issue each VM's I/O in the VM's io cgroup.
+#    disk "I/O" of a tmpfs file is CPU time (a page copy in the disk's
+#    worker thread), and the emulated guests are CPU-bound: the 1:2 share
+#    and the neighbour's effect are decided by cpu.weight here. That works
+#    because each disk's worker thread is in its VM's cgroup (checked),
+#    so the CPU the disk path costs is the VM's; with the shared kernel
+#    workqueue it used before, both VMs' disk work ran outside their
+#    groups and the weights moved throughput by 1.1:1 only. On a host
+#    with a real disk io.weight shares the device too, as the worker
+#    issues the VM's I/O in the VM's io cgroup.
 # Environment: ARB_ISO (default /guest/test-isolinux.iso), ARB_SECS
 # (seconds per measurement, default 8), ISO_TIMEOUT (boot, default 400).
 . "$(dirname "$0")/lib.sh"
@@ -99,10 +103,10 @@ fi
 # vm_start NAME DISK-ARG CG-ARGS...: vmmctl on a FIFO console (fd 7 or 8
 # keeps it open), stdout time-stamped in $TMP/arb-NAME.out
 vm_start() {
-	_n=$1; _d=$2; shift 2
-	rm -f "$TMP/arb-$_n.in"; mkfifo "$TMP/arb-$_n.in"
+	_vn=$1; _d=$2; shift 2
+	rm -f "$TMP/arb-$_vn.in"; mkfifo "$TMP/arb-$_vn.in"
 	( "$VMMCTL" run --mem 256M --no-reboot --iso "$ISO" --disk "$_d" "$@" \
-		<"$TMP/arb-$_n.in" 2>"$TMP/arb-$_n.err"; echo "EXIT $?" ) | stamp >"$TMP/arb-$_n.out" &
+		<"$TMP/arb-$_vn.in" 2>"$TMP/arb-$_vn.err"; echo "EXIT $?" ) | stamp >"$TMP/arb-$_vn.out" &
 }
 # say NAME TEXT: type a line on NAME's console
 say() { if [ "$1" = a ]; then echo "$2" >&7; else echo "$2" >&8; fi; }
@@ -149,6 +153,11 @@ diag "VM A: id $ida, $cga; VM B: id $idb, $cgb"
 "$VMMCTL" limit "$ida" >"$TMP/arb-limit.out" 2>&1
 diag_file "$TMP/arb-limit.out"
 grep -q "100000 burst 10000" "$TMP/arb-limit.out"; result $? "vmmctl limit lists A's disk with the limit --disk gave it"
+w=0
+for p in $(cat "$cga/cgroup.procs"); do
+	case "$(cat /proc/$p/comm 2>/dev/null)" in vmm-"$ida"-*) w=$((w + 1)) ;; esac
+done
+[ $w -eq 2 ]; result $? "A's cgroup holds its two disks' worker threads ($w)"
 for f in cpu.weight io.weight; do diag "A $f: $(cat "$cga/$f" 2>&1 | tr '\n' ' ') B $f: $(cat "$cgb/$f" 2>&1 | tr '\n' ' ')"; done
 
 # latency: A alone, then with B hammering (equal weights)
