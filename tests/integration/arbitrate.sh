@@ -211,6 +211,8 @@ for pair in "100 $i1" "200 $i2"; do
 	fi
 done
 
+grep -h "diskcheck: " "$TMP/arb-a.out" | sed 's/^[0-9]* /A: /' | while read -r l; do diag "$l"; done
+grep -h "diskcheck: " "$TMP/arb-b.out" | sed 's/^[0-9]* /B: /' | while read -r l; do diag "$l"; done
 say a "poweroff -f"; say b "poweroff -f"
 wait_line a " EXIT " 1 60; wait_line b " EXIT " 1 60
 exec 7>&- 8>&-
