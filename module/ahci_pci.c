@@ -27,7 +27,7 @@ struct vmm_ahci_pci {
 	struct vpci_dev pci;
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the ABAR */
-	struct vmm_blk_file *disk[AHCI_NR_PORTS];
+	struct vmm_disk *disk[AHCI_NR_PORTS];
 	u32 type[AHCI_NR_PORTS];	/* VMM_DISK_AHCI_* of used ports */
 	struct vmm_disk_tag tag[AHCI_NR_PORTS];
 	struct ahci hba;
@@ -161,7 +161,7 @@ err:
 }
 
 int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
-		    struct vmm_blk_file *bf)
+		    struct vmm_disk *disk)
 {
 	struct vmm_ahci_pci *a = vm->ahci;
 	int r;
@@ -176,10 +176,10 @@ int vmm_ahci_attach(struct vmm_vm *vm, unsigned int port, u32 type,
 		return -EINVAL;
 	r = ahci_attach(&a->hba, port, type == VMM_DISK_AHCI_CDROM ?
 			AHCI_DEV_CDROM : AHCI_DEV_DISK,
-			bf ? vmm_blk_file_backend(bf) : NULL);
+			disk ? vmm_disk_backend(disk) : NULL);
 	if (r)
 		return r;
-	a->disk[port] = bf;
+	a->disk[port] = disk;
 	a->type[port] = type;
 	vmm_disk_stats_bind(&a->hba.ports[port].bs, &a->tag[port], vm->id,
 			    type, port);
@@ -212,11 +212,11 @@ unsigned int vmm_ahci_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 		d->port = i;
 		d->since_ns = a->tag[i].since_ns;
 		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
-		spin_lock_irqsave(&a->hba.lock, flags);
+		vmm_lock(&a->hba.lock, flags);
 		blkstat_export(&p->bs, d);
 		d->size = p->type == AHCI_DEV_DISK ? p->be->size :
 			  p->atapi.medium ? p->atapi.medium->size : 0;
-		spin_unlock_irqrestore(&a->hba.lock, flags);
+		vmm_unlock(&a->hba.lock, flags);
 	}
 	return n;
 }
@@ -230,7 +230,7 @@ void vmm_ahci_destroy(struct vmm_vm *vm)
 		return;
 	/* Each close waits for that disk's requests; none start any more. */
 	for (i = 0; i < AHCI_NR_PORTS; i++)
-		vmm_blk_file_close(a->disk[i]);
+		vmm_disk_close(a->disk[i]);
 	WARN_ON_ONCE(ahci_inflight(&a->hba));
 	atomic_long_sub(sizeof(*a), &vm->overhead);
 	kvfree(a);

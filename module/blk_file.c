@@ -7,7 +7,9 @@
  *
  * submit() runs in a vCPU's exit handler with preemption off and a device
  * lock held, so it only moves the request onto the disk's list and queues
- * the disk's work item. The worker takes the whole list (a doorbell's
+ * the disk's work item on the disk's own worker thread (a kthread in the
+ * VM creator's cgroups, so the disk path's CPU time is the VM's). The
+ * worker takes the whole list (a doorbell's
  * batch) and, for each request, maps its guest segments to bio_vecs over
  * the guest's pinned pages (no copy) and issues it:
  *   - direct I/O (file opened O_DIRECT): an async kiocb whose completion
@@ -19,7 +21,9 @@
  *   - flush: vfs_fsync; discard and write-zeroes: fallocate (punch hole;
  *     zero range where the file system has it).
  * The worker runs as the VM's creator (credentials, io and memory
- * cgroups), so its disk bandwidth and page cache are charged there.
+ * cgroups), so its disk bandwidth and page cache are charged there: the
+ * memory cgroup of the attach, the io cgroup the creator is in at each
+ * batch (so io.weight/io.max of a group the VM moves to apply).
  *
  * Requests in flight are bounded (BLK_FILE_MAX_INFLIGHT contexts made at
  * open); close waits for all of them, which is what lets VM teardown free
@@ -36,10 +40,10 @@
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 
 #include "vmm.h"
 #include "blk_file.h"
@@ -68,7 +72,7 @@ static int vmm_blk_file_submit(struct blk_backend *b, struct blk_req *req)
 	req->backend_priv = io;
 	bf->inflight++;
 	raw_spin_unlock_irqrestore(&bf->lock, flags);
-	queue_work(bf->wq, &bf->work);
+	kthread_queue_work(bf->kw, &bf->work);
 	return 0;
 }
 
@@ -256,7 +260,7 @@ static void vmm_blk_issue(struct vmm_blk_file *bf, struct vmm_blk_io *io)
 	}
 }
 
-static void vmm_blk_work(struct work_struct *work)
+static void vmm_blk_work(struct kthread_work *work)
 {
 	struct vmm_blk_file *bf = container_of(work, struct vmm_blk_file, work);
 	struct mem_cgroup *old_memcg;
@@ -283,9 +287,21 @@ static void vmm_blk_work(struct work_struct *work)
 void vmm_blk_as_owner_begin(struct vmm_blk_file *bf, const struct cred **oc,
 			    struct mem_cgroup **om)
 {
+	struct cgroup_subsys_state *css __maybe_unused;
+
 	*oc = override_creds(bf->cred);
 	*om = set_active_memcg(bf->memcg);
-	kthread_associate_blkcg(bf->blkcg);
+	/*
+	 * The io cgroup the owner is in now, not at attach: a VM moved to a
+	 * cgroup of its own (vmmctl --io-weight, an admin) has its disk I/O
+	 * charged there from its next batch. The association holds its own
+	 * reference until _end.
+	 */
+#ifdef CONFIG_BLK_CGROUP
+	css = task_get_css(bf->owner, io_cgrp_id);
+	kthread_associate_blkcg(css);
+	css_put(css);
+#endif
 }
 
 void vmm_blk_as_owner_end(const struct cred *oc, struct mem_cgroup *om)
@@ -358,12 +374,21 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 	bf = kzalloc(sizeof(*bf), GFP_KERNEL_ACCOUNT);
 	if (!bf)
 		return ERR_PTR(-ENOMEM);
-	bf->wq = alloc_workqueue("vmm-%s", WQ_UNBOUND | WQ_MEM_RECLAIM, 1,
-				 name);
-	if (!bf->wq) {
+	bf->kw = kthread_create_worker(0, "vmm-%s", name);
+	if (IS_ERR(bf->kw)) {
+		long r = PTR_ERR(bf->kw);
+
 		kfree(bf);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(r);
 	}
+	/*
+	 * The worker is one of the VM's threads: in its creator's cgroups
+	 * (as vhost's workers are), so the CPU time the disk path costs is
+	 * the VM's (cpu.max, cpu.weight), not the host's. It stays there.
+	 */
+	if (cgroup_attach_task_all(current, bf->kw->task))
+		pr_warn_once("disk %s: its worker stays in the root cgroup\n",
+			     name);
 	bf->vm = vm;
 	bf->file = get_file(file);
 	bf->is_reg = S_ISREG(inode->i_mode);
@@ -378,7 +403,7 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 	INIT_LIST_HEAD(&bf->pending);
 	INIT_LIST_HEAD(&bf->free);
 	rcuwait_init(&bf->idle);
-	INIT_WORK(&bf->work, vmm_blk_work);
+	kthread_init_work(&bf->work, vmm_blk_work);
 	for (i = 0; i < BLK_FILE_MAX_INFLIGHT; i++) {
 		bf->io[i].bf = bf;
 		bf->io[i].bv = bf->io[i].inline_bv;
@@ -386,9 +411,7 @@ struct vmm_blk_file *vmm_blk_file_open(struct vmm_vm *vm, struct file *file,
 		list_add_tail(&bf->io[i].node, &bf->free);
 	}
 	bf->cred = get_current_cred();
-#ifdef CONFIG_BLK_CGROUP
-	bf->blkcg = task_get_css(current, io_cgrp_id);
-#endif
+	bf->owner = get_task_struct(current->group_leader);
 	bf->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	bf->be.ops = &vmm_blk_file_ops;
@@ -433,11 +456,10 @@ static bool vmm_blk_file_idle(struct vmm_blk_file *bf)
 
 static void vmm_blk_file_free(struct vmm_blk_file *bf)
 {
-	destroy_workqueue(bf->wq);
+	kthread_destroy_worker(bf->kw);
 	vmm_blk_vdi_free(bf);
 	mem_cgroup_put(bf->memcg);
-	if (bf->blkcg)
-		css_put(bf->blkcg);
+	put_task_struct(bf->owner);
 	put_cred(bf->cred);
 	fput(bf->file);
 	kfree(bf);

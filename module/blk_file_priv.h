@@ -14,7 +14,7 @@
 #include <linux/rcuwait.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
+#include <linux/kthread.h>
 
 #include "core/blk.h"
 
@@ -63,10 +63,10 @@ struct vmm_blk_file {
 	unsigned int inflight;		/* handed to us, not completed */
 	struct rcuwait idle;		/* the closer waits here for inflight 0 */
 
-	struct workqueue_struct *wq;
-	struct work_struct work;
+	struct kthread_worker *kw;	/* the disk's own thread */
+	struct kthread_work work;
 	const struct cred *cred;
-	struct cgroup_subsys_state *blkcg;
+	struct task_struct *owner;	/* its io cgroup, looked up per batch */
 	struct mem_cgroup *memcg;
 
 	struct vmm_blk_vdi *vdi;	/* NULL: raw */

@@ -18,6 +18,7 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 {
 	struct vmm_attach_disk arg;
 	struct vmm_blk_file *bf = NULL;
+	struct vmm_disk *disk = NULL;
 	struct file *file = NULL;
 	bool cd, ro, virtio;
 	char name[16];
@@ -57,17 +58,30 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 			goto out;
 		}
 		arg.size = vmm_blk_file_backend(bf)->size;
+		r = -ENOSPC;
+		if (vm->nr_disks >= ARRAY_SIZE(vm->disks))
+			goto out;
+		disk = vmm_disk_new(vm, bf, arg.type, arg.port);
+		bf = NULL;	/* the disk's, even when that failed */
+		if (IS_ERR(disk)) {
+			r = PTR_ERR(disk);
+			disk = NULL;
+			goto out;
+		}
 	}
 	if (virtio)
-		r = vmm_vblk_attach(vm, arg.port, arg.queues ? arg.queues : 1, bf);
+		r = vmm_vblk_attach(vm, arg.port, arg.queues ? arg.queues : 1, disk);
 	else
-		r = vmm_ahci_attach(vm, arg.port, arg.type, bf);
+		r = vmm_ahci_attach(vm, arg.port, arg.type, disk);
 	if (r)
 		goto out;
-	bf = NULL;		/* the controller's now */
+	if (disk)
+		vm->disks[vm->nr_disks++] = disk;
+	disk = NULL;		/* the controller's now */
 	r = copy_to_user(u, &arg, sizeof(arg)) ? -EFAULT : 0;
 out:
 	mutex_unlock(&vm->lock);
+	vmm_disk_close(disk);
 	vmm_blk_file_close(bf);
 	if (file)
 		fput(file);
@@ -76,6 +90,10 @@ out:
 
 void vmm_disks_destroy(struct vmm_vm *vm)
 {
+	/* the controllers close them; the limit ioctl no longer finds them */
+	mutex_lock(&vm->lock);
+	vm->nr_disks = 0;
+	mutex_unlock(&vm->lock);
 	vmm_ahci_destroy(vm);
 	vmm_vblk_destroy(vm);
 }

@@ -669,9 +669,9 @@ static bool vmm_chunk_to_array(struct vmm_vm *vm, struct vmm_mem_slot *s,
 	p = (struct page *)(v & ~VMM_CHUNK_LARGE);
 	for (i = 0; i < VMM_CHUNK_PAGES; i++)
 		pp[i] = p + i;
-	spin_lock_irqsave(&s->lock, flags);
+	raw_spin_lock_irqsave(&s->lock, flags);
 	smp_store_release(e, (unsigned long)pp);
-	spin_unlock_irqrestore(&s->lock, flags);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
 	atomic_long_add(VMM_CHUNK_PAGES * sizeof(*pp), &vm->overhead);
 	return true;
 }
@@ -699,10 +699,10 @@ static struct page *vmm_gmem_unback(struct vmm_vm *vm, u64 gpa)
 		return NULL;
 	pp = (struct page **)vmm_chunk_entry(s, gpa);
 	i = vmm_chunk_slot(gpa);
-	spin_lock_irqsave(&s->lock, flags);
+	raw_spin_lock_irqsave(&s->lock, flags);
 	p = pp[i];
 	WRITE_ONCE(pp[i], NULL);
-	spin_unlock_irqrestore(&s->lock, flags);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
 	if (!p)
 		return NULL;
 	vmm_npt_set_4k(vm, gpa, 0, false, false);

@@ -35,7 +35,7 @@ struct vmm_vblk_pci {
 	struct vmm_vm *vm;
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the BAR */
-	struct vmm_blk_file *disk;
+	struct vmm_disk *disk;
 	struct vmm_disk_tag tag;
 	struct virtio_blk blk;		/* holds the PCI function */
 };
@@ -113,14 +113,14 @@ static u64 vmm_vblk_now(void *opaque)
 }
 
 int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
-		    struct vmm_blk_file *bf)
+		    struct vmm_disk *disk)
 {
 	struct vmm_vblk_pci *v;
 	struct vpci_dev *d;
 	char id[VIRTIO_BLK_ID_BYTES + 1];
 	int r;
 
-	if (index >= VMM_DISK_VIRTIO_MAX || !bf)
+	if (index >= VMM_DISK_VIRTIO_MAX || !disk)
 		return -EINVAL;
 	if (vm->vblk[index])
 		return -EBUSY;
@@ -129,7 +129,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 		return -ENOMEM;
 	v->vm = vm;
 	snprintf(id, sizeof(id), "vmm-%u-vd%u", vm->id, index);
-	r = virtio_blk_init(&v->blk, vmm_blk_file_backend(bf), queues, id,
+	r = virtio_blk_init(&v->blk, vmm_disk_backend(disk), queues, id,
 			    &vmm_vblk_gmem, vm, &vmm_vblk_host, v);
 	if (r)
 		goto err;
@@ -148,7 +148,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 			   &v->irq);
 	if (r)
 		goto err;	/* the MMIO range stays unmapped, never reached */
-	v->disk = bf;
+	v->disk = disk;
 	vm->vblk[index] = v;
 	atomic_long_add(sizeof(*v), &vm->overhead);
 	return 0;
@@ -167,7 +167,7 @@ void vmm_vblk_destroy(struct vmm_vm *vm)
 		if (!v)
 			continue;
 		/* Waits for the disk's requests; none start any more. */
-		vmm_blk_file_close(v->disk);
+		vmm_disk_close(v->disk);
 		WARN_ON_ONCE(virtio_blk_inflight(&v->blk));
 		atomic_long_sub(sizeof(*v), &vm->overhead);
 		kvfree(v);
@@ -199,9 +199,9 @@ unsigned int vmm_vblk_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 		d->since_ns = v->tag.since_ns;
 		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
 		d->size = v->blk.be->size;
-		spin_lock_irqsave(&v->blk.vp.lock, flags);
+		vmm_lock(&v->blk.vp.lock, flags);
 		blkstat_export(&v->blk.bs, d);
-		spin_unlock_irqrestore(&v->blk.vp.lock, flags);
+		vmm_unlock(&v->blk.vp.lock, flags);
 	}
 	return n;
 }

@@ -205,6 +205,9 @@ static long vmm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_balloon_add(vm, uarg);
 	case VMM_BALLOON:
 		return vmm_balloon_ioctl(vm, uarg);
+	case VMM_SET_DISK_LIMIT:
+	case VMM_GET_DISK_LIMIT:
+		return vmm_disk_limit_ioctl(vm, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -372,6 +372,9 @@ struct vmm_vm {
 	struct vmm_ahci_pci *ahci;	/* its disk controller, once it has disks */
 	struct vmm_vblk_pci *vblk[VMM_DISK_VIRTIO_MAX];	/* virtio-blk disks */
 	struct vmm_vballoon_pci *balloon;	/* its memory balloon, if any */
+	/* disks with a backend, in attach order (vm->lock; the controllers own them) */
+	struct vmm_disk *disks[VMM_DISK_AHCI_PORTS + VMM_DISK_VIRTIO_MAX];
+	unsigned int nr_disks;
 	u32 tlb_gen;			/* bumped when mappings lose rights */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;

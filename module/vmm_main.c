@@ -21,6 +21,7 @@
 #include "spec.h"
 #include "disk_stats.h"
 #include "balloon.h"
+#include "disk.h"
 
 const struct vmm_engine_ops *vmm_ops;
 
@@ -358,6 +359,9 @@ static long vmm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return vmm_disk_stats_dev_ioctl(uarg);
 	case VMM_BALLOON:
 		return vmm_balloon_ioctl_by_id(uarg);
+	case VMM_SET_DISK_LIMIT:
+	case VMM_GET_DISK_LIMIT:
+		return vmm_disk_limit_ioctl(NULL, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

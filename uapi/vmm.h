@@ -401,6 +401,51 @@ struct vmm_balloon {
 };
 #define VMM_BALLOON		_IOWR(VMM_IOC_MAGIC, 0x1b, struct vmm_balloon)
 
+/*
+ * Disk I/O limits (PC VMs): at most iops requests and bps bytes a second
+ * on one disk, each a token bucket holding *_burst (0: a tenth of a
+ * second's worth; a burst needs its rate). 0 means no limit. Requests over
+ * the limit wait in the kernel, never the vCPU; READ/WRITE cost one op
+ * and their bytes, DISCARD/WRITE ZEROES one op, FLUSH nothing.
+ * disk: the VM's disks with a backend, numbered in the order they were
+ * attached from 0 (vmmctl run: the --iso, then each --disk).
+ *
+ * On /dev/vmm, vm_id names a live VM; SET needs the effective uid that
+ * attached the disk, or CAP_SYS_ADMIN (EPERM). On a VM fd, vm_id is 0 or
+ * the VM's own id. SET may be called at any time, also while the guest
+ * runs: waiting requests are re-timed at once. GET returns the limits in
+ * force (bursts resolved) and the counters; on SET every out field must
+ * be 0. ENOENT: no such VM; ENODEV: no such disk; EINVAL: bad version,
+ * flags, reserved or out fields, or a limit above VMM_DISK_LIMIT_MAX_*.
+ */
+#define VMM_DISK_LIMIT_VERSION		1
+#define VMM_DISK_LIMIT_MAX_RATE		(1ULL << 40)
+#define VMM_DISK_LIMIT_MAX_BURST	(1ULL << 32)
+struct vmm_disk_limit {
+	__u32 version;		/* VMM_DISK_LIMIT_VERSION */
+	__u32 vm_id;
+	__u32 disk;
+	__u32 flags;		/* must be 0 */
+	__u64 iops;		/* requests a second; 0: unlimited */
+	__u64 bps;		/* bytes a second; 0: unlimited */
+	__u64 iops_burst;	/* requests; 0: iops / 10 (at least 1) */
+	__u64 bps_burst;	/* bytes; 0: bps / 10 (at least 1) */
+	/* out (GET) */
+	__u32 type;		/* VMM_DISK_* of VMM_ATTACH_DISK */
+	__u32 port;
+	__u64 size;		/* bytes */
+	__u64 ops;		/* requests let through */
+	__u64 bytes;		/* bytes let through */
+	__u64 delayed;		/* requests that had to wait */
+	__u64 delay_ns;		/* time they waited, in all */
+	__u64 cancelled;	/* waiting requests a reset or teardown ended */
+	__u32 queued;		/* waiting now */
+	__u32 pad;
+	__u64 reserved[4];
+};
+#define VMM_SET_DISK_LIMIT	_IOW(VMM_IOC_MAGIC, 0x18, struct vmm_disk_limit)
+#define VMM_GET_DISK_LIMIT	_IOWR(VMM_IOC_MAGIC, 0x19, struct vmm_disk_limit)
+
 /* ------------------------------------------------------------------ */
 /* vCPU fd                                                             */
 /* ------------------------------------------------------------------ */
@@ -565,6 +610,7 @@ struct vmm_run {
 	check(sizeof(struct vmm_attach_disk) == 48);			\
 	check(sizeof(struct vmm_add_balloon) == 32);			\
 	check(sizeof(struct vmm_balloon) == 72 + 8 * VMM_BALLOON_NR_STATS + 32); \
+	check(sizeof(struct vmm_disk_limit) == 144);			\
 	check(sizeof(struct vmm_create_vcpu) == 24);			\
 	check(sizeof(struct vmm_regs) == 144);				\
 	check(sizeof(struct vmm_segment) == 24);			\

@@ -31,7 +31,11 @@ static int disk_option(const char *arg, const char *opt, size_t len,
 	char buf[32];
 	char *end;
 	unsigned long n;
+	int r;
 
+	r = limit_option("run: --disk", opt, len, &d->limit);
+	if (r)
+		return r < 0 ? -1 : 0;
 	if (len >= sizeof(buf))
 		goto bad;
 	memcpy(buf, opt, len);
@@ -55,7 +59,7 @@ static int disk_option(const char *arg, const char *opt, size_t len,
 	}
 	return 0;
 bad:
-	usage_error("run: --disk %s: unknown option '%.*s' (FILE[,readonly][,if=virtio|ahci][,queues=N])",
+	usage_error("run: --disk %s: unknown option '%.*s' (FILE[,readonly][,if=virtio|ahci][,queues=N][,iops=N][,bps=N][,burst=MS])",
 		    arg, (int)len, opt);
 	return -1;
 }
@@ -240,6 +244,17 @@ int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n)
 		if (ioctl(vm_fd, VMM_ATTACH_DISK, &a) < 0) {
 			err_msg("VMM_ATTACH_DISK %s: %s", d->path, strerror(errno));
 			return -1;
+		}
+		if (d->limit.set) {
+			struct vmm_disk_limit l;
+
+			/* every disk vmmctl attaches has a file: index i */
+			limit_to_uapi(&d->limit, 0, i, &l);
+			if (ioctl(vm_fd, VMM_SET_DISK_LIMIT, &l) < 0) {
+				err_msg("VMM_SET_DISK_LIMIT %s: %s", d->path,
+					strerror(errno));
+				return -1;
+			}
 		}
 	}
 	return 0;

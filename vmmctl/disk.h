@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmm.h"
+#include "limit.h"
 
 #define DISK_MAX		VMM_DISK_AHCI_PORTS
 #define ISO_SECTOR		2048
@@ -21,10 +22,11 @@ struct disk_spec {
 	int fd;			/* -1 until disk_open */
 	uint64_t size;		/* bytes, from the file (a VDI: its disk) */
 	bool vdi;		/* a VDI image (by content) */
+	struct disk_limit_spec limit;	/* iops=, bps=, burst= */
 };
 
 /*
- * "FILE[,readonly][,if=virtio|ahci][,queues=N]" from --disk into d: 0, or -1 with a usage error
+ * "FILE[,readonly][,if=virtio|ahci][,queues=N][,iops=N][,bps=N][,burst=MS]" from --disk into d: 0, or -1 with a usage error
  * printed.
  */
 int disk_parse(const char *arg, struct disk_spec *d);

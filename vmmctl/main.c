@@ -31,8 +31,8 @@ static const char usage_main[] =
 "  stat     show exit and disk statistics of the module or of one VM\n"
 "           (vmmctl help stat)\n"
 "  top      a live view of every VM: CPU, exits, disks, memory (vmmctl help top)\n"
-"  stat     show exit statistics of the module or of one VM (vmmctl help stat)\n"
 "  balloon  show or set the memory balloon of a running VM (vmmctl help balloon)\n"
+"  limit    show or change a running VM's disk I/O limits (vmmctl limit --help)\n"
 "  vdi      VirtualBox VDI disk images: create, info, check, compact, resize\n"
 "           (vmmctl help vdi)\n"
 "  version  show the vmmctl version and the vmm API versions\n"
@@ -81,10 +81,26 @@ static const char usage_run[] =
 "      --no-reboot    a guest reset ends vmmctl (status 0)\n"
 "      --iso FILE     an ISO 9660 image in a CD drive (AHCI port 0);\n"
 "                     the firmware boots it first unless --boot disk\n"
-"      --disk FILE[,readonly][,if=virtio[,queues=N]]  a raw disk image or\n"
+"      --disk FILE[,readonly][,if=virtio[,queues=N]][,iops=N][,bps=N][,burst=MS]\n"
+"                     a raw disk image or\n"
 "                     block device on the next AHCI port (up to 6 drives in\n"
 "                     all), or with if=virtio a virtio-blk disk (up to 4;\n"
-"                     N request queues, default one per vCPU up to 4)\n"
+"                     N request queues, default one per vCPU up to 4);\n"
+"                     iops/bps limit it to N requests/bytes a second (bps\n"
+"                     takes K, M, G), burst=MS lets MS milliseconds' worth\n"
+"                     through at once after idle time (default 100);\n"
+"                     vmmctl limit changes them while the VM runs\n"
+"      --cpu-cap PERCENT  the VM's threads use at most PERCENT of one host\n"
+"                     CPU (200: two CPUs); cgroup v2 cpu.max\n"
+"      --cpu-weight N, --io-weight N  the VM's share of CPU time and disk\n"
+"                     time against other groups, 1..10000 (default 100);\n"
+"                     cgroup v2 cpu.weight and io.weight (io.weight needs a\n"
+"                     device with the BFQ scheduler or io.cost)\n"
+"      --mem-limit SIZE   memory.max: guest RAM and the VM's kernel memory\n"
+"                     past SIZE fail (the guest stops: out of memory)\n"
+"                     With any of these four, the VM runs in the cgroup\n"
+"                     VMMCTL_CGROUP_PARENT/vm-PID (default: the cgroup v2\n"
+"                     mount's vmm/vm-PID), removed when vmmctl ends\n"
 "      --boot cd|disk which kind of drive the firmware tries first\n"
 "      --balloon      a virtio memory balloon (PCI 00:0f.0; statistics,\n"
 "                     deflate on guest OOM): the host takes memory back\n"
@@ -181,6 +197,7 @@ static const char usage_help[] =
 "Usage: vmmctl help [COMMAND]\n"
 "\n"
 "Show the general usage text, or that of COMMAND (run, stat, top, vdi,\n"
+"Show the general usage text, or that of COMMAND (run, stat, limit, vdi,\n"
 "version).\n";
 
 void err_msg(const char *fmt, ...)
@@ -341,6 +358,10 @@ enum {
 	OPT_JSON,
 	OPT_INTERVAL,
 	OPT_ITERATIONS,
+	OPT_CPU_CAP,
+	OPT_CPU_WEIGHT,
+	OPT_IO_WEIGHT,
+	OPT_MEM_LIMIT,
 };
 
 static int parse_num_opt(const char *cmd, const char *opt, const char *val,
@@ -379,6 +400,10 @@ static int run_main(int argc, char **argv)
 		{ "boot", 0, true, OPT_BOOT },
 		{ "balloon", 0, false, OPT_BALLOON },
 		{ "balloon-report", 0, false, OPT_BALLOON_REPORT },
+		{ "cpu-cap", 0, true, OPT_CPU_CAP },
+		{ "cpu-weight", 0, true, OPT_CPU_WEIGHT },
+		{ "io-weight", 0, true, OPT_IO_WEIGHT },
+		{ "mem-limit", 0, true, OPT_MEM_LIMIT },
 		{ NULL, 0, false, 0 },
 	};
 	const char *iso = NULL, *boot = NULL;
@@ -391,12 +416,13 @@ static int run_main(int argc, char **argv)
 	};
 	bool have_mem = false;
 	bool have_entry = false;
-	uint64_t cpus = 1;
+	uint64_t cpus = 1, num;
 	int i = 1;
 
 	while (i < argc) {
 		const char *val;
 		int id = next_opt(defs, argc, argv, &i, &val, "run");
+		int opt = id;
 
 		switch (id) {
 		case -1:
@@ -482,6 +508,40 @@ static int run_main(int argc, char **argv)
 		case OPT_BALLOON:
 			o.balloon = true;
 			break;
+		case OPT_CPU_CAP:
+			if (parse_num_opt("run", "cpu-cap", val, &num))
+				return EXIT_USAGE;
+			if (!num || num > 100 * VMM_MAX_VCPUS) {
+				usage_error("run: --cpu-cap is a percentage of one host CPU, 1..%d",
+					    100 * VMM_MAX_VCPUS);
+				return EXIT_USAGE;
+			}
+			o.cg.cpu_cap = num;
+			break;
+		case OPT_CPU_WEIGHT:
+		case OPT_IO_WEIGHT:
+			if (parse_num_opt("run", opt == OPT_CPU_WEIGHT ?
+					  "cpu-weight" : "io-weight", val, &num))
+				return EXIT_USAGE;
+			if (!num || num > 10000) {
+				usage_error("run: --%s must be 1..10000 (the default is 100)",
+					    opt == OPT_CPU_WEIGHT ? "cpu-weight" : "io-weight");
+				return EXIT_USAGE;
+			}
+			if (opt == OPT_CPU_WEIGHT)
+				o.cg.cpu_weight = num;
+			else
+				o.cg.io_weight = num;
+			break;
+		case OPT_MEM_LIMIT:
+			if (parse_num_opt("run", "mem-limit", val, &num))
+				return EXIT_USAGE;
+			if (num < MEM_MIN) {
+				usage_error("run: --mem-limit must be at least 1M");
+				return EXIT_USAGE;
+			}
+			o.cg.mem_limit = num;
+			break;
 		}
 	}
 	if (!have_mem)
@@ -542,7 +602,13 @@ static int run_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	ret = cmd_run(&o);
+	/* in its cgroup before the VM exists: everything is charged there */
+	if (cg_wanted(&o.cg) && cg_enter(&o.cg)) {
+		ret = EXIT_HOST_ERROR;
+	} else {
+		ret = cmd_run(&o);
+		cg_leave();
+	}
 	for (d = 0; d < o.n_disks; d++)
 		disk_close(&o.disks[d]);
 	return ret;
@@ -679,6 +745,7 @@ static const struct {
 	{ "stat", usage_stat },
 	{ "top", usage_top },
 	{ "balloon", usage_balloon },
+	{ "limit", usage_limit },
 	{ "vdi", usage_vdi },
 	{ "version", usage_version },
 	{ "help", usage_help },
@@ -728,6 +795,8 @@ int main(int argc, char **argv)
 		return top_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "balloon"))
 		return balloon_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "limit"))
+		return limit_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "vdi"))
 		return vdi_main(argc - 1, argv + 1);
 	if (cmd[0] == '-')

@@ -11,6 +11,7 @@
 
 #include "vmm.h"
 #include "disk.h"
+#include "cgroup.h"
 
 #define VMMCTL_VERSION		"0.1"
 
@@ -52,6 +53,7 @@ struct run_opts {
 	bool verbose;
 	bool balloon;		/* PC: a virtio-balloon device (--balloon) */
 	bool balloon_report;	/* ... with free page reporting */
+	struct cg_opts cg;	/* --cpu-cap, --cpu-weight, --io-weight, --mem-limit */
 };
 
 int cmd_run(const struct run_opts *o);

@@ -272,6 +272,9 @@ static void port_stop(struct ahci_port *p)
 		if (s->state == AHCI_SLOT_RUN) {
 			s->state = s->inflight ? AHCI_SLOT_ORPHAN : AHCI_SLOT_IDLE;
 			s->gen++;
+			/* one still waiting (a limited disk) may end early */
+			if (s->inflight)
+				blk_cancel(s->be, &s->req);
 		}
 	}
 	p->ci = 0;

@@ -73,6 +73,13 @@ struct blk_backend;
 struct blk_backend_ops {
 	/* Queue req; 0, or -EBUSY / -EIO without calling done(). */
 	int (*submit)(struct blk_backend *b, struct blk_req *req);
+	/*
+	 * Optional. The transport gave up on req, which it submitted (a
+	 * reset orphaned it): a backend that has not started it may end it
+	 * early with -ECANCELED. done() still comes exactly once, and never
+	 * from inside cancel(). Called with the transport's lock held.
+	 */
+	void (*cancel)(struct blk_backend *b, struct blk_req *req);
 };
 
 struct blk_backend {
@@ -120,6 +127,12 @@ static inline int blk_req_check(const struct blk_backend *b,
 static inline int blk_submit(struct blk_backend *b, struct blk_req *req)
 {
 	return b->ops->submit(b, req);
+}
+
+static inline void blk_cancel(struct blk_backend *b, struct blk_req *req)
+{
+	if (b->ops->cancel)
+		b->ops->cancel(b, req);
 }
 
 /*

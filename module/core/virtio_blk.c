@@ -349,12 +349,19 @@ static void vblk_isr_read(struct virtio_pci *vp)
 static void vblk_reset(struct virtio_pci *vp)
 {
 	struct virtio_blk *blk = to_blk(vp);
+	unsigned int i;
 	u16 q;
 
-	/* Requests in flight become orphans: their slots stay taken. */
+	/*
+	 * Requests in flight become orphans: their slots stay taken until
+	 * done(); one still waiting (a limited disk) may end early.
+	 */
 	for (q = 0; q < VBLK_MAX_QUEUES; q++) {
 		blk->q[q].gen++;
 		blk->q[q].stalled = false;
+		for (i = 0; i < VBLK_QUEUE_SIZE; i++)
+			if (blk->q[q].slot[i].busy)
+				blk_cancel(blk->be, &blk->q[q].slot[i].req);
 	}
 }
 

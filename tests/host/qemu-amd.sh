@@ -9,7 +9,8 @@
 # Prints the serial console; exits 0 only if the host printed
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
 # Environment: KVER (kernel), QEMU_TIMEOUT (s, default 600), QEMU_MEM (MiB,
-# default 2048), VMM_MACHINE=q35|microvm (default q35; microvm boots
+# default 2048), QEMU_SMP (host CPUs, default 1; more run as threads of
+# their own, MTTCG), VMM_MACHINE=q35|microvm (default q35; microvm boots
 # faster but can hang calibrating the TSC when the machine is busy), OUT (build dir, default out/testhost),
 # KROOT (root holding boot/vmlinuz-KVER and lib/modules/KVER, default /),
 # VMM_KO (the vmm.ko for the host, default module/vmm.ko), RTCHECK_KO.
@@ -139,7 +140,7 @@ elif [ "${VMM_HOSTROOT:-0}" = 1 ]; then
 fi
 
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
-cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
+cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
 	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
 	"${extra[@]}" -append "$append")
 
@@ -197,7 +198,7 @@ boot
 if [ "$mode" != shell ] && ! grep -aq VMM-TESTHOST-START "$log"; then
 	echo "qemu-amd: $machine did not reach /init; retrying once with q35" >&2
 	machine=q35
-	cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
+	cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
 		-nographic -nodefaults -serial stdio -no-reboot -machine q35 -kernel "$bzimage"
 		-initrd "$initrd" "${extra[@]}" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
 	boot

@@ -574,6 +574,64 @@ static long attach(int vm, int fd, __u32 type, __u32 port, __u32 flags)
  * mode against the read-only flag, file kind and size, port, type,
  * reserved fields) and closes the configuration once the guest has run.
  */
+static long disk_limit(int fd, unsigned long req, __u32 vm_id, __u32 disk,
+		       __u64 iops, struct vmm_disk_limit *out)
+{
+	struct vmm_disk_limit l;
+	long r;
+
+	memset(&l, 0, sizeof(l));
+	l.version = VMM_DISK_LIMIT_VERSION;
+	l.vm_id = vm_id;
+	l.disk = disk;
+	l.iops = iops;
+	r = xioctl(fd, req, &l);
+	if (out)
+		*out = l;
+	return r;
+}
+
+/* VMM_SET/GET_DISK_LIMIT on vm (id vm_id) whose disks 0..2 have files. */
+static void test_disk_limit(int dev, int vm, __u32 vm_id)
+{
+	struct vmm_disk_limit l;
+	long r;
+
+	r = disk_limit(vm, VMM_GET_DISK_LIMIT, 0, 2, 0, &l);
+	result(r == 0 && l.type == VMM_DISK_AHCI_DISK && l.port == 3 &&
+	       l.size == 1 << 20 && !l.iops && !l.bps,
+	       "VMM_GET_DISK_LIMIT: disk 2 is the AHCI disk on port 3 (the empty CD drive is no disk), no limits (%s)",
+	       ename(r));
+	ERR(disk_limit(vm, VMM_GET_DISK_LIMIT, 0, 3, 0, NULL), "VMM_GET_DISK_LIMIT past the last disk", ENODEV);
+	ERR(disk_limit(vm, VMM_GET_DISK_LIMIT, vm_id + 1000, 0, 0, NULL), "VMM_GET_DISK_LIMIT on a VM fd naming another VM", EINVAL);
+	ERR(disk_limit(dev, VMM_GET_DISK_LIMIT, vm_id + 1000, 0, 0, NULL), "VMM_GET_DISK_LIMIT on /dev/vmm: no such VM", ENOENT);
+	memset(&l, 0, sizeof(l));
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT version 0", EINVAL);
+	l.version = VMM_DISK_LIMIT_VERSION;
+	l.flags = 1;
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT unknown flag", EINVAL);
+	l.flags = 0;
+	l.reserved[3] = 1;
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT reserved field set", EINVAL);
+	l.reserved[3] = 0;
+	l.ops = 1;
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT an output field set", EINVAL);
+	l.ops = 0;
+	l.iops = VMM_DISK_LIMIT_MAX_RATE + 1;
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT iops above the maximum", EINVAL);
+	l.iops = 0;
+	l.bps_burst = 4096;
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, &l), "VMM_SET_DISK_LIMIT a burst without its rate", EINVAL);
+	ERR(xioctl(vm, VMM_SET_DISK_LIMIT, (void *)8), "VMM_SET_DISK_LIMIT bad pointer", EFAULT);
+	expect_ok(disk_limit(vm, VMM_SET_DISK_LIMIT, 0, 0, 1000, NULL), "VMM_SET_DISK_LIMIT disk 0 to 1000 IOPS on the VM fd");
+	r = disk_limit(dev, VMM_GET_DISK_LIMIT, vm_id, 0, 0, &l);
+	result(r == 0 && l.iops == 1000 && l.iops_burst == 100 && !l.bps,
+	       "VMM_GET_DISK_LIMIT on /dev/vmm by id: 1000 IOPS, default burst 100 (%s, burst %llu)",
+	       ename(r), (unsigned long long)l.iops_burst);
+	expect_ok(disk_limit(dev, VMM_SET_DISK_LIMIT, vm_id, 1, 50, NULL), "VMM_SET_DISK_LIMIT on /dev/vmm by id (the owner)");
+	expect_ok(disk_limit(dev, VMM_SET_DISK_LIMIT, vm_id, 0, 0, NULL), "VMM_SET_DISK_LIMIT back to no limit");
+}
+
 static void test_attach_disk(int dev)
 {
 	struct vmm_create_vm pc = { .flags = VMM_VM_PC }, bare = { 0 };
@@ -629,6 +687,7 @@ static void test_attach_disk(int dev)
 	expect_ok(attach(vm, ro, VMM_DISK_AHCI_CDROM, 1, 0), "VMM_ATTACH_DISK CD (read-only by nature) on a read-only fd");
 	expect_ok(attach(vm, -1, VMM_DISK_AHCI_CDROM, 2, 0), "VMM_ATTACH_DISK empty CD drive (fd -1)");
 	expect_ok(attach(vm, rw, VMM_DISK_AHCI_DISK, 3, 0), "VMM_ATTACH_DISK writable disk on port 3");
+	test_disk_limit(dev, vm, pc.vm_id);
 	/* Once a vCPU has run, the configuration is closed. */
 	expect_ok(add_mem(vm, 0, 0, 0, 1 << 20, NULL), "PC: VMM_ADD_MEMORY 1 MiB at 0 (for a run)");
 	vcpu = (int)create_vcpu(vm, 0);

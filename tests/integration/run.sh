@@ -6,7 +6,7 @@
 # VMM_SUITES="module payloads" runs only those.
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib.sh"
-suites=${VMM_SUITES:-host module payloads security pc storage storage_hostile trace disklat errors race memory balloon lifecycle coexist install}
+suites=${VMM_SUITES:-host module payloads security pc storage storage_hostile arbitrate trace disklat errors race memory balloon lifecycle coexist install}
 P=0; F=0; S=0
 for s in $suites; do
 	case $s in host) f=hostcheck.sh ;; *) f=$s.sh ;; esac

@@ -65,8 +65,8 @@ make -s install DESTDIR="$tmp/d2" >>"$log" 2>&1
 # --- vmmctl help = man page = README = completion -------------------------
 v=vmmctl/vmmctl man=vmmctl/vmmctl.1 comp=packaging/vmmctl.bash-completion
 cmds=$($v help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ {print $1}' | tr '\n' ' ')
-[ "$cmds" = "run stat top balloon vdi version help " ] && ok "vmmctl help lists run stat top balloon vdi version help" ||
-	notok "vmmctl help lists run stat top balloon vdi version help (got '$cmds')"
+[ "$cmds" = "run stat top balloon limit vdi version help " ] && ok "vmmctl help lists run stat top balloon limit vdi version help" ||
+	notok "vmmctl help lists run stat top balloon limit vdi version help (got '$cmds')"
 $v help | grep -q "^  run      run a flat binary" && notok "vmmctl help still calls run 'a flat binary' only" ||
 	ok "vmmctl help: run is a PC or a flat binary"
 miss=
