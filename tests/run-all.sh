@@ -9,7 +9,8 @@
 # fuzz smoke tests (if
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites, reboot and panic of the
-# AMD-V test host with a VM running. Each step reports "# SUITE: P passed, F failed[, S
+# AMD-V test host with a VM running, the AMD-V test host cut off (killed)
+# while a VM writes and flushes on a VDI. Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
 #   P passed, F failed[, S skipped]
 # A step that crashes or prints no summary counts as 1 failed. Exit status
@@ -115,6 +116,13 @@ tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image
 # 5b. the AMD-V test host reboots and panics with a VM running
 step down 300 tests/host/down-test.sh reboot panic
 tally down "$logs/down.log" $? down
+
+# 5c. the whole AMD-V test host is cut off (its QEMU killed) while a VM
+# writes and flushes on a VDI kept on a disk that outlives it; the image
+# is checked here (a test-host boot per cut point, about 1 minute).
+# (VMM_EMU_LOCK=: this script runs its emulators one after another anyway)
+step cutoff 300 env VMM_EMU_LOCK= tests/host/cutoff-test.sh 3
+tally cutoff "$logs/cutoff.log" $? cutoff
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X), ~20x slower than
 # QEMU: the suites that exercise the engine and the devices on it, with the

@@ -3,7 +3,7 @@
 # emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
 #
 #   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
-#     MODE: test | bench | diskbench | demo | check | shell | down   (see tests/host/init)
+#     MODE: test | bench | diskbench | demo | check | shell | down | cutoff   (see tests/host/init)
 #   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
 #
 # Prints the serial console; exits 0 only if the host printed
@@ -16,12 +16,15 @@
 # DISKBENCH_MIB MiB written, default 512) and the build machine's root
 # read-only over 9p (mount tag hostroot) for QEMU's binary; QEMU_TIMEOUT
 # defaults to 1500 s there.
+# cutoff: the host also gets CUTOFF_IMG (a raw image) as a virtio disk,
+# cached by this machine (it outlives the host), flushes honoured; QEMU's
+# pid is in $OUT/qemu-cutoff.pid for tests/host/cutoff-test.sh to kill.
 set -uo pipefail
 
 mode=${1:-}
 case "$mode" in
-test|bench|diskbench|demo|check|shell|down) shift ;;
-*) echo "usage: $0 test|bench|diskbench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
+test|bench|diskbench|demo|check|shell|down|cutoff) shift ;;
+*) echo "usage: $0 test|bench|diskbench|demo|check|shell|down|cutoff [kernel args...]" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +130,10 @@ if [ "$mode" = diskbench ]; then
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 	timeout_default=1500
 fi
+if [ "$mode" = cutoff ]; then
+	[ -f "${CUTOFF_IMG:-}" ] || { echo "qemu-amd: cutoff needs CUTOFF_IMG" >&2; exit 2; }
+	extra=(-drive "file=$CUTOFF_IMG,format=raw,if=virtio,cache=writeback")
+fi
 
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
 cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp 1
@@ -155,6 +162,7 @@ boot() {
 	# no stdin: CI has none, and QEMU must not read the terminal
 	"${cmd[@]}" </dev/null >"$raw" 2>&1 &
 	qpid=$!
+	echo $qpid >"$out/qemu-$mode.pid"
 	(
 		t=0
 		while kill -0 $qpid 2>/dev/null; do
