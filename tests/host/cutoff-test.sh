@@ -69,6 +69,11 @@ boot() {
 	rm -f "$out/qemu-cutoff.pid"
 	CUTOFF_IMG=$img QEMU_TIMEOUT=150 "$here/qemu-amd.sh" cutoff >"$work/qemu-$cut.out" 2>&1 &
 	local qa=$!
+	# (QEMU starts once the initramfs is up to date: that may take a while)
+	for ((i = 0; i < 6000; i++)); do
+		[ -s "$out/qemu-cutoff.pid" ] || ! kill -0 $qa 2>/dev/null && break
+		sleep 0.1
+	done
 	for ((i = 0; i < 1500; i++)); do	# 150 s
 		kill -0 $qa 2>/dev/null || break
 		seen=$(grep -ac '^FLUSHED' "$raw" 2>/dev/null)

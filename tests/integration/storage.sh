@@ -8,8 +8,8 @@
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
 # Then the first ISO boots again with the disk on virtio-blk (if=virtio,
 # /dev/vda in the guest) and runs the same test; STORAGE_VIRTIO=0 skips it.
-# Then the installer flow: the ISOLINUX ISO installs a system onto a disk,
-# which boots alone.
+# Then the installer flow: the ISOLINUX ISO installs a system onto a VDI,
+# which boots alone (from AHCI, then virtio-blk).
 # STORAGE_FORMATS picks the disk's formats (default: raw for each ISO,
 # and vdi with the first): raw (a sparse file) and vdi
 # (made by vmmctl vdi create, served by the kernel's VDI backend; then
@@ -503,26 +503,61 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	fi
 fi
 
-# The installer flow, as a user does it: boot the ISO, install onto the
-# disk (partition, ext2, kernel + initramfs, EXTLINUX, MBR), power off;
-# then boot the disk alone through SeaBIOS, where the installed system
-# checks its files.
+# The installer flow, as a user does it, onto a VDI (vmmctl vdi create):
+# boot the ISO, install onto the disk (partition, ext4, kernel +
+# initramfs, EXTLINUX, MBR), power off; then boot the VDI alone through
+# SeaBIOS, where the installed system checks its files; then the same
+# VDI from virtio-blk (STORAGE_VIRTIO=0 skips that). vmmctl vdi check
+# and qemu-img check (where the host has it) after each step.
 iso=$GUEST/test-isolinux.iso
 case " $ISOS " in *" isolinux "*) inst=yes ;; *) inst= ;; esac
+# inst_check STEP: the image is valid after STEP
+inst_check() {
+	"$VMMCTL" vdi check "$disk" >"$TMP/inst.check" 2>&1
+	_c=$?
+	_what="vmmctl vdi check"
+	if command -v qemu-img >/dev/null; then
+		qemu-img check -f vdi "$disk" >>"$TMP/inst.check" 2>&1
+		_c=$((_c | $?))
+		_what="$_what and qemu-img check"
+	fi
+	result $_c "installer: $_what clean after $1"
+	[ $_c -eq 0 ] || diag_file "$TMP/inst.check" 10
+}
 if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
-	disk=$TMP/disk-install.img
-	rm -f "$disk"; truncate -s 64M "$disk"
+	disk=$TMP/disk-install.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	result $? "installer: vmmctl vdi create 64M"
+	inst_check "vdi create"
 	O=$TMP/install.out; E=$TMP/install.err
+	t0=$(date +%s)
 	console_run "$O" "$E" "install-disk /dev/sda; poweroff -f" --iso "$iso" --disk "$disk"; rc=$?
 	grep -aq "INSTALL-OK" "$O"; r=$?
-	result $((rc | r)) "installer: the ISO partitions the disk, installs kernel, initramfs and EXTLINUX (exit $rc)"
+	result $((rc | r)) "installer: the ISO partitions the VDI, makes $(sed -n 's/.*INSTALL-OK: [^ ]* \([a-z0-9]*\).*/\1/p' "$O" | head -n 1) and installs kernel, initramfs and EXTLINUX (exit $rc, $(($(date +%s) - t0)) s)"
 	[ $((rc | r)) -eq 0 ] || { diag_file "$O" 20; diag_file "$E" 5; }
+	grep -aq "INSTALL-OK: .* ext4" "$O"
+	result $? "installer: the file system is ext4 (mkfs.ext4 in the ISO)"
+	inst_check "the install"
+	diag "installer: $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
 	O=$TMP/installed.out; E=$TMP/installed.err
+	t0=$(date +%s)
 	console_run "$O" "$E" "poweroff -f" --disk "$disk"; rc=$?
-	result $rc "installed: vmmctl run --disk alone boots and powers off (exit $rc)"
-	grep -aq "INSTALLED-OK" "$O"
-	result $? "installed: SeaBIOS boots the disk, EXTLINUX loads the installed kernel, its files check"
+	result $rc "installed: vmmctl run --disk disk.vdi alone boots and powers off (exit $rc, $(($(date +%s) - t0)) s)"
+	grep -aq "INSTALLED-OK: booted from /dev/sda1 (ext4)" "$O"
+	result $? "installed: SeaBIOS boots the VDI, EXTLINUX loads the installed kernel, it mounts its ext4 root (sda1), its files check"
 	grep -aq "INSTALLED-OK" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+	inst_check "booting the installed system"
+	if [ "${STORAGE_VIRTIO:-1}" != 0 ]; then
+		O=$TMP/installed-virtio.out; E=$TMP/installed-virtio.err
+		t0=$(date +%s)
+		console_run "$O" "$E" "poweroff -f" --disk "$disk,if=virtio" --boot disk; rc=$?
+		result $rc "installed: vmmctl run --disk disk.vdi,if=virtio boots and powers off (exit $rc, $(($(date +%s) - t0)) s)"
+		grep -aq "INSTALLED-OK: booted from /dev/vda1" "$O"
+		result $? "installed: SeaBIOS boots the VDI from virtio-blk, the installed system finds its root on vda1, its files check"
+		grep -aq "INSTALLED-OK: booted from /dev/vda1" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+		inst_check "booting it from virtio-blk"
+	fi
 	rm -f "$disk"
 fi
 
