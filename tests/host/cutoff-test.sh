@@ -44,7 +44,7 @@ echo "KTAP version 1"
 echo "# Subtest: cutoff"
 
 mkdir -p "$work" "$out"
-rm -rf "$work"/*
+rm -rf "${work:?}"/*
 t_start=$(date +%s)
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$work/diskcheck" "$top/tests/guest/diskcheck.c"
 res $? "diskcheck built for this machine"
