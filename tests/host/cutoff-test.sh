@@ -109,6 +109,7 @@ for ((cut = 1; cut <= cuts; cut++)); do
 	if [ $r -ne 0 ]; then
 		bad=1
 		grep -a "CUTOFF\|flushloop\|vmm\|BUG\|Oops" "$log" | tail -n 15 | diag
+		[ -s "$out/qemu-cutoff.pid" ] || echo "qemu-amd.sh ended before QEMU started:" | diag
 		tail -n 5 "$work/qemu-$cut.out" | diag
 	fi
 	last=${last:-$prev}

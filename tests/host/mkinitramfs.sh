@@ -93,7 +93,7 @@ mbflags=(-m32 -std=gnu11 -O2 -ffreestanding -nostdlib -fno-builtin -fno-pic -fno
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables
 	-fcf-protection=none -Wall -Wextra -Werror)
 mbld=(-m elf_i386 -nostdlib -static --build-id=none -z noexecstack -T "$top/tests/guest/mbkernel.ld"
-	$(ld --help 2>/dev/null | grep -q no-warn-rwx-segments && echo --no-warn-rwx-segments))
+	$(ld --help 2>/dev/null | grep -- no-warn-rwx-segments >/dev/null && echo --no-warn-rwx-segments))
 if gcc "${mbflags[@]}" -DMB_VARIANT='"elf"' -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&
    ld "${mbld[@]}" -o "$root/guest/mbkernel.elf" "$root/tmp/mb.o" &&
    gcc "${mbflags[@]}" -DMB_VARIANT='"aout"' -DAOUT_KLUDGE -c -o "$root/tmp/mb.o" "$top/tests/guest/mbkernel.c" &&
