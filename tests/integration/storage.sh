@@ -291,7 +291,7 @@ crash_unlocked() {
 
 # crash_fw DISK OUT STOP DELAY: run flushloop.rom on DISK, SIGKILL vmmctl
 # DELAY s after the STOP-th FLUSHED line; its console time-stamped in OUT,
-# last line "EXIT status"
+# last line "EXIT status" (its variables must not be lib.sh's: _n counts tests)
 crash_fw() {
 	_out=$2
 	crash_unlocked "$1"
@@ -305,13 +305,13 @@ crash_fw() {
 	  sleep "$CRASH_TIMEOUT" & _sp=$!; wait $_sp
 	  echo "crash: no record $3 after $CRASH_TIMEOUT s"; kill -9 $_vp ) >"$_out.hung" 2>&1 &
 	_wp=$!
-	_n=0
+	_nfl=0
 	while IFS= read -r _l; do
 		echo "$(now_cs) $_l"
 		case "$_l" in
 		FLUSHED*)
-			_n=$((_n + 1))
-			if [ $_n -eq "$3" ]; then
+			_nfl=$((_nfl + 1))
+			if [ $_nfl -eq "$3" ]; then
 				[ "$4" = 0 ] || sleep "$4"
 				kill -9 $_vp
 			fi ;;
@@ -377,19 +377,19 @@ crash_judge() {
 		[ $_r -eq 0 ] || _bad=1
 	fi
 	"$VMMCTL" vdi check "$disk" >"$TMP/crash.check" 2>&1
-	_c=$?
+	_cc=$?
 	if command -v qemu-img >/dev/null; then
 		qemu-img check -f vdi "$disk" >>"$TMP/crash.check" 2>&1
-		_c=$((_c | $?))
+		_cc=$((_cc | $?))
 	fi
 	"$VMMCTL" vdi cat "$disk" >"$TMP/crash-flat.img" &&
 		diskcheck flushcheck "$TMP/crash-flat.img" "${last:-0}" >"$TMP/crash.fc" 2>&1
 	_f=$?
 	rm -f "$TMP/crash-flat.img"
-	[ $_c -eq 0 ] && [ $_f -eq 0 ]; _r=$?
+	[ $_cc -eq 0 ] && [ $_f -eq 0 ]; _r=$?
 	result $_r "$_lbl: vdi check$(command -v qemu-img >/dev/null && echo ', qemu-img check') clean; $(sed -n 's/^diskcheck: //p' "$TMP/crash.fc" | head -n 1)"
 	[ $_r -eq 0 ] || _bad=1
-	[ $_c -eq 0 ] || diag_file "$TMP/crash.check" 8
+	[ $_cc -eq 0 ] || diag_file "$TMP/crash.check" 8
 	[ $_f -eq 0 ] || diag_file "$TMP/crash.fc" 5
 	findings=$((findings + _bad))
 }
@@ -514,15 +514,15 @@ case " $ISOS " in *" isolinux "*) inst=yes ;; *) inst= ;; esac
 # inst_check STEP: the image is valid after STEP
 inst_check() {
 	"$VMMCTL" vdi check "$disk" >"$TMP/inst.check" 2>&1
-	_c=$?
+	_cc=$?
 	_what="vmmctl vdi check"
 	if command -v qemu-img >/dev/null; then
 		qemu-img check -f vdi "$disk" >>"$TMP/inst.check" 2>&1
-		_c=$((_c | $?))
+		_cc=$((_cc | $?))
 		_what="$_what and qemu-img check"
 	fi
-	result $_c "installer: $_what clean after $1"
-	[ $_c -eq 0 ] || diag_file "$TMP/inst.check" 10
+	result $_cc "installer: $_what clean after $1"
+	[ $_cc -eq 0 ] || diag_file "$TMP/inst.check" 10
 }
 if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
 	disk=$TMP/disk-install.vdi
