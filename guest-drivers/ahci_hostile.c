@@ -16,7 +16,7 @@
  * is a failure); every case ends with the documented recovery and a read
  * whose data is checked. Prints KTAP; exits 0 if all passed, else 1.
  */
-#include "guest.h"
+#include "ahci.h"
 
 #define diag(...) do { puts("# "); printf(__VA_ARGS__); putc('\n'); } while (0)
 
@@ -32,14 +32,10 @@ static int n_test, n_fail;
 	putc('\n');							\
 } while (0)
 
-/* ---- memory map (guest-physical, below the 64 MiB the test gives) ---- */
+/* ---- memory map (guest-physical, below the 64 MiB the test gives);
+ * command lists and tables: ahci.h ---- */
 #define ABAR_A		0xfebf0000UL	/* where we put BAR5 */
 #define ABAR_B		0xfebe0000UL	/* where we move it while commands run */
-#define CLB_BASE	0x200000UL	/* 1 KiB per port */
-#define FB_BASE		0x202000UL	/* 256 bytes per port */
-#define CT_BASE		0x210000UL	/* 64 KiB per port: 32 tables of 2 KiB */
-#define CT_SIZE		0x800UL
-#define CT_MAX_PRD	((CT_SIZE - 0x80) / 16)
 #define DATA		0x400000UL	/* 4 MiB data buffer */
 #define NCQ_BUF		0x800000UL	/* 32 x 64 KiB, one per NCQ slot */
 #define NCQ_SECT	128
@@ -48,90 +44,11 @@ static int n_test, n_fail;
 #define HEAVY_SECT	4096
 #define ROM_ZERO	0xfffff000UL	/* zero padding in the ROM (romwrap.S) */
 
-/* ---- AHCI ---- */
-#define GHC_HR		(1u << 0)
-#define GHC_AE		(1u << 31)
-#define PX_CLB		0x00
-#define PX_CLBU		0x04
-#define PX_FB		0x08
-#define PX_FBU		0x0c
-#define PX_IS		0x10
-#define PX_IE		0x14
-#define PX_CMD		0x18
-#define PX_TFD		0x20
-#define PX_SIG		0x24
-#define PX_SSTS		0x28
-#define PX_SCTL		0x2c
-#define PX_SERR		0x30
-#define PX_SACT		0x34
-#define PX_CI		0x38
-#define CMD_ST		(1u << 0)
-#define CMD_CLO		(1u << 3)
-#define CMD_FRE		(1u << 4)
-#define CMD_FR		(1u << 14)
-#define CMD_CR		(1u << 15)
-#define IS_TFES		(1u << 30)
-#define TFD_ERR		0x01
-#define TFD_DRQ		0x08
-#define TFD_BSY		0x80
-#define SERR_E		(1u << 11)
-#define SIG_DISK	0x00000101u
-#define SIG_ATAPI	0xeb140101u
-
-#define ATA_READ_DMA_EXT	0x25
-#define ATA_WRITE_DMA_EXT	0x35
-#define ATA_READ_FPDMA		0x60
-#define ATA_WRITE_FPDMA		0x61
-#define ATA_DSM			0x06
-#define ATA_PACKET		0xa0
-#define ATA_IDENTIFY_PACKET	0xa1
-#define ATA_IDENTIFY		0xec
-
-#define HDR_A		(1u << 5)	/* ATAPI */
-#define HDR_W		(1u << 6)	/* write (memory -> device) */
-
-enum { R_OK, R_ERR, R_TIMEOUT };
 static const char *const rname[] = { "clean completion", "ATA error", "TIMEOUT" };
 
-static volatile u8 *abar;
 static u64 ram_end;
-static u32 pci_bdf;		/* bus 0 dev/fn of the HBA, config address bits */
 static int pd = -1, pro = -1, pcd = -1, pe = -1;	/* disk, read-only disk, CD, empty */
 static u64 disk_sectors = 4096;
-
-static u32 hr(u32 off) { return *(volatile u32 *)(abar + off); }
-static void hw(u32 off, u32 v) { *(volatile u32 *)(abar + off) = v; }
-static u32 pr(int p, u32 reg) { return hr(0x100 + p * 0x80 + reg); }
-static void pw(int p, u32 reg, u32 v) { hw(0x100 + p * 0x80 + reg, v); }
-
-static u32 cfg_rd(u32 off)
-{
-	outl(0xcf8, 0x80000000u | pci_bdf | (off & 0xfc));
-	return inl(0xcfc);
-}
-
-static void cfg_wr(u32 off, u32 v)
-{
-	outl(0xcf8, 0x80000000u | pci_bdf | (off & 0xfc));
-	outl(0xcfc, v);
-}
-
-/* ---- time limits: TSC, and a cap on polls in case the TSC crawls ---- */
-#define TMO_TICKS	20000000000UL
-#define TMO_POLLS	3000000UL
-
-static u64 tmo_start, tmo_polls;
-static void tmo_begin(void) { tmo_start = rdtsc(); tmo_polls = 0; }
-static bool tmo_over(void)
-{
-	return rdtsc() - tmo_start > TMO_TICKS || ++tmo_polls > TMO_POLLS;
-}
-
-static void delay_polls(unsigned int n)
-{
-	while (n--)
-		(void)pr(0, PX_SSTS);
-}
 
 /* ---- the pattern the host file holds: 16 rows of 32 bytes a sector ---- */
 static void put_dec(u8 *d, u64 v, int width)
@@ -172,171 +89,6 @@ static bool verify(u64 buf, u64 lba, u32 n)
 		}
 	}
 	return true;
-}
-
-/* ---- command building ---- */
-static u8 *ct(int p, int slot) { return (u8 *)(CT_BASE + p * 0x10000UL + slot * CT_SIZE); }
-
-static void hdr_set(int p, int slot, u32 flags, u32 prdtl, u64 ctba)
-{
-	volatile u32 *h = (u32 *)(CLB_BASE + p * 0x400UL + slot * 32UL);
-
-	h[0] = 5 | flags | prdtl << 16;
-	h[1] = 0;
-	h[2] = (u32)ctba;
-	h[3] = ctba >> 32;
-}
-
-static u32 hdr_prdbc(int p, int slot)
-{
-	return ((volatile u32 *)(CLB_BASE + p * 0x400UL + slot * 32UL))[1];
-}
-
-static void prd_set(u8 *t, u32 i, u64 dba, u32 bytes)
-{
-	u32 *e = (u32 *)(t + 0x80 + i * 16UL);
-
-	e[0] = (u32)dba;
-	e[1] = dba >> 32;
-	e[2] = 0;
-	e[3] = (bytes - 1) & 0x3fffff;
-}
-
-static void fis_h2d(u8 *t, u8 cmd, u64 lba, u16 count, u16 feat)
-{
-	memset(t, 0, 0x80);
-	t[0] = 0x27;
-	t[1] = 0x80;
-	t[2] = cmd;
-	t[3] = feat;
-	t[4] = lba;
-	t[5] = lba >> 8;
-	t[6] = lba >> 16;
-	t[7] = 0x40;
-	t[8] = lba >> 24;
-	t[9] = lba >> 32;
-	t[10] = lba >> 40;
-	t[11] = feat >> 8;
-	t[12] = count;
-	t[13] = count >> 8;
-}
-
-/* Set up slot: a command FIS, one PRD of bytes at buf (bytes 0: none). */
-static u8 *cmd_simple(int p, int slot, u8 cmd, u64 lba, u16 count, u64 buf,
-		      u32 bytes, u32 flags)
-{
-	u8 *t = ct(p, slot);
-
-	fis_h2d(t, cmd, lba, count, 0);
-	if (bytes)
-		prd_set(t, 0, buf, bytes);
-	hdr_set(p, slot, flags, bytes ? 1 : 0, (u64)t);
-	return t;
-}
-
-/* Poll slot's PxCI bit: R_OK, R_ERR (TFES or ERR in PxTFD) or R_TIMEOUT. */
-static int wait_mask(int p, u32 mask, bool ncq)
-{
-	tmo_begin();
-	for (;;) {
-		u32 ci = pr(p, PX_CI), sact = ncq ? pr(p, PX_SACT) : 0;
-
-		if (pr(p, PX_IS) & IS_TFES)
-			return R_ERR;
-		if (!((ci | sact) & mask))
-			return (pr(p, PX_TFD) & TFD_ERR) ? R_ERR : R_OK;
-		if (tmo_over()) {
-			diag("timeout: port %d CI %#x SACT %#x IS %#x TFD %#x CMD %#x",
-			     p, ci, sact, pr(p, PX_IS), pr(p, PX_TFD), pr(p, PX_CMD));
-			return R_TIMEOUT;
-		}
-	}
-}
-
-static int issue(int p, int slot)
-{
-	pw(p, PX_CI, 1u << slot);
-	return wait_mask(p, 1u << slot, false);
-}
-
-/* Wait for a register bit to reach a value; false on timeout. */
-static bool wait_reg(int p, u32 reg, u32 mask, u32 val)
-{
-	tmo_begin();
-	while ((pr(p, reg) & mask) != val)
-		if (tmo_over())
-			return false;
-	return true;
-}
-
-/* ---- port bring-up and recovery ---- */
-static bool port_stop(int p)
-{
-	pw(p, PX_CMD, pr(p, PX_CMD) & ~CMD_ST);
-	return wait_reg(p, PX_CMD, CMD_CR, 0);
-}
-
-static bool comreset(int p)
-{
-	pw(p, PX_SCTL, 0x301);
-	delay_polls(200);
-	pw(p, PX_SCTL, 0x300);
-	if (!wait_reg(p, PX_SSTS, 0xf, 3))
-		return false;
-	pw(p, PX_SERR, ~0u);
-	return wait_reg(p, PX_TFD, TFD_BSY | TFD_DRQ, 0);
-}
-
-static bool port_init(int p)
-{
-	if (!port_stop(p))
-		return false;
-	pw(p, PX_CMD, pr(p, PX_CMD) & ~CMD_FRE);
-	if (!wait_reg(p, PX_CMD, CMD_FR, 0))
-		return false;
-	memset((void *)(CLB_BASE + p * 0x400UL), 0, 0x400);
-	memset((void *)(FB_BASE + p * 0x100UL), 0, 0x100);
-	pw(p, PX_CLB, CLB_BASE + p * 0x400);
-	pw(p, PX_CLBU, 0);
-	pw(p, PX_FB, FB_BASE + p * 0x100);
-	pw(p, PX_FBU, 0);
-	pw(p, PX_SERR, ~0u);
-	pw(p, PX_IS, ~0u);
-	pw(p, PX_IE, 0);
-	pw(p, PX_CMD, pr(p, PX_CMD) | CMD_FRE);
-	if ((pr(p, PX_SSTS) & 0xf) != 3)
-		return true;		/* nothing there: leave ST clear */
-	if (!wait_reg(p, PX_TFD, TFD_BSY | TFD_DRQ, 0))
-		return false;
-	pw(p, PX_CMD, pr(p, PX_CMD) | CMD_ST);
-	return true;
-}
-
-/* AHCI 6.2.2.1: ST off, wait CR, clear errors, CLO or COMRESET if busy, ST on. */
-static bool port_recover(int p)
-{
-	u32 tfd;
-
-	if (!port_stop(p)) {
-		diag("port %d: CR stays set after ST clear", p);
-		return false;
-	}
-	pw(p, PX_SERR, ~0u);
-	pw(p, PX_IS, ~0u);
-	hw(0x08, ~0u);
-	tfd = pr(p, PX_TFD);
-	if (tfd & (TFD_BSY | TFD_DRQ)) {
-		pw(p, PX_CMD, pr(p, PX_CMD) | CMD_CLO);
-		if (!wait_reg(p, PX_CMD, CMD_CLO, 0) ||
-		    (pr(p, PX_TFD) & (TFD_BSY | TFD_DRQ))) {
-			if (!comreset(p)) {
-				diag("port %d: COMRESET did not bring it back", p);
-				return false;
-			}
-		}
-	}
-	pw(p, PX_CMD, pr(p, PX_CMD) | CMD_FRE | CMD_ST);
-	return (pr(p, PX_CMD) & CMD_CR) != 0;
 }
 
 /* ---- proofs that a port works ---- */
@@ -425,24 +177,10 @@ static void verdict(int p, int r, unsigned int allowed, const char *what)
 /* ---- setup ---- */
 static bool find_hba(void)
 {
-	u32 dev, fn;
-
-	for (dev = 0; dev < 32; dev++) {
-		for (fn = 0; fn < 8; fn++) {
-			u32 id, cls;
-
-			pci_bdf = dev << 11 | fn << 8;
-			id = cfg_rd(0);
-			if ((id & 0xffff) == 0xffff)
-				continue;
-			cls = cfg_rd(8) >> 8;
-			if (id == 0x29228086 && cls == 0x010601) {
-				diag("AHCI at 00:%02x.%u", dev, fn);
-				return true;
-			}
-		}
-	}
-	return false;
+	if (!ahci_find(0x29228086))
+		return false;
+	diag("AHCI at 00:%02x.%u", pci_bdf >> 11, (pci_bdf >> 8) & 7);
+	return true;
 }
 
 static u64 cmos_ram_end(void)
@@ -458,15 +196,8 @@ static u64 cmos_ram_end(void)
 
 static bool hba_enable(void)
 {
-	u32 sz, cap;
+	u32 sz = ahci_map(ABAR_A), cap = hr(0);
 
-	cfg_wr(0x24, ~0u);
-	sz = cfg_rd(0x24);
-	cfg_wr(0x24, ABAR_A);
-	cfg_wr(4, (cfg_rd(4) & 0xffff) | 0x6);	/* memory decode, bus master */
-	abar = (volatile u8 *)ABAR_A;
-	hw(0x04, GHC_AE);
-	cap = hr(0);
 	diag("BAR5 size mask %#x, CAP %#x GHC %#x PI %#x VS %#x", sz, cap,
 	     hr(4), hr(0x0c), hr(0x10));
 	return sz == 0xfffff000 && cfg_rd(0x24) == ABAR_A &&

@@ -10,7 +10,8 @@
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites, reboot, panic and kexec
 # of the AMD-V test host with a VM running, the engine and device suites on
-# a PREEMPT_RT kernel (tests/host/rt-test.sh). Each step reports "# SUITE: P passed, F failed[, S
+# a PREEMPT_RT kernel (tests/host/rt-test.sh), the AMD-V test host cut off
+# (killed) while a VM writes and flushes on a VDI. Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
 #   P passed, F failed[, S skipped]
 # A step that crashes or prints no summary counts as 1 failed. Exit status
@@ -126,6 +127,13 @@ rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/rt.log" | tail -n 1 | tr -d '\r')
 [ -n "$line" ] && echo "# integration-rt:${line#\# integration:}" >>"$logs/rt.log"
 tally rt "$logs/rt.log" $rc integration-rt
+
+# 5d. the whole AMD-V test host is cut off (its QEMU killed) while a VM
+# writes and flushes on a VDI kept on a disk that outlives it; the image
+# is checked here (a test-host boot per cut point, about 1 minute).
+# (VMM_EMU_LOCK=: this script runs its emulators one after another anyway)
+step cutoff 300 env VMM_EMU_LOCK= tests/host/cutoff-test.sh 3
+tally cutoff "$logs/cutoff.log" $? cutoff
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X), ~20x slower than
 # QEMU: the suites that exercise the engine and the devices on it, with the

@@ -2,8 +2,9 @@
 # Build a bootable test ISO from Debian packages:
 #   tests/guest/mkiso.sh OUT.iso isolinux|grub
 # Debian's kernel, a busybox initramfs (iso-init as /init, the SATA, CD,
-# virtio-blk and ext2 modules, diskcheck + disktest, install-disk with
-# EXTLINUX) and /check/data.bin with its sha256.
+# virtio-blk and ext4 (also ext2) modules, diskcheck + disktest,
+# install-disk with EXTLINUX and mkfs.ext4) and /check/data.bin with its
+# sha256.
 # ISOLINUX (xorriso, El Torito no-emulation, isohybrid MBR) or GRUB
 # (grub-mkrescue); both also boot as hard disks.
 set -euo pipefail
@@ -36,6 +37,19 @@ if [ -x /usr/bin/extlinux ] && [ -f /usr/lib/syslinux/mbr/mbr.bin ]; then
 	cp /usr/lib/syslinux/mbr/mbr.bin "$root/usr/lib/syslinux/"
 else
 	warn "extlinux or syslinux's mbr.bin missing: no install-disk (apt-get install extlinux syslinux-common)"
+fi
+# mkfs.ext4 for install-disk: e2fsprogs' mke2fs (busybox's makes ext2
+# only), its libraries and configuration
+if mke2fs=$(command -v mke2fs.e2fsprogs || ls /sbin/mke2fs /usr/sbin/mke2fs 2>/dev/null | head -n 1) &&
+   [ -n "$mke2fs" ]; then
+	install -m 0755 "$mke2fs" "$root/bin/mkfs.ext4"
+	for lib in $(ldd "$mke2fs" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+else
+	warn "e2fsprogs' mke2fs missing: install-disk makes ext2 (apt-get install e2fsprogs)"
 fi
 gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" "$here/diskcheck.c"
 echo "$loader" >"$root/etc/bootloader"

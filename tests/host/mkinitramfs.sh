@@ -13,7 +13,7 @@
 #   /lib/vmm/vmm.ko, /lib/kvm/*.ko, /lib/diskbench/*.ko, /payloads/*.bin
 #   /tests/*.sh (tests/integration), /bench/run-bench.sh, /init
 #   /usr/share/seabios/bios-256k.bin, /guest/{vmlinuz,initrd.cpio.gz}
-#   /guest/test-{isolinux,grub}.iso, /bin/diskcheck
+#   /guest/test-{isolinux,grub}.iso, /bin/diskcheck, /usr/bin/qemu-img (+ its libraries)
 #   /guest/{vmlinux,mbkernel.elf,mbkernel-aout.bin,mb-mod*.txt}
 #   /lib/modules/KVER/updates/dkms/vmm.ko, /lib/udev/rules.d/60-vmm.rules
 #   /sbin/kexec and its libraries, /boot/vmlinuz (the down test's kexec)
@@ -154,6 +154,17 @@ for loader in ${VMM_ISOS:-isolinux grub}; do
 done
 gcc -O2 -Wall -Wextra -Werror -static -pthread -o "$root/bin/diskcheck" \
 	"$top/tests/guest/diskcheck.c" || warn "diskcheck not built"
+# qemu-img (and the libraries it links): the storage suite's crash and
+# installer sections run qemu-img check on the VDIs the kernel wrote
+if qi=$(command -v qemu-img); then
+	install -D -m 0755 "$qi" "$root/usr/bin/qemu-img"
+	for lib in $(ldd "$qi" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+else
+	warn "qemu-img missing: no qemu-img check in the test host (apt-get install qemu-utils)"
+fi
 
 # The kvm stack for the benchmark, dependencies first.
 . "$top/tests/lib/kmods.sh"

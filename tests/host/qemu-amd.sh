@@ -3,7 +3,7 @@
 # emulated EPYC-Rome + SVM + NPT, our initramfs, and one job.
 #
 #   tests/host/qemu-amd.sh MODE [EXTRA-KERNEL-ARGS...]
-#     MODE: test | bench | diskbench | demo | check | shell | down   (see tests/host/init)
+#     MODE: test | bench | diskbench | demo | check | shell | down | cutoff   (see tests/host/init)
 #   e.g. tests/host/qemu-amd.sh test vmm.suites=module,payloads
 #
 # Prints the serial console; exits 0 only if the host printed
@@ -20,12 +20,15 @@
 # read-only over 9p (mount tag hostroot) for QEMU's binary; QEMU_TIMEOUT
 # defaults to 1500 s there. VMM_HOSTROOT=1: test mode gets that 9p root
 # too (the disklat suite runs the build machine's bpftrace from it).
+# cutoff: the host also gets CUTOFF_IMG (a raw image) as a virtio disk,
+# cached by this machine (it outlives the host), flushes honoured; QEMU's
+# pid is in $OUT/qemu-cutoff.pid for tests/host/cutoff-test.sh to kill.
 set -uo pipefail
 
 mode=${1:-}
 case "$mode" in
-test|bench|diskbench|demo|check|shell|down) shift ;;
-*) echo "usage: $0 test|bench|diskbench|demo|check|shell|down [kernel args...]" >&2; exit 2 ;;
+test|bench|diskbench|demo|check|shell|down|cutoff) shift ;;
+*) echo "usage: $0 test|bench|diskbench|demo|check|shell|down|cutoff [kernel args...]" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,6 +141,10 @@ elif [ "${VMM_HOSTROOT:-0}" = 1 ]; then
 	# its bpftrace from there)
 	extra=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 fi
+if [ "$mode" = cutoff ]; then
+	[ -f "${CUTOFF_IMG:-}" ] || { echo "qemu-amd: cutoff needs CUTOFF_IMG" >&2; exit 2; }
+	extra=(-drive "file=$CUTOFF_IMG,format=raw,if=virtio,cache=writeback")
+fi
 
 append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
 cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
@@ -166,6 +173,7 @@ boot() {
 	# no stdin: CI has none, and QEMU must not read the terminal
 	"${cmd[@]}" </dev/null >"$raw" 2>&1 &
 	qpid=$!
+	echo $qpid >"$out/qemu-$mode.pid"
 	(
 		t=0
 		while kill -0 $qpid 2>/dev/null; do

@@ -8,8 +8,8 @@
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
 # Then the first ISO boots again with the disk on virtio-blk (if=virtio,
 # /dev/vda in the guest) and runs the same test; STORAGE_VIRTIO=0 skips it.
-# Then the installer flow: the ISOLINUX ISO installs a system onto a disk,
-# which boots alone.
+# Then the installer flow: the ISOLINUX ISO installs a system onto a VDI,
+# which boots alone (from AHCI, then virtio-blk).
 # STORAGE_FORMATS picks the disk's formats (default: raw for each ISO,
 # and vdi with the first): raw (a sparse file) and vdi
 # (made by vmmctl vdi create, served by the kernel's VDI backend; then
@@ -26,13 +26,15 @@ ensure_vmm; result $? "vmm loaded"
 
 # The VT-x test host (Bochs) runs ~20x slower than QEMU: there the suite
 # keeps one boot per disk kind (raw AHCI, virtio-blk), reads at random for
-# 1 s instead of 5, and leaves the VDI, disk-full, crash, packed-ring,
+# 1 s instead of 5, cuts 8 times in the crash test (firmware cuts only,
+# no Linux boot there), and leaves the VDI, disk-full, packed-ring,
 # virtio-boot and installer runs to the AMD-V host, unless STORAGE_FULL=1.
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}"
-	: "${STORAGE_CRASH:=0}" "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
+	: "${STORAGE_CRASH:=8}" "${STORAGE_CRASH_LINUX:=0}"
+	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
 	: "${STORAGE_RANDREAD_S:=1}"
-	diag "VT-x host: the light variant (raw and virtio-blk disk tests only)"
+	diag "VT-x host: the light variant (raw and virtio-blk disk tests, $STORAGE_CRASH firmware crash cuts)"
 fi
 # default: raw for every ISO, and the VDI run with the first one only
 FORMATS=${STORAGE_FORMATS:-}
@@ -255,22 +257,78 @@ if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
 	umount "$small"
 fi
 
-# Crash test (reduced): a guest writes 4 KiB records and flushes each
-# (diskcheck flushloop: the first 60 each allocate a new VDI block), and
-# vmmctl is killed with SIGKILL after the k-th FLUSHED line, at
-# STORAGE_CRASH cut points (default 6), each on the image the last one
-# left. Afterwards vmmctl vdi check must be clean and every record the
-# guest saw flushed must be in the image; the next round writes on.
-CUTS=${STORAGE_CRASH:-6}
-crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
-	_out=$3 _pid=$3.pid
-	: >"$_out"; rm -f "$_pid" "$_out.done"
-	# the killed VM's teardown lets go of the image (its lock) first
+# Crash test: a guest writes 4 KiB records and flushes each, and vmmctl
+# is killed (SIGKILL) a varying time after the guest reported the k-th
+# record flushed, at STORAGE_CRASH cut points (default 20; 8 on the VT-x
+# host), each on the image the cut before left. The guest is the flushloop
+# firmware (guest-drivers/flushloop.c, vmmctl run --bios): no OS to boot,
+# so a cut costs a VM start. It writes diskcheck flushloop's records
+# (records 1-60 each allocate a new VDI block, later ones write into
+# allocated blocks) and resumes after the last record it reads back
+# whole, so every run first reads, through the backend, what the cut
+# before left. After each cut: the guest resumed no earlier than after
+# the last record it saw flushed; vmmctl vdi check (and qemu-img check
+# where the host has it) is clean; every record the guest saw flushed is
+# in the image (diskcheck flushcheck on vmmctl vdi cat). Then the image
+# must still take writes. STORAGE_CRASH_LINUX=1 (the default on AMD-V)
+# adds one cut with Linux as the writer (diskcheck flushloop on the test
+# ISO: O_DIRECT and fdatasync through Linux's AHCI driver), which costs a
+# Linux boot.
+CUTS=${STORAGE_CRASH:-20}
+CRASH_LINUX=${STORAGE_CRASH_LINUX:-1}
+CRASH_TIMEOUT=${CRASH_TIMEOUT:-120}
+crash_rom=$(payload flushloop.rom)
+
+# crash_unlocked DISK: wait until the killed VM's teardown let go of the
+# image (its lock)
+crash_unlocked() {
 	_i=0
-	command -v flock >/dev/null || sleep 1
-	while command -v flock >/dev/null && ! flock -n -x "$2" true && [ $_i -lt 20 ]; do
+	command -v flock >/dev/null || { sleep 1; return; }
+	while ! flock -n -x "$1" true && [ $_i -lt 20 ]; do
 		sleep 0.5; _i=$((_i + 1))
 	done
+}
+
+# crash_fw DISK OUT STOP DELAY: run flushloop.rom on DISK, SIGKILL vmmctl
+# DELAY s after the STOP-th FLUSHED line; its console time-stamped in OUT,
+# last line "EXIT status" (its variables must not be lib.sh's: _n counts tests)
+crash_fw() {
+	_out=$2
+	crash_unlocked "$1"
+	rm -f "$_out.fifo"
+	mkfifo "$_out.fifo" || return 1
+	"$VMMCTL" run --bios "$crash_rom" --mem 32M --disk "$1" --no-reboot \
+		</dev/null >"$_out.fifo" 2>"$_out.err" &
+	_vp=$!
+	# a VM that never gets that far is killed too (and fails the test)
+	( trap 'kill $_sp 2>/dev/null; exit 0' TERM
+	  sleep "$CRASH_TIMEOUT" & _sp=$!; wait $_sp
+	  echo "crash: no record $3 after $CRASH_TIMEOUT s"; kill -9 $_vp ) >"$_out.hung" 2>&1 &
+	_wp=$!
+	_nfl=0
+	while IFS= read -r _l; do
+		echo "$(now_cs) $_l"
+		case "$_l" in
+		FLUSHED*)
+			_nfl=$((_nfl + 1))
+			if [ $_nfl -eq "$3" ]; then
+				[ "$4" = 0 ] || sleep "$4"
+				kill -9 $_vp
+			fi ;;
+		esac
+	done <"$_out.fifo" >"$_out"
+	wait $_vp; _st=$?
+	kill $_wp 2>/dev/null
+	echo "EXIT $_st" >>"$_out"
+	rm -f "$_out.fifo"
+}
+
+# crash_boot ISO DISK OUT FIRST STOP: the same with Linux as the writer
+# (diskcheck flushloop /dev/sda FIRST typed on the ISO's shell)
+crash_boot() {
+	_out=$3 _pid=$3.pid
+	: >"$_out"; rm -f "$_pid" "$_out.done"
+	crash_unlocked "$2"
 	{
 		_i=0
 		while ! grep -q ISO-SHELL "$_out" && [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
@@ -296,36 +354,89 @@ crash_boot() {	# ISO DISK OUT FIRST STOP_AFTER
 	} | stamp >"$_out"
 	touch "$_out.done"
 }
-iso=$GUEST/test-$first_loader.iso
-if [ "$CUTS" -gt 0 ] && [ -f "$iso" ]; then
+
+# crash_judge LABEL OUT PREV: the checks after a cut, where PREV is the
+# last record the run before saw flushed; sets last (this run's last
+# FLUSHED record) and adds to findings
+findings=0
+crash_judge() {
+	_lbl=$1 _o=$2 _prev=$3
+	last=$(tr -d '\r' <"$_o" | sed -n 's/^[0-9]* FLUSHED \([0-9]*\).*/\1/p' | tail -n 1)
+	_ex=$(sed -n 's/^EXIT //p; s/^[0-9]* EXIT //p' "$_o" | tail -n 1)
+	_res=$(sed -n 's/.*flushloop: resume after record \([0-9]*\).*/\1/p' "$_o")
+	_bad=0
+	[ "$_ex" = 137 ] && [ -n "$last" ]; _r=$?
+	result $_r "$_lbl: vmmctl killed (SIGKILL) after the guest flushed record ${last:-none} (exit ${_ex:-none})"
+	if [ $_r -ne 0 ]; then
+		_bad=1
+		diag_file "$_o" 15; diag_file "$_o.err" 5; diag_file "$_o.hung" 3
+	fi
+	if grep -q "flushloop: resume" "$_o"; then
+		[ -n "$_res" ] && [ "$_res" -ge "$_prev" ]; _r=$?
+		result $_r "$_lbl: the guest reads back every record flushed before the cut (it resumes after ${_res:-?}, $_prev was flushed)"
+		[ $_r -eq 0 ] || _bad=1
+	fi
+	"$VMMCTL" vdi check "$disk" >"$TMP/crash.check" 2>&1
+	_cc=$?
+	if command -v qemu-img >/dev/null; then
+		qemu-img check -f vdi "$disk" >>"$TMP/crash.check" 2>&1
+		_cc=$((_cc | $?))
+	fi
+	"$VMMCTL" vdi cat "$disk" >"$TMP/crash-flat.img" &&
+		diskcheck flushcheck "$TMP/crash-flat.img" "${last:-0}" >"$TMP/crash.fc" 2>&1
+	_f=$?
+	rm -f "$TMP/crash-flat.img"
+	[ $_cc -eq 0 ] && [ $_f -eq 0 ]; _r=$?
+	result $_r "$_lbl: vdi check$(command -v qemu-img >/dev/null && echo ', qemu-img check') clean; $(sed -n 's/^diskcheck: //p' "$TMP/crash.fc" | head -n 1)"
+	[ $_r -eq 0 ] || _bad=1
+	[ $_cc -eq 0 ] || diag_file "$TMP/crash.check" 8
+	[ $_f -eq 0 ] || diag_file "$TMP/crash.fc" 5
+	findings=$((findings + _bad))
+}
+
+if [ "$CUTS" -gt 0 ] && [ -f "$crash_rom" ]; then
 	disk=$DIODIR/crash.vdi
 	rm -f "$disk"
 	"$VMMCTL" vdi create "$disk" 64M >/dev/null
-	next=1 cut=0
+	t0=$(date +%s)
+	last=0 cut=0 cuts_done=0
 	while [ $cut -lt "$CUTS" ]; do
 		cut=$((cut + 1))
+		# 1-9 records a run, killed 0-100 ms after the last one seen:
+		# cuts land while allocating blocks and after, at varying
+		# points of a write and its flush
+		stop=$((1 + cut * 5 % 9))
+		set -- 0 0.01 0.03 0.1 0.005
+		shift $((cut % 5)); delay=$1
 		O=$TMP/crash-$cut.out
-		stop=$((2 + cut * 3))
-		t0=$(date +%s)
-		crash_boot "$iso" "$disk" "$O" $next $stop
-		t1=$(date +%s)
-		last=$(tr -d '\r' <"$O" | sed -n 's/^[0-9]* FLUSHED \([0-9]*\).*/\1/p' | tail -n 1)
-		ex=$(sed -n 's/^[0-9]* EXIT //p' "$O")
-		[ "$ex" = 137 ] && [ -n "$last" ] && [ "$last" -ge $((next + stop - 1)) ]
-		result $? "crash $cut: vmmctl killed (SIGKILL) after the guest flushed record ${last:-none} (exit ${ex:-none}, $((t1 - t0)) s)"
-		[ "$ex" = 137 ] || { diag_file "$O" 20; diag_file "$O.err" 5; }
-		"$VMMCTL" vdi check "$disk" >"$TMP/crash.check" 2>&1
-		result $? "crash $cut: vmmctl vdi check is clean"
-		sed 's/^/# /' "$TMP/crash.check" | head -n 3
-		"$VMMCTL" vdi cat "$disk" >"$TMP/crash-flat.img" &&
-			diskcheck flushcheck "$TMP/crash-flat.img" "${last:-0}" >"$TMP/crash.fc" 2>&1
-		result $? "crash $cut: every record the guest saw flushed is in the image"
-		sed 's/^/# /' "$TMP/crash.fc"
-		rm -f "$TMP/crash-flat.img"
-		next=$(( ${last:-0} + 1 ))
+		prev=$last
+		crash_fw "$disk" "$O" $stop $delay
+		crash_judge "crash $cut (stop $stop, delay $delay s)" "$O" "$prev"
+		cuts_done=$((cuts_done + 1))
+		last=${last:-$prev}
 	done
-	diag "crash: $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
+	iso=$GUEST/test-$first_loader.iso
+	if [ "$CRASH_LINUX" = 1 ] && [ -f "$iso" ]; then
+		O=$TMP/crash-linux.out
+		prev=$last
+		crash_boot "$iso" "$disk" "$O" $((last + 1)) 5
+		crash_judge "crash linux (diskcheck flushloop from $((prev + 1)))" "$O" "$prev"
+		cuts_done=$((cuts_done + 1))
+		last=${last:-$prev}
+	fi
+	# the image the last cut left still takes writes
+	O=$TMP/crash-after.out
+	prev=$last
+	crash_fw "$disk" "$O" 3 0
+	crash_judge "after the last cut: the image takes writes" "$O" "$prev"
+	last=${last:-$prev}
+	t1=$(date +%s)
+	diag "crash: $cuts_done cut points, $findings findings, records 1..$last, $((t1 - t0)) s; $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
+	[ "$findings" -eq 0 ]
+	result $? "crash: $cuts_done cut points, $findings findings"
 	rm -f "$disk"
+elif [ "$CUTS" -gt 0 ]; then
+	not_ok "crash: $crash_rom missing (make -C guest-drivers)"
 fi
 
 [ "$DIODIR" = "$TMP" ] || umount "$DIODIR"
@@ -392,26 +503,61 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 	fi
 fi
 
-# The installer flow, as a user does it: boot the ISO, install onto the
-# disk (partition, ext2, kernel + initramfs, EXTLINUX, MBR), power off;
-# then boot the disk alone through SeaBIOS, where the installed system
-# checks its files.
+# The installer flow, as a user does it, onto a VDI (vmmctl vdi create):
+# boot the ISO, install onto the disk (partition, ext4, kernel +
+# initramfs, EXTLINUX, MBR), power off; then boot the VDI alone through
+# SeaBIOS, where the installed system checks its files; then the same
+# VDI from virtio-blk (STORAGE_VIRTIO=0 skips that). vmmctl vdi check
+# and qemu-img check (where the host has it) after each step.
 iso=$GUEST/test-isolinux.iso
 case " $ISOS " in *" isolinux "*) inst=yes ;; *) inst= ;; esac
+# inst_check STEP: the image is valid after STEP
+inst_check() {
+	"$VMMCTL" vdi check "$disk" >"$TMP/inst.check" 2>&1
+	_cc=$?
+	_what="vmmctl vdi check"
+	if command -v qemu-img >/dev/null; then
+		qemu-img check -f vdi "$disk" >>"$TMP/inst.check" 2>&1
+		_cc=$((_cc | $?))
+		_what="$_what and qemu-img check"
+	fi
+	result $_cc "installer: $_what clean after $1"
+	[ $_cc -eq 0 ] || diag_file "$TMP/inst.check" 10
+}
 if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
-	disk=$TMP/disk-install.img
-	rm -f "$disk"; truncate -s 64M "$disk"
+	disk=$TMP/disk-install.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 64M >/dev/null
+	result $? "installer: vmmctl vdi create 64M"
+	inst_check "vdi create"
 	O=$TMP/install.out; E=$TMP/install.err
+	t0=$(date +%s)
 	console_run "$O" "$E" "install-disk /dev/sda; poweroff -f" --iso "$iso" --disk "$disk"; rc=$?
 	grep -aq "INSTALL-OK" "$O"; r=$?
-	result $((rc | r)) "installer: the ISO partitions the disk, installs kernel, initramfs and EXTLINUX (exit $rc)"
+	result $((rc | r)) "installer: the ISO partitions the VDI, makes $(sed -n 's/.*INSTALL-OK: [^ ]* \([a-z0-9]*\).*/\1/p' "$O" | head -n 1) and installs kernel, initramfs and EXTLINUX (exit $rc, $(($(date +%s) - t0)) s)"
 	[ $((rc | r)) -eq 0 ] || { diag_file "$O" 20; diag_file "$E" 5; }
+	grep -aq "INSTALL-OK: .* ext4" "$O"
+	result $? "installer: the file system is ext4 (mkfs.ext4 in the ISO)"
+	inst_check "the install"
+	diag "installer: $("$VMMCTL" vdi info "$disk" | grep -E 'blocks allocated|file size' | tr -s ' ' | tr '\n' ' ')"
 	O=$TMP/installed.out; E=$TMP/installed.err
+	t0=$(date +%s)
 	console_run "$O" "$E" "poweroff -f" --disk "$disk"; rc=$?
-	result $rc "installed: vmmctl run --disk alone boots and powers off (exit $rc)"
-	grep -aq "INSTALLED-OK" "$O"
-	result $? "installed: SeaBIOS boots the disk, EXTLINUX loads the installed kernel, its files check"
+	result $rc "installed: vmmctl run --disk disk.vdi alone boots and powers off (exit $rc, $(($(date +%s) - t0)) s)"
+	grep -aq "INSTALLED-OK: booted from /dev/sda1 (ext4)" "$O"
+	result $? "installed: SeaBIOS boots the VDI, EXTLINUX loads the installed kernel, it mounts its ext4 root (sda1), its files check"
 	grep -aq "INSTALLED-OK" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+	inst_check "booting the installed system"
+	if [ "${STORAGE_VIRTIO:-1}" != 0 ]; then
+		O=$TMP/installed-virtio.out; E=$TMP/installed-virtio.err
+		t0=$(date +%s)
+		console_run "$O" "$E" "poweroff -f" --disk "$disk,if=virtio" --boot disk; rc=$?
+		result $rc "installed: vmmctl run --disk disk.vdi,if=virtio boots and powers off (exit $rc, $(($(date +%s) - t0)) s)"
+		grep -aq "INSTALLED-OK: booted from /dev/vda1" "$O"
+		result $? "installed: SeaBIOS boots the VDI from virtio-blk, the installed system finds its root on vda1, its files check"
+		grep -aq "INSTALLED-OK: booted from /dev/vda1" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+		inst_check "booting it from virtio-blk"
+	fi
 	rm -f "$disk"
 fi
 
