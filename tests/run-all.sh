@@ -89,6 +89,7 @@ step vmmctl 300 make -C vmmctl check
 rc=$?
 tally vmmctl "$logs/vmmctl.log" $rc vmmctl
 tally vmmctl-pc "$logs/vmmctl.log" $rc test_pc
+tally vmmctl-diskstat "$logs/vmmctl.log" $rc vmmctl_diskstat
 
 # VDI images: vmmctl vdi against qemu-img and 7zz (well under a minute)
 step vdi-interop 180 tests/vdi/interop.sh
