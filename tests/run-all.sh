@@ -109,7 +109,7 @@ if [ -f tests/fuzz/Makefile ]; then
 fi
 
 # 5. the module in the AMD-V test host
-step host 1300 env QEMU_TIMEOUT=1200 tests/host/qemu-amd.sh test
+step host 1900 env QEMU_TIMEOUT=1800 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
 # the VDI the guest wrote through the kernel backend, read by qemu-img/7zz
 step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
