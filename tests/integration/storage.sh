@@ -276,7 +276,7 @@ fi
 # Linux boot.
 CUTS=${STORAGE_CRASH:-20}
 CRASH_LINUX=${STORAGE_CRASH_LINUX:-1}
-CRASH_TIMEOUT=${CRASH_TIMEOUT:-120}
+CRASH_TIMEOUT=${CRASH_TIMEOUT:-300}	# a hang guard (Bochs is ~20x slower)
 crash_rom=$(payload flushloop.rom)
 
 # crash_unlocked DISK: wait until the killed VM's teardown let go of the
