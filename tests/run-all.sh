@@ -142,9 +142,9 @@ tally cutoff "$logs/cutoff.log" $? cutoff
 # memory and install run on the AMD-V host only (they test engine-neutral
 # code: the HBA model, gmem, packaging). Its summary is
 # renamed integration-intel so the two hosts stay apart in the summary.
-# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (2400 s here) and then still
+# bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (2700 s here) and then still
 # prints an "# integration:" line (the finished suites + 1 failed).
-step host-intel 2500 env BOCHS_TIMEOUT=2400 tests/host/bochs-intel.sh test vmm.isos=isolinux \
+step host-intel 2800 env BOCHS_TIMEOUT=2700 tests/host/bochs-intel.sh test vmm.isos=isolinux \
 	vmm.suites=host,module,payloads,security,pc,storage,trace,errors,race,lifecycle,coexist
 rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-intel.log" | tail -n 1 | tr -d '\r')

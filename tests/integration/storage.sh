@@ -31,7 +31,7 @@ ensure_vmm; result $? "vmm loaded"
 # virtio-boot and installer runs to the AMD-V host, unless STORAGE_FULL=1.
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}"
-	: "${STORAGE_CRASH:=8}" "${STORAGE_CRASH_LINUX:=0}"
+	: "${STORAGE_CRASH:=4}" "${STORAGE_CRASH_LINUX:=0}"
 	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
 	: "${STORAGE_RANDREAD_S:=1}"
 	diag "VT-x host: the light variant (raw and virtio-blk disk tests, $STORAGE_CRASH firmware crash cuts)"
@@ -259,7 +259,7 @@ fi
 
 # Crash test: a guest writes 4 KiB records and flushes each, and vmmctl
 # is killed (SIGKILL) a varying time after the guest reported the k-th
-# record flushed, at STORAGE_CRASH cut points (default 20; 8 on the VT-x
+# record flushed, at STORAGE_CRASH cut points (default 20; 4 on the VT-x
 # host), each on the image the cut before left. The guest is the flushloop
 # firmware (guest-drivers/flushloop.c, vmmctl run --bios): no OS to boot,
 # so a cut costs a VM start. It writes diskcheck flushloop's records
