@@ -10,8 +10,7 @@
 # tests/fuzz/Makefile exists); the AMD-V test host (QEMU TCG) and the VT-x
 # test host (Bochs) running the integration suites, reboot, panic and kexec
 # of the AMD-V test host with a VM running, the engine and device suites on
-# a PREEMPT_RT kernel (tests/host/rt-test.sh), the AMD-V test host cut off
-# (killed) while a VM writes and flushes on a VDI. Each step reports "# SUITE: P passed, F failed[, S
+# a PREEMPT_RT kernel (tests/host/rt-test.sh). Each step reports "# SUITE: P passed, F failed[, S
 # skipped]"; the last line printed is the sum over all of them:
 #   P passed, F failed[, S skipped]
 # A step that crashes or prints no summary counts as 1 failed. Exit status
