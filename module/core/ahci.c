@@ -573,6 +573,15 @@ static bool port_busy(const struct ahci_port *p)
 	return false;
 }
 
+/* The backend took the slot's request: count and time it from here. */
+static void slot_inflight(struct ahci_port *p, struct ahci_slot *s)
+{
+	s->inflight = true;
+	s->measured = true;
+	p->h->inflight++;
+	blkstat_submitted(&p->bs, &s->req);
+}
+
 static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 {
 	struct ahci *h = p->h;
@@ -598,10 +607,7 @@ static int slot_submit(struct ahci_port *p, struct ahci_slot *s, u8 step)
 	}
 	if (r)
 		return r;
-	s->inflight = true;
-	s->measured = true;
-	h->inflight++;
-	blkstat_submitted(&p->bs, &s->req);
+	slot_inflight(p, s);
 	return 0;
 }
 
@@ -630,10 +636,7 @@ static void port_unpark(struct ahci_port *p)
 			slot_step_failed(p, s, r);
 			continue;
 		}
-		s->inflight = true;
-		s->measured = true;
-		p->h->inflight++;
-		blkstat_submitted(&p->bs, &s->req);
+		slot_inflight(p, s);
 	}
 }
 
