@@ -206,12 +206,7 @@ unsigned int vmm_ahci_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 			continue;
 		}
 		d = &out[n++];
-		memset(d, 0, sizeof(*d));
-		d->vm_id = vm->id;
-		d->type = a->type[i];
-		d->port = i;
-		d->since_ns = a->tag[i].since_ns;
-		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
+		vmm_disk_stat_head(d, &a->tag[i], a->type[i], i);
 		vmm_lock(&a->hba.lock, flags);
 		blkstat_export(&p->bs, d);
 		d->size = p->type == AHCI_DEV_DISK ? p->be->size :

@@ -35,6 +35,19 @@ struct vmm_disk_tag {
 void vmm_disk_stats_bind(struct blkstat *bs, struct vmm_disk_tag *tag,
 			 u32 vm_id, u32 type, u32 port);
 
+/* Start an export entry: zeroed, who the disk is, and the timing switch. */
+static inline void vmm_disk_stat_head(struct vmm_disk_stat *d,
+				      const struct vmm_disk_tag *tag,
+				      u32 type, u32 port)
+{
+	memset(d, 0, sizeof(*d));
+	d->vm_id = tag->vm_id;
+	d->type = type;
+	d->port = port;
+	d->since_ns = tag->since_ns;
+	d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
+}
+
 /*
  * The VM's disks into out[0..cap-1], each under its controller's lock;
  * returns how many disks it has. vm->lock held.

@@ -192,12 +192,7 @@ unsigned int vmm_vblk_stats(struct vmm_vm *vm, struct vmm_disk_stat *out,
 			continue;
 		}
 		d = &out[n++];
-		memset(d, 0, sizeof(*d));
-		d->vm_id = vm->id;
-		d->type = VMM_DISK_VIRTIO_BLK;
-		d->port = i;
-		d->since_ns = v->tag.since_ns;
-		d->flags = READ_ONCE(vmm_disk_timing) ? VMM_DISK_STAT_TIMED : 0;
+		vmm_disk_stat_head(d, &v->tag, VMM_DISK_VIRTIO_BLK, i);
 		d->size = v->blk.be->size;
 		vmm_lock(&v->blk.vp.lock, flags);
 		blkstat_export(&v->blk.bs, d);
