@@ -138,6 +138,10 @@ typer() {
 		echo "$DBIRQ"
 		# the guest's clock: a clocksource read by port I/O or MMIO is an exit
 		echo "echo DBCS-\$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+		# why the guest's clock is what it is (printed under "clock:")
+		echo "dmesg | grep -i -e clocksource -e tsc | sed 's/^/DBCLK /'"
+		# the guest's queue: the device's depth and the I/O scheduler
+		echo "echo DBQ-\$(cat /sys/block/sda/device/queue_depth /sys/block/sda/queue/scheduler)"
 		sleep 1
 		_n=0
 		for _q in $QDS; do
@@ -147,6 +151,8 @@ typer() {
 			echo "dbirq B$_n; diskcheck randread /dev/sda $SECS $_q; dbirq A$_n; echo DISKBENCH-\"\"STEP$_n"
 			wait_for "$_o" "DISKBENCH-STEP$_n" $((SECS * 6 + 120)) || break
 			snap_$_e "$R/$_e.snap1.$_q"
+			# our disk table by stage (cumulative: boot and the runs before included)
+			[ "$_e" = ours ] && "$VMMCTL" stat >"$R/ours.disk.$_q" 2>&1
 		done
 	fi
 	echo "poweroff -f"
@@ -182,6 +188,8 @@ results() {
 	fi
 	_cs=$(grep -a "DBCS-[a-z]" "$_o" | head -n 1 | sed 's/.*DBCS-//' | tr -d '\r')
 	res $_e.clocksource "${_cs:-n/a (not printed)}"
+	_dq=$(grep -a "DBQ-[0-9]" "$_o" | head -n 1 | sed 's/.*DBQ-//' | tr -d '\r')
+	res $_e.queue "${_dq:-n/a (not printed)}"
 	_b=$(total_$_e "$R/$_e.snapboot" 2>/dev/null)
 	if [ -n "$_b" ]; then res $_e.bootexits "$_b"; else res $_e.bootexits "n/a (exit counters unreadable)"; fi
 	_n=0
@@ -222,8 +230,14 @@ if ensure_vmm; then
 		"$VMMCTL" run --iso "$ISO" --disk "$DEV" --mem 256M --no-reboot)
 	say "ours: vmmctl exit status ${st:-unknown}"
 	grep -a -E "ISO-|diskcheck|DISKBENCH-STEP|EXIT" "$R/ours.out" | sed 's/^/ours: /'
+	grep -a "^[0-9]* DBCLK " "$R/ours.out" | sed 's/^[0-9]* DBCLK /ours: clock: /'
 	[ "$st" = 0 ] || { say "ours: vmmctl failed:"; tail -n 20 "$R/ours.out" | sed 's/^/ours: /'; tail -n 10 "$R/ours.err" | sed 's/^/ours: stderr: /'; rc=1; }
 	results ours
+	for _q in $QDS; do
+		[ -s "$R/ours.disk.$_q" ] || continue
+		say "ours: disk table after qd $_q (cumulative):"
+		sed -n '/ requests /,$p' "$R/ours.disk.$_q" | sed 's/^/diskbench:   /'
+	done
 else
 	say "ERROR: cannot load vmm.ko"; rc=1
 	res ours.boot "n/a (vmm.ko did not load)"
