@@ -150,6 +150,7 @@ void vmm_vcpu_reset(struct vmm_vcpu *v)
 {
 	vmm_vcpu_regs_reset(v);
 	vmm_ops->vcpu_reset(v);
+	vmm_pvclock_reset(v);
 }
 
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
@@ -220,6 +221,9 @@ static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
 	/* A PC's local APIC has x2APIC mode and the TSC-deadline timer. */
 	if (leaf == 1 && v->vm->pc)
 		r->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+	/* KVM's clock leaves, after our own (core/pvclock.h) */
+	if ((leaf & ~0xffu) == PVCLOCK_CPUID_BASE && v->vm->pv_clock)
+		vmm_pvclock_cpuid(leaf, &r->eax, &r->ebx, &r->ecx, &r->edx);
 	e->leaf = leaf;
 	e->subleaf = subleaf;
 	e->regs = *r;
@@ -299,6 +303,9 @@ static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 		r = vmm_pc_msr_read(v, index, val);
 		if (r != -ENOENT)
 			return r;
+		r = vmm_pvclock_msr_read(v, index, val);
+		if (r != -ENOENT)
+			return r;
 	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
@@ -329,10 +336,17 @@ static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 {
 	int r = vmm_ops->msr_write(v, index, val);
 
-	if (r != -ENOENT)
+	if (r != -ENOENT) {
+		/* a new TSC offset moves the clock page's timestamp */
+		if (!r && index == MSR_IA32_TSC)
+			vmm_pvclock_update(v);
 		return r;
+	}
 	if (v->vm->pc) {
 		r = vmm_pc_msr_write(v, index, val);
+		if (r != -ENOENT)
+			return r;
+		r = vmm_pvclock_msr_write(v, index, val);
 		if (r != -ENOENT)
 			return r;
 	}
@@ -742,6 +756,10 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 
 		vmm_guest_fpu_load(v);
 		vmm_ops->prepare(v);
+		/* an unstable host TSC: the clock page is per host CPU */
+		if (unlikely(v->pv_time_msr & 1) && !v->vm->pv_stable &&
+		    v->pv_cpu != raw_smp_processor_id())
+			vmm_pvclock_update(v);
 		host_pkru = read_pkru();
 		/*
 		 * Userspace answered an MMIO read: finish its instruction now,

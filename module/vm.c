@@ -304,6 +304,7 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 		r = vmm_pc_create(vm);
 		if (r)
 			goto err_console;
+		vmm_pvclock_vm_init(vm);
 	}
 
 	fd = get_unused_fd_flags(O_CLOEXEC);

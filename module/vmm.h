@@ -20,6 +20,7 @@
 #include "../uapi/vmm.h"
 #include "core/stats.h"
 #include "core/cpuid.h"
+#include "core/pvclock.h"
 #include "core/x86_decode.h"
 #include "core/x86_emul.h"
 #include "gmem.h"
@@ -296,6 +297,12 @@ struct vmm_vcpu {
 	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
 	u64 fault_gpa;			/* VMM_NEXT_FAULT_IN: where */
 
+	/* the paravirtual clock (pvclock.c): its MSRs and page state */
+	u64 pv_time_msr;
+	u64 pv_wall_msr;
+	u32 pv_version;			/* even; the page's last version */
+	int pv_cpu;			/* host CPU the page was last filled on */
+
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
 	struct vmm_stats stats;
 	void *arch;			/* engine private */
@@ -386,6 +393,14 @@ struct vmm_vm {
 	 */
 	bool oom;
 	u64 oom_gpa;
+	/*
+	 * The paravirtual clock (PC VMs; pvclock.c): offered when set, the
+	 * TSC's scale, and the host TSC and time when the VM was made.
+	 */
+	bool pv_clock;
+	bool pv_stable;			/* one reference for all vCPUs */
+	struct vmm_pvclock_scale pv_scale;
+	u64 pv_tsc0, pv_ktime0;
 	struct file *file;
 	/*
 	 * The VM fd's mappings, its own (VM fds share the anon inode): the
@@ -449,6 +464,13 @@ enum vmm_next {
 	VMM_NEXT_FAULT_IN,
 };
 #define VMM_RUN_CANCELLED	VMM_NEXT_CANCELLED
+
+/* pvclock.c */
+void vmm_pvclock_vm_init(struct vmm_vm *vm);
+void vmm_pvclock_update(struct vmm_vcpu *v);
+int vmm_pvclock_msr_read(struct vmm_vcpu *v, u32 index, u64 *val);
+int vmm_pvclock_msr_write(struct vmm_vcpu *v, u32 index, u64 val);
+void vmm_pvclock_reset(struct vmm_vcpu *v);
 
 /* iobus.c */
 int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,

@@ -119,7 +119,9 @@ poweroff_ok() {
 }
 
 cat /proc/interrupts >"$TMP/irq.before"
+d0=$(date +%s)
 boot_linux linux
+d1=$(date +%s)
 # the host interrupts that came during the guest's run, by source
 cat /proc/interrupts >"$TMP/irq.after"
 awk 'NR == FNR { b[$1] = $2; next } $2 ~ /^[0-9]+$/ && $2 - b[$1] > 100 {
@@ -128,6 +130,19 @@ awk 'NR == FNR { b[$1] = $2; next } $2 ~ /^[0-9]+$/ && $2 - b[$1] > 100 {
 [ -n "$t_init" ]; result $? "linux: the kernel boots to /init"
 sleep_ok linux
 grep -a "GUEST-CLOCK" "$O" | cut -d' ' -f2- | diag "$(cat)"
+# The paravirtual clock (module parameter pvclock, on by default): the
+# guest reads time from the TSC and a page we fill, not from a timer port
+# (one exit per read), and its wall clock comes from the host's.
+cs=$(grep -a "GUEST-CLOCKSOURCE:" "$O" | head -n1 | sed 's/.*GUEST-CLOCKSOURCE: *//' | tr -d '\r')
+if [ "$(cat /sys/module/vmm/parameters/pvclock 2>/dev/null)" = Y ]; then
+	case "$cs" in kvm-clock|tsc) r=0 ;; *) r=1 ;; esac
+	result $r "linux: the guest's clocksource reads without exits (kvm-clock or tsc: ${cs:-none})"
+	gd=$(grep -a "GUEST-DATE:" "$O" | head -n1 | sed 's/.*GUEST-DATE: *//' | tr -d '\r')
+	[ -n "$gd" ] && [ "$gd" -ge $((d0 - 2)) ] && [ "$gd" -le $((d1 + 2)) ]
+	result $? "linux: the guest's date is the host's (guest ${gd:-?}, host $d0-$d1)"
+else
+	diag "pvclock off: the guest's clocksource is ${cs:-none}"
+fi
 dmesg_ok linux "timer, APIC, MSR"
 # Linux calibrates the TSC against the PIT and the ACPI PM timer with port
 # reads it wants answered in well under 50000 TSC cycles (SMI_TRESHOLD);
