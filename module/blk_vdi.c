@@ -23,9 +23,11 @@
  *   - allocation (vdi_alloc_reserve's plan): the slot is prepared at the
  *     end of the file (fallocate, or zeros written), the guest's bytes
  *     written into it, the header's allocated count written, fdatasync,
- *     then the map entry written; then the map in memory points at it.
- *     A map entry never names data that is not durable and the count is
- *     never behind the map. An error (ENOSPC, EIO) aborts the plan: the
+ *     then the map entry written, fdatasync; then the map in memory
+ *     points at it. A map entry never names data that is not durable and
+ *     the count is never behind the map. A crash between the two syncs
+ *     leaves the count one ahead (qemu-img check calls that corruption):
+ *     the next read-write open puts the count right (vdi_repair). An error (ENOSPC, EIO) aborts the plan: the
  *     request fails, the image stays valid (at worst a leak), and the slot
  *     is reused by the next allocation.
  *   - a block the fast path finds without a slot is marked "allocating"
@@ -200,6 +202,13 @@ static int vdi_alloc_write(struct vmm_blk_file *bf, u64 off,
 		r = vdi_sync(bf);
 	if (!r)
 		r = vdi_put_u32(bf, p.map_off, p.phys);
+	/*
+	 * The map entry durable now too, not at the guest's next FLUSH: a
+	 * crash leaves the count ahead of the map (the repair on open's
+	 * case) only between these two syncs.
+	 */
+	if (!r)
+		r = vdi_sync(bf);
 
 	spin_lock(&v->lock);
 	if (r)
@@ -568,6 +577,38 @@ void vmm_blk_vdi_issue(struct vmm_blk_file *bf, struct vmm_blk_io *io)
 		vdi_rw(bf, io, true);
 }
 
+/*
+ * A read-write open puts right what a crash in the middle of an
+ * allocation left (core/vdi.h, vdi_repair_plan): the count first, synced,
+ * then the file trimmed (a trim that fails leaves a tail, a leak only).
+ */
+static int vdi_repair(struct vmm_blk_file *bf, struct vdi_map_info *info,
+		      const char *name)
+{
+	struct vmm_blk_vdi *v = bf->vdi;
+	struct vdi_repair_plan p;
+	int r;
+
+	if (!vdi_repair_plan(&v->img, info, &p))
+		return 0;
+	r = vdi_put_u32(bf, vdi_allocated_offset(&v->img.h), p.count);
+	if (!r)
+		r = vdi_sync(bf);
+	if (r) {
+		pr_warn("disk %s: VDI image %pD: cannot repair its allocated count (%d)\n",
+			name, bf->file, r);
+		return r;
+	}
+	vdi_repair_done(&v->img, &p);
+	if (i_size_read(file_inode(bf->file)) > p.file_size)
+		vfs_truncate(&bf->file->f_path, p.file_size);
+	info->leaked_slots = 0;
+	info->leaked_tail = 0;
+	pr_info("disk %s: VDI image %pD: repaired after a crash: the header counted %u blocks, the map uses %u\n",
+		name, bf->file, p.old_count, p.count);
+	return 0;
+}
+
 static int vdi_refuse(struct vmm_blk_file *bf, int err)
 {
 	pr_warn("disk %pD: bad VDI image: %s\n", bf->file, vdi_strerror(err));
@@ -637,6 +678,11 @@ int vmm_blk_vdi_probe(struct vmm_blk_file *bf, bool readonly, const char *name)
 	bf->be.size = round_down(h.disk_size, bf->be.block_size);
 	if (!bf->be.size)
 		return vdi_refuse(bf, VDI_E_DISK_SIZE);
+	if (!readonly) {
+		r = vdi_repair(bf, &info, name);
+		if (r)
+			return r;
+	}
 
 	spin_lock_init(&v->lock);
 	INIT_LIST_HEAD(&v->slow);

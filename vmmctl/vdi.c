@@ -467,8 +467,10 @@ static int cmd_vdi_check(const char *path)
 		printf("Leaked: %u unused data blocks below the last (first %u)\n",
 		       f.info.holes, f.info.hole_first);
 	if (f.info.leaked_slots)
-		printf("Leaked: header counts %u allocated blocks, the map uses %u\n",
-		       f.h.allocated, f.info.referenced);
+		printf("Leaked: header counts %u allocated blocks, the map uses %u%s\n",
+		       f.h.allocated, f.info.referenced, f.info.holes ? "" :
+		       " (a crash during an allocation: the next read-write open"
+		       " by vmmctl run repairs it)");
 	if (f.info.leaked_tail)
 		printf("Leaked: %" PRIu64 " bytes at the end of the file\n",
 		       f.info.leaked_tail);

@@ -522,6 +522,28 @@ int vdi_alloc_reserve(struct vdi_image *img, u32 vblock,
 	return VDI_OK;
 }
 
+bool vdi_repair_plan(const struct vdi_image *img,
+		     const struct vdi_map_info *info, struct vdi_repair_plan *p)
+{
+	u64 end;
+
+	memset(p, 0, sizeof(*p));
+	if (img->h.type == VDI_TYPE_FIXED || info->holes ||
+	    img->h.allocated <= img->next)
+		return false;
+	end = vdi_slot_offset(&img->h, img->next);
+	p->old_count = img->h.allocated;
+	p->count = img->next;
+	p->file_size = img->file_size < end ? img->file_size : end;
+	return true;
+}
+
+void vdi_repair_done(struct vdi_image *img, const struct vdi_repair_plan *p)
+{
+	img->h.allocated = p->count;
+	img->file_size = p->file_size;
+}
+
 void vdi_alloc_commit(struct vdi_image *img, const struct vdi_alloc_plan *p)
 {
 	img->map[p->vblock] = p->phys;

@@ -444,6 +444,27 @@ void vdi_discard_moved(struct vdi_image *img, const struct vdi_discard_plan *p);
 void vdi_discard_done(struct vdi_image *img, const struct vdi_discard_plan *p);
 
 /*
+ * The leak a crash leaves in the middle of an allocation: the header's
+ * count was made durable before the map entry (so that it is never behind
+ * the map), and the host died in between. The slots from img->next up to
+ * the count are referenced by nothing, and qemu-img check calls the
+ * mismatch corruption. A read-write open repairs it: write count (the
+ * header's count, at vdi_allocated_offset), sync, then trim the file to
+ * file_size. Returns false when there is nothing to repair, or when the
+ * image has holes too (those are compact's: a repair here would not make
+ * it clean).
+ */
+struct vdi_repair_plan {
+	u32 old_count;
+	u32 count;
+	u64 file_size;		/* the file's size once trimmed */
+};
+
+bool vdi_repair_plan(const struct vdi_image *img,
+		     const struct vdi_map_info *info, struct vdi_repair_plan *p);
+void vdi_repair_done(struct vdi_image *img, const struct vdi_repair_plan *p);
+
+/*
  * Fill a hole (an unreferenced slot below img->next, e.g. left by a crash
  * during a discard) by moving the last slot into it: the same steps 3-5
  * as a discard, with vblock = VDI_MAP_FREE and no step 2. hole must be

@@ -30,7 +30,7 @@ ensure_vmm; result $? "vmm loaded"
 # no Linux boot there), and leaves the VDI, disk-full, packed-ring,
 # virtio-boot and installer runs to the AMD-V host, unless STORAGE_FULL=1.
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
-	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}"
+	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}" "${STORAGE_REPAIR:=0}"
 	: "${STORAGE_CRASH:=4}" "${STORAGE_CRASH_LINUX:=0}"
 	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
 	: "${STORAGE_RANDREAD_S:=1}"
@@ -255,6 +255,36 @@ if [ "${STORAGE_ENOSPC:-1}" = 1 ] && [ -f "$iso" ] && mkdir -p "$small" &&
 	[ $crc -eq 0 ] || [ $crc -eq 3 ]
 	result $? "enospc: vmmctl vdi check afterwards (exit $crc)"
 	umount "$small"
+fi
+
+# Repair on open: the state a crash between an allocation's two syncs
+# leaves (the header counts one block more than the map uses; qemu-img
+# check calls it corruption) is put right when the VM opens the image
+# read-write. Made by hand: count 1, no map entry, one slot of file.
+if [ "${STORAGE_REPAIR:-1}" = 1 ]; then
+	disk=$DIODIR/repair.vdi
+	rm -f "$disk"
+	"$VMMCTL" vdi create "$disk" 8M >/dev/null
+	base=$(wc -c <"$disk")
+	printf '\001' | dd of="$disk" bs=1 seek=$((0x184)) conv=notrunc 2>/dev/null
+	truncate -s $((base + 1048576)) "$disk"
+	"$VMMCTL" vdi check "$disk" >"$TMP/repair.check" 2>&1; crc=$?
+	[ $crc -eq 3 ] && grep -q "repairs it" "$TMP/repair.check"
+	result $? "repair: a count ahead of the map is a leak the next open repairs (vdi check exit $crc)"
+	diag_file "$TMP/repair.check"
+	n0=$(dmesg | wc -l)
+	timeout 120 "$VMMCTL" run --no-reboot --mem 32M --disk "$disk" >"$TMP/repair.out" 2>&1; rc=$?
+	dmesg | tail -n +$((n0 + 1)) >"$TMP/repair.dmesg" 2>&1
+	grep -q "repaired after a crash: the header counted 1 blocks, the map uses 0" "$TMP/repair.dmesg"
+	result $? "repair: vmmctl run opens it read-write and the backend repairs it (exit $rc)"
+	grep "VDI image" "$TMP/repair.dmesg" | diag "$(cat)"
+	"$VMMCTL" vdi check "$disk" >"$TMP/repair.check" 2>&1
+	result $? "repair: vmmctl vdi check is clean afterwards, file $(wc -c <"$disk") bytes (was $((base + 1048576)))"
+	[ "$(wc -c <"$disk")" -eq "$base" ]; result $? "repair: the orphan slot is trimmed from the file"
+	if command -v qemu-img >/dev/null; then
+		check "repair: qemu-img check is clean afterwards" qemu-img check -q "$disk"
+	fi
+	rm -f "$disk"
 fi
 
 # Crash test: a guest writes 4 KiB records and flushes each, and vmmctl

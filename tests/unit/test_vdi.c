@@ -562,6 +562,48 @@ static void t_alloc(void)
 	r |= vdi_alloc_reserve(&img, 2, &p);
 	ktap_result(r == 0 && info.leaked_slots == 1 && p.phys == 0 && p.must_zero &&
 		    !p.header_dirty, "alloc: a leaked tail slot is reused and must be zeroed");
+
+	/*
+	 * The crash between an allocation's count and its map entry: one
+	 * block written and mapped, a second block's count and data durable,
+	 * its map entry not. A read-write open repairs the count and trims
+	 * the file; then the map check finds nothing, not even a leak.
+	 */
+	{
+		struct vdi_repair_plan rp;
+		bool had;
+
+		r = mk_image(8 << 20, 1 << 20, 0, false, false);
+		fill(d, 4096, 5);
+		r |= disk_write(0, d, 4096);
+		fw32(img.h.off_data + (1 << 20), 0x55555555);	/* slot 1 data */
+		fsize = img.h.off_data + 2 * (1 << 20);
+		fw32(0x184, 2);
+		r |= reopen(&info);
+		had = info.leaked_slots == 1 && info.referenced == 1;
+		ok = vdi_repair_plan(&img, &info, &rp) && rp.old_count == 2 &&
+		     rp.count == 1 && rp.file_size == img.h.off_data + (1 << 20);
+		if (ok) {
+			vdi_repair_done(&img, &rp);
+			fw32(0x184, rp.count);
+			fsize = rp.file_size;
+		}
+		r |= reopen(&info);
+		ktap_result(r == 0 && had && ok && !info.leaked_slots &&
+			    !info.leaked_tail && !info.holes &&
+			    !vdi_repair_plan(&img, &info, &rp),
+			    "repair: a count ahead of the map after a crash is put right on open");
+		/* a hole below is compact's: no repair that would not be clean */
+		r = mk_image(8 << 20, 1 << 20, 0, false, false);
+		r |= disk_write(0, d, 4096);
+		r |= disk_write(1 << 20, d, 4096);
+		fw32(vdi_map_entry_offset(&img.h, 0), VDI_MAP_FREE);
+		fw32(0x184, 3);
+		fsize = img.h.off_data + 3 * (1 << 20);
+		r |= reopen(&info);
+		ktap_result(r == 0 && info.holes == 1 && !vdi_repair_plan(&img, &info, &rp),
+			    "repair: not with a hole below the last slot");
+	}
 	free(d);
 	free(o);
 }
@@ -935,7 +977,7 @@ int main(void)
 {
 	file = calloc(1, FILE_MAX);
 	shadow = calloc(1, 16 << 20);
-	ktap_begin("vdi", 91);
+	ktap_begin("vdi", 93);
 	t_header_layouts();
 	t_header_errors();
 	t_block_sizes();
