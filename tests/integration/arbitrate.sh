@@ -186,9 +186,13 @@ fi
 # weights 1:2
 echo 200 >"$cgb/cpu.weight"; echo "default 200" >"$cgb/io.weight"
 sleep 1
+ua0=$(sed -n 's/^usage_usec //p' "$cga/cpu.stat"); ub0=$(sed -n 's/^usage_usec //p' "$cgb/cpu.stat")
 say a "diskcheck randread /dev/sda $SECS 8 64"
 say b "diskcheck randread /dev/sda $SECS 8 64"
 wait_line a "IOPS" 3 $((SECS * 3 + 60)); wait_line b "IOPS" 2 $((SECS * 3 + 60))
+ua1=$(sed -n 's/^usage_usec //p' "$cga/cpu.stat"); ub1=$(sed -n 's/^usage_usec //p' "$cgb/cpu.stat")
+# where the CPU went: the groups' own shares, against what the guests read
+diag "weights 1:2: CPU used while both read: A $(( (ua1 - ua0) / 1000 )) ms, B $(( (ub1 - ub0) / 1000 )) ms"
 ia=$(nth a 3 iops); ib=$(nth b 2 iops)
 if [ -n "$ia" ] && [ -n "$ib" ] && [ "$ia" -gt 0 ]; then
 	r=$(tenths "$ib" "$ia")

@@ -14,8 +14,12 @@ for s in $suites; do
 		echo "# $s: 0 passed, 1 failed"; echo "# $dir/$f missing"
 		F=$((F + 1)); continue
 	fi
+	read -r u0 _ </proc/uptime
 	{ sh "$dir/$f" 2>&1; echo $? >"$TMP/suite.rc"; } | tee "$TMP/suite.out"
 	rc=$(cat "$TMP/suite.rc")
+	# what each suite costs, for keeping CI short (the host's own clock)
+	read -r u1 _ </proc/uptime
+	echo "# timing: $s took $(awk "BEGIN { printf \"%.0f\", $u1 - $u0 }") s (test host clock, uptime ${u1%.*} s)"
 	line=$(grep -E "^# $s: [0-9]+ passed, [0-9]+ failed" "$TMP/suite.out" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "# suite $s printed no summary (exit $rc): counted as 1 failed"
