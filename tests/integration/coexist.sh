@@ -17,6 +17,18 @@ i=0; while [ ! -c /dev/kvm ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ $kvm_ok = 1 ] && [ -c /dev/kvm ] && [ -x "$KVMRUN" ]
 result $? "kvm stack loaded beside vmm.ko"
 
+# spinning: until FILE says its guest spins (at most 60 s), then a little
+# more: waiting fixed seconds costs minutes on the VT-x host, where Bochs
+# runs a spinning L2 guest ~60x slower than other code
+SETTLE=1
+grep -q GenuineIntel /proc/cpuinfo && SETTLE=0.2
+spinning() {
+	_i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $_i -lt 600 ]; do sleep 0.1; _i=$((_i + 1)); done
+	sleep "$SETTLE"
+	grep -q "$2" "$1" 2>/dev/null
+}
+
 run_to "$TMP/c1.out" "$TMP/c1.err" "$VMMCTL" run --image "$(payload halt.bin)"
 result $? "our VM runs while kvm is loaded but idle"
 
@@ -24,7 +36,7 @@ result $? "our VM runs while kvm is loaded but idle"
 # spinirq.bin: a kvm_intel guest spinning with IF=0 freezes Bochs
 "$KVMRUN" --image "$(payload spinirq.bin)" >"$TMP/kspin.out" 2>&1 &
 kpid=$!
-sleep 2
+spinning "$TMP/kspin.out" "spinirq: spinning" || diag "kvmrun's guest did not say it spins: $(head -c 200 "$TMP/kspin.out")"
 base=$(dmesg | wc -l)
 run_to "$TMP/c2.out" "$TMP/c2.err" "$VMMCTL" run --image "$(payload halt.bin)"
 rc=$?
@@ -40,7 +52,7 @@ result $? "our VM runs again once the kvm VM is gone"
 # We own the CPU: kvm's VM creation must fail and ours keep running.
 "$VMMCTL" run --image "$(payload spin.bin)" >"$TMP/vspin.out" 2>&1 &
 vpid=$!
-sleep 2
+spinning "$TMP/vspin.out" "spin: spinning" || diag "our guest did not say it spins: $(head -c 200 "$TMP/vspin.out")"
 run_to "$TMP/c4.out" "$TMP/c4.err" "$KVMRUN" --image "$(payload halt.bin)"
 rc=$?
 [ $rc -ne 0 ]; result $? "a kvm VM cannot start while ours runs (status $rc)"
