@@ -80,7 +80,7 @@ inputs=("$here/init" "$here/mkinitramfs.sh" "$VMM_KO" ${RTCHECK_KO:+"$RTCHECK_KO
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
 	"$top"/guest-drivers/build/*.rom
 	"$top/out/dkms/$KVER/updates/dkms/vmm.ko" "$top/packaging/60-vmm.rules"
-	"$top"/tests/guest/mbkernel.* "$vmlinux")
+	"$top"/tests/guest/* "$vmlinux")
 stale=0
 [ -f "$initrd" ] || stale=1
 if [ $stale = 0 ]; then
