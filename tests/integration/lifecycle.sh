@@ -5,6 +5,12 @@
 . "$(dirname "$0")/lib.sh"
 ktap_begin lifecycle
 CYCLES=${LEAK_CYCLES:-200}
+# The VT-x host (Bochs) runs the lighter variant: 50 cycles of each kind
+# (the limits stay absolute, so a leak must be 4x larger per VM to show
+# there; the AMD-V host runs all 200 through the same common code).
+if [ -z "${LEAK_CYCLES:-}" ] && grep -q GenuineIntel /proc/cpuinfo; then
+	CYCLES=50
+fi
 MEMFREE_KB=${LEAK_MEMFREE_KB:-8192}
 SLAB_KB=${LEAK_SLAB_KB:-2048}
 
@@ -27,6 +33,7 @@ slabs() { [ -r /proc/slabinfo ] && awk 'NR > 2 { print $1, $3 * $4 }' /proc/slab
 now() { cut -d' ' -f1 /proc/uptime; }
 
 ensure_vmm; result $? "vmm loaded"
+diag "$CYCLES cycles of each kind"
 halt=$(payload halt.bin)
 # warm up: first runs fault in vmmctl, page cache, per-cpu caches
 for i in 1 2 3 4 5; do run_to /dev/null /dev/null "$VMMCTL" run --image "$halt"; done
