@@ -28,6 +28,10 @@ ensure_vmm; result $? "vmm loaded"
 # console fifo then gets EPIPE instead of SIGPIPE
 trap '' PIPE
 
+# mark STEP: the seconds since the suite began, for what each step costs
+B0=$(cut -d' ' -f1 /proc/uptime)
+mark() { diag "+$(awk -v a="$B0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }') s: $1"; }
+
 json_field() { grep -o "\"$1\":[0-9]*" "$2" | head -n 1 | cut -d: -f2; }
 
 # wait_for MARKER FILE SECONDS: 0 once FILE holds MARKER
@@ -110,6 +114,7 @@ fi
 
 # ---- inflate, deflate ------------------------------------------------------
 boot --balloon; result $? "ISO boots to its shell with --balloon"
+mark "booted"
 "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
 VMID=$(json_field vm_id "$TMP/bs.json")
 [ -n "$VMID" ]; result $? "the VM is listed (id ${VMID:-none})"
@@ -121,6 +126,7 @@ type_cmd 'dmesg | grep -E "mem auto-init|Memory:" | sed "s/^/@""@ guest-dmesg /"
 grep -a "^@@ guest-dmesg" "$TMP/out" | sed 's/^/# /'
 type_cmd "$(echo "$FILL" | sed 's/\$1/1/')" FILLED-1 180
 result $? "the guest fills and empties its free memory ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
+mark "filled"
 type_cmd "$(echo "$MEMINFO" | sed 's/\$1/filled/')" MEMINFO-filled 10
 r0=$(resident)
 "$VMMCTL" balloon "$VMID" ${MIB}M >/dev/null 2>"$TMP/berr"
@@ -139,6 +145,7 @@ result $? "resident memory drops by about $MIB MiB (by $(( (${r0:-0} - ${r1:-0})
 result $? "the host freed about $MIB MiB for the balloon ($(( ${freed:-0} >> 20 )) MiB)"
 "$VMMCTL" stat 2>&1 | grep -q "VM $VMID balloon: target"
 result $? "vmmctl stat shows the balloon"
+mark "inflated"
 "$VMMCTL" stat 2>&1 | sed -n '1,/^$/p' | sed 's/^/# /'
 
 type_cmd 'echo @""@ ALIVE-$((6 * 7))' ALIVE-42 30
@@ -158,20 +165,24 @@ result $? "the guest's memory statistics arrive (total ${tot:-none} bytes)"
 "$VMMCTL" balloon "$VMID" 0 >/dev/null 2>&1
 wait_actual 0 120
 result $? "the guest deflates to 0"
+mark "deflated"
 deflated=$(balloon_field deflated_pages)
 [ -n "$deflated" ] && [ "$deflated" -ge $((MIB << 8)) ]
 result $? "deflate returned the pages ($deflated pages)"
 type_cmd "$(echo "$FILL" | sed 's/\$1/2/')" FILLED-2 180
 result $? "the guest fills its memory again ($(grep -a -o '^@@ filled [0-9]* MiB' "$TMP/out" | tail -n 1))"
+mark "filled again"
 r2=$(resident)
 type_cmd "$(echo "$DATA" | sed "s/\\\$1/$DATA_MIB/; s/\\\$2/1/")" DATA-DONE-1 300
 grep -q "^@@ DATA-OK-1" "$TMP/out"
 result $? "the guest's data survives: $DATA_MIB MiB of random data written and read back alike"
+mark "data checked"
 diag "resident after deflate and reuse ${r2:-?} bytes"
 [ -n "$r2" ] && [ -n "$r1" ] && [ "$r2" -gt $((r1 + ((MIB / 2) << 20))) ]
 result $? "memory comes back on reuse (resident $(( ${r1:-0} >> 20 )) -> $(( ${r2:-0} >> 20 )) MiB)"
 stop_vm; rc=$?
 result $rc "the guest powers off (vmmctl exit $rc)"
+mark "powered off"
 [ $_fail -eq 0 ] || { diag_file "$TMP/out" 40; diag_file "$TMP/err" 10; }
 
 # ---- free page reporting ---------------------------------------------------
