@@ -47,6 +47,11 @@ RANDREAD_S=${STORAGE_RANDREAD_S:-5}
 # AHCI boot (a second disk, /dev/vda) instead of a boot of its own
 VBESIDE=${STORAGE_VIRTIO_BESIDE:-0}
 VDISK=$TMP/disk-virtio.img
+# The guest's clock (also on VT-x, where the pc suite leaves its direct
+# Linux boot to the AMD-V host): its clocksource and date, and how long
+# its `sleep 1` takes; markers spelled so the console's echo of the typed
+# line does not match them
+CLOCK_CMD="echo ISO-\"\"CLOCK: \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) \$(date +%s); echo ISO-\"\"SLEEP-A; sleep 1; echo ISO-\"\"SLEEP-B"
 VTEST="dmesg | grep -iE 'virtio|vda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest /dev/vda; echo VDA-STAT: \$(cat /sys/block/vda/stat)"
 
 # console_run OUT ERR COMMAND VMMCTL-RUN-ARGS...: run a PC, type COMMAND
@@ -103,7 +108,7 @@ console_run() {
 # DISK) with DISK (a --disk argument), type the disk test on /dev/sda, or
 # CMD, once the shell is up, then power off; vmmctl's status
 iso_boot() {
-	_c=${6:-"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest"}
+	_c=${6:-"$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest"}
 	if [ -z "$6" ] && [ "$RANDREAD_S" != 0 ]; then
 		_c="$_c; diskcheck randread /dev/sda $RANDREAD_S 8 16; diskcheck firstwrite /dev/sda"
 	fi
@@ -163,7 +168,7 @@ for fmt in $fmts; do
 		rm -f "$VDISK"; truncate -s 64M "$VDISK"
 		ISO_EXTRA="--disk $VDISK,if=virtio"
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E" \
-			"dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; $VTEST"
+			"$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; $VTEST"
 		rc=$?
 		ISO_EXTRA=
 		VBOOT_OUT=$O VBOOT_RC=$rc VBOOT_T=$(($(date +%s) - t0))
@@ -187,6 +192,21 @@ for fmt in $fmts; do
 	m "ISO-DISKS: sda sr0" "Linux sees the SATA disk and the CD"
 	m "DISKTEST-WRITTEN /dev/sda" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
 	m "DISKTEST-OK /dev/sda" "guest TRIM: the discarded range reads back as zeros"
+	if [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
+		# the paravirtual clock (module parameter pvclock, on by default)
+		set -- $(grep -a "ISO-CLOCK: " "$O" | head -n 1 | sed 's/.*ISO-CLOCK: //' | tr -d '\r')
+		if [ "$(cat /sys/module/vmm/parameters/pvclock 2>/dev/null)" = Y ]; then
+			case "${1:-}" in kvm-clock|tsc) r=0 ;; *) r=1 ;; esac
+			result $r "$lbl: the guest's clocksource reads without exits (kvm-clock or tsc: ${1:-none})"
+			[ -n "${2:-}" ] && [ "$2" -ge $((t0 - 2)) ] && [ "$2" -le $((t1 + 2)) ]
+			result $? "$lbl: the guest's date is the host's (guest ${2:-?}, host $t0-$t1)"
+		else
+			diag "pvclock off: the guest's clocksource is ${1:-none}"
+		fi
+		s1=$(at "ISO-SLEEP-A" "$O"); s2=$(at "ISO-SLEEP-B" "$O")
+		[ -n "$s1" ] && [ -n "$s2" ] && [ $((s2 - s1)) -ge 90 ] && [ $((s2 - s1)) -le 160 ]
+		result $? "$lbl: the guest's 'sleep 1' takes about a second of host time ($((${s2:-0} - ${s1:-0})) cs)"
+	fi
 	if [ "$fmt" = vdi ]; then
 		"$VMMCTL" vdi check "$disk" >"$TMP/vdicheck.out" 2>&1
 		result $? "$lbl: vmmctl vdi check is clean after the guest's writes and TRIM"
