@@ -65,7 +65,8 @@ result $((c1 + c2 + c3)) "cgroup v2 has the cpu, io and memory controllers"
 # tenths A B: A/B in thousandths (a percentage in tenths)
 tenths() { echo $(( ($1 * 1000 + $2 / 2) / $2 )); }
 fmt1() { echo "$(($1 / 10)).$(($1 % 10))"; }
-usec_now() { read -r _u _i </proc/uptime; echo $(( ${_u%.*} * 1000000 + ${_u#*.} * 10000 )); }
+# (/proc/uptime has two decimals: "1" in front keeps "08" from reading as octal)
+usec_now() { read -r _u _i </proc/uptime; echo $(( ${_u%.*} * 1000000 + (1${_u#*.} - 100) * 10000 )); }
 
 # ---- CPU cap ----
 spin=$(payload spin.bin)
