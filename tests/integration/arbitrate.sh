@@ -194,14 +194,16 @@ fi
 # start and the end, which blur the share)
 echo 200 >"$cgb/cpu.weight"; echo "default 200" >"$cgb/io.weight"
 sleep 1
-ops_of() { "$VMMCTL" limit "$1" 2>/dev/null | awk '$1 == 1 { print $(NF - 3) }'; }
+ops_of() { timeout 30 "$VMMCTL" limit "$1" 2>/dev/null | awk '$1 == 1 { print $(NF - 3) }'; }
 say a "diskcheck randread /dev/sda $((SECS + 8)) 8 64"
 say b "diskcheck randread /dev/sda $((SECS + 8)) 8 64"
 sleep 4
 oa0=$(ops_of "$ida"); ob0=$(ops_of "$idb"); t0=$(usec_now)
+diag "weights 1:2: window opens at A ${oa0:-?} B ${ob0:-?} requests"
 ua0=$(sed -n 's/^usage_usec //p' "$cga/cpu.stat"); ub0=$(sed -n 's/^usage_usec //p' "$cgb/cpu.stat")
 sleep "$SECS"
 oa1=$(ops_of "$ida"); ob1=$(ops_of "$idb"); t1=$(usec_now)
+diag "weights 1:2: window closes at A ${oa1:-?} B ${ob1:-?} requests"
 ua1=$(sed -n 's/^usage_usec //p' "$cga/cpu.stat"); ub1=$(sed -n 's/^usage_usec //p' "$cgb/cpu.stat")
 wait_line a "IOPS" 3 $((SECS * 3 + 60)); wait_line b "IOPS" 2 $((SECS * 3 + 60))
 # where the CPU went in the window: the groups' shares
