@@ -120,14 +120,20 @@ vm_start() {
 }
 # say NAME TEXT: type a line on NAME's console
 say() { if [ "$1" = a ]; then echo "$2" >&7; else echo "$2" >&8; fi; }
-# wait_line NAME PATTERN COUNT TIMEOUT: until COUNT lines match
+# wait_line NAME PATTERN COUNT TIMEOUT: until COUNT lines match (TIMEOUT
+# seconds of the host's clock); on a time-out, what the guest printed last
+# and its exits, to tell a stuck guest from a slow one
 wait_line() {
-	_i=0
-	while [ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -lt "$3" ] && [ $_i -lt $(($4 * 10)) ]; do
+	_end=$(( $(now_cs) + $4 * 100 ))
+	while [ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -lt "$3" ] && [ "$(now_cs)" -lt $_end ]; do
 		grep -q " EXIT " "$TMP/arb-$1.out" && return 1
-		sleep 0.1; _i=$((_i + 1))
+		sleep 0.2
 	done
-	[ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -ge "$3" ]
+	[ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -ge "$3" ] && return 0
+	diag "VM $1: no $3 lines with '$2' after $4 s; its console ends:"
+	tail -n 8 "$TMP/arb-$1.out" | diag "$(cat)"
+	"$VMMCTL" stat 2>&1 | head -n 12 | diag "$(cat)"
+	return 1
 }
 # nth NAME K FIELD: from the K-th diskcheck randread line, IOPS or p99 (us, integer)
 nth() {
