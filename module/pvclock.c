@@ -9,11 +9,8 @@
  * the guest enables it, and carries the stable flag: the guest reads time
  * without exits and without cross-CPU fixups, as with KVM's master clock.
  * Otherwise each vCPU's page is rewritten from a fresh (TSC, host time)
- * pair whenever its thread runs on another host CPU, and each second so
- * that it follows the host's time, without the flag, so the guest keeps
- * its own clock monotonic. (A host TSC marked unstable while a VM runs
- * keeps that VM on the stable scheme: KVM follows such changes with a
- * notifier; we do not yet.)
+ * pair whenever its thread runs on another host CPU, without the flag, so
+ * the guest keeps its own clock monotonic.
  *
  * Pages are written with the ABI's protocol (version odd while the body
  * changes). A reset (INIT, reboot) forgets the page; so does a guest
@@ -80,7 +77,6 @@ void vmm_pvclock_update(struct vmm_vcpu *v)
 		p.system_time = vmm_pvclock_now(vm, &tsc);
 	}
 	v->pv_cpu = raw_smp_processor_id();
-	v->pv_refresh = jiffies + HZ;
 	local_irq_restore(flags);
 	p.tsc_timestamp = tsc + READ_ONCE(v->tsc_offset);
 	p.tsc_to_system_mul = vm->pv_scale.mul;

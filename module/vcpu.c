@@ -756,13 +756,9 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 
 		vmm_guest_fpu_load(v);
 		vmm_ops->prepare(v);
-		/*
-		 * An unstable host TSC: the clock page is per host CPU, and
-		 * refreshed each second so it follows the host's time.
-		 */
+		/* an unstable host TSC: the clock page is per host CPU */
 		if (unlikely(v->pv_time_msr & 1) && !v->vm->pv_stable &&
-		    (v->pv_cpu != raw_smp_processor_id() ||
-		     time_after(jiffies, v->pv_refresh)))
+		    v->pv_cpu != raw_smp_processor_id())
 			vmm_pvclock_update(v);
 		host_pkru = read_pkru();
 		/*

@@ -302,7 +302,6 @@ struct vmm_vcpu {
 	u64 pv_wall_msr;
 	u32 pv_version;			/* even; the page's last version */
 	int pv_cpu;			/* host CPU the page was last filled on */
-	unsigned long pv_refresh;	/* jiffies: fill it again after this */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
 	struct vmm_stats stats;
