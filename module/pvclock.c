@@ -28,9 +28,15 @@
 #include "gmem.h"
 #include "core/pvclock.h"
 
-static bool pvclock = true;
+/*
+ * Off by default for now: with it on, the emulated AMD-V test host froze
+ * in 4 of 5 runs of the arbitrate suite (two Linux guests contending for
+ * its one CPU; guests that see KVM's leaves also switch their local APIC
+ * to x2APIC mode), and in none with it off. Not understood yet.
+ */
+static bool pvclock;
 module_param(pvclock, bool, 0644);
-MODULE_PARM_DESC(pvclock, "offer PC guests KVM's paravirtual clock (kvmclock) at CPUID 0x40000100 (new VMs)");
+MODULE_PARM_DESC(pvclock, "offer PC guests KVM's paravirtual clock (kvmclock) at CPUID 0x40000100 (new VMs; default off)");
 
 void vmm_pvclock_vm_init(struct vmm_vm *vm)
 {
