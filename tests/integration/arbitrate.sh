@@ -161,9 +161,16 @@ ok "two guests boot to their shells (each in its own cgroup)"
 sleep 2
 # the creators' pids and the VM ids (vmmctl stat: vmid pid ...)
 ida=; idb=
+# (which is which by the image on its creator's command line: the two
+# start together, so A's VM need not be the one made first)
 for l in $("$VMMCTL" stat | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ {print $1 ":" $2}'); do
 	c=$(cg_of "${l#*:}")
-	case "$c" in "") ;; *) [ -z "$ida" ] && { ida=${l%%:*}; cga=$c; } || { idb=${l%%:*}; cgb=$c; } ;; esac
+	[ -n "$c" ] || continue
+	if tr '\0' ' ' <"/proc/${l#*:}/cmdline" 2>/dev/null | grep -q "arb-a.img"; then
+		ida=${l%%:*}; cga=$c
+	else
+		idb=${l%%:*}; cgb=$c
+	fi
 done
 diag "VM A: id $ida, $cga; VM B: id $idb, $cgb"
 "$VMMCTL" limit "$ida" >"$TMP/arb-limit.out" 2>&1
