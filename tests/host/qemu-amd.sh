@@ -146,7 +146,10 @@ if [ "$mode" = cutoff ]; then
 	extra=(-drive "file=$CUTOFF_IMG,format=raw,if=virtio,cache=writeback")
 fi
 
-append="console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $margs $*"
+# nokaslr: a host that hangs can be looked at through QEMU's monitor
+# ($out/qemu-$mode.mon: info registers), its RIP read against System.map
+append="console=ttyS0 quiet panic=-1 loglevel=4 nokaslr vmm.mode=$mode $margs $*"
+[ "$mode" = shell ] || extra+=(-monitor "unix:$out/qemu-$mode.mon,server=on,wait=off")
 cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
 	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
 	"${extra[@]}" -append "$append")
@@ -170,6 +173,7 @@ start_s=${QEMU_START_TIMEOUT:-90}
 boot() {
 	local qpid wpid
 	: >"$raw"
+	rm -f "$out/qemu-$mode.mon"
 	# no stdin: CI has none, and QEMU must not read the terminal
 	"${cmd[@]}" </dev/null >"$raw" 2>&1 &
 	qpid=$!

@@ -89,6 +89,8 @@ ensure_vmm() {
 	# devtmpfs creates the node asynchronously
 	local i=0
 	while [ ! -c /dev/vmm ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	# where it sits, for reading a hung host's RIP (qemu-amd.sh's monitor)
+	diag "vmm.ko .text at $(cat /sys/module/vmm/sections/.text 2>/dev/null)"
 	[ -c /dev/vmm ]
 }
 
