@@ -29,10 +29,10 @@
 #include "core/pvclock.h"
 
 /*
- * Off by default for now: with it on, the emulated AMD-V test host froze
- * in 4 of 5 runs of the arbitrate suite (two Linux guests contending for
- * its one CPU; guests that see KVM's leaves also switch their local APIC
- * to x2APIC mode), and in none with it off. Not understood yet.
+ * Off by default for now: a guest that sees KVM's leaves also takes the
+ * KVM platform's choices (its local APIC in x2APIC mode, among others),
+ * and only the AMD-V test host checks it so far (the pc suite's direct
+ * Linux boot turns it on); the VT-x host does not boot Linux that way.
  */
 static bool pvclock;
 module_param(pvclock, bool, 0644);
