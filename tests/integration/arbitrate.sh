@@ -198,9 +198,10 @@ trace_on() {
 	echo 0 >$T/tracing_on; echo >$T/trace; echo 4096 >$T/buffer_size_kb
 	echo "vm_id == $ida" >$ev/filter; echo 1 >$ev/enable; echo 1 >$T/tracing_on
 }
-# trace_p99 NAME: stop tracing; the p99 (us) of A's disk reads, and their count
+# trace_p99 NAME: stop tracing (the filter cleared for later suites); the
+# p99 (us) of A's disk reads, and their count
 trace_p99() {
-	echo 0 >$T/tracing_on; echo 0 >$ev/enable
+	echo 0 >$T/tracing_on; echo 0 >$ev/enable; echo 0 >$ev/filter
 	grep "vmm_disk_irq: vm $ida disk d1 op read " $T/trace | sed 's/.* total_ns \([0-9]*\).*/\1/' |
 		sort -n >"$TMP/arb-lat-$1"
 	_n=$(wc -l <"$TMP/arb-lat-$1")
