@@ -27,9 +27,10 @@
  *     points at it. A map entry never names data that is not durable and
  *     the count is never behind the map. A crash between the two syncs
  *     leaves the count one ahead (qemu-img check calls that corruption):
- *     the next read-write open puts the count right (vdi_repair). An error (ENOSPC, EIO) aborts the plan: the
- *     request fails, the image stays valid (at worst a leak), and the slot
- *     is reused by the next allocation.
+ *     the next read-write open puts the count right (vdi_repair). An
+ *     error (ENOSPC, EIO) aborts the plan: the request fails, the image
+ *     stays valid (at worst a leak), and the slot is reused by the next
+ *     allocation.
  *   - a block the fast path finds without a slot is marked "allocating"
  *     (a bit per block) when its first writer goes to the slow path; a
  *     second writer of the same block sees the mark and queues behind it,
@@ -600,10 +601,11 @@ static int vdi_repair(struct vmm_blk_file *bf, struct vdi_map_info *info,
 		return r;
 	}
 	vdi_repair_done(&v->img, &p);
-	if (i_size_read(file_inode(bf->file)) > p.file_size)
-		vfs_truncate(&bf->file->f_path, p.file_size);
 	info->leaked_slots = 0;
-	info->leaked_tail = 0;
+	/* a trim that fails leaves the tail as it was: a leak, reported */
+	if (i_size_read(file_inode(bf->file)) <= p.file_size ||
+	    !vfs_truncate(&bf->file->f_path, p.file_size))
+		info->leaked_tail = 0;
 	pr_info("disk %s: VDI image %pD: repaired after a crash: the header counted %u blocks, the map uses %u\n",
 		name, bf->file, p.old_count, p.count);
 	return 0;
