@@ -588,6 +588,7 @@ static int vdi_repair(struct vmm_blk_file *bf, struct vdi_map_info *info,
 {
 	struct vmm_blk_vdi *v = bf->vdi;
 	struct vdi_repair_plan p;
+	u64 size;
 	int r;
 
 	if (!vdi_repair_plan(&v->img, info, &p))
@@ -602,9 +603,14 @@ static int vdi_repair(struct vmm_blk_file *bf, struct vdi_map_info *info,
 	}
 	vdi_repair_done(&v->img, &p);
 	info->leaked_slots = 0;
-	/* a trim that fails leaves the tail as it was: a leak, reported */
-	if (i_size_read(file_inode(bf->file)) <= p.file_size ||
-	    !vfs_truncate(&bf->file->f_path, p.file_size))
+	size = i_size_read(file_inode(bf->file));
+	if (size > p.file_size && vfs_truncate(&bf->file->f_path, p.file_size))
+		/*
+		 * The tail stays (a leak, reported), and the image knows the
+		 * file that long: a slot reused there is zeroed first.
+		 */
+		v->img.file_size = size;
+	else
 		info->leaked_tail = 0;
 	pr_info("disk %s: VDI image %pD: repaired after a crash: the header counted %u blocks, the map uses %u\n",
 		name, bf->file, p.old_count, p.count);
