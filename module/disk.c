@@ -29,7 +29,9 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 	if (copy_from_user(&arg, u, sizeof(arg)))
 		return -EFAULT;
 	virtio = arg.type == VMM_DISK_VIRTIO_BLK;
-	if ((arg.flags & ~VMM_DISK_READONLY) || arg.size || arg.reserved0 ||
+	if ((arg.flags & ~(VMM_DISK_READONLY | VMM_DISK_VIRTIO_MODERN)) ||
+	    ((arg.flags & VMM_DISK_VIRTIO_MODERN) && !virtio) ||
+	    arg.size || arg.reserved0 ||
 	    arg.reserved[0] || arg.reserved[1] ||
 	    arg.port >= (virtio ? VMM_DISK_VIRTIO_MAX : VMM_DISK_AHCI_PORTS) ||
 	    (virtio ? arg.queues > VMM_DISK_VIRTIO_QUEUES : arg.queues) ||
@@ -70,7 +72,8 @@ long vmm_disk_attach(struct vmm_vm *vm, struct vmm_attach_disk __user *u)
 		}
 	}
 	if (virtio)
-		r = vmm_vblk_attach(vm, arg.port, arg.queues ? arg.queues : 1, disk);
+		r = vmm_vblk_attach(vm, arg.port, arg.queues ? arg.queues : 1,
+				    arg.flags & VMM_DISK_VIRTIO_MODERN, disk);
 	else
 		r = vmm_ahci_attach(vm, arg.port, arg.type, disk);
 	if (r)

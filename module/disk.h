@@ -37,7 +37,7 @@ void vmm_ahci_destroy(struct vmm_vm *vm);
 
 /* virtio_blk_pci.c: virtio-blk disk index (vm->lock held). */
 int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
-		    struct vmm_disk *disk);
+		    bool modern_only, struct vmm_disk *disk);
 void vmm_vblk_destroy(struct vmm_vm *vm);
 
 #endif /* VMM_DISK_H */

@@ -35,6 +35,7 @@ struct vmm_vblk_pci {
 	struct vmm_vm *vm;
 	struct vmm_pci_irq irq;
 	int mmio;			/* MMIO bus handle of the BAR */
+	int pio;			/* port bus handle of the legacy BAR, or -1 */
 	struct vmm_disk *disk;
 	struct vmm_disk_tag tag;
 	struct virtio_blk blk;		/* holds the PCI function */
@@ -48,7 +49,16 @@ static void vmm_vblk_mmio(void *dev, u64 off, bool write, unsigned int size,
 	virtio_pci_mmio(&v->blk.vp, off, write, size, val);
 }
 
-/* PCI lock held: only the MMIO bus's base moves. */
+/* The legacy interface (transitional devices): off is inside I/O BAR 0. */
+static void vmm_vblk_pio(void *dev, u16 off, bool in, unsigned int size,
+			 u32 *val)
+{
+	struct vmm_vblk_pci *v = dev;
+
+	virtio_pci_legacy_io(&v->blk.vp, off, !in, size, val);
+}
+
+/* PCI lock held: only the buses' bases move. */
 static void vmm_vblk_bar_changed(struct vpci_dev *d, unsigned int bar,
 				 u64 old, u64 addr)
 {
@@ -57,6 +67,9 @@ static void vmm_vblk_bar_changed(struct vpci_dev *d, unsigned int bar,
 	if (bar == VIRTIO_PCI_BAR)
 		vmm_mmio_move(v->vm, v->mmio, addr == VPCI_BAR_UNMAPPED ?
 			      VMM_MMIO_UNMAPPED : addr);
+	else if (bar == VIRTIO_LEGACY_BAR && v->pio >= 0)
+		vmm_pio_move_bar(v->vm, v->pio, addr == VPCI_BAR_UNMAPPED ?
+				 VMM_PIO_UNMAPPED : (u32)addr);
 }
 
 static int vmm_vblk_read(void *opaque, u64 gpa, void *buf, u32 len)
@@ -113,7 +126,7 @@ static u64 vmm_vblk_now(void *opaque)
 }
 
 int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
-		    struct vmm_disk *disk)
+		    bool modern_only, struct vmm_disk *disk)
 {
 	struct vmm_vblk_pci *v;
 	struct vpci_dev *d;
@@ -128,6 +141,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 	if (!v)
 		return -ENOMEM;
 	v->vm = vm;
+	v->pio = -1;
 	snprintf(id, sizeof(id), "vmm-%u-vd%u", vm->id, index);
 	r = virtio_blk_init(&v->blk, vmm_disk_backend(disk), queues, id,
 			    &vmm_vblk_gmem, vm, &vmm_vblk_host, v);
@@ -143,6 +157,19 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 	if (v->mmio < 0) {
 		r = v->mmio;
 		goto err;
+	}
+	/* Transitional (1af4:1001) unless asked for modern only, as QEMU's. */
+	if (!modern_only) {
+		r = virtio_pci_add_legacy(&v->blk.vp, VIRTIO_PCI_DEVICE_TRANS_BLOCK,
+					  VIRTIO_ID_BLOCK);
+		if (r)
+			goto err;
+		v->pio = vmm_pio_register_bar(vm, VIRTIO_LEGACY_BAR_SIZE,
+					      vmm_vblk_pio, v);
+		if (v->pio < 0) {
+			r = v->pio;
+			goto err;
+		}
 	}
 	r = vmm_pc_pci_add(vm, VPCI_DEVFN(VMM_DISK_VIRTIO_SLOT + index, 0), d,
 			   &v->irq);

@@ -327,10 +327,22 @@ struct vmm_pio_range {
 };
 
 #define VMM_MAX_PIO_RANGES	32
+#define VMM_MAX_PIO_BARS	8
+#define VMM_PIO_UNMAPPED	(~0u)
+
+/* A PCI I/O BAR: placed, moved and disabled by the guest at run time. */
+struct vmm_pio_bar {
+	u32 base;		/* VMM_PIO_UNMAPPED while not decoded */
+	u16 len;
+	vmm_pio_fn fn;
+	void *dev;
+};
 
 struct vmm_iobus {
 	unsigned int n;
 	struct vmm_pio_range r[VMM_MAX_PIO_RANGES];	/* sorted by base */
+	unsigned int nbars;
+	struct vmm_pio_bar bar[VMM_MAX_PIO_BARS];
 };
 
 /*
@@ -372,7 +384,7 @@ struct vmm_vm {
 	struct vmm_vcpu *vcpus[VMM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	struct vmm_console *console;
-	struct vmm_iobus pio;		/* filled at creation, then read-only */
+	struct vmm_iobus pio;		/* fixed ranges, then I/O BARs */
 	struct vmm_mmiobus mmio;
 	struct vmm_pc *pc;		/* VMM_VM_PC VMs */
 	u32 bare_reg;			/* other VMs: vmm_bare_mmio's register */
@@ -473,6 +485,8 @@ int vmm_pvclock_msr_write(struct vmm_vcpu *v, u32 index, u64 val);
 void vmm_pvclock_reset(struct vmm_vcpu *v);
 
 /* iobus.c */
+int vmm_pio_register_bar(struct vmm_vm *vm, u16 len, vmm_pio_fn fn, void *dev);
+void vmm_pio_move_bar(struct vmm_vm *vm, int handle, u32 base);
 int vmm_pio_register(struct vmm_vm *vm, u16 base, u16 len, vmm_pio_fn fn,
 		     void *dev);
 bool vmm_pio_dispatch(struct vmm_vm *vm, u16 port, bool in, unsigned int size,

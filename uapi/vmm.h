@@ -315,7 +315,10 @@ struct vmm_nvram {
  * own: port is its index (0 to VMM_DISK_VIRTIO_MAX - 1), which puts it at
  * 00:(VMM_DISK_VIRTIO_SLOT + port).0; queues is its number of request
  * queues (1 to VMM_DISK_VIRTIO_QUEUES; 0 means 1); 512-byte sectors.
- * queues must be 0 for the other types.
+ * queues must be 0 for the other types. It is a transitional device
+ * (1af4:1001: the virtio 1.x interface in a memory BAR and the legacy one
+ * in I/O BAR 0, for drivers older than virtio 1.0), or with
+ * VMM_DISK_VIRTIO_MODERN a modern-only one (1af4:1042, no I/O BAR).
  *
  * The format is the file's content, not a flag: a regular file attached
  * as a disk whose bytes 0x40..0x43 hold the VirtualBox VDI signature
@@ -328,6 +331,7 @@ struct vmm_nvram {
  * for what is asked.
  */
 #define VMM_DISK_READONLY	(1u << 0)
+#define VMM_DISK_VIRTIO_MODERN	(1u << 1)	/* virtio-blk: no legacy BAR */
 #define VMM_DISK_AHCI_DISK	0	/* type: ATA disk on an AHCI port */
 #define VMM_DISK_AHCI_CDROM	1	/* type: ATAPI CD/DVD on an AHCI port */
 #define VMM_DISK_VIRTIO_BLK	2	/* type: a virtio-blk PCI function */

@@ -46,6 +46,10 @@ static int disk_option(const char *arg, const char *opt, size_t len,
 		d->virtio = true;
 	} else if (!strcmp(buf, "if=ahci")) {
 		d->virtio = false;
+	} else if (!strcmp(buf, "legacy=off")) {
+		d->modern_only = true;
+	} else if (!strcmp(buf, "legacy=on")) {
+		d->modern_only = false;
 	} else if (!strncmp(buf, "queues=", 7)) {
 		n = strtoul(buf + 7, &end, 10);
 		if (!buf[7] || *end || !n || n > VMM_DISK_VIRTIO_QUEUES) {
@@ -59,7 +63,7 @@ static int disk_option(const char *arg, const char *opt, size_t len,
 	}
 	return 0;
 bad:
-	usage_error("run: --disk %s: unknown option '%.*s' (FILE[,readonly][,if=virtio|ahci][,queues=N][,iops=N][,bps=N][,burst=MS])",
+	usage_error("run: --disk %s: unknown option '%.*s' (FILE[,readonly][,if=virtio|ahci][,queues=N][,legacy=off][,iops=N][,bps=N][,burst=MS])",
 		    arg, (int)len, opt);
 	return -1;
 }
@@ -88,6 +92,10 @@ int disk_parse(const char *arg, struct disk_spec *d)
 	}
 	if (d->queues && !d->virtio) {
 		usage_error("run: --disk %s: queues= needs if=virtio", arg);
+		return -1;
+	}
+	if (d->modern_only && !d->virtio) {
+		usage_error("run: --disk %s: legacy=off needs if=virtio", arg);
 		return -1;
 	}
 	if (comma == arg || (size_t)(comma - arg) >= sizeof(paths[0]) ||
@@ -234,7 +242,8 @@ int disk_attach_all(int vm_fd, const struct disk_spec *disks, unsigned int n)
 		const struct disk_spec *d = &disks[i];
 		struct vmm_attach_disk a = {
 			.fd = d->fd,
-			.flags = d->readonly ? VMM_DISK_READONLY : 0,
+			.flags = (d->readonly ? VMM_DISK_READONLY : 0) |
+				 (d->modern_only ? VMM_DISK_VIRTIO_MODERN : 0),
 			.type = d->cdrom ? VMM_DISK_AHCI_CDROM :
 				d->virtio ? VMM_DISK_VIRTIO_BLK : VMM_DISK_AHCI_DISK,
 			.port = d->virtio ? virtio++ : ahci++,

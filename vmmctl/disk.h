@@ -19,6 +19,7 @@ struct disk_spec {
 	bool cdrom;
 	bool virtio;		/* if=virtio: a virtio-blk function */
 	unsigned int queues;	/* its request queues; 0 = one per vCPU */
+	bool modern_only;	/* legacy=off: no legacy I/O BAR */
 	int fd;			/* -1 until disk_open */
 	uint64_t size;		/* bytes, from the file (a VDI: its disk) */
 	bool vdi;		/* a VDI image (by content) */
@@ -26,7 +27,7 @@ struct disk_spec {
 };
 
 /*
- * "FILE[,readonly][,if=virtio|ahci][,queues=N][,iops=N][,bps=N][,burst=MS]" from --disk into d: 0, or -1 with a usage error
+ * "FILE[,readonly][,if=virtio|ahci][,queues=N][,legacy=off][,iops=N][,bps=N][,burst=MS]" from --disk into d: 0, or -1 with a usage error
  * printed.
  */
 int disk_parse(const char *arg, struct disk_spec *d);

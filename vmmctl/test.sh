@@ -140,6 +140,9 @@ t "run --disk bad interface" 2 "unknown option 'if=scsi'" -- run --disk "$tmp/ra
 t "run --disk queues 0" 2 "queues takes 1..4" -- run --disk "$tmp/raw.img,if=virtio,queues=0"
 t "run --disk queues 5" 2 "queues takes 1..4" -- run --disk "$tmp/raw.img,if=virtio,queues=5"
 t "run --disk queues without virtio" 2 "queues= needs if=virtio" -- run --disk "$tmp/raw.img,queues=2"
+t "run --disk virtio legacy=off, no device" 1 "is vmm.ko loaded?" -- run --disk "$tmp/raw.img,if=virtio,legacy=off"
+t "run --disk legacy=off without virtio" 2 "legacy=off needs if=virtio" -- run --disk "$tmp/raw.img,legacy=off"
+t "run --disk legacy=maybe" 2 "unknown option 'legacy=maybe'" -- run --disk "$tmp/raw.img,if=virtio,legacy=maybe"
 t "run five virtio disks" 2 "at most 4 virtio disks" -- run --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio" --disk "$tmp/raw.img,if=virtio"
 t "run --boot bad value" 2 "--boot takes cd or disk" -- run --boot floppy
 t "run seven drives" 2 "at most 6 drives" -- run --iso "$tmp/fake.iso" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img" --disk "$tmp/raw.img"

@@ -74,6 +74,7 @@ static void vp_reset(struct virtio_pci *vp)
 	vp->gfselect = 0;
 	vp->status = 0;
 	vp->broken = false;
+	vp->legacy = false;
 	vp->config_vector = VIRTIO_NO_VECTOR;
 	vp->queue_sel = 0;
 	for (q = 0; q < vp->nr_queues; q++) {
@@ -296,35 +297,48 @@ static void vp_common(struct virtio_pci *vp, u32 off, bool write,
 		*val = (u32)(*val >> (off & 4 ? 32 : 0));
 }
 
-static void vp_bar_access(struct virtio_pci *vp, u32 off, bool write,
-			  unsigned int size, u64 *val)
+/* Device configuration at off (< config_len), from either interface. */
+static void vp_devcfg(struct virtio_pci *vp, u32 off, bool write,
+		      unsigned int size, u64 *val)
 {
 	u32 i;
 
+	/* Read only unless the device type has writable fields. */
+	if (write) {
+		if (vp->ops->config_write)
+			vp->ops->config_write(vp, off, size, *val);
+		return;
+	}
+	*val = 0;
+	for (i = 0; i < size && off + i < vp->config_len; i++)
+		*val |= (u64)vp->config[off + i] << (8 * i);
+}
+
+/* The ISR status: read and cleared, which lowers INTx. */
+static u8 vp_isr_read(struct virtio_pci *vp)
+{
+	u8 isr = vp->isr;
+
+	if (vp->ops->isr_read)
+		vp->ops->isr_read(vp);
+	if (isr) {
+		vp->isr = 0;
+		vp->host->set_intx(vp->host_opaque, false);
+	}
+	return isr;
+}
+
+static void vp_bar_access(struct virtio_pci *vp, u32 off, bool write,
+			  unsigned int size, u64 *val)
+{
 	if (off < VIRTIO_PCI_COMMON + VIRTIO_PCI_COMMON_LEN) {
 		vp_common(vp, off, write, size, val);
 	} else if (off == VIRTIO_PCI_ISR) {
-		if (write)
-			return;
-		*val = vp->isr;
-		if (vp->ops->isr_read)
-			vp->ops->isr_read(vp);
-		if (vp->isr) {
-			vp->isr = 0;
-			vp->host->set_intx(vp->host_opaque, false);
-		}
+		if (!write)
+			*val = vp_isr_read(vp);
 	} else if (off >= VIRTIO_PCI_DEVCFG &&
 		   off < VIRTIO_PCI_DEVCFG + vp->config_len) {
-		off -= VIRTIO_PCI_DEVCFG;
-		/* Read only unless the device type has writable fields. */
-		if (write) {
-			if (vp->ops->config_write)
-				vp->ops->config_write(vp, off, size, *val);
-			return;
-		}
-		*val = 0;
-		for (i = 0; i < size && off + i < vp->config_len; i++)
-			*val |= (u64)vp->config[off + i] << (8 * i);
+		vp_devcfg(vp, off - VIRTIO_PCI_DEVCFG, write, size, val);
 	} else if (off >= VIRTIO_PCI_NOTIFY &&
 		   off < VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT * (u32)vp->nr_queues) {
 		u16 q = (off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULT;
@@ -357,6 +371,206 @@ void virtio_pci_mmio(struct virtio_pci *vp, u32 off, bool write,
 	vmm_lock(&vp->lock, flags);
 	vp_bar_access(vp, off, write, size, val);
 	vmm_unlock(&vp->lock, flags);
+}
+
+/*
+ * The legacy interface (4.1.4.8). Its status has no FEATURES_OK: the
+ * features are those the driver wrote when it sets DRIVER_OK, and a queue
+ * is placed whole by its page frame number, at the fixed maximum size,
+ * desc, avail and used in the legacy layout (used on the next 4 KiB
+ * boundary). Queue placement and features are taken only before
+ * DRIVER_OK and for a disabled queue: only a reset disables one again.
+ */
+static void vp_legacy_queue_pfn(struct virtio_pci *vp, u32 pfn)
+{
+	u16 q = vp->queue_sel, n = vp->max_queue_size;
+	struct virtq *vq;
+	u64 desc;
+
+	if (q >= vp->nr_queues || vp->vq_enabled[q] ||
+	    (vp->status & VIRTIO_STATUS_DRIVER_OK)) {
+		/* PFN 0 on a queue a reset already disabled is a no-op. */
+		if (pfn || (q < vp->nr_queues && vp->vq_enabled[q]))
+			vp->bad_accesses++;
+		return;
+	}
+	if (!pfn)
+		return;
+	vq = &vp->vq[q];
+	desc = (u64)pfn << VIRTIO_LEGACY_PFN_SHIFT;
+	vq->size = n;
+	vq->desc = desc;
+	vq->avail = desc + 16ULL * n;
+	/* avail: flags, idx, ring[n], used_event */
+	vq->used = (vq->avail + 6 + 2ULL * n + VIRTIO_LEGACY_ALIGN - 1) &
+		   ~(u64)(VIRTIO_LEGACY_ALIGN - 1);
+	vq->event_idx = virtio_has(vp, VIRTIO_F_EVENT_IDX);
+	vq->indirect = virtio_has(vp, VIRTIO_F_INDIRECT_DESC);
+	vq->packed = false;
+	if (virtq_enable(vq)) {
+		vq->desc = vq->avail = vq->used = 0;
+		vp->bad_accesses++;
+		return;
+	}
+	vp->vq_enabled[q] = true;
+}
+
+static void vp_legacy_status(struct virtio_pci *vp, u8 val)
+{
+	u8 old = vp->status;
+	u16 q;
+
+	if (!val) {
+		vp_reset(vp);
+		return;
+	}
+	val &= ~(VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FEATURES_OK);
+	vp->status = val | (old & VIRTIO_STATUS_NEEDS_RESET);
+	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
+		for (q = 0; q < vp->nr_queues; q++)
+			if (virtio_pci_running(vp, q))
+				vp->ops->notify(vp, q);
+}
+
+/* Width of the legacy register at off, or 0 for none (configuration). */
+static unsigned int vp_legacy_width(u32 off, bool msix)
+{
+	switch (off) {
+	case VIRTIO_LEGACY_HOST_FEATURES: case VIRTIO_LEGACY_GUEST_FEATURES:
+	case VIRTIO_LEGACY_QUEUE_PFN:
+		return 4;
+	case VIRTIO_LEGACY_QUEUE_NUM: case VIRTIO_LEGACY_QUEUE_SEL:
+	case VIRTIO_LEGACY_QUEUE_NOTIFY:
+		return 2;
+	case VIRTIO_LEGACY_STATUS: case VIRTIO_LEGACY_ISR:
+		return 1;
+	case VIRTIO_LEGACY_CONFIG_VECTOR: case VIRTIO_LEGACY_QUEUE_VECTOR:
+		return msix ? 2 : 0;
+	}
+	return 0;
+}
+
+static u32 vp_legacy_read(struct virtio_pci *vp, u32 off)
+{
+	u16 q = vp->queue_sel;
+	bool qok = q < vp->nr_queues;
+
+	switch (off) {
+	case VIRTIO_LEGACY_HOST_FEATURES:
+		return (u32)vp->dev_features;
+	case VIRTIO_LEGACY_GUEST_FEATURES:
+		return (u32)vp->drv_features;
+	case VIRTIO_LEGACY_QUEUE_PFN:
+		return qok && vp->vq_enabled[q] ?
+		       (u32)(vp->vq[q].desc >> VIRTIO_LEGACY_PFN_SHIFT) : 0;
+	case VIRTIO_LEGACY_QUEUE_NUM:
+		return qok ? vp->max_queue_size : 0;
+	case VIRTIO_LEGACY_QUEUE_SEL:
+		return q;
+	case VIRTIO_LEGACY_STATUS:
+		return vp->status;
+	case VIRTIO_LEGACY_ISR:
+		return vp_isr_read(vp);
+	case VIRTIO_LEGACY_CONFIG_VECTOR:
+		return vp->config_vector;
+	case VIRTIO_LEGACY_QUEUE_VECTOR:
+		return qok ? vp->vq_vector[q] : VIRTIO_NO_VECTOR;
+	}
+	return 0;	/* QUEUE_NOTIFY */
+}
+
+static void vp_legacy_write(struct virtio_pci *vp, u32 off, u32 val)
+{
+	u16 q = vp->queue_sel;
+	bool qok = q < vp->nr_queues;
+
+	switch (off) {
+	case VIRTIO_LEGACY_GUEST_FEATURES:
+		if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+			break;
+		vp->legacy = true;
+		vp->drv_features = val & vp->dev_features;
+		return;
+	case VIRTIO_LEGACY_QUEUE_PFN:
+		vp->legacy = true;
+		vp_legacy_queue_pfn(vp, val);
+		return;
+	case VIRTIO_LEGACY_QUEUE_SEL:
+		vp->queue_sel = val;
+		return;
+	case VIRTIO_LEGACY_QUEUE_NOTIFY:
+		vp->notifies++;
+		if (virtio_pci_running(vp, val))
+			vp->ops->notify(vp, val);
+		return;
+	case VIRTIO_LEGACY_STATUS:
+		vp->legacy = true;
+		vp_legacy_status(vp, val);
+		return;
+	case VIRTIO_LEGACY_CONFIG_VECTOR:
+		vp->config_vector = vp_vector(vp, val);
+		return;
+	case VIRTIO_LEGACY_QUEUE_VECTOR:
+		/* Linux places the queue first, then sets its vector. */
+		if (!qok)
+			break;
+		vp->vq_vector[q] = vp_vector(vp, val);
+		return;
+	}
+	vp->bad_accesses++;	/* read-only register, or refused */
+}
+
+void virtio_pci_legacy_io(struct virtio_pci *vp, u32 off, bool write,
+			  unsigned int size, u32 *val)
+{
+	unsigned long flags = 0;
+	unsigned int w;
+	u32 cfg;
+	u64 v;
+
+	if (!write)
+		*val = ~0u;
+	if (!vp->has_legacy || off >= VIRTIO_LEGACY_BAR_SIZE ||
+	    off + size > VIRTIO_LEGACY_BAR_SIZE ||
+	    (size != 1 && size != 2 && size != 4))
+		return;
+	vmm_lock(&vp->lock, flags);
+	cfg = VIRTIO_LEGACY_CONFIG(vpci_msix_enabled(&vp->pci));
+	w = vp_legacy_width(off, cfg > VIRTIO_LEGACY_CONFIG(false));
+	if (off >= cfg) {
+		off -= cfg;
+		if (off < vp->config_len) {
+			v = write ? *val : 0;
+			vp_devcfg(vp, off, write, size, &v);
+			if (!write)
+				*val = v;
+		}
+	} else if (!w || w != size) {
+		vp->bad_accesses++;
+	} else if (write) {
+		vp_legacy_write(vp, off, *val);
+	} else {
+		*val = vp_legacy_read(vp, off);
+	}
+	vmm_unlock(&vp->lock, flags);
+}
+
+int virtio_pci_add_legacy(struct virtio_pci *vp, u16 trans_id, u16 id)
+{
+	struct vpci_dev *d = &vp->pci;
+	int r;
+
+	if (trans_id < 0x1000 || trans_id > 0x103f)
+		return -EINVAL;
+	r = vpci_dev_set_bar(d, VIRTIO_LEGACY_BAR, VPCI_BAR_IO,
+			     VIRTIO_LEGACY_BAR_SIZE);
+	if (r < 0)
+		return r;
+	vpci_set_word(d, VPCI_DEVICE_ID, trans_id);
+	vpci_set_word(d, VPCI_SUBSYSTEM_ID, id);
+	d->cfg[VPCI_REVISION_ID] = 0;
+	vp->has_legacy = true;
+	return 0;
 }
 
 /*

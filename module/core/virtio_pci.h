@@ -24,6 +24,13 @@
  * the device type's reset hook makes sure their late completions touch
  * nothing.
  *
+ * A transitional device (virtio_pci_add_legacy()) also has the legacy
+ * interface (virtio 1.2, 4.1.4.8) in I/O BAR 0, for drivers older than
+ * virtio 1.0 (and Linux's virtio_pci.force_legacy): features in 32 bits,
+ * no FEATURES_OK, each queue placed by one page frame number in the
+ * legacy layout at its fixed maximum size. Both interfaces drive one
+ * state; a driver uses one of them from reset on.
+ *
  * Locking: vp->lock, taken by virtio_pci_mmio() and virtio_pci_cfg_write()
  * (nested inside the PCI bus lock) and by the device type's completions;
  * the ops below run with it held, the host ops too.
@@ -38,6 +45,8 @@
 #define VIRTIO_PCI_VENDOR		0x1af4
 #define VIRTIO_PCI_DEVICE_MODERN(id)	(0x1040 + (id))
 #define VIRTIO_ID_BLOCK			2
+
+#define VIRTIO_PCI_DEVICE_TRANS_BLOCK	0x1001	/* transitional ids: 4.1.2.1 */
 
 #define VIRTIO_PCI_BAR			1
 #define VIRTIO_PCI_BAR_SIZE		0x8000
@@ -82,6 +91,24 @@
 #define VIRTIO_PCI_Q_DESC		0x20
 #define VIRTIO_PCI_Q_AVAIL		0x28
 #define VIRTIO_PCI_Q_USED		0x30
+
+/* The legacy interface: I/O BAR 0 (4.1.4.8). */
+#define VIRTIO_LEGACY_BAR		0
+#define VIRTIO_LEGACY_BAR_SIZE		128
+#define VIRTIO_LEGACY_HOST_FEATURES	0x00
+#define VIRTIO_LEGACY_GUEST_FEATURES	0x04
+#define VIRTIO_LEGACY_QUEUE_PFN		0x08
+#define VIRTIO_LEGACY_QUEUE_NUM		0x0c
+#define VIRTIO_LEGACY_QUEUE_SEL		0x0e
+#define VIRTIO_LEGACY_QUEUE_NOTIFY	0x10
+#define VIRTIO_LEGACY_STATUS		0x12
+#define VIRTIO_LEGACY_ISR		0x13
+/* With MSI-X enabled only; the device configuration follows them. */
+#define VIRTIO_LEGACY_CONFIG_VECTOR	0x14
+#define VIRTIO_LEGACY_QUEUE_VECTOR	0x16
+#define VIRTIO_LEGACY_CONFIG(msix)	((msix) ? 0x18 : 0x14)
+#define VIRTIO_LEGACY_PFN_SHIFT		12
+#define VIRTIO_LEGACY_ALIGN		4096
 
 #define VIRTIO_STATUS_ACKNOWLEDGE	0x01
 #define VIRTIO_STATUS_DRIVER		0x02
@@ -141,6 +168,8 @@ struct virtio_pci {
 	u8 isr;
 	u8 config_gen;			/* bumped by virtio_pci_config_changed() */
 	bool broken;			/* NEEDS_RESET until the next reset */
+	bool has_legacy;		/* transitional: the I/O BAR exists */
+	bool legacy;			/* driven through it since the reset */
 	u16 config_vector;
 	u16 queue_sel;
 	u16 nr_queues;
@@ -164,6 +193,21 @@ int virtio_pci_init(struct virtio_pci *vp, u16 id, u32 class_code,
 		    const struct virtio_pci_ops *ops,
 		    const struct blk_gmem_ops *gm, void *gm_opaque,
 		    const struct virtio_pci_host_ops *host, void *host_opaque);
+
+/*
+ * Make the device transitional (after virtio_pci_init, before the guest
+ * runs): PCI device id trans_id, revision 0, subsystem id the virtio id,
+ * and the legacy interface in I/O BAR VIRTIO_LEGACY_BAR. 0 or -EINVAL.
+ */
+int virtio_pci_add_legacy(struct virtio_pci *vp, u16 trans_id, u16 id);
+
+/*
+ * An access at off inside the legacy I/O BAR (size 1, 2 or 4). Takes
+ * vp->lock. Reads of anything but a register or the configuration at its
+ * own width return all ones.
+ */
+void virtio_pci_legacy_io(struct virtio_pci *vp, u32 off, bool write,
+			  unsigned int size, u32 *val);
 
 /* An access at off inside the BAR (size 1, 2, 4 or 8). Takes vp->lock. */
 void virtio_pci_mmio(struct virtio_pci *vp, u32 off, bool write,

@@ -387,7 +387,15 @@ static void fz_step(struct fz_in *in)
 		off = g16(in) % VIRTIO_PCI_BAR_SIZE;
 		(void)rd(off, 1u << (g8(in) & 3));
 		break;
-	case 2:	/* a common register, small values */
+	case 2:	/* a common or legacy register, small values */
+		if (g8(in) & 1) {
+			u32 v = g8(in) & 0x8f ? g16(in) % 300 : g32(in);
+
+			off = g8(in) % (VIRTIO_LEGACY_BAR_SIZE + 8);
+			virtio_pci_legacy_io(&blk.vp, off, g8(in) & 1,
+					     1u << (g8(in) % 3), &v);
+			break;
+		}
 		off = g8(in) % VIRTIO_PCI_COMMON_LEN;
 		wr(off, 1u << (g8(in) & 3), g8(in) & 0x8f ? g16(in) % 300 : g64(in));
 		break;
@@ -475,6 +483,8 @@ int fuzz_virtio_blk_one(const u8 *data, size_t size)
 	fz_want = cfg & 0x80 ? ~0ULL : ~(1ULL << VIRTIO_F_EVENT_IDX);
 	virtio_blk_init(&blk, &disk.be, fz_nq, "fuzz", &fake_gmem_ops, &gm,
 			&fz_host, NULL);
+	virtio_pci_add_legacy(&blk.vp, VIRTIO_PCI_DEVICE_TRANS_BLOCK,
+			      VIRTIO_ID_BLOCK);	/* transitional, as in the VM */
 	vpci_bus_init(&fz_bus);
 	vpci_register(&fz_bus, 0, &blk.vp.pci);
 	if (fz_msix) {

@@ -567,6 +567,26 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		rm -f "$disk"
 	fi
 
+	# The same disk test through the transitional device's legacy I/O BAR:
+	# Linux's virtio_pci reloaded with force_legacy=1 (it then drives the
+	# device as a pre-1.0 driver would, or fails to bind at all).
+	if [ "${STORAGE_VIRTIO_EXTRA:-1}" = 1 ]; then
+		truncate -s 64M "$disk" "$disk.2"
+		O=$TMP/iso-legacy.out; E=$TMP/iso-legacy.err
+		ISO_EXTRA="--disk $disk.2,if=virtio,legacy=off"
+		iso_boot "$loader" "$GUEST/test-$loader.iso" "$disk,if=virtio" "$O" "$E" \
+			"echo VD-IDS: \$(cat /sys/bus/pci/devices/0000:00:0[45].0/device); rmmod virtio_blk virtio_pci && insmod /lib/modules/virtio_pci.ko force_legacy=1 && insmod /lib/modules/virtio_blk.ko; i=0; while [ ! -b /dev/vda ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done; echo VDA-LEGACY: \$(cat /sys/bus/pci/devices/0000:00:04.0/device) version1=\$(cut -c33 /sys/block/vda/device/features); disktest /dev/vda"; rc=$?
+		ISO_EXTRA=
+		result $rc "virtio legacy: vmmctl run ends with the guest's power-off (exit $rc)"
+		[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; }
+		grep -a "VDA-LEGACY:" "$O" | tail -n 1 | sed 's/^[0-9]* /# /'
+		m "VD-IDS: 0x1001 0x1042" "a virtio disk is transitional (1af4:1001), with legacy=off modern only (1af4:1042)"
+		m "VDA-LEGACY: 0x1001 version1=0" "Linux's virtio_pci (force_legacy=1) drives the transitional 1af4:1001 without VERSION_1"
+		m "DISKTEST-OK /dev/vda" "the disk test passes through the legacy interface"
+		check "virtio legacy: the host file holds the guest's pattern" diskcheck verify "$disk" 16
+		rm -f "$disk" "$disk.2"
+	fi
+
 	# SeaBIOS boots from a virtio-blk disk: the hybrid ISO as a disk image.
 	if [ "${STORAGE_VIRTIO_EXTRA:-1}" = 1 ]; then
 		O=$TMP/boot-virtio.out; E=$TMP/boot-virtio.err

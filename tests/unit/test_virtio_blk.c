@@ -5,7 +5,8 @@
  * sequence Linux's virtio_pci and virtio_blk drivers use, every request
  * type, EVENT_IDX and indirect tables, MSI-X masking and INTx, resets
  * with requests in flight, and the hostile cases (broken chains, bad
- * indexes and addresses, sector ranges, queue changes while running).
+ * indexes and addresses, sector ranges, queue changes while running);
+ * the transitional device's legacy interface in I/O BAR 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,9 @@
 #define DISK_SIZE	(4u << 20)
 #define QSZ		256
 #define DESC(q)		(0x10000u + (q) * 0x10000u)
-#define AVAIL(q)	(DESC(q) + 0x4000u)
-#define USED(q)		(DESC(q) + 0x8000u)
+/* The legacy interface places avail and used itself (4.1.4.8 layout). */
+#define AVAIL(q)	(DESC(q) + (legacy ? 0x1000u : 0x4000u))
+#define USED(q)		(DESC(q) + (legacy ? 0x2000u : 0x8000u))
 #define INDIR		0x100000u
 #define HDR		0x180000u
 #define STATUS		0x190000u
@@ -34,6 +36,7 @@ static unsigned int msis, msi_vec[16];
 static u16 avail_idx[VBLK_MAX_QUEUES];
 static u16 next_desc[VBLK_MAX_QUEUES];
 static u64 features;
+static bool legacy;		/* driving the legacy I/O BAR */
 
 static void host_msi(void *opaque, u64 addr, u32 data)
 {
@@ -66,6 +69,20 @@ static u64 rd(u32 off, unsigned int size)
 static void wr(u32 off, unsigned int size, u64 v)
 {
 	virtio_pci_mmio(&blk.vp, off, true, size, &v);
+}
+
+/* The legacy I/O BAR. */
+static u32 lrd(u32 off, unsigned int size)
+{
+	u32 v = 0x5a5a5a5a;
+
+	virtio_pci_legacy_io(&blk.vp, off, false, size, &v);
+	return v;
+}
+
+static void lwr(u32 off, unsigned int size, u32 v)
+{
+	virtio_pci_legacy_io(&blk.vp, off, true, size, &v);
 }
 
 static u32 cfgr(u32 off, unsigned int size)
@@ -129,6 +146,7 @@ static void setup(bool ro, u16 nq)
 	virtio_blk_init(&blk, &disk.be, nq, "vmm-test-disk", &fake_gmem_ops, &gm,
 			&host, NULL);
 	vpci_register(&bus, DEVFN, &blk.vp.pci);
+	legacy = false;
 	msis = 0;
 	memset(msi_vec, 0, sizeof(msi_vec));
 	memset(avail_idx, 0, sizeof(avail_idx));
@@ -206,7 +224,10 @@ static void post(u16 q, u16 head)
 	w16(AVAIL(q) + 4 + 2 * (avail_idx[q] % QSZ), head);
 	avail_idx[q]++;
 	w16(AVAIL(q) + 2, avail_idx[q]);
-	wr(VIRTIO_PCI_NOTIFY + 4 * q, 2, q);
+	if (legacy)
+		lwr(VIRTIO_LEGACY_QUEUE_NOTIFY, 2, q);
+	else
+		wr(VIRTIO_PCI_NOTIFY + 4 * q, 2, q);
 }
 
 /*
@@ -920,10 +941,179 @@ static void test_packed(void)
 	ktap_result(ok, "packed_ring_read_through_the_transport");
 }
 
+/* A transitional device on the bus, driven through its legacy BAR. */
+static void setup_legacy(bool ro, u16 nq)
+{
+	setup(ro, nq);
+	virtio_pci_add_legacy(&blk.vp, VIRTIO_PCI_DEVICE_TRANS_BLOCK,
+			      VIRTIO_ID_BLOCK);
+	legacy = true;
+}
+
+/* Linux's legacy sequence (virtio_pci_legacy.c's order); false if refused. */
+static bool legacy_init(u32 want, bool msix)
+{
+	u16 q;
+
+	lwr(VIRTIO_LEGACY_STATUS, 1, 0);
+	lwr(VIRTIO_LEGACY_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	lwr(VIRTIO_LEGACY_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	features = lrd(VIRTIO_LEGACY_HOST_FEATURES, 4) & want;
+	lwr(VIRTIO_LEGACY_GUEST_FEATURES, 4, (u32)features);
+	if (msix) {
+		msix_on();
+		lwr(VIRTIO_LEGACY_CONFIG_VECTOR, 2, 0);
+		if (lrd(VIRTIO_LEGACY_CONFIG_VECTOR, 2) != 0)
+			return false;
+	}
+	for (q = 0; q < blk.vp.nr_queues; q++) {
+		lwr(VIRTIO_LEGACY_QUEUE_SEL, 2, q);
+		if (lrd(VIRTIO_LEGACY_QUEUE_NUM, 2) != QSZ ||
+		    lrd(VIRTIO_LEGACY_QUEUE_PFN, 4))
+			return false;
+		lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, DESC(q) >> 12);
+		if (msix) {
+			lwr(VIRTIO_LEGACY_QUEUE_VECTOR, 2, q + 1);
+			if (lrd(VIRTIO_LEGACY_QUEUE_VECTOR, 2) != q + 1u)
+				return false;
+		}
+		if (lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) != DESC(q) >> 12)
+			return false;
+	}
+	lwr(VIRTIO_LEGACY_STATUS, 1, 7);
+	return lrd(VIRTIO_LEGACY_STATUS, 1) == 7;
+}
+
+static void test_legacy_identity(void)
+{
+	bool ok;
+
+	setup_legacy(false, 1);
+	/* BAR 0 sizes as 128 bytes of I/O space; the memory BAR stays. */
+	cfgw(0x10, 4, ~0u);
+	ok = KTAP_EXPECT(cfgr(0, 4) == 0x10011af4) &&
+	     KTAP_EXPECT(cfgr(VPCI_REVISION_ID, 1) == 0) &&
+	     KTAP_EXPECT(cfgr(VPCI_SUBSYSTEM_ID, 2) == VIRTIO_ID_BLOCK) &&
+	     KTAP_EXPECT(cfgr(0x10, 4) == (~(u32)(VIRTIO_LEGACY_BAR_SIZE - 1) | 1)) &&
+	     KTAP_EXPECT(blk.vp.pci.bar[VIRTIO_PCI_BAR].size == VIRTIO_PCI_BAR_SIZE);
+	/* A modern-only device answers nothing there. */
+	setup(false, 1);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_HOST_FEATURES, 4) == ~0u) &&
+	     KTAP_EXPECT(cfgr(0x10, 4) == 0);
+	ktap_result(ok, "legacy_transitional_identity_and_io_bar");
+}
+
+static void test_legacy_read_write(void)
+{
+	bool ok;
+	u32 i;
+
+	setup_legacy(false, 1);
+	ok = KTAP_EXPECT(legacy_init(~0u, true)) &&
+	     KTAP_EXPECT(features & (1ULL << VIRTIO_F_EVENT_IDX)) &&
+	     KTAP_EXPECT(blk.vp.vq[0].event_idx) && KTAP_EXPECT(!blk.vp.vq[0].packed);
+	/* the configuration follows the two vector registers (MSI-X on) */
+	ok = ok && KTAP_EXPECT(lrd(0x18 + VBLK_CFG_CAPACITY, 4) == DISK_SIZE / 512) &&
+	     KTAP_EXPECT(lrd(0x18 + VBLK_CFG_BLK_SIZE, 1) == 0);
+	req(0, VIRTIO_BLK_T_IN, 8, BUF, 8192, 2, true, 0);
+	ok = ok && KTAP_EXPECT(disk.n == 1) && KTAP_EXPECT(disk.log[0].offset == 4096);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(0) == VIRTIO_BLK_S_OK) &&
+	     KTAP_EXPECT(used_idx(0) == 1) &&
+	     KTAP_EXPECT(r32(USED(0) + 8) == 8193) &&
+	     KTAP_EXPECT(!memcmp(gm.ram + BUF, disk.img + 4096, 8192)) &&
+	     KTAP_EXPECT(msi_vec[1] == 1);
+	for (i = 0; i < 4096; i++)
+		gm.ram[BUF + 0x10000 + i] = i * 13;
+	req(0, VIRTIO_BLK_T_OUT, 100, BUF + 0x10000, 4096, 1, false, 1);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(1) == VIRTIO_BLK_S_OK) &&
+	     KTAP_EXPECT(!memcmp(disk.img + 100 * 512, gm.ram + BUF + 0x10000, 4096));
+
+	/* INTx: the configuration starts at 0x14; ISR read clears. */
+	setup_legacy(false, 1);
+	ok = ok && KTAP_EXPECT(legacy_init(~0u, false)) &&
+	     KTAP_EXPECT(lrd(0x14 + VBLK_CFG_CAPACITY, 4) == DISK_SIZE / 512);
+	req(0, VIRTIO_BLK_T_IN, 0, BUF, 512, 1, true, 0);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(intx) && KTAP_EXPECT(msis == 0) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_ISR, 1) == VIRTIO_ISR_QUEUE) &&
+	     KTAP_EXPECT(!intx) && KTAP_EXPECT(lrd(VIRTIO_LEGACY_ISR, 1) == 0);
+	/* reset through the legacy status: queues disabled, PFN reads 0 */
+	lwr(VIRTIO_LEGACY_STATUS, 1, 0);
+	lwr(VIRTIO_LEGACY_QUEUE_SEL, 2, 0);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == 0) &&
+	     KTAP_EXPECT(!blk.vp.legacy) && KTAP_EXPECT(lrd(VIRTIO_LEGACY_STATUS, 1) == 0);
+	ktap_result(ok, "legacy_read_write_config_intx_reset");
+}
+
+static void test_legacy_hostile(void)
+{
+	unsigned long bad;
+	bool ok;
+
+	setup_legacy(false, 2);
+	ok = KTAP_EXPECT(legacy_init(~0u, true));
+	bad = blk.vp.bad_accesses;
+	/* a running queue is not moved, nor disabled by PFN 0 */
+	lwr(VIRTIO_LEGACY_QUEUE_SEL, 2, 0);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, 0x300);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, 0);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == DESC(0) >> 12) &&
+	     KTAP_EXPECT(blk.vp.vq_enabled[0]);
+	/* features are fixed after DRIVER_OK */
+	lwr(VIRTIO_LEGACY_GUEST_FEATURES, 4, 0);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_GUEST_FEATURES, 4) == (u32)features);
+	/* wrong widths, read-only registers, a queue that is not there */
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_HOST_FEATURES, 2) == ~0u) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_STATUS, 4) == ~0u);
+	lwr(VIRTIO_LEGACY_HOST_FEATURES, 4, 0);
+	lwr(VIRTIO_LEGACY_QUEUE_NUM, 2, 16);
+	lwr(VIRTIO_LEGACY_QUEUE_NOTIFY, 2, 7);
+	lwr(VIRTIO_LEGACY_QUEUE_NOTIFY, 2, 0xffff);
+	lwr(VIRTIO_LEGACY_QUEUE_SEL, 2, 9);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_NUM, 2) == 0) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == 0) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_VECTOR, 2) == VIRTIO_NO_VECTOR);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, 0x40);
+	/* past the BAR, and across its end */
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_BAR_SIZE, 1) == ~0u) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_BAR_SIZE - 2, 4) == ~0u) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_HOST_FEATURES, 3) == ~0u);
+	ok = ok && KTAP_EXPECT(blk.vp.bad_accesses >= bad + 7) &&
+	     KTAP_EXPECT(lrd(VIRTIO_LEGACY_STATUS, 1) == 7) && KTAP_EXPECT(disk.n == 0);
+
+	/* rings outside RAM or across its end: the queue stays disabled */
+	setup_legacy(false, 1);
+	lwr(VIRTIO_LEGACY_STATUS, 1, 3);
+	lwr(VIRTIO_LEGACY_QUEUE_SEL, 2, 0);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, RAM_SIZE >> 12);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == 0);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, (RAM_SIZE >> 12) - 1);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == 0);
+	lwr(VIRTIO_LEGACY_QUEUE_PFN, 4, 0xffffffff);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_QUEUE_PFN, 4) == 0) &&
+	     KTAP_EXPECT(!blk.vp.vq_enabled[0]);
+	/* a broken ring: NEEDS_RESET, and a reset brings the device back */
+	ok = ok && KTAP_EXPECT(legacy_init(~0u, true));
+	set_desc(DESC(0), 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);	/* a loop */
+	post(0, 0);
+	ok = ok && KTAP_EXPECT(lrd(VIRTIO_LEGACY_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	memset(avail_idx, 0, sizeof(avail_idx));
+	memset(next_desc, 0, sizeof(next_desc));
+	memset(gm.ram + DESC(0), 0, 0x3000);	/* fresh rings, as a driver makes */
+	ok = ok && KTAP_EXPECT(legacy_init(~0u, true)) && KTAP_EXPECT(!blk.vp.broken);
+	req(0, VIRTIO_BLK_T_IN, 2, BUF, 512, 1, true, 0);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(0) == VIRTIO_BLK_S_OK) &&
+	     KTAP_EXPECT(used_idx(0) == 1) && KTAP_EXPECT(gm.faults == 0);
+	ktap_result(ok, "legacy_hostile_accesses_refused");
+}
+
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 33);
+	ktap_begin("virtio_blk", 36);
 	test_pci_identity();
 	test_features();
 	test_config();
@@ -943,6 +1133,9 @@ int main(void)
 	test_intx();
 	test_pci_cfg_access();
 	test_packed();
+	test_legacy_identity();
+	test_legacy_read_write();
+	test_legacy_hostile();
 	fake_be_free(&disk);
 	free(gm.ram);
 	return ktap_end();
