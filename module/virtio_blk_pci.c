@@ -31,6 +31,15 @@ module_param(virtio_packed, bool, 0644);
 MODULE_PARM_DESC(virtio_packed,
 		 "offer VIRTIO_F_RING_PACKED on virtio-blk disks attached from now on");
 
+/*
+ * Completion polling: /sys/module/vmm/parameters/virtio_poll, read when a
+ * disk is attached. Off by default, as QEMU's virtqueue polling.
+ */
+static bool virtio_poll;
+module_param(virtio_poll, bool, 0644);
+MODULE_PARM_DESC(virtio_poll,
+		 "virtio-blk disks attached from now on take new requests at each completion and leave notifications off while requests are in flight");
+
 struct vmm_vblk_pci {
 	struct vmm_vm *vm;
 	struct vmm_pci_irq irq;
@@ -151,6 +160,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 	vmm_disk_stats_bind(&v->blk.bs, &v->tag, vm->id, VMM_DISK_VIRTIO_BLK,
 			    index);
 	virtio_blk_offer_packed(&v->blk, READ_ONCE(virtio_packed));
+	v->blk.poll = READ_ONCE(virtio_poll);
 	d = &v->blk.vp.pci;
 	d->bar_changed = vmm_vblk_bar_changed;
 	v->mmio = vmm_mmio_register(vm, VIRTIO_PCI_BAR_SIZE, vmm_vblk_mmio, v);

@@ -76,6 +76,7 @@ static void vblk_finish(struct virtio_blk *blk, struct vblk_req *r, u8 st)
 }
 
 static void vblk_kick(struct virtio_blk *blk, u16 q);
+static void vblk_poll(struct virtio_blk *blk, u16 q);
 
 static u64 vblk_now(struct virtio_blk *blk)
 {
@@ -110,9 +111,12 @@ static void vblk_done(struct blk_req *req, int error)
 		req->t[BLK_T_IRQ] = vblk_now(blk);
 		blkstat_end(&blk->bs, req, error ? 0 : req->len, error);
 	}
-	/* Resume a queue that stopped for want of slots. */
-	if (blk->q[q].stalled && virtio_pci_running(vp, q))
-		vblk_kick(blk, q);
+	if (virtio_pci_running(vp, q)) {
+		if (blk->poll)
+			vblk_poll(blk, q);
+		else if (blk->q[q].stalled)
+			vblk_kick(blk, q);	/* it stopped for want of slots */
+	}
 	vmm_unlock(&vp->lock, flags);
 }
 
@@ -321,6 +325,25 @@ static void vblk_kick(struct virtio_blk *blk, u16 q)
 }
 
 /*
+ * Lock held, polling on: take what queue q has, and while requests of it
+ * are in flight leave the driver's notifications off, since the next
+ * completion looks at the ring again. When the last one is done, ask for
+ * notifications and look once more (the driver may have added one before
+ * it saw the request).
+ */
+static void vblk_poll(struct virtio_blk *blk, u16 q)
+{
+	struct virtq *vq = &blk->vp.vq[q];
+
+	vq->no_notify = true;
+	vblk_kick(blk, q);
+	if (!blk->q[q].busy && virtio_pci_running(&blk->vp, q)) {
+		vq->no_notify = false;
+		vblk_kick(blk, q);
+	}
+}
+
+/*
  * The driver's next notify (or ISR read) is the first sign it has seen
  * the completions so far: the end of their ACK stage (an upper bound).
  */
@@ -336,7 +359,10 @@ static void vblk_notify(struct virtio_pci *vp, u16 q)
 
 	blk->t_notify = vblk_now(blk);
 	vblk_ack(blk, blk->t_notify);
-	vblk_kick(blk, q);
+	if (blk->poll)
+		vblk_poll(blk, q);
+	else
+		vblk_kick(blk, q);
 }
 
 static void vblk_isr_read(struct virtio_pci *vp)

@@ -102,6 +102,13 @@ struct virtio_blk {
 	unsigned long stats[4];
 	u64 (*now_ns)(void *opaque);
 	u64 t_notify;			/* the driver's last notify */
+	/*
+	 * Completion polling (off by default): each completion takes what
+	 * the driver added meanwhile, and the driver is asked for no
+	 * notification while requests are in flight (split rings with
+	 * EVENT_IDX; others still notify, and are polled all the same).
+	 */
+	bool poll;
 	struct blkstat bs;		/* requests, stage by stage */
 };
 

@@ -42,6 +42,7 @@ void virtq_reset(struct virtq *vq)
 {
 	vq->ready = false;
 	vq->broken = false;
+	vq->no_notify = false;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled = 0;
@@ -335,7 +336,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	if (virtq_avail_idx(vq, &idx))
 		return -EIO;
 	if (idx == vq->last_avail) {
-		if (!vq->event_idx)
+		/*
+		 * Not asking leaves avail_event behind the driver's index: it
+		 * adds entries without notifying until we ask again.
+		 */
+		if (!vq->event_idx || vq->no_notify)
 			return 0;
 		/*
 		 * Ask for a notification at the next entry, then look again:

@@ -84,6 +84,12 @@ struct virtq {
 
 	bool ready;
 	bool broken;
+	/*
+	 * Set by the device while it will look at the ring again by itself
+	 * (requests in flight whose completions poll it): an empty split
+	 * ring with EVENT_IDX then does not ask for a notification.
+	 */
+	bool no_notify;
 	u16 last_avail;		/* next available entry to take */
 	u16 used_idx;		/* next used entry to fill */
 	u16 signalled;		/* used_idx at the last interrupt */
@@ -118,8 +124,8 @@ void virtq_reset(struct virtq *vq);
 
 /*
  * Take the next available chain into *c: 1, 0 when the ring is empty
- * (with EVENT_IDX, having asked the driver to notify on the next one), or
- * -EIO when the ring is broken (vq->broken set).
+ * (with EVENT_IDX, having asked the driver to notify on the next one
+ * unless no_notify), or -EIO when the ring is broken (vq->broken set).
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 /*

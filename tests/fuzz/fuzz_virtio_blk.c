@@ -485,6 +485,7 @@ int fuzz_virtio_blk_one(const u8 *data, size_t size)
 			&fz_host, NULL);
 	virtio_pci_add_legacy(&blk.vp, VIRTIO_PCI_DEVICE_TRANS_BLOCK,
 			      VIRTIO_ID_BLOCK);	/* transitional, as in the VM */
+	blk.poll = (cfg ^ (cfg >> 3)) & 1;	/* completion polling, half the time */
 	vpci_bus_init(&fz_bus);
 	vpci_register(&fz_bus, 0, &blk.vp.pci);
 	if (fz_msix) {

@@ -941,6 +941,72 @@ static void test_packed(void)
 	ktap_result(ok, "packed_ring_read_through_the_transport");
 }
 
+/* avail_event: where the device asks the driver to notify next. */
+static u16 avail_event(u16 q)
+{
+	return r16(USED(q) + VIRTQ_AVAIL_EVENT(QSZ));
+}
+
+/* Post head on queue q without notifying (the driver saw no need). */
+static void post_quiet(u16 q, u16 head)
+{
+	w16(AVAIL(q) + 4 + 2 * (avail_idx[q] % QSZ), head);
+	avail_idx[q]++;
+	w16(AVAIL(q) + 2, avail_idx[q]);
+}
+
+/*
+ * Completion polling: while a request is in flight the device leaves
+ * avail_event behind (no notification wanted), takes what the driver
+ * added at the next completion, and asks again once nothing is in flight.
+ */
+static void test_poll(void)
+{
+	u16 h;
+	bool ok;
+
+	/* without polling: asked again as soon as the ring is empty */
+	setup(false, 1);
+	ok = KTAP_EXPECT(drv_init(ALL, true));
+	req(0, VIRTIO_BLK_T_IN, 0, BUF, 512, 1, true, 0);
+	ok = ok && KTAP_EXPECT(disk.n == 1) && KTAP_EXPECT(avail_event(0) == 1);
+	fake_be_complete_all(&disk);
+
+	setup(false, 1);
+	blk.poll = true;
+	ok = ok && KTAP_EXPECT(drv_init(ALL, true)) && KTAP_EXPECT(avail_event(0) == 0);
+	req(0, VIRTIO_BLK_T_IN, 0, BUF, 512, 1, true, 0);
+	ok = ok && KTAP_EXPECT(disk.n == 1) && KTAP_EXPECT(avail_event(0) == 0);
+	/* the driver adds a second one: avail_event 0 is behind, no notify */
+	h = next_desc[0];
+	req(0, VIRTIO_BLK_T_IN, 8, BUF + 4096, 512, 1, true, 1);	/* notifies... */
+	ok = ok && KTAP_EXPECT(disk.n == 2);
+	/* ...so take a third one quietly, as the driver would */
+	set_desc(DESC(0), 10, HDR + 64, 16, VIRTQ_DESC_F_NEXT, 11);
+	w32(HDR + 64, VIRTIO_BLK_T_IN);
+	w64(HDR + 72, 16);
+	set_desc(DESC(0), 11, BUF + 8192, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 12);
+	set_desc(DESC(0), 12, STATUS + 2, 1, VIRTQ_DESC_F_WRITE, 0);
+	gm.ram[STATUS + 2] = 0xee;
+	post_quiet(0, 10);
+	ok = ok && KTAP_EXPECT(disk.n == 2) && KTAP_EXPECT(avail_event(0) == 0) &&
+	     KTAP_EXPECT(h != 10);
+	/* the first completion takes it */
+	fake_be_complete(&disk, 0, 0);
+	ok = ok && KTAP_EXPECT(disk.n == 2) && KTAP_EXPECT(disk.submitted == 3) &&
+	     KTAP_EXPECT(avail_event(0) == 0);
+	fake_be_complete_all(&disk);
+	/* nothing in flight: notifications asked for again, at index 3 */
+	ok = ok && KTAP_EXPECT(avail_event(0) == 3) && KTAP_EXPECT(used_idx(0) == 3) &&
+	     KTAP_EXPECT(status_of(0) == 0) && KTAP_EXPECT(status_of(1) == 0) &&
+	     KTAP_EXPECT(status_of(2) == 0) &&
+	     KTAP_EXPECT(!memcmp(gm.ram + BUF + 8192, disk.img + 16 * 512, 512));
+	/* a reset turns the suppression off with the queue */
+	wr(VIRTIO_PCI_STATUS, 1, 0);
+	ok = ok && KTAP_EXPECT(!blk.vp.vq[0].no_notify);
+	ktap_result(ok, "completion_polling_suppresses_notifications_in_flight");
+}
+
 /* A transitional device on the bus, driven through its legacy BAR. */
 static void setup_legacy(bool ro, u16 nq)
 {
@@ -1113,7 +1179,7 @@ static void test_legacy_hostile(void)
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 36);
+	ktap_begin("virtio_blk", 37);
 	test_pci_identity();
 	test_features();
 	test_config();
@@ -1136,6 +1202,7 @@ int main(void)
 	test_legacy_identity();
 	test_legacy_read_write();
 	test_legacy_hostile();
+	test_poll();
 	fake_be_free(&disk);
 	free(gm.ram);
 	return ktap_end();
