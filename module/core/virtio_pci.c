@@ -92,10 +92,20 @@ static void vp_reset(struct virtio_pci *vp)
 	}
 }
 
+/* The status went from old to vp->status: start the queues on DRIVER_OK. */
+static void vp_status_changed(struct virtio_pci *vp, u8 old)
+{
+	u16 q;
+
+	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
+		for (q = 0; q < vp->nr_queues; q++)
+			if (virtio_pci_running(vp, q))
+				vp->ops->notify(vp, q);
+}
+
 static void vp_set_status(struct virtio_pci *vp, u8 val)
 {
 	u8 old = vp->status;
-	u16 q;
 
 	if (!val) {
 		vp_reset(vp);
@@ -111,10 +121,7 @@ static void vp_set_status(struct virtio_pci *vp, u8 val)
 	if (!(val & VIRTIO_STATUS_FEATURES_OK))
 		val &= ~VIRTIO_STATUS_DRIVER_OK;
 	vp->status = val | (old & VIRTIO_STATUS_NEEDS_RESET);
-	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
-		for (q = 0; q < vp->nr_queues; q++)
-			if (virtio_pci_running(vp, q))
-				vp->ops->notify(vp, q);
+	vp_status_changed(vp, old);
 }
 
 static void vp_queue_enable(struct virtio_pci *vp, u16 q)
@@ -418,7 +425,6 @@ static void vp_legacy_queue_pfn(struct virtio_pci *vp, u32 pfn)
 static void vp_legacy_status(struct virtio_pci *vp, u8 val)
 {
 	u8 old = vp->status;
-	u16 q;
 
 	if (!val) {
 		vp_reset(vp);
@@ -426,10 +432,7 @@ static void vp_legacy_status(struct virtio_pci *vp, u8 val)
 	}
 	val &= ~(VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FEATURES_OK);
 	vp->status = val | (old & VIRTIO_STATUS_NEEDS_RESET);
-	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
-		for (q = 0; q < vp->nr_queues; q++)
-			if (virtio_pci_running(vp, q))
-				vp->ops->notify(vp, q);
+	vp_status_changed(vp, old);
 }
 
 /* Width of the legacy register at off, or 0 for none (configuration). */

@@ -195,6 +195,9 @@ if [ "${BALLOON_REPORT:-0}" = 1 ]; then
 	boot --balloon-report; result $? "ISO boots to its shell with --balloon-report"
 	"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
 	VMID=$(json_field vm_id "$TMP/bs.json")
+	# what the guest's driver negotiated (bit 5: REPORTING) and its zones
+	type_cmd 'for d in /sys/bus/virtio/devices/*; do echo @""@ vdev $(cat $d/device) $(cat $d/features); done; grep -E "^Node|pages free|^ +(min|low) " /proc/zoneinfo | tr -s " " | tr "\n" " " | sed "s/^/@""@ zones /"; echo; echo @""@ FEAT-R' FEAT-R 10
+	grep -a "^@@ vdev\|^@@ zones" "$TMP/out" | sed 's/^/# /'
 	# a fixed size: while the guest reports, MemAvailable leaves out the
 	# free memory isolated for the report in flight
 	type_cmd "mkdir -p /mnt; mount -t tmpfs -o size=90% tmpfs /mnt; n=$((MEM / 4)); dd if=/dev/zero of=/mnt/f bs=1M count=\$n 2>/dev/null; echo @\"\"@ FILLED-R \$n MiB" FILLED-R 180
