@@ -139,14 +139,16 @@ tally cutoff "$logs/cutoff.log" $? cutoff
 
 # 6. the module in the VT-x test host (Bochs, Skylake-X), ~20x slower than
 # QEMU: the suites that exercise the engine and the devices on it, with the
-# storage suite's light variant on the ISOLINUX ISO only; storage_hostile,
-# memory and install run on the AMD-V host only (they test engine-neutral
-# code: the HBA model, gmem, packaging). Its summary is
+# storage suite's light variant on the ISOLINUX ISO only, memory's (64 MiB
+# touched and benchmarked) and arbitrate's short form (the CPU cap and the
+# option checks, no guests); storage_hostile, balloon, disklat and install
+# run on the AMD-V host only (they test engine-neutral code: the device
+# models, the balloon's guest side, tracepoints, packaging). Its summary is
 # renamed integration-intel so the two hosts stay apart in the summary.
 # bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (2700 s here) and then still
 # prints an "# integration:" line (the finished suites + 1 failed).
 step host-intel 2800 env BOCHS_TIMEOUT=2700 tests/host/bochs-intel.sh test vmm.isos=isolinux \
-	vmm.suites=host,module,payloads,security,pc,storage,trace,errors,race,lifecycle,coexist
+	vmm.suites=host,module,payloads,security,pc,storage,memory,arbitrate,trace,errors,race,lifecycle,coexist
 rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-intel.log" | tail -n 1 | tr -d '\r')
 [ -n "$line" ] && echo "# integration-intel:${line#\# integration:}" >>"$logs/host-intel.log"
