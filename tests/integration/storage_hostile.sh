@@ -1,5 +1,6 @@
 #!/bin/sh
-# Suite "storage_hostile": a hostile guest against the AHCI controller.
+# Suite "storage_hostile": hostile guests against the AHCI controller and
+# the virtio-blk disks.
 # guest-drivers/ahci_hostile runs as the PC's firmware (ahci_hostile.rom
 # through vmmctl run --bios) with a CD, a disk and a read-only disk, all
 # three holding a pattern written here. It attacks the HBA from inside
@@ -7,6 +8,12 @@
 # resets and BAR moves with commands in flight, ...) and prints one KTAP
 # line per case; each is surfaced here. Then: vmmctl's status is the
 # guest's, no host file changed, the kernel log is clean, no VM is left.
+# guest-drivers/virtio_hostile does the same to two virtio-blk disks (one
+# read-only) on split rings and, with module parameter virtio_packed=1
+# set for its run, packed ones (broken chains, indirect tables, addresses
+# outside RAM, bad sectors and types, queue setup and resets while
+# requests run, the PCI cfg access capability, ...); it may write only
+# the read-write disk's last 16 sectors, which are checked here.
 . "$(dirname "$0")/lib.sh"
 ktap_begin storage_hostile
 
@@ -15,8 +22,9 @@ HOSTILE_TIMEOUT=${HOSTILE_TIMEOUT:-300}
 ensure_vmm; result $? "vmm loaded"
 
 rom=$(payload ahci_hostile.rom)
-if [ ! -f "$rom" ]; then
-	not_ok "$rom missing (make -C guest-drivers)"
+vrom=$(payload virtio_hostile.rom)
+if [ ! -f "$rom" ] || [ ! -f "$vrom" ]; then
+	not_ok "$rom or $vrom missing (make -C guest-drivers)"
 	ktap_end
 	exit
 fi
@@ -57,7 +65,49 @@ if [ -n "$vms" ]; then
 else
 	skip "no VM left behind" "abi_test --count-vms unavailable"
 fi
-rm -f "$D" "$D2" "$REF" "$ISO"
+rm -f "$D" "$D2" "$ISO"
+
+# --- virtio-blk: the same pattern on two virtio disks, one read-only ---
+EXP=$TMP/hostile-exp.img
+VO=$TMP/vhostile.out
+VE=$TMP/vhostile.err
+PK=/sys/module/vmm/parameters/virtio_packed
+cp "$REF" "$D" && cp "$REF" "$D2"
+# what the guest may write: zeros to sectors 4080-4087, sectors 0-7's
+# pattern to 4088-4095
+cp "$REF" "$EXP"
+dd if=/dev/zero of="$EXP" bs=512 seek=4080 count=8 conv=notrunc 2>/dev/null
+dd if="$REF" of="$EXP" bs=512 count=8 seek=4088 conv=notrunc 2>/dev/null
+pk0=
+if [ -w "$PK" ]; then
+	pk0=$(cat "$PK")
+	echo 1 >"$PK"
+	diag "virtio_packed=1 for this run (was $pk0): split and packed rings"
+else
+	diag "$PK not writable: split rings only"
+fi
+vms0=$(live_vms)
+t0=$(date +%s)
+timeout "$HOSTILE_TIMEOUT" "$VMMCTL" run --bios "$vrom" --mem 64M \
+	--disk "$D,if=virtio" --disk "$D2,if=virtio,readonly" --no-reboot </dev/null >"$VO" 2>"$VE"
+rc=$?
+t1=$(date +%s)
+[ -n "$pk0" ] && echo "$pk0" >"$PK"
+surface "virtio_hostile: " "$VO"
+n=$(cat "$TMP/surfaced")
+[ "$n" -gt 100 ]; result $? "the virtio guest reported its cases ($n KTAP lines)"
+grep -q "^# virtio_hostile: [0-9]* passed, 0 failed" "$VO"; result $? "the virtio guest's summary: no case failed"
+result $rc "vmmctl ends with the virtio guest's status (exit $rc, $((t1 - t0)) s)"
+[ $rc -eq 0 ] || { diag_file "$VO" 20; diag_file "$VE" 20; }
+cmp -s "$REF" "$D2"; result $? "the read-only virtio disk's host file is unchanged"
+cmp -s "$EXP" "$D"; result $? "the virtio disk's host file: unchanged but for the guest's writes to sectors 4080-4095"
+vms=$(live_vms)
+if [ -n "$vms" ]; then
+	[ "$vms" -eq "${vms0:-0}" ]; result $? "no VM left behind after the virtio guest ($vms live, $vms0 before)"
+else
+	skip "no VM left behind after the virtio guest" "abi_test --count-vms unavailable"
+fi
+rm -f "$D" "$D2" "$REF" "$EXP"
 
 dmesg_clean; result $? "no kernel warnings"
 [ -s "$TMP/dmesg.bad" ] && diag_file "$TMP/dmesg.bad"
