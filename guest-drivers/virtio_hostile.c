@@ -784,6 +784,8 @@ static void verdict(struct vdev *d, int r, int expect, const char *what)
 	      r, rname(expect));
 }
 
+static int batch(struct vdev *d, int n, bool ind, u64 lba0);
+
 /* ---- setup ---- */
 static u64 cmos_ram_end(void)
 {
@@ -1011,6 +1013,23 @@ static void t_queue_cfg(struct vdev *d)
 		ok = read_disk(d, i * 8, 8, DATA) == 0 && verify(DATA, i * 8, 8);
 	d->qsz = QSZ;
 	CHECK(d, ok, true, "a 16-entry queue: 40 reads (the ring wraps 7 times), data right; 256 entries again");
+
+	/* a queue of one entry: indirect reads only */
+	d->qsz = 1;
+	ok = dev_init(d) && d->qsz == 1;
+	for (i = 0; ok && i < 10; i++)
+		ok = batch(d, 1, true, i * 8) == 0;
+	d->qsz = QSZ;
+	CHECK(d, ok, true, "a 1-entry queue: 10 indirect reads, data right; 256 entries again");
+
+	/* EVENT_IDX: the device writes avail_event into the used ring */
+	d->want |= BIT(F_EVENT_IDX);
+	ok = dev_init(d) && (d->feat & BIT(F_EVENT_IDX));
+	for (i = 0; ok && i < 20; i++)
+		ok = read_disk(d, i * 8, 8, DATA) == 0 && verify(DATA, i * 8, 8);
+	ok = ok && g16(d->used + 4 + 8 * d->qsz) == d->aidx;
+	d->want &= ~BIT(F_EVENT_IDX);
+	CHECK(d, ok, true, "EVENT_IDX: 20 reads, avail_event follows the ring; EVENT_IDX off again");
 }
 
 /* ---- notifications ---- */
