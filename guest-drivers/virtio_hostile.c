@@ -898,6 +898,23 @@ static void t_features(struct vdev *d)
 		      "FEATURES_OK with RING_PACKED not offered refused (status %#x)", st);
 	}
 
+	/* feature words past the second: read 0, writes ignored */
+	negotiate(d, 0);
+	w32(d, C_DFSEL, 2);
+	ok = c32(d, C_DF) == 0;
+	w32(d, C_DFSEL, 0xffffffff);
+	ok = ok && c32(d, C_DF) == 0;
+	set_features(d, d->want & d->dfeat);
+	w32(d, C_GFSEL, 2);
+	w32(d, C_GF, ~0u);
+	w32(d, C_GFSEL, 0x80000000u);
+	w32(d, C_GF, ~0u);
+	w8(d, C_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	st = status(d);
+	CHECK(d, ok && (st & S_FEATURES_OK), true,
+	      "feature selects 2, 2^32-1, 2^31: device features read 0, driver feature writes ignored (FEATURES_OK: status %#x)",
+	      st);
+
 	/* features are fixed once FEATURES_OK is set */
 	ok = dev_init(d);
 	set_features(d, BIT(F_VERSION_1) | BIT(F_EVENT_IDX) | BIT(63));
@@ -1715,6 +1732,25 @@ static void t_inflight(struct vdev *d)
 		d->base = BAR_BASE(d->idx);
 	}
 	verdict(d, r, 0, "BAR back");
+
+	/* memory decode off while requests run: registers gone, writes lost */
+	heavy(d, n);
+	{
+		u32 cmd = cfg_rd(d->bdf, 4) & 0xffff;
+		u8 off_st;
+
+		cfg_wr(d->bdf, 4, cmd & ~2u);
+		off_st = status(d);
+		w8(d, C_STATUS, 0);		/* a reset that must go nowhere */
+		kick(d);
+		cfg_wr(d->bdf, 4, cmd);
+		for (i = 0, r = 0; i < n && !r; i++)
+			r = reap(d, &id);
+		T(off_st == 0xff && r == 0 && status(d) == S_UP && verify(HEAVY, 0, DISK_SECT),
+		  "%s: memory decode off with %d reads in flight: device_status reads %#x, a reset written is lost; on again: all done (%s)",
+		  d->name, n, off_st, rname(r));
+	}
+	verdict(d, r, 0, "after memory decode off");
 }
 
 /* ---- the PCI configuration access capability ---- */
@@ -1874,7 +1910,7 @@ static void t_packed(struct vdev *d)
 {
 	u64 h = HDR(d->idx, 0), s = STAT(d->idx, 0), ind = IND(d->idx);
 	struct vb b[4];
-	u16 fl[4];
+	u16 fl[4], id;
 	int r, i;
 	bool ok;
 
@@ -1901,6 +1937,44 @@ static void t_packed(struct vdev *d)
 	T(r == 0, "%s: 256 indirect reads at once: %s, data right", d->name, rname(r));
 	verdict(d, r, 0, "after the batches");
 	t_requests(d);
+
+	/* a descriptor made available with the wrong wrap counter: not the driver's yet */
+	hdr_set(h, T_IN, 100);
+	memset((void *)DATA, 0, 4096);
+	b[0] = (struct vb){ h, 16, 0 };
+	b[1] = (struct vb){ DATA, 4096, D_WRITE };
+	b[2] = (struct vb){ s, 1, D_WRITE };
+	fl[0] = pflags(d, d->next, D_NEXT) ^ (D_AVAIL | D_USED);
+	fl[1] = pflags(d, d->next + 1, D_WRITE | D_NEXT) ^ (D_AVAIL | D_USED);
+	fl[2] = pflags(d, d->next + 2, D_WRITE) ^ (D_AVAIL | D_USED);
+	for (i = 2; i >= 0; i--)
+		pd_set(d, d->next + i, b[i].a, b[i].l, 0, fl[i]);
+	kick(d);
+	ok = quiet(d, 300) && all_bytes(DATA, 0, 4096);
+	/* now made available for real */
+	for (i = 2; i >= 0; i--)
+		pd_set(d, d->next + i, b[i].a, b[i].l, 0, fl[i] ^ D_AVAIL ^ D_USED);
+	d->id_slots[0] = 3;
+	d->next += 3;
+	kick(d);
+	r = reap(d, &id);
+	CHECK(d, ok && r == 0 && verify(DATA, 100, 8), false,
+	      "a chain with the wrong wrap counter is not taken; with the right one it is (%s)", rname(r));
+	/* the packed ring in the ROM: the device writes it, so refused */
+	negotiate(d, d->feat);
+	w16(d, C_QSEL, 0);
+	w64(d, C_QDESC, ROM_ZERO);
+	w64(d, C_QAVAIL, RING(d->idx) + 0x4000);
+	w64(d, C_QUSED, RING(d->idx) + 0x8000);
+	w16(d, C_QENABLE, 1);
+	CHECK(d, c16(d, C_QENABLE) == 0, true, "the descriptor ring in the ROM: queue_enable stays 0");
+	negotiate(d, d->feat);
+	w16(d, C_QSEL, 0);
+	w64(d, C_QDESC, RING(d->idx));
+	w64(d, C_QAVAIL, ROM_ZERO);
+	w64(d, C_QUSED, ROM_ZERO + 4);
+	w16(d, C_QENABLE, 1);
+	CHECK(d, c16(d, C_QENABLE) == 0, true, "the device event area in the ROM: queue_enable stays 0");
 
 	/* chains the device must refuse */
 	hdr_set(h, T_IN, 0);
