@@ -945,6 +945,19 @@ static void t_features(struct vdev *d)
 	      "32- and 16-bit writes to device_status, 8-bit to queue_select, misaligned to queue_desc: ignored (status %#x)",
 	      st);
 
+	/* accesses straddling the BAR's end (reads float or read 0, writes drop) */
+	{
+		u64 v8 = rr(d, 0x7ffc, 8);
+		u32 v4 = rr(d, 0x7ffe, 4);
+
+		rw(d, 0x7ffc, 8, ~0UL);
+		rw(d, 0x7fff, 2, 0);
+		st = status(d);
+		CHECK(d, st == S_UP, false,
+		      "8- and 4-byte accesses straddling the BAR's end: read %#lx and %#x, writes dropped (status %#x)",
+		      v8, v4, st);
+	}
+
 	/* the device configuration is read only; past its end reads 0 */
 	rw(d, d->devcfg, 4, 0);
 	rw(d, d->devcfg + 8, 8, ~0UL);

@@ -122,8 +122,12 @@ static inline u64 rdtsc(void)
 	return __rdtsc();
 }
 
-/* The function whose BAR (memory decode on) holds a, or NULL. */
-static struct virtio_blk *bar_owner(u64 a, u32 *off)
+/*
+ * The function whose BAR (memory decode on) holds [a, a + size), or NULL:
+ * as module/mmio.c, an access straddling a BAR's end reads all ones and
+ * writes nothing.
+ */
+static struct virtio_blk *bar_owner(u64 a, unsigned int size, u32 *off)
 {
 	int i;
 
@@ -132,7 +136,7 @@ static struct virtio_blk *bar_owner(u64 a, u32 *off)
 		u64 base = vpci_get_long(d, 0x10 + 4 * VIRTIO_PCI_BAR) & ~0xfULL;
 
 		if ((vpci_get_word(d, VPCI_COMMAND) & VPCI_COMMAND_MEMORY) &&
-		    a >= base && a < base + VIRTIO_PCI_BAR_SIZE) {
+		    a >= base && a + size <= base + VIRTIO_PCI_BAR_SIZE) {
 			*off = a - base;
 			return &blk[i];
 		}
@@ -148,7 +152,7 @@ static u64 mmio_rd(u64 a, unsigned int size)
 
 	fake_be_complete_all(&disk[0]);
 	fake_be_complete_all(&disk[1]);
-	b = bar_owner(a, &off);
+	b = bar_owner(a, size, &off);
 	if (b)
 		virtio_pci_mmio(&b->vp, off, false, size, &v);
 	return v;
@@ -159,7 +163,7 @@ static void mmio_wr(u64 a, unsigned int size, u64 v)
 	struct virtio_blk *b;
 	u32 off;
 
-	b = bar_owner(a, &off);
+	b = bar_owner(a, size, &off);
 	if (b)
 		virtio_pci_mmio(&b->vp, off, true, size, &v);
 }
