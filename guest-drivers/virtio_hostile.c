@@ -302,8 +302,16 @@ static void mmio_wr(u64 a, unsigned int size, u64 v)
 }
 #endif
 
-static u64 rr(struct vdev *d, u32 off, unsigned int size) { return mmio_rd(d->base + off, size); }
-static void rw(struct vdev *d, u32 off, unsigned int size, u64 v) { mmio_wr(d->base + off, size, v); }
+static u64 rr(struct vdev *d, u32 off, unsigned int size)
+{
+	return mmio_rd(d->base + off, size);
+}
+
+static void rw(struct vdev *d, u32 off, unsigned int size, u64 v)
+{
+	mmio_wr(d->base + off, size, v);
+}
+
 static u8 c8(struct vdev *d, u32 o) { return rr(d, d->common + o, 1); }
 static u16 c16(struct vdev *d, u32 o) { return rr(d, d->common + o, 2); }
 static u32 c32(struct vdev *d, u32 o) { return rr(d, d->common + o, 4); }
