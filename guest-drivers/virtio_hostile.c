@@ -4,9 +4,10 @@
  * the PC's firmware (build/virtio_hostile.rom, see tools/romwrap.S) with
  *
  *   vmmctl run --bios virtio_hostile.rom --mem 64M \
- *          --disk D.img,if=virtio --disk D2.img,if=virtio,readonly
+ *          --disk D.img,if=virtio --disk D2.img,if=virtio,readonly \
+ *          [--disk D3.img,if=virtio,readonly,iops=100]
  *
- * where D.img and D2.img hold the pattern of expect_sector() (the
+ * where the images hold the pattern of expect_sector() (the
  * storage_hostile suite writes it with awk). It finds both functions on
  * PCI bus 0 (1af4:1042, or the transitional 1af4:1001 with subsystem 2),
  * gives the memory BAR its capabilities name an address, and drives the
@@ -118,9 +119,9 @@ static int n_test, n_fail;
 /* ---- memory map (guest-physical, below the 64 MiB the test gives) ---- */
 #define BAR_BASE(i)		(0xfeb00000UL + (i) * 0x10000UL)
 #define BAR_MOVED(i)		(0xfea00000UL + (i) * 0x10000UL)
-#define RING(i)			(0x200000UL + (i) * 0x80000UL)	/* 256 KiB each */
-#define RING_ALT(i)		(RING(i) + 0x40000UL)		/* after a reset */
-#define IND(i)			(0x300000UL + (i) * 0x40000UL)	/* indirect tables */
+#define RING(i)			(0x200000UL + (i) * 0x40000UL)	/* 64 KiB used */
+#define RING_ALT(i)		(RING(i) + 0x20000UL)		/* after a reset */
+#define IND(i)			(0x300000UL + (i) * 0x10000UL)	/* indirect tables */
 #define HDRS(i)			(0x380000UL + (i) * 0x10000UL)
 #define HDR(i, n)		(HDRS(i) + (n) * 16UL)		/* 256 headers */
 #define STAT(i, n)		(HDRS(i) + 0x1000UL + (n))	/* 256 status bytes */
@@ -273,7 +274,7 @@ struct vdev {
 	u32 ulen;		/* the last used entry's length */
 };
 
-static struct vdev disks[2];
+static struct vdev disks[3];
 
 /*
  * Every device register access goes through these two (one MMIO access
@@ -362,7 +363,7 @@ static int find_disks(void)
 {
 	u32 dev, n = 0;
 
-	for (dev = 0; dev < 32 && n < 2; dev++) {
+	for (dev = 0; dev < 32 && n < 3; dev++) {
 		u32 bdf = dev << 11, id = cfg_rd(bdf, 0);
 		u16 did = id >> 16;
 
@@ -374,7 +375,7 @@ static int find_disks(void)
 		disks[n].bdf = bdf;
 		disks[n].devid = did;
 		disks[n].idx = n;
-		disks[n].name = n ? "ro disk" : "disk";
+		disks[n].name = n == 2 ? "limited disk" : n ? "ro disk" : "disk";
 		n++;
 	}
 	return n;
@@ -850,7 +851,7 @@ static bool t_setup(struct vdev *d)
 	dev_reset(d);
 	dev_features(d);
 	d->capacity = dcfg64(d, 0);
-	T((d->dfeat & BIT(F_VERSION_1)) && !!(d->dfeat & BIT(F_RO)) == (d->idx == 1) &&
+	T((d->dfeat & BIT(F_VERSION_1)) && !!(d->dfeat & BIT(F_RO)) == (d->idx >= 1) &&
 	  d->capacity == DISK_SECT,
 	  "%s: features %#lx (VERSION_1, RO %s), capacity %lu sectors", d->name, d->dfeat,
 	  d->idx ? "offered" : "not offered", d->capacity);
@@ -2072,10 +2073,10 @@ int main(void)
 		goto out;
 	}
 	n = find_disks();
-	T(n == 2, "two virtio-blk functions (1af4:1042, or 1af4:1001 subsystem 2) on bus 0: %d", n);
+	T(n >= 2, "two or three virtio-blk functions (1af4:1042, or 1af4:1001 subsystem 2) on bus 0: %d", n);
 	if (n < 2)
 		goto out;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < n; i++)
 		if (!t_setup(&disks[i]))
 			goto out;
 
@@ -2095,10 +2096,15 @@ int main(void)
 		t_packed(&disks[0]);
 	else
 		T(true, "packed rings # SKIP RING_PACKED not offered (module parameter virtio_packed=0)");
+	/* a disk behind I/O limits: requests wait in the limiter, and a reset cancels them */
+	if (n == 3)
+		t_inflight(&disks[2]);
+	else
+		T(true, "limited disk # SKIP no third disk (--disk D3,if=virtio,readonly,iops=N)");
 	/* last: the reads above expect the pattern everywhere */
 	t_write(&disks[0]);
-	/* the final proof: both disks read */
-	for (i = 0; i < 2; i++)
+	/* the final proof: every disk reads */
+	for (i = 0; i < n; i++)
 		verdict(&disks[i], 0, 0, "final read");
 out:
 	printf("1..%d\n# virtio_hostile: %d passed, %d failed\n", n_test, n_test - n_fail, n_fail);

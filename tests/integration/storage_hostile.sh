@@ -8,8 +8,10 @@
 # resets and BAR moves with commands in flight, ...) and prints one KTAP
 # line per case; each is surfaced here. Then: vmmctl's status is the
 # guest's, no host file changed, the kernel log is clean, no VM is left.
-# guest-drivers/virtio_hostile does the same to two virtio-blk disks (one
-# read-only) on split rings and, with module parameter virtio_packed=1
+# guest-drivers/virtio_hostile does the same to three virtio-blk disks
+# (one read-write, one read-only, one read-only behind an IOPS limit, where
+# resets cancel what waits in the limiter) on split rings and, with module
+# parameter virtio_packed=1
 # set for its run, packed ones (broken chains, indirect tables, addresses
 # outside RAM, bad sectors and types, queue setup and resets while
 # requests run, the PCI cfg access capability, ...); it may write only
@@ -75,11 +77,12 @@ rm -f "$D" "$D2" "$ISO"
 
 # --- virtio-blk: the same pattern on two virtio disks, one read-only ---
 virtio_part() {
+D3=$TMP/hostile-disk-lim.img
 EXP=$TMP/hostile-exp.img
 VO=$TMP/vhostile.out
 VE=$TMP/vhostile.err
 PK=/sys/module/vmm/parameters/virtio_packed
-cp "$REF" "$D" && cp "$REF" "$D2"
+cp "$REF" "$D" && cp "$REF" "$D2" && cp "$REF" "$D3"
 # what the guest may write: zeros to sectors 4080-4087, sectors 0-7's
 # pattern to 4088-4095
 cp "$REF" "$EXP"
@@ -96,7 +99,8 @@ fi
 vms0=$(live_vms)
 t0=$(date +%s)
 timeout "$HOSTILE_TIMEOUT" "$VMMCTL" run --bios "$vrom" --mem 64M \
-	--disk "$D,if=virtio" --disk "$D2,if=virtio,readonly" --no-reboot </dev/null >"$VO" 2>"$VE"
+	--disk "$D,if=virtio" --disk "$D2,if=virtio,readonly" \
+	--disk "$D3,if=virtio,readonly,iops=100" --no-reboot </dev/null >"$VO" 2>"$VE"
 rc=$?
 t1=$(date +%s)
 [ -n "$pk0" ] && echo "$pk0" >"$PK"
@@ -106,7 +110,7 @@ n=$(cat "$TMP/surfaced")
 grep -q "^# virtio_hostile: [0-9]* passed, 0 failed" "$VO"; result $? "the virtio guest's summary: no case failed"
 result $rc "vmmctl ends with the virtio guest's status (exit $rc, $((t1 - t0)) s)"
 [ $rc -eq 0 ] || { diag_file "$VO" 20; diag_file "$VE" 20; }
-cmp -s "$REF" "$D2"; result $? "the read-only virtio disk's host file is unchanged"
+cmp -s "$REF" "$D2" && cmp -s "$REF" "$D3"; result $? "the read-only virtio disks' host files are unchanged"
 cmp -s "$EXP" "$D"; result $? "the virtio disk's host file: unchanged but for the guest's writes to sectors 4080-4095"
 vms=$(live_vms)
 if [ -n "$vms" ]; then
@@ -114,7 +118,7 @@ if [ -n "$vms" ]; then
 else
 	skip "no VM left behind after the virtio guest" "abi_test --count-vms unavailable"
 fi
-rm -f "$D" "$D2" "$EXP"
+rm -f "$D" "$D2" "$D3" "$EXP"
 }
 
 part ahci && ahci_part
