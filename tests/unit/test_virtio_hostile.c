@@ -2,16 +2,19 @@
 /*
  * guest-drivers/virtio_hostile.c, the hostile guest of the storage_hostile
  * suite, run in userspace against the portable model (virtio_blk.c,
- * virtq.c, virtio_pci.c, vpci.c) under ASan and UBSan: the same cases,
- * the same expected outcomes, without a test host. Two virtio-blk
- * functions on a PCI bus (00:04.0, and 00:05.0 read-only), 2 MiB each
- * holding the payload's pattern; guest RAM is mapped at the payload's own
+ * virtq.c, virtio_pci.c, vpci.c, blk_limit.c) under ASan and UBSan: the
+ * same cases, the same expected outcomes, without a test host. Three
+ * virtio-blk functions on a PCI bus (00:04.0, 00:05.0 read-only, 00:06.0
+ * read-only behind a 100 IOPS blk_limit), 2 MiB each holding the
+ * payload's pattern; guest RAM is mapped at the payload's own
  * addresses (1 MiB to 64 MiB) so its pointers work as they are, with a
  * zero read-only ROM at 0xfffe0000 for the device only; port I/O reaches
  * the PCI bus (0xcf8/0xcfc) and CMOS (64 MiB); an MMIO access reaches the
  * function whose BAR holds it. The fake backend completes what it holds
  * at each MMIO read (late, as a host's completions come while the guest
  * polls): the requests in flight across a reset are orphans for real.
+ * The limiter's clock advances 100 us at each MMIO read and its timer
+ * fires there when due.
  * Packed rings are offered, so the payload runs its packed cases too.
  * The payload prints the KTAP; its exit status is the test's.
  */
@@ -22,6 +25,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include "fake_blk.h"
+#include "blk_limit.h"
 #include "virtio_blk.h"
 
 #define RAM_LO		0x100000UL
@@ -33,8 +37,12 @@
 static u8 rom[ROM_HI - ROM_LO];
 static struct vpci_bus bus;
 static struct fake_gmem alias;	/* the backends copy through this alias of RAM */
-static struct fake_be disk[2];
-static struct virtio_blk blk[2];
+#define NDISK		3
+static struct fake_be disk[NDISK];
+static struct virtio_blk blk[NDISK];
+static struct blk_limit lim;
+static u64 clk_now, clk_deadline;
+static bool clk_armed;
 static u8 cmos_idx;
 
 /* ---- guest memory as the devices see it ---- */
@@ -91,6 +99,43 @@ static const struct virtio_pci_host_ops host = {
 	.set_intx = no_intx,
 };
 
+/* ---- the limiter's clock: MMIO reads drive it ---- */
+static u64 clk_read(void *host)
+{
+	(void)host;
+	return clk_now;
+}
+
+static void clk_arm(void *host, struct vmm_timer *t, u64 deadline)
+{
+	(void)host;
+	(void)t;
+	clk_armed = true;
+	clk_deadline = deadline;
+}
+
+static void clk_cancel(void *host, struct vmm_timer *t)
+{
+	(void)host;
+	(void)t;
+	clk_armed = false;
+}
+
+static const struct vmm_time_ops clk_ops = {
+	.now_ns = clk_read,
+	.timer_arm = clk_arm,
+	.timer_cancel = clk_cancel,
+};
+
+static void clk_tick(void)
+{
+	clk_now += 100000;
+	if (clk_armed && clk_deadline <= clk_now) {
+		clk_armed = false;
+		blk_limit_fire(&lim);
+	}
+}
+
 /* ---- what the payload's runtime would give it ---- */
 static inline void outl(u16 port, u32 v)
 {
@@ -131,7 +176,7 @@ static struct virtio_blk *bar_owner(u64 a, unsigned int size, u32 *off)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NDISK; i++) {
 		struct vpci_dev *d = &blk[i].vp.pci;
 		u64 base = vpci_get_long(d, 0x10 + 4 * VIRTIO_PCI_BAR) & ~0xfULL;
 
@@ -149,9 +194,11 @@ static u64 mmio_rd(u64 a, unsigned int size)
 	struct virtio_blk *b;
 	u64 v = ~0ULL >> (64 - 8 * size);
 	u32 off;
+	int i;
 
-	fake_be_complete_all(&disk[0]);
-	fake_be_complete_all(&disk[1]);
+	clk_tick();
+	for (i = 0; i < NDISK; i++)
+		fake_be_complete_all(&disk[i]);
 	b = bar_owner(a, size, &off);
 	if (b)
 		virtio_pci_mmio(&b->vp, off, false, size, &v);
@@ -212,12 +259,22 @@ int main(void)
 	alias.ram = al;
 	alias.size = RAM_HI;
 	vpci_bus_init(&bus);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NDISK; i++) {
+		struct blk_backend *be = &disk[i].be;
+		char id[24];
+
 		fake_be_init(&disk[i], &alias, DISK_BYTES, 512, i == 0);
 		fill_pattern(disk[i].img);
-		disk[i].be.readonly = i == 1;
-		if (virtio_blk_init(&blk[i], &disk[i].be, 1, i ? "vmm-1-vd1" : "vmm-1-vd0",
-				    &hg_ops, NULL, &host, NULL) ||
+		disk[i].be.readonly = i >= 1;
+		if (i == 2) {
+			struct blk_limits l = { .iops = 100 };
+
+			blk_limit_init(&lim, be, &clk_ops, NULL);
+			blk_limit_set(&lim, &l);
+			be = &lim.be;
+		}
+		snprintf(id, sizeof(id), "vmm-1-vd%d", i);
+		if (virtio_blk_init(&blk[i], be, 1, id, &hg_ops, NULL, &host, NULL) ||
 		    vpci_register(&bus, VPCI_DEVFN(4 + i, 0), &blk[i].vp.pci)) {
 			printf("not ok 1 virtio-blk %d set up\n", i);
 			return 1;
@@ -225,20 +282,21 @@ int main(void)
 		virtio_blk_offer_packed(&blk[i], true);
 	}
 	r = hostile_main();
-	/* the read-only image kept its pattern; the other one changed only in 4080-4095 */
+	/* the read-only images kept their pattern; the other one changed only in 4080-4095 */
 	{
 		u8 *e = malloc(DISK_BYTES);
 		bool ro_ok, rw_ok;
 
 		fill_pattern(e);
-		ro_ok = !memcmp(e, disk[1].img, DISK_BYTES);
+		ro_ok = !memcmp(e, disk[1].img, DISK_BYTES) && !memcmp(e, disk[2].img, DISK_BYTES);
 		memset(e + SCRATCH * 512, 0, 8 * 512);
 		memcpy(e + (SCRATCH + 8) * 512, e, 8 * 512);
 		rw_ok = !memcmp(e, disk[0].img, DISK_BYTES);
 		free(e);
-		printf("# host side: read-only image %s, read-write image %s\n",
+		printf("# host side: read-only images %s, read-write image %s; limiter: %lu delayed, %lu cancelled\n",
 		       ro_ok ? "unchanged" : "CHANGED",
-		       rw_ok ? "changed only in the scratch sectors" : "WRONG");
+		       rw_ok ? "changed only in the scratch sectors" : "WRONG",
+		       (unsigned long)lim.st.delayed, (unsigned long)lim.st.cancelled);
 		if (!ro_ok || !rw_ok)
 			r = 1;
 	}
