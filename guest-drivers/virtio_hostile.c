@@ -257,6 +257,7 @@ struct vdev {
 	u32 bar_mask;
 	u32 common, isr, devcfg, notify, notify_mult, notify_len;
 	u8 pcicfg;		/* configuration access capability */
+	u8 msix;		/* MSI-X capability */
 	u64 dfeat, want, feat;	/* offered, asked for, negotiated */
 	u64 capacity;
 	u16 nq, qmax, noff;
@@ -395,6 +396,8 @@ static bool parse_caps(struct vdev *d)
 		u8 type, bar;
 		u32 off;
 
+		if (cfg_rd8(d->bdf, p) == 0x11 && !d->msix)
+			d->msix = p;
 		if (cfg_rd8(d->bdf, p) != CAP_VNDR)
 			continue;
 		type = cfg_rd8(d->bdf, p + 3);
@@ -1867,6 +1870,103 @@ static void t_pcicfg(struct vdev *d)
 	verdict(d, 0, 0, "after the capability header writes");
 }
 
+/* ---- MSI-X: vectors, masking and pending bits, garbage in the table ---- */
+static void msix_enable(struct vdev *d, bool on)
+{
+	u32 v = cfg_rd(d->bdf, d->msix);
+
+	cfg_wr(d->bdf, d->msix, on ? v | 0x80000000u : v & ~0xc0000000u);
+}
+
+static void t_msix(struct vdev *d)
+{
+	u32 ctl, tbl, pba, nvec, i, pb1, pb2;
+	u16 cv, qv, cv2, qv2;
+	u8 isr;
+	u64 t, pb;
+	int r, r2;
+	bool ok;
+
+	if (!d->msix) {
+		T(false, "%s: an MSI-X capability", d->name);
+		return;
+	}
+	ctl = cfg_rd(d->bdf, d->msix) >> 16;
+	nvec = (ctl & 0x7ff) + 1;
+	tbl = cfg_rd(d->bdf, d->msix + 4);
+	pba = cfg_rd(d->bdf, d->msix + 8);
+	if ((tbl & 7) != (u32)d->bar || (pba & 7) != (u32)d->bar || nvec < 2) {
+		T(false, "%s: MSI-X table (%#x) and PBA (%#x) in BAR %d, %u vectors", d->name,
+		  tbl, pba, d->bar, nvec);
+		return;
+	}
+	t = tbl & ~7u;
+	pb = pba & ~7u;
+	/* every entry to vector 0xe0 + i of APIC 0, masked */
+	for (i = 0; i < nvec; i++) {
+		rw(d, t + i * 16, 4, 0xfee00000u);
+		rw(d, t + i * 16 + 4, 4, 0);
+		rw(d, t + i * 16 + 8, 4, 0xe0 + i);
+		rw(d, t + i * 16 + 12, 4, 1);
+	}
+	msix_enable(d, true);
+	negotiate(d, d->feat);
+	w16(d, C_MSIX, 0);
+	cv = c16(d, C_MSIX);
+	queue_place(d, RING(d->idx));
+	w16(d, C_QMSIX, 1);
+	qv = c16(d, C_QMSIX);
+	w16(d, C_QENABLE, 1);
+	d->next = d->aidx = d->uidx = d->id = 0;
+	w8(d, C_STATUS, S_UP);
+	/* masked: the message waits in the PBA; unmasked, it goes */
+	r = read_disk(d, 100, 8, DATA);
+	isr = isr_read(d);
+	pb1 = rr(d, pb, 4);
+	rw(d, t + 16 + 12, 4, 0);
+	pb2 = rr(d, pb, 4);
+	r2 = read_disk(d, 200, 8, DATA2);
+	ok = cv == 0 && qv == 1 && !r && !r2 && verify(DATA, 100, 8) && verify(DATA2, 200, 8) &&
+	     (pb1 & 2) && !(pb2 & 2) && !isr;
+	T(ok, "%s: MSI-X: config vector %u, queue vector %u; masked, a completion's message waits in the PBA (%#x), unmasked it goes (%#x); ISR %#x",
+	  d->name, cv, qv, pb1, pb2, isr);
+
+	/* garbage: vectors past the table, odd accesses, messages to nowhere */
+	w16(d, C_MSIX, nvec);
+	cv2 = c16(d, C_MSIX);
+	w16(d, C_MSIX, 0x7fff);
+	w16(d, C_QMSIX, 0);		/* the queue runs: ignored */
+	qv2 = c16(d, C_QMSIX);
+	rw(d, t + 16, 4, 0x1000);	/* not the LAPIC's window */
+	rw(d, t + 16 + 8, 4, ~0u);
+	rw(d, t + 16 + 1, 1, 0xff);
+	rw(d, t + 16 + 2, 2, 0xffff);
+	rw(d, t + 16 + 4, 8, ~0UL);	/* misaligned for 8 bytes */
+	rw(d, t + nvec * 16, 4, ~0u);	/* past the table */
+	rw(d, t + nvec * 16 + 12, 4, 0);
+	rw(d, pb, 8, ~0UL);		/* the PBA is read only */
+	(void)rr(d, t + 16 + 2, 2);
+	(void)rr(d, pb + 2, 2);
+	r = read_disk(d, 300, 8, DATA);
+	pb1 = rr(d, pb, 4);
+	CHECK(d, cv2 == 0xffff && qv2 == 1 && !r && verify(DATA, 300, 8) && !(pb1 & 2), false,
+	      "MSI-X: config vector %u reads %#x, queue vector rewritten while running stays %u, table garbage, a message to 0x1000: read %s, PBA %#x",
+	      nvec, cv2, qv2, rname(r), pb1);
+
+	/* function mask: messages pend; MSI-X off: back to INTx and the ISR */
+	rw(d, t + 16, 4, 0xfee00000u);
+	rw(d, t + 16 + 8, 4, 0xe1);
+	cfg_wr(d->bdf, d->msix, cfg_rd(d->bdf, d->msix) | 0x40000000u);
+	r = read_disk(d, 400, 8, DATA);
+	pb1 = rr(d, pb, 4);
+	msix_enable(d, false);
+	r2 = read_disk(d, 500, 8, DATA2);
+	isr = isr_read(d);
+	CHECK(d, !r && !r2 && (pb1 & 2) && (isr & 1), true,
+	      "MSI-X function mask: the message pends (PBA %#x); MSI-X off: the ISR says queue (%#x)",
+	      pb1, isr);
+}
+
 /* ---- the read-only disk, and writes to the scratch sectors ---- */
 static void t_readonly(struct vdev *d)
 {
@@ -2090,6 +2190,7 @@ int main(void)
 	t_batch(&disks[0]);
 	t_inflight(&disks[0]);
 	t_pcicfg(&disks[0]);
+	t_msix(&disks[0]);
 	t_readonly(&disks[1]);
 	t_requests(&disks[1]);
 	if (disks[0].dfeat & BIT(F_PACKED))
