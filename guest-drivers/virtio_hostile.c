@@ -8,17 +8,19 @@
  *          [--disk D3.img,if=virtio,readonly,iops=100]
  *
  * where the images hold the pattern of expect_sector() (the
- * storage_hostile suite writes it with awk). It finds both functions on
+ * storage_hostile suite writes it with awk). It finds the functions on
  * PCI bus 0 (1af4:1042, or the transitional 1af4:1001 with subsystem 2),
  * gives the memory BAR its capabilities name an address, and drives the
- * modern interface by polling: no interrupts, the ISR only read. Then it
- * does what a driver must not: bad feature and queue setups, descriptor
- * indexes past the ring, loops, chains longer than allowed, indirect
- * tables inside indirect tables, buffers outside RAM, in the ROM or on
- * the device's own BAR, sectors past the end, misaligned and oversized
- * requests, unknown request types, writes to the read-only disk, bad
- * discard and write-zeroes ranges, notifications of queues that do not
- * exist, queue registers and resets while requests run, and the PCI
+ * modern interface by polling (the ISR read, MSI-X only as a target).
+ * Then it does what a driver must not: bad feature and queue setups,
+ * descriptor indexes past the ring, loops, chains longer than allowed,
+ * indirect tables inside indirect tables, buffers outside RAM, in the ROM
+ * or on the device's own BAR, avail idx jumps, sectors past the end,
+ * misaligned and oversized requests, unknown request types, writes to
+ * the read-only disk, bad discard and write-zeroes ranges, notifications
+ * of queues that do not exist, queue registers, resets, BAR moves and
+ * memory decode off while requests run (on the third disk too, where
+ * they wait in an I/O limiter), garbage in the MSI-X table, and the PCI
  * configuration access capability with bad bar/offset/length; split
  * rings always, packed rings when the device offers them (module
  * parameter virtio_packed=1). Each case expects the documented outcome
@@ -28,7 +30,8 @@
  * is polled with a time limit (a timeout is a failure). The guest writes
  * only to the read-write disk's last 16 sectors (4080-4095): zeros to
  * 4080-4087 and the pattern of sectors 0-7 to 4088-4095, which the suite
- * checks on the host. Prints KTAP; exits 0 if all passed, else 1.
+ * checks on the host. It exits with reads in flight (the VM's teardown
+ * must wait for them). Prints KTAP; exits 0 if all passed, else 1.
  */
 #include "guest.h"
 
