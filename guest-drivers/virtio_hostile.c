@@ -1557,6 +1557,67 @@ static void t_split_rings(struct vdev *d)
 	      "an indirect table of 16 entries, a chain of 3: %s, data right", rname(r));
 }
 
+/*
+ * Legal, or the driver's own problem, but never the device's: the WRITE
+ * flag on an indirect descriptor (ignored, virtio 2.7.5.3.2), one head
+ * made available twice, two chains sharing descriptors.
+ */
+static void t_split_odd(struct vdev *d)
+{
+	u64 h = HDR(d->idx, 0), s = STAT(d->idx, 0), ind = IND(d->idx);
+	int r = 0, r2 = 0, k;
+	u16 id, id2;
+	struct vb b[1];
+	u8 st;
+
+	hdr_set(h, T_IN, 200);
+	sd(ind, 0, h, 16, D_NEXT, 1);
+	sd(ind, 1, DATA, 4096, D_WRITE | D_NEXT, 2);
+	sd(ind, 2, s, 1, D_WRITE, 0);
+	b[0] = (struct vb){ ind, 48, D_INDIRECT | D_WRITE };
+	memset((void *)DATA, 0, 4096);
+	r = raw_chain(d, b, 1, NULL, 0);
+	r = r ? r : *(volatile u8 *)s;
+	CHECK(d, r == 0 && verify(DATA, 200, 8), false,
+	      "an indirect descriptor with WRITE set (ignored): %s, data right", rname(r));
+
+	/* the same head twice in the available ring */
+	hdr_set(h, T_IN, 300);
+	sd(d->desc, 0, h, 16, D_NEXT, 1);
+	sd(d->desc, 1, DATA, 4096, D_WRITE | D_NEXT, 2);
+	sd(d->desc, 2, s, 1, D_WRITE, 0);
+	memset((void *)DATA, 0, 4096);
+	*(volatile u8 *)s = ST_UNTOUCHED;
+	avail_put(d, 0);
+	avail_put(d, 0);
+	kick(d);
+	r = reap(d, &id);
+	if (!r)
+		r2 = reap(d, &id2);
+	st = *(volatile u8 *)s;
+	CHECK(d, !r && !r2 && id == 0 && id2 == 0 && st == 0 && verify(DATA, 300, 8), false,
+	      "one head made available twice: two used entries (%s, %s), data right", rname(r),
+	      rname(r2));
+
+	/* chain B's head runs into chain A's data and status descriptors */
+	hdr_set(h, T_IN, 400);
+	hdr_set(HDR(d->idx, 1), T_IN, 400);
+	sd(d->desc, 0, h, 16, D_NEXT, 1);
+	sd(d->desc, 1, DATA, 4096, D_WRITE | D_NEXT, 2);
+	sd(d->desc, 2, s, 1, D_WRITE, 0);
+	sd(d->desc, 3, HDR(d->idx, 1), 16, D_NEXT, 1);
+	memset((void *)DATA, 0, 4096);
+	avail_put(d, 0);
+	avail_put(d, 3);
+	kick(d);
+	for (k = 0, r = 0; k < 2 && !r; k++)
+		r = reap(d, &id);
+	st = *(volatile u8 *)s;
+	CHECK(d, !r && st == 0 && verify(DATA, 400, 8), false,
+	      "two chains sharing their data and status descriptors: both used (%s), data right",
+	      rname(r));
+}
+
 /* indirect descriptors without VIRTIO_F_INDIRECT_DESC */
 static void t_no_indirect(struct vdev *d)
 {
@@ -2141,6 +2202,12 @@ static void t_packed(struct vdev *d)
 	r = praw(d, b, 1, NULL);
 	r = r ? r : *(volatile u8 *)s;
 	T(r == 0 && verify(DATA, 200, 8), "%s: an indirect table of 3: %s, data right", d->name, rname(r));
+	b[0] = (struct vb){ ind, 48, D_INDIRECT | D_WRITE };
+	memset((void *)DATA, 0, 4096);
+	r = praw(d, b, 1, NULL);
+	r = r ? r : *(volatile u8 *)s;
+	CHECK(d, r == 0 && verify(DATA, 200, 8), false,
+	      "an indirect descriptor with WRITE set (ignored): %s, data right", rname(r));
 	tsd(d, ind + 0x100, 0, ind, 48, D_INDIRECT);
 	b[0] = (struct vb){ ind + 0x100, 16, D_INDIRECT };
 	verdict(d, praw(d, b, 1, NULL), R_BROKEN, "an indirect table inside an indirect table");
@@ -2189,6 +2256,7 @@ int main(void)
 	t_requests(&disks[0]);
 	t_ranges(&disks[0]);
 	t_split_rings(&disks[0]);
+	t_split_odd(&disks[0]);
 	t_no_indirect(&disks[0]);
 	t_batch(&disks[0]);
 	t_inflight(&disks[0]);
