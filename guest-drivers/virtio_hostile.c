@@ -1156,6 +1156,15 @@ static void t_requests(struct vdev *d)
 	verdict(d, read_disk(d, ~0UL, 1, DATA), 1, "read at sector 2^64-1");
 	verdict(d, read_disk(d, ~0UL - 7, 8, DATA), 1, "read whose range wraps 2^64");
 
+	/* writes that must not reach the disk (the suite checks the host file) */
+	memset((void *)DATA2, 0xaa, 8192);
+	verdict(d, rq(d, T_OUT, DISK_SECT, DATA2, 4096), 1, "write at the capacity");
+	verdict(d, rq(d, T_OUT, DISK_SECT - 4, DATA2, 4096), 1, "write crossing the end");
+	verdict(d, rq(d, T_OUT, 1UL << 55, DATA2, 4096), 1, "write at sector 2^55 (byte offset overflows)");
+	verdict(d, rq(d, T_OUT, 0, DATA2, 1000), 1, "write of 1000 bytes (not whole sectors)");
+	verdict(d, rq(d, T_OUT, 0, 0, 0), 1, "write with no data buffer");
+	verdict(d, rq(d, T_OUT, 0, BIGBUF, 8 << 20), 1, "write of 8 MiB (past the disk)");
+
 	/* sizes */
 	verdict(d, rq(d, T_IN, 0, DATA, 1000), 1, "read of 1000 bytes (not whole sectors)");
 	verdict(d, rq(d, T_IN, 0, DATA, 511), 1, "read of 511 bytes");
