@@ -1096,6 +1096,70 @@ static void t_queue_cfg(struct vdev *d)
 	CHECK(d, ok, true, "EVENT_IDX: 20 reads, avail_event follows the ring; EVENT_IDX off again");
 }
 
+/*
+ * Rings laid over each other, so that what the device writes is what it
+ * reads next: the used ring over the available ring (each used id the
+ * device writes at ring position 0 becomes the available index), and the
+ * used ring over the descriptor table. The device must end (working, or
+ * NEEDS_RESET): the notify that starts it returns, and so does every wait.
+ */
+static void overlap_setup(struct vdev *d, u64 desc, u64 avail, u64 used)
+{
+	negotiate(d, d->want & d->dfeat);
+	w16(d, C_QSEL, 0);
+	w16(d, C_QSIZE, 16);
+	w16(d, C_QMSIX, 0xffff);
+	w64(d, C_QDESC, desc);
+	w64(d, C_QAVAIL, avail);
+	w64(d, C_QUSED, used);
+	w16(d, C_QENABLE, 1);
+}
+
+static void t_overlap(struct vdev *d)
+{
+	u64 rb = RING(d->idx), h = HDR(d->idx, 0), used = rb + 0x1000;
+	u16 en, i, ui, ai;
+	u8 st;
+
+	memset((void *)rb, 0, 0x10000);
+	hdr_set(h, 0x7777, 0);
+	for (i = 0; i < 16; i++)	/* 16 chains of one readable header each */
+		sd(rb, i, h, 16, 0, 0);
+	m16(used + 2 + 4, 5);		/* avail ring[0] = head 5 */
+	m16(used + 2 + 2, 1);		/* avail idx 1 (= used ring[0].id) */
+	overlap_setup(d, rb, used + 2, used);
+	en = c16(d, C_QENABLE);
+	w8(d, C_STATUS, S_UP);
+	kick(d);
+	quiet(d, 200);
+	st = status(d);
+	ui = g16(used + 2);
+	ai = g16(used + 4);
+	CHECK(d, en == 1 && (st == S_UP || st == (S_UP | S_NEEDS_RESET)), true,
+	      "used ring over the available ring (avail idx = used id 0): the device stops (status %#x, used idx %u, avail idx %u)",
+	      st, ui, ai);
+
+	memset((void *)rb, 0, 0x10000);
+	for (i = 0; i < 4; i++) {
+		hdr_set(HDR(d->idx, i), T_IN, i * 8);
+		sd(rb, 3 * i, HDR(d->idx, i), 16, D_NEXT, 3 * i + 1);
+		sd(rb, 3 * i + 1, DATA + i * 4096UL, 4096, D_WRITE | D_NEXT, 3 * i + 2);
+		sd(rb, 3 * i + 2, STAT(d->idx, i), 1, D_WRITE, 0);
+		m16(rb + 0x2000 + 4 + 2 * i, 3 * i);
+	}
+	m16(rb + 0x2000 + 2, 4);
+	overlap_setup(d, rb, rb + 0x2000, rb);
+	en = c16(d, C_QENABLE);
+	w8(d, C_STATUS, S_UP);
+	kick(d);
+	quiet(d, 2000);
+	st = status(d);
+	ui = g16(rb + 2);
+	CHECK(d, en == 1 && (st == S_UP || st == (S_UP | S_NEEDS_RESET)), true,
+	      "used ring over the descriptor table, 4 reads: the device ends (status %#x, used idx %u)",
+	      st, ui);
+}
+
 /* ---- notifications ---- */
 static void t_notify(struct vdev *d)
 {
@@ -2261,6 +2325,7 @@ int main(void)
 
 	t_features(&disks[0]);
 	t_queue_cfg(&disks[0]);
+	t_overlap(&disks[0]);
 	t_notify(&disks[0]);
 	t_requests(&disks[0]);
 	t_ranges(&disks[0]);
