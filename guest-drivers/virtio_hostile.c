@@ -1398,14 +1398,15 @@ static void t_ranges(struct vdev *d)
 }
 
 /* ---- broken rings: NEEDS_RESET ---- */
-static u16 q0_head_publish(struct vdev *d, u16 head)
+/* Split: make head available and notify. */
+static void publish(struct vdev *d, u16 head)
 {
 	avail_put(d, head);
 	kick(d);
-	return head;
 }
 
-static int wait_broken(struct vdev *d)
+/* The next used entry, or NEEDS_RESET, or a timeout. */
+static int outcome(struct vdev *d)
 {
 	u16 id;
 
@@ -1420,8 +1421,8 @@ static int raw_chain(struct vdev *d, const struct vb *b, int n, const u16 *next,
 	for (k = 0; k < n; k++)
 		sd(d->desc, k, b[k].a, b[k].l, b[k].f, next ? next[k] : k + 1);
 	*(volatile u8 *)STAT(d->idx, 0) = ST_UNTOUCHED;
-	q0_head_publish(d, head);
-	return wait_broken(d);
+	publish(d, head);
+	return outcome(d);
 }
 
 static void t_split_rings(struct vdev *d)
@@ -1455,8 +1456,8 @@ static void t_split_rings(struct vdev *d)
 		sd(d->desc, i, DATA + i * 16UL, 16, D_NEXT | D_WRITE, (i + 1) & (QSZ - 1));
 	sd(d->desc, 0, h, 16, D_NEXT, 1);
 	*(volatile u8 *)s = ST_UNTOUCHED;
-	q0_head_publish(d, 0);
-	verdict(d, wait_broken(d), R_BROKEN, "a loop through all 256 descriptors");
+	publish(d, 0);
+	verdict(d, outcome(d), R_BROKEN, "a loop through all 256 descriptors");
 
 	/* lengths and order */
 	b[1] = (struct vb){ DATA, 0, D_WRITE | D_NEXT };
@@ -1478,15 +1479,15 @@ static void t_split_rings(struct vdev *d)
 	sd(d->desc, 0, h, 16, D_NEXT, 1);
 	sd(d->desc, 21, s, 1, D_WRITE, 0);
 	*(volatile u8 *)s = ST_UNTOUCHED;
-	q0_head_publish(d, 0);
-	r = wait_broken(d);
+	publish(d, 0);
+	r = outcome(d);
 	verdict(d, r ? r : *(volatile u8 *)s, 1, "20 writable buffers of 40 MiB (800 MiB: more than a request may have)");
 	for (i = 0; i < 30; i++)
 		sd(d->desc, 1 + i, BIGBUF, 40 << 20, D_WRITE | D_NEXT, 2 + i);
 	sd(d->desc, 0, h, 16, D_NEXT, 1);
 	sd(d->desc, 31, s, 1, D_WRITE, 0);
-	q0_head_publish(d, 0);
-	verdict(d, wait_broken(d), R_BROKEN, "30 writable buffers of 40 MiB (1.2 GiB: more than a chain may have)");
+	publish(d, 0);
+	verdict(d, outcome(d), R_BROKEN, "30 writable buffers of 40 MiB (1.2 GiB: more than a chain may have)");
 
 	/* addresses */
 	{
@@ -1537,13 +1538,13 @@ static void t_split_rings(struct vdev *d)
 	/* (the device has taken d->aidx entries: the recovery's read) */
 	m16(d->avail + 2, d->aidx + QSZ + 1);
 	kick(d);
-	verdict(d, wait_broken(d), R_BROKEN, "avail idx 257 ahead (ring of 256)");
+	verdict(d, outcome(d), R_BROKEN, "avail idx 257 ahead (ring of 256)");
 	m16(d->avail + 2, d->aidx + 0x8000);
 	kick(d);
-	verdict(d, wait_broken(d), R_BROKEN, "avail idx 0x8000 ahead");
+	verdict(d, outcome(d), R_BROKEN, "avail idx 0x8000 ahead");
 	m16(d->avail + 2, d->aidx - 1);
 	kick(d);
-	verdict(d, wait_broken(d), R_BROKEN, "avail idx one behind the device's");
+	verdict(d, outcome(d), R_BROKEN, "avail idx one behind the device's");
 
 	/* once broken, the device takes nothing until reset */
 	r = raw_chain(d, NULL, 0, NULL, QSZ);
@@ -1719,10 +1720,8 @@ static void t_no_indirect(struct vdev *d)
 static int batch(struct vdev *d, int n, bool ind, u64 lba0)
 {
 	int i, r = 0, got = 0;
-	bool seen[QSZ];
 
 	memset((void *)DATA, 0, n * 4096UL);
-	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < n; i++) {
 		u64 t = IND(d->idx) + i * 64UL;
 		struct vb b[3] = {
@@ -2162,7 +2161,7 @@ static int praw(struct vdev *d, const struct vb *b, int n, const u16 *flags)
 	d->id_slots[id] = n;
 	d->next += n;
 	kick(d);
-	return wait_broken(d);
+	return outcome(d);
 }
 
 static void t_packed(struct vdev *d)
@@ -2253,7 +2252,7 @@ static void t_packed(struct vdev *d)
 		pd_set(d, i, DATA, 512, 0, pflags(d, i, D_NEXT | (i ? D_WRITE : 0)));
 	pd_set(d, 0, h, 16, 0, pflags(d, 0, D_NEXT));
 	kick(d);
-	verdict(d, wait_broken(d), R_BROKEN, "a chain of NEXT around the whole ring");
+	verdict(d, outcome(d), R_BROKEN, "a chain of NEXT around the whole ring");
 	b[1] = (struct vb){ DATA, 0, D_WRITE };
 	verdict(d, praw(d, b, 3, NULL), R_BROKEN, "a data buffer of length 0");
 	b[1] = (struct vb){ 1UL << 40, 4096, D_WRITE };
