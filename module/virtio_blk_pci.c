@@ -6,7 +6,10 @@
  * wherever the guest puts it, MSI-X or INTx through pc.c, guest memory
  * for its rings and DMA, a host-file backend behind it. A notification
  * is an MMIO write in the vCPU's exit handler: the model takes every
- * available request and hands it to the backend there, without sleeping.
+ * available request and hands it to the backend there, without sleeping,
+ * up to a ring's worth: what a driver on other vCPUs keeps adding beyond
+ * that is taken by a work item (kick_work), a ring's worth at a time, so
+ * that no exit handler runs for ever with the device lock held.
  * Gone with the VM, after every request it started has completed.
  */
 #define pr_fmt(fmt) "vmm: " fmt
@@ -14,6 +17,7 @@
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "disk.h"
 #include "pc.h"
@@ -47,6 +51,10 @@ struct vmm_vblk_pci {
 	int pio;			/* port bus handle of the legacy BAR, or -1 */
 	struct vmm_disk *disk;
 	struct vmm_disk_tag tag;
+	/* deferred kicks: queues to take again (bits), under blk.vp.lock */
+	struct work_struct kick_work;
+	unsigned long kick_queues;
+	bool dying;			/* no more deferred kicks */
 	struct virtio_blk blk;		/* holds the PCI function */
 };
 
@@ -123,10 +131,37 @@ static void vmm_vblk_cfg_written(void *opaque, u32 off, unsigned int size)
 	vmm_pc_pci_cfg_written(v->vm, &v->irq, off, size);
 }
 
+/* blk.vp.lock held (raw, interrupts off): queue_work() is safe here, RT too. */
+static void vmm_vblk_kick_later(void *opaque, u16 q)
+{
+	struct vmm_vblk_pci *v = opaque;
+
+	if (v->dying || q >= VBLK_MAX_QUEUES)
+		return;
+	__set_bit(q, &v->kick_queues);
+	queue_work(system_unbound_wq, &v->kick_work);
+}
+
+static void vmm_vblk_kick_work(struct work_struct *work)
+{
+	struct vmm_vblk_pci *v = container_of(work, struct vmm_vblk_pci, kick_work);
+	unsigned long flags, queues;
+	u16 q;
+
+	vmm_lock(&v->blk.vp.lock, flags);
+	queues = v->kick_queues;
+	v->kick_queues = 0;
+	vmm_unlock(&v->blk.vp.lock, flags);
+	for (q = 0; q < VBLK_MAX_QUEUES; q++)
+		if (queues & BIT(q))
+			virtio_blk_resume(&v->blk, q);
+}
+
 static const struct virtio_pci_host_ops vmm_vblk_host = {
 	.msi = vmm_vblk_msi,
 	.set_intx = vmm_vblk_set_intx,
 	.cfg_written = vmm_vblk_cfg_written,
+	.kick_later = vmm_vblk_kick_later,
 };
 
 static u64 vmm_vblk_now(void *opaque)
@@ -151,6 +186,7 @@ int vmm_vblk_attach(struct vmm_vm *vm, unsigned int index, u16 queues,
 		return -ENOMEM;
 	v->vm = vm;
 	v->pio = -1;
+	INIT_WORK(&v->kick_work, vmm_vblk_kick_work);
 	snprintf(id, sizeof(id), "vmm-%u-vd%u", vm->id, index);
 	r = virtio_blk_init(&v->blk, vmm_disk_backend(disk), queues, id,
 			    &vmm_vblk_gmem, vm, &vmm_vblk_host, v);
@@ -196,6 +232,7 @@ err:
 
 void vmm_vblk_destroy(struct vmm_vm *vm)
 {
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < VMM_DISK_VIRTIO_MAX; i++) {
@@ -203,6 +240,11 @@ void vmm_vblk_destroy(struct vmm_vm *vm)
 
 		if (!v)
 			continue;
+		/* No vCPU runs: only completions could ask for a kick now. */
+		vmm_lock(&v->blk.vp.lock, flags);
+		v->dying = true;
+		vmm_unlock(&v->blk.vp.lock, flags);
+		cancel_work_sync(&v->kick_work);
 		/* Waits for the disk's requests; none start any more. */
 		vmm_disk_close(v->disk);
 		WARN_ON_ONCE(virtio_blk_inflight(&v->blk));

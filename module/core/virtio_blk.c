@@ -310,15 +310,32 @@ static bool vblk_one(struct virtio_blk *blk, u16 q)
 	return true;
 }
 
-/* Lock held: take everything queue q has (as the slots allow). */
+/*
+ * Lock held: take what queue q has (as the slots allow), at most a ring's
+ * worth when the host can kick again later: a driver on another vCPU may
+ * keep the ring full of requests that end at once (errors, GET_ID) for as
+ * long as it likes, and this runs in an exit handler or a completion with
+ * the device lock held and interrupts off. A driver alone never has more
+ * than a ring's worth available, so for it nothing changes.
+ */
 static void vblk_kick(struct virtio_blk *blk, u16 q)
 {
 	struct virtio_pci *vp = &blk->vp;
 	u16 used = vp->vq[q].used_idx;
+	u32 taken = 0;
+	int more;
 
 	blk->q[q].stalled = false;
-	while (virtio_pci_running(vp, q) && vblk_one(blk, q))
-		;
+	while (virtio_pci_running(vp, q) && vblk_one(blk, q)) {
+		if (++taken < vp->vq[q].size || !vp->host->kick_later)
+			continue;
+		more = virtio_pci_running(vp, q) ? virtq_pending(&vp->vq[q]) : 0;
+		if (more < 0)
+			virtio_pci_set_needs_reset(vp);
+		else if (more)
+			vp->host->kick_later(vp->host_opaque, q);
+		break;
+	}
 	/* Requests completed at once (errors, GET_ID) want their interrupt. */
 	if (vp->vq[q].used_idx != used)
 		virtio_pci_queue_done(vp, q);
@@ -462,6 +479,16 @@ void virtio_blk_offer_packed(struct virtio_blk *blk, bool on)
 		blk->vp.dev_features |= 1ULL << VIRTIO_F_RING_PACKED;
 	else
 		blk->vp.dev_features &= ~(1ULL << VIRTIO_F_RING_PACKED);
+}
+
+void virtio_blk_resume(struct virtio_blk *blk, u16 q)
+{
+	unsigned long flags = 0;
+
+	vmm_lock(&blk->vp.lock, flags);
+	if (virtio_pci_running(&blk->vp, q))
+		vblk_kick(blk, q);
+	vmm_unlock(&blk->vp.lock, flags);
 }
 
 u32 virtio_blk_inflight(struct virtio_blk *blk)

@@ -126,6 +126,11 @@ int virtio_blk_init(struct virtio_blk *blk, struct blk_backend *be,
  * until packed rings have run against real drivers.
  */
 void virtio_blk_offer_packed(struct virtio_blk *blk, bool on);
+/*
+ * The host's deferred kick (virtio_pci_host_ops.kick_later): take queue
+ * q's requests again, at most a ring's worth; takes the lock.
+ */
+void virtio_blk_resume(struct virtio_blk *blk, u16 q);
 /* Requests the backend still holds (live or orphaned); takes the lock. */
 u32 virtio_blk_inflight(struct virtio_blk *blk);
 

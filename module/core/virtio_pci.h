@@ -152,6 +152,14 @@ struct virtio_pci_host_ops {
 	void (*set_intx)(void *opaque, bool level);
 	/* A configuration write the platform may care about (INTx, MSI-X). */
 	void (*cfg_written)(void *opaque, u32 off, unsigned int size);
+	/*
+	 * Optional, called with vp->lock held: the device type stopped taking
+	 * queue q's requests to bound the work of one call (a driver on
+	 * another vCPU can keep a ring full for as long as it likes); call
+	 * its resume entry point soon, from a context that may take vp->lock.
+	 * Without it, a call takes all there is.
+	 */
+	void (*kick_later)(void *opaque, u16 q);
 };
 
 struct virtio_pci {
