@@ -63,12 +63,19 @@ static void vb_stats_return(struct virtio_balloon *vb, u16 q)
 		virtio_pci_queue_done(&vb->vp, q);
 }
 
-/* vp->lock held: the driver posted (new) statistics; keep the buffer. */
+/*
+ * vp->lock held: the driver posted (new) statistics; keep the buffer.
+ * At most a ring's worth a notify: a driver on another vCPU could keep
+ * the ring full for as long as it likes, and this runs with the device
+ * lock held and interrupts off. The one buffer a driver keeps posted is
+ * taken at once; what a flood leaves waits for its next notify.
+ */
 static void vb_stats_take(struct virtio_balloon *vb, u16 q)
 {
+	u32 n;
 	int r;
 
-	for (;;) {
+	for (n = 0; n < vb->vp.vq[q].size; n++) {
 		r = virtq_pop(&vb->vp.vq[q], &vb->stats_chain);
 		if (r < 0)
 			virtio_pci_set_needs_reset(&vb->vp);
