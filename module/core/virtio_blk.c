@@ -46,6 +46,8 @@ static struct vblk_req *vblk_get_slot(struct virtio_blk *blk, u16 q)
 	for (i = 0; i < VBLK_QUEUE_SIZE; i++) {
 		if (!bq->slot[i].busy) {
 			bq->slot[i].busy = true;
+			/* vblk_put_slot() counts it back on its own queue */
+			bq->slot[i].q = q;
 			bq->busy++;
 			return &bq->slot[i];
 		}
@@ -90,7 +92,7 @@ static void vblk_done(struct blk_req *req, int error)
 	struct virtio_pci *vp = &blk->vp;
 	struct vblk_queue *bq = &blk->q[r->q];
 	unsigned long flags = 0;
-	u16 q = r->q;
+	u16 q = r->q, i;
 
 	vmm_lock(&vp->lock, flags);
 	blk->inflight--;
@@ -111,11 +113,18 @@ static void vblk_done(struct blk_req *req, int error)
 		req->t[BLK_T_IRQ] = vblk_now(blk);
 		blkstat_end(&blk->bs, req, error ? 0 : req->len, error);
 	}
-	if (virtio_pci_running(vp, q)) {
-		if (blk->poll)
-			vblk_poll(blk, q);
-		else if (blk->q[q].stalled)
-			vblk_kick(blk, q);	/* it stopped for want of slots */
+	/*
+	 * Resume the queues that stopped for want of room: their own slots,
+	 * or the backend's, which every queue shares (so any queue's
+	 * completion may be the one they wait for).
+	 */
+	for (i = 0; i < vp->nr_queues; i++) {
+		if (!virtio_pci_running(vp, i))
+			continue;
+		if (i == q && blk->poll)
+			vblk_poll(blk, i);
+		else if (blk->q[i].stalled)
+			vblk_kick(blk, i);
 	}
 	vmm_unlock(&vp->lock, flags);
 }

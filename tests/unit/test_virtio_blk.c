@@ -863,6 +863,35 @@ static void test_stall_resume(void)
 		ok = ok && KTAP_EXPECT(status_of(i) == 0);
 	ok = ok && KTAP_EXPECT(used_idx(0) == 10) && KTAP_EXPECT(!needs_reset());
 	ktap_result(ok, "backend_busy_is_retried_not_failed");
+
+	/*
+	 * Two queues share the backend: queue 1 stops because queue 0's
+	 * requests fill it, and queue 0's completion must resume queue 1
+	 * (its driver, having notified once, waits without notifying again).
+	 */
+	setup(false, 2);
+	disk.be.max_inflight = 2;
+	ok = KTAP_EXPECT(drv_init(ALL, true));
+	req(0, VIRTIO_BLK_T_IN, 0, BUF, 512, 1, true, 0);
+	req(0, VIRTIO_BLK_T_IN, 1, BUF + 512, 512, 1, true, 1);
+	req(1, VIRTIO_BLK_T_IN, 2, BUF + 1024, 512, 1, true, 2);
+	ok = ok && KTAP_EXPECT(disk.n == 2) && KTAP_EXPECT(blk.q[1].stalled);
+	fake_be_complete(&disk, 0, 0);
+	ok = ok && KTAP_EXPECT(disk.submitted == 3);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(2) == 0) && KTAP_EXPECT(used_idx(1) == 1) &&
+	     KTAP_EXPECT(used_idx(0) == 2);
+	/* the same with a backend that says -EBUSY below its max_inflight */
+	setup(false, 2);
+	disk.cap = 2;
+	ok = ok && KTAP_EXPECT(drv_init(ALL, true));
+	req(0, VIRTIO_BLK_T_IN, 0, BUF, 512, 1, true, 0);
+	req(0, VIRTIO_BLK_T_IN, 1, BUF + 512, 512, 1, true, 1);
+	req(1, VIRTIO_BLK_T_IN, 2, BUF + 1024, 512, 1, true, 2);
+	ok = ok && KTAP_EXPECT(disk.n == 2);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(status_of(2) == 0) && KTAP_EXPECT(used_idx(1) == 1);
+	ktap_result(ok, "a_full_backend_stalls_other_queues_and_any_completion_resumes_them");
 }
 
 /*
@@ -917,6 +946,7 @@ static void test_kick_budget(void)
 
 static void test_mq(void)
 {
+	unsigned int i;
 	bool ok;
 
 	setup(false, 3);
@@ -926,7 +956,22 @@ static void test_mq(void)
 	fake_be_complete_all(&disk);
 	ok = ok && KTAP_EXPECT(used_idx(2) == 1 && used_idx(1) == 1 && used_idx(0) == 0) &&
 	     KTAP_EXPECT(msi_vec[3] == 1 && msi_vec[2] == 1 && msi_vec[1] == 0);
-	ktap_result(ok, "multiqueue_vectors");
+	/*
+	 * Every kick ends on an empty ring, which hands its slot back: to
+	 * its own queue (it once went to queue 0's count, so that after
+	 * 256 kicks queue 1 had no slot left and queue 0 a count gone
+	 * negative: the guest hung on its second queue).
+	 */
+	for (i = 0; i < 600; i++)
+		wr(VIRTIO_PCI_NOTIFY + 4 * (1 + i % 2), 2, 1 + i % 2);
+	ok = ok && KTAP_EXPECT(blk.q[0].busy == 0 && blk.q[1].busy == 0 &&
+			       blk.q[2].busy == 0);
+	req(1, VIRTIO_BLK_T_IN, 3, BUF, 512, 1, true, 2);
+	req(0, VIRTIO_BLK_T_IN, 4, BUF + 512, 512, 1, true, 3);
+	fake_be_complete_all(&disk);
+	ok = ok && KTAP_EXPECT(used_idx(1) == 2 && used_idx(0) == 1) &&
+	     KTAP_EXPECT(status_of(2) == 0 && status_of(3) == 0);
+	ktap_result(ok, "multiqueue_vectors_and_slots_counted_per_queue");
 }
 
 static void test_msix_mask(void)
@@ -1271,7 +1316,7 @@ static void test_legacy_hostile(void)
 int main(void)
 {
 	gm.ram = calloc(1, RAM_SIZE);
-	ktap_begin("virtio_blk", 38);
+	ktap_begin("virtio_blk", 39);
 	test_pci_identity();
 	test_features();
 	test_config();
