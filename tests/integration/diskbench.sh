@@ -238,8 +238,8 @@ typer() {
 			snap_$_e "$R/$_c.snap0.$_n"
 			# the disk's interrupts the guest took, before and after
 			echo "dbirq B$_n; diskcheck ${_r%:*} /dev/\$D $SECS ${_r#*:}; dbirq A$_n; echo DISKBENCH-\"\"STEP$_n"
-			if ! wait_for "$_o" "DISKBENCH-STEP$_n" $((SECS * 6 + 120)); then
-				say "$(label "$_c"): no end of ${_r%:*} qd ${_r#*:} in $((SECS * 6 + 120)) s: giving up" >&2
+			if ! wait_for "$_o" "DISKBENCH-STEP$_n" $((SECS * 4 + 90)); then
+				say "$(label "$_c"): no end of ${_r%:*} qd ${_r#*:} in $((SECS * 4 + 90)) s: giving up" >&2
 				break
 			fi
 			say "$(label "$_c"): ${_r%:*} qd ${_r#*:} done" >&2
@@ -252,12 +252,13 @@ typer() {
 		sleep 1
 	fi
 	echo "poweroff -f"
-	# stdin stays open until the VM is gone; one that stays 60 s after
-	# the power-off is stopped (TERM, then KILL)
+	# stdin stays open until the VM is gone; one that stays 30 s after
+	# the power-off (a guest stuck in a run never reads it) is stopped
+	# (TERM, then KILL)
 	_w=0
-	while [ ! -e "$R/gone" ] && [ $_w -lt 300 ]; do sleep 0.2; _w=$((_w + 1)); done
+	while [ ! -e "$R/gone" ] && [ $_w -lt 150 ]; do sleep 0.2; _w=$((_w + 1)); done
 	if [ ! -e "$R/gone" ]; then
-		say "$(label "$_c"): the VM is still there 60 s after poweroff: stopping it" >&2
+		say "$(label "$_c"): the VM is still there 30 s after poweroff: stopping it" >&2
 		kill "$(cat "$R/$_c.pid")" 2>/dev/null
 		_w=0
 		while [ ! -e "$R/gone" ] && [ $_w -lt 100 ]; do sleep 0.2; _w=$((_w + 1)); done
