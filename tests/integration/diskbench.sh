@@ -214,6 +214,18 @@ dbirq() { awk -v p="$P" '$0 ~ p { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s
 EOF
 }
 
+# hung CONFIG: where the threads of a VM that stopped answering are in
+# the host's kernel, and the host's last kernel messages
+hung() {
+	_p=$(cat "$R/$1.pid" 2>/dev/null)
+	for _t in /proc/$_p/task/*; do
+		[ -n "$_p" ] && [ -d "$_t" ] || continue
+		say "$(label "$1"): thread ${_t##*/} ($(cat "$_t/comm")): $(cut -d' ' -f3 "$_t/stat"), in $(cat "$_t/wchan")"
+		sed 's/^/diskbench:     /' "$_t/stack" 2>/dev/null
+	done
+	dmesg | tail -n 20 | sed "s/^/diskbench: $(label "$1"): dmesg: /"
+}
+
 # typer CONFIG GUESTDEV OUT: the guest's keyboard (stdout goes to its
 # console). Once the shell is up, one diskcheck per run, each between
 # two snapshots of the exit counters; the marker it prints is spelled so
@@ -240,6 +252,7 @@ typer() {
 			echo "dbirq B$_n; diskcheck ${_r%:*} /dev/\$D $SECS ${_r#*:}; dbirq A$_n; echo DISKBENCH-\"\"STEP$_n"
 			if ! wait_for "$_o" "DISKBENCH-STEP$_n" $((SECS * 4 + 90)); then
 				say "$(label "$_c"): no end of ${_r%:*} qd ${_r#*:} in $((SECS * 4 + 90)) s: giving up" >&2
+				hung "$_c" >&2
 				break
 			fi
 			say "$(label "$_c"): ${_r%:*} qd ${_r#*:} done" >&2
