@@ -263,6 +263,9 @@ typer() {
 		# which of the disk's interrupt lines took them (one per queue)
 		echo "grep -e virtio -e ahci /proc/interrupts | sed 's/^/DB''INT /'"
 		sleep 1
+	elif [ ! -e "$R/gone" ]; then
+		say "$(label "$_c"): no shell in $BOOT_TIMEOUT s" >&2
+		hung "$_c" >&2
 	fi
 	echo "poweroff -f"
 	# stdin stays open until the VM is gone; one that stays 30 s after
