@@ -27,7 +27,7 @@
 # DISKBENCH_OPS (default "randread randwrite seqread"),
 # DISKBENCH_CONFIGS (default all of the above), DISKBENCH_AIO (QEMU's
 # aio=, default native), DISKBENCH_VCPUS (every guest's vCPUs, default 1
-# and 2 with 2 queues), DISKBENCH_BOOT_TIMEOUT (s, default 300); or on
+# and 2 with 2 queues), DISKBENCH_BOOT_TIMEOUT (s, default 150); or on
 # the test host's kernel command line: vmm.dbsecs=N vmm.dbqds=1,8,32
 # vmm.dbseqqd=N vmm.dbops=randread,seqread vmm.dbcfgs=host,oursv1,kvmv1
 # vmm.dbaio=io_uring vmm.dbcpus=N.
@@ -52,7 +52,7 @@ SEQQD=${DISKBENCH_SEQQD:-1}
 OPS=${DISKBENCH_OPS:-randread randwrite seqread}
 CONFIGS=${DISKBENCH_CONFIGS:-host ours oursv1 oursv2 kvm kvmv1 kvmv2}
 AIO=${DISKBENCH_AIO:-native}
-BOOT_TIMEOUT=${DISKBENCH_BOOT_TIMEOUT:-300}
+BOOT_TIMEOUT=${DISKBENCH_BOOT_TIMEOUT:-150}
 MODS=${DISKBENCH_MODS:-/lib/diskbench}
 HOSTROOT=/hostroot
 QEMU=/usr/bin/qemu-system-x86_64
