@@ -8,6 +8,8 @@
 #   oursv1    ... --disk DEV,if=virtio,queues=1 (our virtio-blk), 1 vCPU
 #   oursv2    ... --disk DEV,if=virtio,queues=2 -c 2: 2 vCPUs, because
 #             Linux's virtio_blk uses at most one queue per CPU
+#   oursv1p   oursv1 with completion polling (module parameter
+#             virtio_poll=1 while its disk is attached; not by default)
 #   kvm       QEMU + kvm_amd (ICH9 AHCI of -M q35, cache=none, aio=native),
 #             QEMU's binary from the build machine's root (9p "hostroot")
 #   kvmv1     QEMU + kvm_amd, virtio-blk-pci num-queues=1, 1 vCPU
@@ -86,6 +88,7 @@ label() {
 	ours) echo ours-ahci ;;
 	oursv1) echo ours-virtio-1q ;;
 	oursv2) echo ours-virtio-2q ;;
+	oursv1p) echo ours-virtio-1q-poll ;;
 	kvm) echo qemu-ahci ;;
 	kvmv1) echo qemu-virtio-1q ;;
 	kvmv2) echo qemu-virtio-2q ;;
@@ -93,7 +96,7 @@ label() {
 	esac
 }
 # QEMU's configuration with the same disk interface and queues as ours
-peer() { case "$1" in ours*) echo "kvm${1#ours}" ;; esac; }
+peer() { case "$1" in oursv1p) echo kvmv1 ;; ours*) echo "kvm${1#ours}" ;; esac; }
 # which hypervisor's counters a configuration reads
 engine() { case "$1" in ours*) echo ours ;; *) echo kvm ;; esac; }
 # the guest's vCPUs: one per queue, or DISKBENCH_VCPUS
@@ -375,17 +378,20 @@ show_guest() {
 }
 
 # --- ours
-if has ours || has oursv1 || has oursv2; then
+if has ours || has oursv1 || has oursv2 || has oursv1p; then
 	if ensure_vmm; then
-		for c in ours oursv1 oursv2; do
+		for c in ours oursv1 oursv2 oursv1p; do
 			has $c || continue
 			case $c in
 			ours) disk=$DEV gdev=sda ;;
 			*) disk=$DEV,if=virtio,queues=$(queues $c) gdev=vda ;;
 			esac
+			poll=/sys/module/vmm/parameters/virtio_poll
+			[ $c = oursv1p ] && echo 1 >$poll
 			set -- "$VMMCTL" run --iso "$ISO" --disk "$disk" --mem 256M -c "$(vcpus $c)" --no-reboot
-			say "== $(label $c): $*"
+			say "== $(label $c): $*$([ $c = oursv1p ] && echo " (virtio_poll=$(cat $poll))")"
 			st=$(guest $c $gdev "$(guest_limit)" "$@")
+			[ -w $poll ] && echo 0 >$poll
 			show_guest $c "$st" || rc=1
 			results $c
 			n=$NRUNS
@@ -396,7 +402,7 @@ if has ours || has oursv1 || has oursv2; then
 		done
 	else
 		say "ERROR: cannot load vmm.ko"; rc=1
-		for c in ours oursv1 oursv2; do has $c && res $c.boot "n/a (vmm.ko did not load)"; done
+		for c in ours oursv1 oursv2 oursv1p; do has $c && res $c.boot "n/a (vmm.ko did not load)"; done
 	fi
 fi
 
