@@ -448,9 +448,20 @@ static void fz_step(struct fz_in *in)
 
 static void fz_check(const u8 *data, size_t size)
 {
+	unsigned int q, i, n;
+
 	FUZZ_CHECK(gm.faults == 0, data, size);
 	FUZZ_CHECK(disk.bad == 0, data, size);
 	FUZZ_CHECK(blk.inflight == disk.n, data, size);
+	/* each queue counts exactly its own slots in use */
+	for (q = 0; q < VBLK_MAX_QUEUES; q++) {
+		for (i = n = 0; i < VBLK_QUEUE_SIZE; i++)
+			if (blk.q[q].slot[i].busy) {
+				n++;
+				FUZZ_CHECK(blk.q[q].slot[i].q == q, data, size);
+			}
+		FUZZ_CHECK(blk.q[q].busy == n, data, size);
+	}
 }
 
 int fuzz_virtio_blk_one(const u8 *data, size_t size)
