@@ -147,12 +147,21 @@ tally cutoff "$logs/cutoff.log" $? cutoff
 # renamed integration-intel so the two hosts stay apart in the summary.
 # bochs-intel.sh stops a hung host at BOCHS_TIMEOUT (2700 s here) and then still
 # prints an "# integration:" line (the finished suites + 1 failed).
-step host-intel 2800 env BOCHS_TIMEOUT=2700 tests/host/bochs-intel.sh test vmm.isos=isolinux \
-	vmm.suites=host,module,payloads,security,pc,storage,memory,arbitrate,trace,errors,race,lifecycle,coexist
+# After the suites, the same boot runs the kdump chain (vmm.then=kdump: a
+# panic with a VM running, the crash kernel runs a VM and reboots with it
+# running; 256 MiB reserved for the crash kernel, so the host gets 256 MiB
+# more), judged below as the down-intel step.
+step host-intel 2800 env BOCHS_TIMEOUT=2700 BOCHS_MEM=1280 tests/host/bochs-intel.sh test vmm.isos=isolinux \
+	vmm.suites=host,module,payloads,security,pc,storage,memory,arbitrate,trace,errors,race,lifecycle,coexist \
+	crashkernel=256M vmm.then=kdump
 rc=$?
 line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-intel.log" | tail -n 1 | tr -d '\r')
 [ -n "$line" ] && echo "# integration-intel:${line#\# integration:}" >>"$logs/host-intel.log"
+# (bochs-intel.sh's exit status is the crash kernel's end marker's, which
+# carries the suites' status: the down-intel step judges the chain itself)
 tally integration-intel "$logs/host-intel.log" $rc integration-intel
+step down-intel 60 tests/host/down-test.sh --log "$logs/host-intel.log" kdump
+tally down-intel "$logs/down-intel.log" $? down
 
 echo
 echo "==== summary ($(($(date +%s) - t_start)) s, logs in $logs)"

@@ -158,12 +158,19 @@ start=${EPOCHREALTIME/,/.}
 (cd "$out" && exec bochs-bin -q -f "$bochsrc" -rc "$rcfile") </dev/null >"$out/bochs.out" 2>&1 &
 bpid=$!
 # Watchdog: stop Bochs shortly after the end marker (a power-off usually
-# ends it by itself) or at the time limit. The marker alone decides.
+# ends it by itself) or at the time limit. The marker alone decides. After
+# the marker of a down chain (vmm.then=kdump), the kernel's restart is
+# part of what is judged: wait for it (up to 3 minutes).
 (
 	t=0
 	while kill -0 $bpid 2>/dev/null; do
 		if grep -aq 'VMM-TESTHOST-DONE rc=' "$serial"; then
-			for _ in $(seq 20); do sleep 0.5; kill -0 $bpid 2>/dev/null || exit 0; done
+			n=20
+			grep -aq 'VMM-TESTHOST-DONE rc=.* down=' "$serial" && n=360
+			for _ in $(seq $n); do
+				sleep 0.5; kill -0 $bpid 2>/dev/null || exit 0
+				[ $n -gt 20 ] && grep -aq 'reboot: Restarting system' "$serial" && { sleep 2; break; }
+			done
 			break
 		fi
 		if [ $t -ge $((timeout_s * 2)) ]; then
@@ -181,7 +188,7 @@ tail -n +1 -s 0.2 -f --pid=$bpid "$serial" | sed -u 's/\r$//' | tee "$log" |
 		printf '%s\n' "$line"
 		case "$line" in
 		*VMM-TESTHOST-START*) echo "bochs-intel: /init started after $(awk "BEGIN {printf \"%.1f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
-		"ok "*|"not ok "*) [ -n "${BOCHS_STAMP:-}" ] &&
+		"ok "*|"not ok "*|*"down: "*|*"VMM-TESTHOST-DONE"*|*"Kernel panic"*|*"reboot: Restarting"*) [ -n "${BOCHS_STAMP:-}" ] &&
 			echo "bochs-intel: +$(awk "BEGIN {printf \"%.0f\", ${EPOCHREALTIME/,/.} - $start}") s: $line" >&2 ;;
 		"# "[a-z]*": "[0-9]*" passed, "*) echo "bochs-intel: ${line%%:*} ended at $(awk "BEGIN {printf \"%.0f\", ${EPOCHREALTIME/,/.} - $start}") s" >&2 ;;
 		esac

@@ -7,6 +7,11 @@
 # vmm.ko and runs a VM (SVM must have been left cleanly), then powers off.
 # Prints KTAP; exits 0 if all passed.
 #   tests/host/down-test.sh [reboot] [panic] [kexec]
+#   tests/host/down-test.sh --log SERIAL-LOG kdump
+# The second form judges the kdump chain that the VT-x host ran after its
+# suites in one boot (bochs-intel.sh test ... vmm.then=kdump crashkernel=):
+# a VM running, panic, the emergency callback leaves VMX, the crash kernel
+# runs a VM, then reboots with it running.
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/../../out/testhost}
 mkdir -p "$out"
@@ -14,6 +19,36 @@ n=0; fail=0
 res() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else fail=$((fail + 1)); echo "not ok $n - $2"; fi; }
 echo "KTAP version 1"
 echo "# Subtest: down"
+if [ "${1:-}" = --log ]; then
+	log=$2
+	[ "${3:-}" = kdump ] || { echo "usage: $0 --log SERIAL-LOG kdump" >&2; exit 2; }
+	tr -d '\r' <"$log" >"$out/down-kdump.log"
+	first=$(sed -n '/down: VM running.*now: kdump/,/down: kdump: crash kernel .* up/p' "$out/down-kdump.log")
+	# a panic prints its own call trace: judge what follows it
+	trace_end=$(echo "$first" | sed -n '/<\/TASK>/,$p' | tail -n +2)
+	second=$(sed -n '/down: kdump: crash kernel .* up/,$p' "$out/down-kdump.log")
+	grep -q "down: VM running.*now: kdump" "$out/down-kdump.log"; res $? "kdump: a VM was running when the host panicked"
+	grep -q "down: crash kernel loaded" "$out/down-kdump.log"; res $? "kdump: a crash kernel was loaded (kexec -p)"
+	echo "$trace_end" | grep -q "vmm: going down (emergency): vmx off"
+	res $? "kdump: the emergency callback left VMX operation before the crash kernel"
+	! echo "$trace_end" | grep -Eq "Oops|BUG:|kernel BUG|invalid opcode|general protection|WARNING:|Call Trace"
+	res $? "kdump: no oops or warning between the panic and the crash kernel"
+	[ -n "$second" ]; res $? "kdump: the crash kernel booted"
+	echo "$second" | grep -q "down: kdump: VM running in the crash kernel"
+	res $? "kdump: the crash kernel loaded vmm.ko and ran a VM (VMX usable)"
+	after=$(echo "$second" | sed -n '/VMM-TESTHOST-DONE/,$p')
+	echo "$after" | grep -q "vmm: going down: vmx off on every CPU"
+	res $? "reboot: the reboot notifier left VMX with the VM running"
+	echo "$after" | grep -q "reboot: Restarting system"; res $? "reboot: the kernel restarted the machine"
+	! echo "$second" | grep -Eq "Oops|BUG:|kernel BUG|invalid opcode|general protection|WARNING:|Call Trace"
+	res $? "kdump: no oops or warning in the crash kernel or on its reboot"
+	echo "$second" | grep -q "VMM-TESTHOST-DONE rc=[0-9]* down=kdump"; res $? "kdump: the crash kernel finished its checks and printed the end marker"
+	grep -E "vmm|Oops|BUG|panic|kdump|reboot" "$out/down-kdump.log" | grep -v "^ok\|^not ok\|^#" | tail -n 14 | sed 's/^/# /'
+	echo "1..$n"
+	echo "# down: $((n - fail)) passed, $fail failed"
+	[ $fail -eq 0 ]
+	exit
+fi
 for how in "${@:-reboot panic kexec}"; do
 	for h in $how; do
 		"$here/qemu-amd.sh" down vmm.down="$h" >"$out/down-$h.out" 2>&1

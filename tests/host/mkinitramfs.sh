@@ -199,20 +199,36 @@ printf '%s\n' "${kmods_order[@]}" >"$root/lib/fs/load-order"
 
 echo "$KVER" >"$root/etc/kver"
 
-# The down test's kexec boots the same kernel with a small initramfs of
-# its own (the host's is gone once unpacked): /init, busybox and the
-# programs in /bin, kexec's libraries, vmm.ko, spin.bin and the down suite.
+# The down test's kexec (and the VT-x host's kdump chain) boots the same
+# kernel with a small initramfs of its own (the host's is gone once
+# unpacked): /init, busybox and its links, vmmctl, kexec and its
+# libraries, vmm.ko without its debug info, spin.bin and the down suite.
+# Small matters under Bochs, where loading it with kexec (its checksum)
+# and unpacking it cost about a minute per 10 MiB.
 mkdir -p "$root/boot"
 if [ -x "$root/sbin/kexec" ]; then
-	(cd "$root" && for p in init bin sbin usr etc dev proc sys tmp run lib64 \
-		lib/x86_64-linux-gnu lib/vmm/vmm.ko payloads/spin.bin tests/lib.sh tests/down.sh; do
-		[ -e "$p" ] || [ -L "$p" ] || continue
-		# the kernel's unpacker creates no missing parent directory
-		d=$(dirname "$p")
-		while [ "$d" != . ]; do printf '%s\0' "$d"; d=$(dirname "$d"); done
-		find "$p" -print0
-	done | LC_ALL=C sort -zu | cpio --null -o -H newc --owner=0:0 --quiet) |
+	kr=$(mktemp -d)
+	chmod 0755 "$kr"
+	mkdir -p "$kr"/{bin,sbin,dev,proc,sys,tmp,run,etc,lib/vmm,payloads,tests}
+	(cd "$root" && find bin -maxdepth 1 -type l -lname busybox -print0 | cpio --null -pdm --quiet "$kr")
+	cp -a "$root/init" "$kr/"
+	cp -a "$root/bin/busybox" "$kr/bin/"
+	for f in bin/vmmctl sbin/kexec payloads/spin.bin tests/lib.sh tests/down.sh etc/kver; do
+		[ -e "$root/$f" ] && cp -a "$root/$f" "$kr/$f"
+	done
+	for lib in $(ldd "$root/sbin/kexec" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && mkdir -p "$kr$(dirname "$lib")" && cp -a "$root$lib" "$kr$lib"
+		# the loader's name may be a link (/lib64 -> /lib/x86_64-linux-gnu)
+		[ -L "$root$lib" ] && t=$(readlink -f "$root$lib") && [ -e "$t" ] &&
+			mkdir -p "$kr$(dirname "${t#"$root"}")" && cp -a "$t" "$kr${t#"$root"}"
+	done
+	if [ -f "$root/lib/vmm/vmm.ko" ]; then
+		strip --strip-debug -o "$kr/lib/vmm/vmm.ko" "$root/lib/vmm/vmm.ko" 2>/dev/null ||
+			cp "$root/lib/vmm/vmm.ko" "$kr/lib/vmm/vmm.ko"
+	fi
+	(cd "$kr" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) |
 		gzip -1 >"$root/boot/initrd-kexec.cpio.gz"
+	rm -rf "$kr"
 fi
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
