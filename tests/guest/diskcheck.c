@@ -22,6 +22,9 @@
  *                                     (its share of DEV, wrapping); MB/s
  *   diskcheck randread DEV SECONDS THREADS MiB   random reads over the
  *                                     first MiB MiB only
+ *   diskcheck randwrite DEV SECONDS THREADS MiB@OFF   random writes over
+ *                                     MiB MiB from OFF MiB on (any of the
+ *                                     three benchmarks takes MiB@OFF)
  *   diskcheck firstwrite DEV          the cost of a first write: 4 KiB
  *                                     O_DIRECT write + fdatasync into 8
  *                                     blocks at 48 MiB never written, then
@@ -255,6 +258,8 @@ static int cmd_discard(const char *dev, uint64_t off_mib, uint64_t len_mib)
 
 static volatile int stop;
 static uint64_t dev_bytes;
+/* where the benchmarks' range starts (MiB@OFF) */
+static uint64_t bench_base;
 
 /*
  * Latency histogram, log-linear: values below 16 ns have their own bucket,
@@ -332,6 +337,7 @@ static void *rand_reader(void *arg)
 		} else {
 			off = (r % blocks) * bench_bs;
 		}
+		off += bench_base;
 		t0 = now_ns();
 		if (bench_op == OP_RANDWRITE)
 			done = pwrite(dev_fd, buf, bench_bs, off);
@@ -363,7 +369,7 @@ static double percentile(const uint64_t *hist, uint64_t total, double p)
 	return 0;
 }
 
-static uint64_t bench_limit_mib;
+static uint64_t bench_limit_mib, bench_base_mib;
 
 static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		     unsigned int threads)
@@ -394,6 +400,13 @@ static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		}
 		dev_bytes = end;
 	}
+	if ((bench_base_mib << 20) >= dev_bytes) {
+		fprintf(stderr, "diskcheck: %s ends before %llu MiB\n", dev,
+			(unsigned long long)bench_base_mib);
+		return 1;
+	}
+	bench_base = bench_base_mib << 20;
+	dev_bytes -= bench_base;
 	if (bench_limit_mib && (bench_limit_mib << 20) < dev_bytes)
 		dev_bytes = bench_limit_mib << 20;
 	if (dev_bytes < bench_bs) {
@@ -537,14 +550,18 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) &&
 	    (!strcmp(argv[1], "randread") || !strcmp(argv[1], "randwrite") ||
 	     !strcmp(argv[1], "seqread"))) {
-		bench_limit_mib = argc == 6 ? strtoull(argv[5], NULL, 0) : 0;
+		char *at = NULL;
+
+		bench_limit_mib = argc == 6 ? strtoull(argv[5], &at, 0) : 0;
+		if (at && *at == '@')
+			bench_base_mib = strtoull(at + 1, NULL, 0);
 		return cmd_bench(argv[1], argv[2], strtoul(argv[3], NULL, 0) ?: 1,
 				 strtoul(argv[4], NULL, 0) % 64 ?: 1);
 	}
 	if (argc == 3 && !strcmp(argv[1], "firstwrite"))
 		return cmd_firstwrite(argv[2]);
 	fprintf(stderr, "usage: diskcheck write DEV MiB THREADS | verify FILE MiB | "
-		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS [MiB] | "
+		"discard DEV OFF_MiB LEN_MiB | randread|randwrite|seqread DEV SECONDS THREADS [MiB[@OFF]] | "
 		"firstwrite DEV | flushloop DEV FIRST | flushcheck FILE N\n");
 	return 2;
 }

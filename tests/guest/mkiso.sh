@@ -91,6 +91,7 @@ set default=0
 menuentry "check" {
   linux /boot/vmlinuz $append
   initrd /boot/initrd.gz
+  echo "GRUB-LOADED kernel and initrd"
 }
 CFG
 	grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out.tmp" "$iso" 2>"$work/grub.log" ||

@@ -6,8 +6,10 @@
 # console: a pattern written with O_DIRECT at queue depth 8 (NCQ),
 # flushed, read back, and a TRIM. Then the host file must hold the
 # pattern and the trimmed range must be a hole. STORAGE_ISOS picks ISOs.
-# Then the first ISO boots again with the disk on virtio-blk (if=virtio,
-# /dev/vda in the guest) and runs the same test; STORAGE_VIRTIO=0 skips it.
+# The first ISO's boot also has a virtio-blk disk (if=virtio, /dev/vda in
+# the guest) and a VDI on a second SATA port (/dev/sdb), and runs the same
+# test on each (STORAGE_VIRTIO_BESIDE=0 / STORAGE_VDI_BESIDE=0: boots of
+# their own; STORAGE_VIRTIO=0 skips virtio-blk).
 # Then the installer flow: the ISOLINUX ISO installs a system onto a VDI,
 # which boots alone (from AHCI, then virtio-blk).
 # STORAGE_FORMATS picks the disk's formats (default: raw for each ISO,
@@ -28,24 +30,32 @@ ensure_vmm; result $? "vmm loaded"
 # slower than QEMU (each second the guest computes costs ~100 s): there
 # the suite boots Linux once, with the AHCI disk and the virtio-blk disk
 # side by side, runs the disk test on each (no random-read figure or
-# first-write cost, which are measurements, not checks), cuts 4 times in
+# first-write cost, which are measurements, not checks), cuts twice in
 # the crash test (firmware cuts only, no Linux boot there), and leaves the
 # VDI, disk-full, repair, packed-ring, virtio-boot and installer runs to
 # the AMD-V host, unless STORAGE_FULL=1.
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}" "${STORAGE_REPAIR:=0}"
-	: "${STORAGE_CRASH:=4}" "${STORAGE_CRASH_LINUX:=0}"
+	: "${STORAGE_CRASH:=2}" "${STORAGE_CRASH_LINUX:=0}"
 	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
 	: "${STORAGE_RANDREAD_S:=0}" "${STORAGE_VIRTIO_BESIDE:=1}"
-	diag "VT-x host: the light variant (one boot: AHCI and virtio-blk disk tests; $STORAGE_CRASH firmware crash cuts)"
+	case " ${STORAGE_ISOS:-isolinux grub} " in
+	*" grub "*) ;;
+	*) : "${STORAGE_FW_LOADERS:=grub}" ;;
+	esac
+	diag "VT-x host: the light variant (one Linux boot: AHCI and virtio-blk disk tests; $STORAGE_CRASH firmware crash cuts; ${STORAGE_FW_LOADERS:-no other loader}: the firmware's part)"
 fi
 # default: raw for every ISO, and the VDI run with the first one only
 FORMATS=${STORAGE_FORMATS:-}
 first_loader=${ISOS%% *}
-RANDREAD_S=${STORAGE_RANDREAD_S:-5}
-# STORAGE_VIRTIO_BESIDE=1: the virtio-blk disk test runs in the first raw
-# AHCI boot (a second disk, /dev/vda) instead of a boot of its own
-VBESIDE=${STORAGE_VIRTIO_BESIDE:-0}
+RANDREAD_S=${STORAGE_RANDREAD_S:-3}
+# STORAGE_VIRTIO_BESIDE=1 (the default): the virtio-blk disk test runs in
+# the first raw AHCI boot (another disk, /dev/vda) instead of a boot of its
+# own; STORAGE_VDI_BESIDE=1 (the default): so does the first ISO's VDI run
+# (a second SATA disk, /dev/sdb), which also gives the random-read and
+# -write figures of a VDI and a raw image measured in one guest
+VBESIDE=${STORAGE_VIRTIO_BESIDE:-1}
+VDIBESIDE=${STORAGE_VDI_BESIDE:-1}
 VDISK=$TMP/disk-virtio.img
 # The guest's clock (also on VT-x, where the pc suite leaves its direct
 # Linux boot to the AMD-V host): its clocksource and date, and how long
@@ -109,7 +119,7 @@ console_run() {
 # CMD, once the shell is up, then power off; vmmctl's status
 iso_boot() {
 	_c=${6:-"$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest"}
-	if [ -z "$6" ] && [ "$RANDREAD_S" != 0 ]; then
+	if [ -z "$6" ] && [ "$RANDREAD_S" != 0 ] && [ "$1" = "$first_loader" ]; then
 		_c="$_c; diskcheck randread /dev/sda $RANDREAD_S 8 16; diskcheck firstwrite /dev/sda"
 	fi
 	if [ -n "$2" ]; then
@@ -119,6 +129,26 @@ iso_boot() {
 	fi
 }
 ISO_EXTRA=
+# irq_counts: "SOURCE COUNT" per line of /proc/interrupts (all CPUs summed)
+irq_counts() {
+	awk 'NR > 1 { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print $1, n }' /proc/interrupts
+}
+# fw_boot OUT EGREP VMMCTL-RUN-ARGS...: the firmware's part of a boot only
+# (the light variant): run a PC until its console shows EGREP, then stop it
+fw_boot() {
+	_fo=$1 _fm=$2
+	shift 2
+	: >"$_fo"
+	"$VMMCTL" run --mem 256M --no-reboot "$@" </dev/null >"$_fo" 2>&1 &
+	_vp=$!
+	_i=0
+	while ! grep -aqE "$_fm" "$_fo" && kill -0 $_vp 2>/dev/null &&
+	      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
+		sleep 0.5; _i=$((_i + 1))
+	done
+	kill $_vp 2>/dev/null; wait $_vp 2>/dev/null
+	grep -aqE "$_fm" "$_fo"
+}
 
 # The VDI runs' images live on a file system with direct I/O where the
 # host has one (ext2 made by busybox on a loop device, mounted by ext4's
@@ -154,29 +184,86 @@ for fmt in $fmts; do
 	fi
 	disk=$TMP/disk-$loader.$fmt
 	[ "$fmt" = vdi ] && disk=$DIODIR/disk-$loader.$fmt
-	rm -f "$disk"
-	if [ "$fmt" = vdi ]; then
+	if [ "$fmt" = vdi ] && [ -n "${VDIBOOT_OUT:-}" ]; then
+		: # made for the raw disk's boot, which ran it beside
+	elif [ "$fmt" = vdi ]; then
+		rm -f "$disk"
 		"$VMMCTL" vdi create "$disk" 64M >/dev/null
 		result $? "$loader/vdi: vmmctl vdi create 64M"
 	else
+		rm -f "$disk"
 		truncate -s 64M "$disk"
 	fi
 	O=$TMP/iso-$loader-$fmt.out; E=$TMP/iso-$loader-$fmt.err
+	dev=sda
+	# the host's interrupts by source over the first boot (a diagnostic)
+	[ "$loader/$fmt" = "$first_loader/raw" ] && irq_counts >"$TMP/irq0"
 	t0=$(date +%s)
-	if [ "$VBESIDE" = 1 ] && [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
-		# the virtio-blk disk beside it: its test after the AHCI one
-		rm -f "$VDISK"; truncate -s 64M "$VDISK"
-		ISO_EXTRA="--disk $VDISK,if=virtio"
-		iso_boot "$loader" "$iso" "$disk" "$O" "$E" \
-			"$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest; $VTEST"
-		rc=$?
+	if [ "$fmt" = vdi ] && [ -n "${VDIBOOT_OUT:-}" ]; then
+		# it ran beside the raw disk, in that boot (/dev/sdb)
+		disk=$VDIBOOT_DISK
+		O=$VDIBOOT_OUT; rc=$VDIBOOT_RC; dev=sdb
+		t0=$VDIBOOT_T0
+	elif [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ] &&
+	     { [ "$VBESIDE" = 1 ] || { [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; }; }; then
+		# the virtio-blk disk and the VDI beside it: their tests after
+		# the raw disk's, then the random-read and -write figures of raw
+		# and VDI alternated, and the first-write cost of each
+		_cmd="$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest"
 		ISO_EXTRA=
-		VBOOT_OUT=$O VBOOT_RC=$rc VBOOT_T=$(($(date +%s) - t0))
+		if [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; then
+			VDIBOOT_DISK=$DIODIR/disk-$loader.vdi
+			rm -f "$VDIBOOT_DISK"
+			"$VMMCTL" vdi create "$VDIBOOT_DISK" 64M >/dev/null
+			result $? "$loader/vdi: vmmctl vdi create 64M"
+			# and a raw image on the same file system (sdc), written
+			# where the figures read and write: the VDI's yardstick
+			RAWCMP=$DIODIR/rawcmp.img
+			rm -f "$RAWCMP"; truncate -s 64M "$RAWCMP"
+			dd if=/dev/zero of="$RAWCMP" bs=1M count=16 conv=notrunc 2>/dev/null
+			dd if=/dev/zero of="$RAWCMP" bs=1M seek=48 count=4 conv=notrunc 2>/dev/null
+			ISO_EXTRA="--disk $VDIBOOT_DISK --disk $RAWCMP"
+			_cmd="$_cmd; disktest /dev/sdb"
+		fi
+		if [ "$VBESIDE" = 1 ]; then
+			rm -f "$VDISK"; truncate -s 64M "$VDISK"
+			ISO_EXTRA="$ISO_EXTRA --disk $VDISK,if=virtio"
+			_cmd="$_cmd; $VTEST"
+		fi
+		if [ "$RANDREAD_S" != 0 ]; then
+			# with the VDI: it (sdb) against the raw image on its file
+			# system (sdc); reads over the pattern (allocated VDI
+			# blocks), twice each, alternated; the first writes at 48
+			# MiB (the VDI's allocation cost); random writes into 4 MiB
+			# of those (now allocated) blocks
+			_d="sda" _f="sda"
+			[ -n "${VDIBOOT_DISK:-}" ] && _d="sdc sdb" _f="sdb"
+			for _r in 1 2; do for _x in $_d; do
+				_cmd="$_cmd; diskcheck randread /dev/$_x $RANDREAD_S 8 16 | sed 's|^|$_x |'"
+			done; done
+			for _x in $_f; do
+				_cmd="$_cmd; diskcheck firstwrite /dev/$_x | sed 's|^|$_x |'"
+			done
+			for _x in $_d; do
+				_cmd="$_cmd; diskcheck randwrite /dev/$_x $RANDREAD_S 8 4@48 | sed 's|^|$_x |'"
+			done
+		fi
+		iso_boot "$loader" "$iso" "$disk" "$O" "$E" "$_cmd"
+		rc=$?
+		rm -f "${RAWCMP:-}"
+		ISO_EXTRA=
+		[ "$VBESIDE" = 1 ] && VBOOT_OUT=$O VBOOT_RC=$rc VBOOT_T=$(($(date +%s) - t0))
+		[ -n "${VDIBOOT_DISK:-}" ] && VDIBOOT_OUT=$O VDIBOOT_RC=$rc VDIBOOT_T0=$t0
 	else
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
 	fi
 	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
+	if [ -f "$TMP/irq0" ]; then
+		irq_counts >"$TMP/irq1"
+		diag "host interrupts during the boot: $(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) print d, $1 }' "$TMP/irq0" "$TMP/irq1" | sort -rn | head -n 6 | awk '{ printf "%s %s, ", $2, $1 }')"
+		rm -f "$TMP/irq0"
+	fi
 	result $rc "$lbl: vmmctl run --iso --disk ends with the guest's power-off (exit $rc, $((t1 - t0)) s)"
 	[ $rc -eq 0 ] || { diag_file "$O" 30; diag_file "$E" 10; grep -a "HUNG" "$O.hung" 2>/dev/null | head -n 200 | sed "s/^/# /"; }
 	# where the time went (host uptime, s)
@@ -184,14 +271,31 @@ for fmt in $fmts; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
 	done
 	grep -a "DMESG:" "$O" | head -n 40 | sed 's/^[0-9]* /# /'
-	grep -a "diskcheck: randread\|diskcheck: 4 KiB" "$O" | sed "s|^[0-9]* |# $lbl: |"
+	[ $dev = sda ] && grep -a "diskcheck: rand\|diskcheck: 4 KiB" "$O" | grep -av " sd[bc] diskcheck" | sed "s|^[0-9]* |# $lbl: |"
 	m() { grep -aq -- "$1" "$O"; result $? "$lbl: $2"; }
 	m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots the CD, $loader loads the kernel, /init runs"
 	m "ISO-CDROM: mounted /dev/sr0" "Linux mounts the ATAPI CD (sr_mod on ahci)"
 	m "ISO-CHECKSUM-OK" "a file read from the CD has the right sha256"
-	m "ISO-DISKS: sda sr0" "Linux sees the SATA disk and the CD"
-	m "DISKTEST-WRITTEN /dev/sda" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
-	m "DISKTEST-OK /dev/sda" "guest TRIM: the discarded range reads back as zeros"
+	if [ $dev = sda ]; then
+		m "ISO-DISKS: sda.* sr0" "Linux sees the SATA disk and the CD"
+	else
+		m "ISO-DISKS: sda sdb sdc sr0" "Linux sees the three SATA disks and the CD"
+	fi
+	m "DISKTEST-WRITTEN /dev/$dev" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
+	m "DISKTEST-OK /dev/$dev" "guest TRIM: the discarded range reads back as zeros"
+	[ "$loader" = grub ] && [ "$fmt" = raw ] && m "GRUB-LOADED" "GRUB reads the kernel and initrd from the CD"
+	if [ "$fmt" = vdi ] && [ $dev = sdb ]; then
+		# VDI (sdb) and raw (sdc), both on $DIODIR, in one guest: IOPS
+		# summed over the alternated runs of each
+		_iops() { grep -a "$1 diskcheck: $2 qd" "$O" | sed 's/.*: \([0-9]*\) IOPS.*/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
+		grep -a "s[d][bc] diskcheck: rand" "$O" | sed "s|^[0-9]* |# $lbl: |"
+		for _op in randread randwrite; do
+			_a=$(_iops sdc $_op); _b=$(_iops sdb $_op)
+			[ "$_a" -gt 0 ] 2>/dev/null &&
+				diag "FIGURE VDI/raw, 4 KiB $_op qd 8 in one guest, same host file system: $(awk "BEGIN { printf \"%.2f\", $_b / $_a }")x (VDI $_b, raw $_a IOPS summed over the runs)"
+		done
+		grep -a "sdb diskcheck: 4 KiB write+flush" "$O" | sed "s|^[0-9]* |# VDI first write: |"
+	fi
 	if [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
 		# the paravirtual clock (module parameter pvclock, on by default)
 		set -- $(grep -a "ISO-CLOCK: " "$O" | head -n 1 | sed 's/.*ISO-CLOCK: //' | tr -d '\r')
@@ -239,6 +343,24 @@ for fmt in $fmts; do
 	grep -a -A14 " exits, .* runs, " "$O" | sed 's/^[0-9]* //' | cut -c1-64 | sed 's/^/# /'
 	rm -f "$disk"
 done
+done
+
+# The light variant (VT-x) boots Linux from the first ISO only; the other
+# loaders (STORAGE_FW_LOADERS, there: grub) get the firmware's part of
+# that boot: SeaBIOS boots the CD on AHCI, the loader reads the kernel and
+# initrd from it (int 13h on SeaBIOS's ATAPI driver) and says so (GRUB's
+# echo, through SeaBIOS's serial console). What runs after is the kernel
+# and initramfs the first ISO already booted.
+for loader in ${STORAGE_FW_LOADERS:-}; do
+	iso=$GUEST/test-$loader.iso
+	[ -f "$iso" ] || { not_ok "$loader (firmware part): $iso missing (tests/guest/mkiso.sh)"; continue; }
+	O=$TMP/fw-$loader.out
+	t0=$(date +%s)
+	case $loader in grub) mk="GRUB-LOADED" ;; *) mk="Probing EDD|Linux version" ;; esac
+	fw_boot "$O" "$mk" --iso "$iso"
+	r=$?
+	result $r "$loader (firmware part): SeaBIOS boots $loader from the AHCI CD, which reads the kernel and initrd from it ($(($(date +%s) - t0)) s)"
+	[ $r -eq 0 ] || diag_file "$O" 20
 done
 
 # An image the guest wrote through the kernel backend, for the build
@@ -332,7 +454,7 @@ fi
 
 # Crash test: a guest writes 4 KiB records and flushes each, and vmmctl
 # is killed (SIGKILL) a varying time after the guest reported the k-th
-# record flushed, at STORAGE_CRASH cut points (default 20; 4 on the VT-x
+# record flushed, at STORAGE_CRASH cut points (default 20; 2 on the VT-x
 # host), each on the image the cut before left. The guest is the flushloop
 # firmware (guest-drivers/flushloop.c, vmmctl run --bios): no OS to boot,
 # so a cut costs a VM start. It writes diskcheck flushloop's records
@@ -607,16 +729,8 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		# (SeaBIOS's serial console): that ends it.
 		O=$TMP/boot-virtio.out
 		t0=$(date +%s)
-		"$VMMCTL" run --mem 256M --no-reboot --disk "$GUEST/test-$loader.iso,if=virtio,readonly" \
-			--boot disk </dev/null >"$O" 2>&1 &
-		_vp=$!
-		_i=0
-		while ! grep -aqE "Probing EDD|Linux version" "$O" && kill -0 $_vp 2>/dev/null &&
-		      [ $_i -lt $((ISO_TIMEOUT * 2)) ]; do
-			sleep 0.5; _i=$((_i + 1))
-		done
-		kill $_vp 2>/dev/null; wait $_vp 2>/dev/null
-		grep -aqE "Probing EDD|Linux version" "$O"; r=$?
+		fw_boot "$O" "Probing EDD|Linux version" --disk "$GUEST/test-$loader.iso,if=virtio,readonly" --boot disk
+		r=$?
 		result $r "virtio boot: SeaBIOS boots $loader from the virtio-blk disk (--boot disk), which loads the kernel and initrd through it ($(($(date +%s) - t0)) s to the kernel's first line)"
 		[ $r -eq 0 ] || diag_file "$O" 20
 	fi
