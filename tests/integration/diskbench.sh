@@ -300,6 +300,8 @@ guest() {
 	shift 3
 	rm -f "$R/gone" "$R/$_g.pid"
 	: >"$R/$_g.out"
+	# our counters are module-wide since load: boot exits are the difference
+	snap_$(engine "$_g") "$R/$_g.snapstart"
 	now_cs >"$R/$_g.t0"
 	# the VM runs in the background (its pid for the typer), on the
 	# pipe's stdin through fd 3: an asynchronous command's own stdin
@@ -334,8 +336,9 @@ results() {
 	res $_c.clocksource "${_cs:-n/a (not printed)}"
 	_dq=$(grep -a "DBQ-[0-9]" "$_o" | head -n 1 | sed 's/.*DBQ-//' | tr -d '\r')
 	res $_c.queue "${_dq:-n/a (not printed)}"
+	_a=$(total_$_e "$R/$_c.snapstart" 2>/dev/null)
 	_b=$(total_$_e "$R/$_c.snapboot" 2>/dev/null)
-	if [ -n "$_b" ]; then res $_c.bootexits "$_b"; else res $_c.bootexits "n/a (exit counters unreadable)"; fi
+	if [ -n "$_b" ]; then res $_c.bootexits "$((_b - ${_a:-0}))"; else res $_c.bootexits "n/a (exit counters unreadable)"; fi
 	_n=0
 	for _r in $RUNS; do
 		_n=$((_n + 1))
