@@ -6,10 +6,17 @@
  * guest memory for its DMA, and a host-file backend on each used port.
  * Created by the first VMM_ATTACH_DISK; gone with the VM, after every
  * request it started has completed.
+ *
+ * Completion coalescing (core/ahci.h, ahci_set_coalesce): module
+ * parameters ahci_coalesce_us and ahci_coalesce_max, read when a VM's
+ * controller is made; its timer is a hard-IRQ hrtimer (the model's lock
+ * is a raw spinlock, its completion path runs in any context).
  */
 #define pr_fmt(fmt) "vmm: " fmt
 
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "disk.h"
@@ -22,6 +29,13 @@
 #define VMM_AHCI_BAR		5
 #define VMM_AHCI_MSI_CAP	0x80
 
+static unsigned int ahci_coalesce_us = 200;
+module_param(ahci_coalesce_us, uint, 0644);
+MODULE_PARM_DESC(ahci_coalesce_us, "AHCI: hold NCQ completions while others run, at most this long (us, new VMs; 0 = off, max 10000; default 200)");
+static unsigned int ahci_coalesce_max = 8;
+module_param(ahci_coalesce_max, uint, 0644);
+MODULE_PARM_DESC(ahci_coalesce_max, "AHCI: post held NCQ completions once this many are held (2-32, new VMs; default 8)");
+
 struct vmm_ahci_pci {
 	struct vmm_vm *vm;
 	struct vpci_dev pci;
@@ -30,6 +44,7 @@ struct vmm_ahci_pci {
 	struct vmm_disk *disk[AHCI_NR_PORTS];
 	u32 type[AHCI_NR_PORTS];	/* VMM_DISK_AHCI_* of used ports */
 	struct vmm_disk_tag tag[AHCI_NR_PORTS];
+	struct hrtimer timer;		/* completion coalescing */
 	struct ahci hba;
 };
 
@@ -116,9 +131,26 @@ static u64 vmm_ahci_now(void *opaque)
 	return vmm_disk_now();
 }
 
+/* HBA lock held: the model starts it only when it is not pending. */
+static void vmm_ahci_timer_start(void *opaque, u64 delay_ns)
+{
+	struct vmm_ahci_pci *a = opaque;
+
+	hrtimer_start(&a->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL_HARD);
+}
+
+static enum hrtimer_restart vmm_ahci_timer_fn(struct hrtimer *t)
+{
+	struct vmm_ahci_pci *a = container_of(t, struct vmm_ahci_pci, timer);
+
+	ahci_timer_fire(&a->hba);
+	return HRTIMER_NORESTART;
+}
+
 static const struct ahci_host_ops vmm_ahci_host = {
 	.set_irq = vmm_ahci_set_irq,
 	.now_ns = vmm_ahci_now,
+	.timer_start = vmm_ahci_timer_start,
 };
 
 static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
@@ -143,7 +175,11 @@ static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
 	d->priv = a;
 	d->bar_changed = vmm_ahci_bar_changed;
 	d->cfg_write = vmm_ahci_cfg_write;
+	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	a->timer.function = vmm_ahci_timer_fn;
 	ahci_init(&a->hba, &vmm_ahci_gmem, a, &vmm_ahci_host, a);
+	ahci_set_coalesce(&a->hba, READ_ONCE(ahci_coalesce_us),
+			  READ_ONCE(ahci_coalesce_max));
 
 	a->mmio = vmm_mmio_register(vm, AHCI_ABAR_SIZE, vmm_ahci_mmio, a);
 	if (a->mmio < 0) {
@@ -227,6 +263,8 @@ void vmm_ahci_destroy(struct vmm_vm *vm)
 	for (i = 0; i < AHCI_NR_PORTS; i++)
 		vmm_disk_close(a->disk[i]);
 	WARN_ON_ONCE(ahci_inflight(&a->hba));
+	/* no completion is left to start it again */
+	hrtimer_cancel(&a->timer);
 	atomic_long_sub(sizeof(*a), &vm->overhead);
 	kvfree(a);
 	vm->ahci = NULL;

@@ -32,6 +32,17 @@
  * waits in PxCI until then. So a late completion never writes a FIS,
  * PRDBC or interrupt for a newer command (the slot's generation counts
  * commands, for the tests and tracing).
+ *
+ * Completion coalescing (ahci_set_coalesce, off unless the host sets it):
+ * an NCQ command that succeeds while others of its port still run can be
+ * held: its slot stays RUN with s->held set and its bit in p->held, its
+ * PxSACT bit set, nothing written. port_post_held() posts every held
+ * completion of a port at once (PRDBC, statistics, one SDB FIS naming all
+ * their tags, PxIS.SDBS); it runs when a completion is not held, before
+ * any error is reported, when the guest writes PxSACT or PxCI over a held
+ * tag (as if it had been posted just before), and from the host's timer. To the
+ * guest a held completion is a command that took longer; PxCI of NCQ
+ * commands is cleared at acceptance, long before either.
  */
 #include "ahci.h"
 #include "bytes.h"
@@ -269,7 +280,10 @@ static void port_stop(struct ahci_port *p)
 		struct ahci_slot *s = &p->slots[i];
 
 		s->parked = false;
+		/* a held completion goes as the commands in flight go: unseen */
+		s->held = false;
 		if (s->state == AHCI_SLOT_RUN) {
+			s->measured = false;
 			s->state = s->inflight ? AHCI_SLOT_ORPHAN : AHCI_SLOT_IDLE;
 			s->gen++;
 			/* one still waiting (a limited disk) may end early */
@@ -279,6 +293,7 @@ static void port_stop(struct ahci_port *p)
 	}
 	p->ci = 0;
 	p->sact = 0;
+	p->held = 0;
 	p->nonq = -1;
 	p->halted = false;
 	p->cmd &= ~PXCMD_CCS_MASK;
@@ -431,10 +446,116 @@ struct d2h_extra {
 	bool count_set;
 };
 
+/* A command's statistics end: its completion is posted now. */
+static void slot_stat_end(struct ahci_port *p, struct ahci_slot *s, bool err)
+{
+	if (!s->measured)
+		return;
+	s->req.t[BLK_T_IRQ] = now(p->h);
+	blkstat_end(&p->bs, &s->req, s->req.op == BLK_OP_READ ||
+		    s->req.op == BLK_OP_WRITE ? s->xfer_done : 0,
+		    err ? -EIO : 0);
+	s->measured = false;
+}
+
+/* ---- completion coalescing ---- */
+
+static bool coalesce_on(const struct ahci *h)
+{
+	return h->coalesce_ns && h->ops && h->ops->timer_start;
+}
+
+/* The port's NCQ commands still running (not held), s not counted. */
+static unsigned int port_ncq_active(const struct ahci_port *p,
+				    const struct ahci_slot *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < AHCI_NR_SLOTS; i++) {
+		const struct ahci_slot *o = &p->slots[i];
+
+		if (o != s && o->state == AHCI_SLOT_RUN && o->ncq && !o->held)
+			n++;
+	}
+	return n;
+}
+
+static unsigned int bits32(u32 v)
+{
+	unsigned int n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/*
+ * Post every held completion of the port: what slot_finish does for a
+ * successful NCQ command, for all of them, with one SDB FIS.
+ */
+static void port_post_held(struct ahci_port *p)
+{
+	u32 mask = p->held;
+	u8 st = ATA_ST_DRDY | ATA_ST_DSC;
+	u8 fis[8] = { FIS_TYPE_SDB, 0x40 };	/* I */
+	unsigned int i;
+
+	if (!mask)
+		return;
+	p->held = 0;
+	for (i = 0; i < AHCI_NR_SLOTS; i++) {
+		struct ahci_slot *s = &p->slots[i];
+
+		if (!(mask & (1u << i)))
+			continue;
+		s->held = false;
+		slot_write_prdbc(p, s);
+		slot_stat_end(p, s, false);
+		slot_release(p, s);
+	}
+	p->tfd = st;
+	fis[2] = st & 0x77;			/* status hi and lo bits */
+	vmm_put_le32(fis + 4, mask);
+	p->sact &= ~mask;
+	port_put_fis(p, RFIS_SDB, fis, sizeof(fis));
+	p->is |= PXIS_SDBS;
+	p->nr_posts++;
+}
+
+/*
+ * A successful NCQ command: hold its completion, or post it with the
+ * ones held before it.
+ */
+static void slot_ncq_ok(struct ahci_port *p, struct ahci_slot *s)
+{
+	struct ahci *h = p->h;
+	unsigned int active, held;
+
+	s->held = true;
+	p->held |= 1u << s->nr;
+	if (coalesce_on(h)) {
+		active = port_ncq_active(p, s);
+		held = bits32(p->held);
+		/*
+		 * Post when nothing else runs, max are held, or as many are
+		 * held as still run: the device keeps work while the guest
+		 * takes the batch, however deep its queue.
+		 */
+		if (active && held < h->coalesce_max && held < active) {
+			p->nr_held++;
+			if (!h->timer_pending) {
+				h->timer_pending = true;
+				h->ops->timer_start(h->opaque, h->coalesce_ns);
+			}
+			return;
+		}
+	}
+	port_post_held(p);
+}
+
 static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 			u8 error, const struct d2h_extra *x, bool fault)
 {
-	struct ahci *h = p->h;
 	u32 bit = 1u << s->nr;
 	bool err = status & ATA_ST_ERR;
 	u8 fis[20] = { 0 };
@@ -448,6 +569,12 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		slot_release(p, s);
 		return;
 	}
+	if (s->ncq && !err) {
+		slot_ncq_ok(p, s);
+		return;
+	}
+	/* never held: what completed before the error is posted before it */
+	port_post_held(p);
 	slot_write_prdbc(p, s);
 	p->tfd = (u32)error << 8 | status;
 	if (err) {
@@ -457,23 +584,19 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 	}
 
 	if (s->ncq) {
+		/* an error (success: slot_ncq_ok); the tag stays in PxSACT */
 		fis[0] = FIS_TYPE_SDB;
 		fis[1] = 0x40;			/* I */
 		fis[2] = status & 0x77;		/* status hi and lo bits */
 		fis[3] = error;
-		if (err) {
-			/* the tag stays in PxSACT; READ LOG EXT 10h names it */
-			p->ncq_err_valid = true;
-			p->ncq_err_tag = s->nr;
-			p->ncq_err_status = status;
-			p->ncq_err_error = error;
-			p->ncq_err_lba = s->dev_off / ATA_SECTOR;
-			p->ncq_err_count = (u32)(s->xfer_len / ATA_SECTOR);
-			p->ci &= ~bit;
-		} else {
-			vmm_put_le32(fis + 4, bit);
-			p->sact &= ~bit;
-		}
+		/* READ LOG EXT 10h names it */
+		p->ncq_err_valid = true;
+		p->ncq_err_tag = s->nr;
+		p->ncq_err_status = status;
+		p->ncq_err_error = error;
+		p->ncq_err_lba = s->dev_off / ATA_SECTOR;
+		p->ncq_err_count = (u32)(s->xfer_len / ATA_SECTOR);
+		p->ci &= ~bit;
 		port_put_fis(p, RFIS_SDB, fis, 8);
 		p->is |= PXIS_SDBS;
 	} else {
@@ -533,13 +656,7 @@ static void slot_finish(struct ahci_port *p, struct ahci_slot *s, u8 status,
 		p->is |= PXIS_TFES;
 		p->halted = true;
 	}
-	if (s->measured) {
-		s->req.t[BLK_T_IRQ] = now(h);
-		blkstat_end(&p->bs, &s->req, s->req.op == BLK_OP_READ ||
-			    s->req.op == BLK_OP_WRITE ? s->xfer_done : 0,
-			    err ? -EIO : 0);
-		s->measured = false;
-	}
+	slot_stat_end(p, s, err);
 	slot_release(p, s);
 }
 
@@ -1346,6 +1463,9 @@ static void port_write_ci(struct ahci_port *p, u32 val)
 
 	if (!(p->cmd & PXCMD_ST) || !newly)
 		return;
+	/* a held tag issued again: as if its completion had come just before */
+	if (newly & p->held)
+		port_post_held(p);
 	for (i = 0; i < AHCI_NR_SLOTS; i++) {
 		struct ahci_slot *s = &p->slots[i];
 
@@ -1356,8 +1476,10 @@ static void port_write_ci(struct ahci_port *p, u32 val)
 			/*
 			 * Only a queued command's slot runs with its PxCI bit
 			 * clear: the guest reused a busy NCQ tag. Fail the
-			 * port; the running command stays the slot's.
+			 * port; the running command stays the slot's. What
+			 * completed before is posted before the error.
 			 */
+			port_post_held(p);
 			p->tfd = (u32)ATA_ER_ABRT << 8 | ATA_ST_DRDY | ATA_ST_ERR;
 			p->is |= PXIS_TFES;
 			p->halted = true;
@@ -1462,6 +1584,9 @@ static void port_write(struct ahci_port *p, u32 reg, u32 val)
 		p->serr &= ~val;
 		break;
 	case PX_SACT:
+		/* a held tag set again: post it first (see port_write_ci) */
+		if ((p->cmd & PXCMD_ST) && (val & p->held))
+			port_post_held(p);
 		if (p->cmd & PXCMD_ST)
 			p->sact |= val;
 		break;
@@ -1674,6 +1799,33 @@ int ahci_change_medium(struct ahci *h, unsigned int port, struct blk_backend *be
 	atapi_change_medium(&p->atapi, be);
 	vmm_unlock(&h->lock, flags);
 	return 0;
+}
+
+void ahci_set_coalesce(struct ahci *h, u32 usecs, u32 max)
+{
+	unsigned long flags = 0;
+
+	if (usecs > 10000)
+		usecs = 10000;
+	if (max > AHCI_NR_SLOTS)
+		max = AHCI_NR_SLOTS;
+	vmm_lock(&h->lock, flags);
+	h->coalesce_ns = max >= 2 ? (u64)usecs * 1000 : 0;
+	h->coalesce_max = max;
+	vmm_unlock(&h->lock, flags);
+}
+
+void ahci_timer_fire(struct ahci *h)
+{
+	unsigned long flags = 0;
+	unsigned int i;
+
+	vmm_lock(&h->lock, flags);
+	h->timer_pending = false;
+	for (i = 0; i < AHCI_NR_PORTS; i++)
+		port_post_held(&h->ports[i]);
+	ahci_update_irq(h);
+	vmm_unlock(&h->lock, flags);
 }
 
 void ahci_reset(struct ahci *h)

@@ -45,6 +45,13 @@ struct ahci_host_ops {
 	void (*set_irq)(void *opaque, bool level, bool edge);
 	/* Host clock for request timestamps (ns); NULL: not timed. */
 	u64 (*now_ns)(void *opaque);
+	/*
+	 * The completion coalescing timer (optional: without it no
+	 * completion is ever held). Call ahci_timer_fire() once, delay_ns
+	 * from now. HBA lock held: must not sleep or wait for a running
+	 * callback. The model starts it only when it is not pending.
+	 */
+	void (*timer_start)(void *opaque, u64 delay_ns);
 };
 
 /* What one command slot is doing (ahci.c). */
@@ -73,6 +80,7 @@ struct ahci_slot {
 	bool inflight;		/* req is with the backend */
 	bool parked;		/* req is ready but the backend said -EBUSY */
 	bool write;		/* data goes memory -> device */
+	bool held;		/* done, its completion held back (coalescing) */
 	bool measured;		/* a request of it reached the backend */
 	/* Bumped whenever the slot's command ends or is abandoned. */
 	u32 gen;
@@ -103,6 +111,7 @@ struct ahci_port {
 	u32 clb, clbu, fb, fbu;
 	u32 is, ie, cmd, tfd, sig, ssts, sctl, serr, sact, ci;
 	u32 irq_seen;		/* is & ie at the last interrupt update */
+	u32 held;		/* NCQ slots done but not yet posted (coalescing) */
 	bool halted;		/* TFES: no new commands until ST is cleared */
 	bool sig_fis_due;	/* the signature FIS waits for FRE */
 	bool srst;		/* a control FIS set SRST; clearing it resets */
@@ -120,6 +129,7 @@ struct ahci_port {
 	bool ncq_err_valid;
 	/* Statistics */
 	u64 nr_cmds, nr_errors;
+	u64 nr_held, nr_posts;	/* completions held back; SDB FISes posted */
 	struct blkstat bs;	/* requests, stage by stage */
 	/* Data that non-queued commands build or read (one at a time) */
 	u8 buf[ATAPI_BUF_SIZE];
@@ -141,6 +151,10 @@ struct ahci {
 	u32 ghc, is;
 	bool irq_level;
 	unsigned int inflight;
+	/* completion coalescing (ahci_set_coalesce); off when coalesce_ns is 0 */
+	u64 coalesce_ns;
+	u32 coalesce_max;
+	bool timer_pending;
 	struct ahci_port ports[AHCI_NR_PORTS];
 };
 
@@ -169,6 +183,21 @@ int ahci_change_medium(struct ahci *h, unsigned int port,
 /* ABAR accesses: off < AHCI_ABAR_SIZE, size 1, 2 or 4 (8 as two dwords). */
 u64 ahci_mmio_read(struct ahci *h, u32 off, unsigned int size);
 void ahci_mmio_write(struct ahci *h, u32 off, unsigned int size, u64 val);
+
+/*
+ * Completion coalescing at queue depth > 1 (interrupt moderation): an NCQ
+ * command that completes while other NCQ commands of its port still run
+ * may be held back (its PxSACT bit stays set, no FIS, no PxIS bit, no
+ * interrupt) until no other command of the port runs, max completions
+ * are held, at least as many are held as still run, or usecs have passed
+ * since the first was held; then all of them are posted at once, in one
+ * Set Device Bits FIS. Errors are never held (held completions are posted
+ * first); resets drop held completions as they drop running commands.
+ * usecs 0 or max < 2: off (the default). usecs is capped at 10000.
+ */
+void ahci_set_coalesce(struct ahci *h, u32 usecs, u32 max);
+/* The coalescing timer ran out (host timer callback; any context). */
+void ahci_timer_fire(struct ahci *h);
 
 /* Platform or PCI function reset: as GHC.HR (requests in flight finish unseen). */
 void ahci_reset(struct ahci *h);

@@ -15,8 +15,12 @@
  * the guest-memory check refused (no faults in the fake memory), every
  * request it submits passes blk_req_check, at most one request per slot
  * is with the backend, ahci_inflight() matches what the backends hold,
- * PxCI and PxSACT are zero while PxCMD.ST is clear; at the end, with every
- * request completed, nothing is in flight.
+ * PxCI and PxSACT are zero while PxCMD.ST is clear; a held completion
+ * (coalescing, on when config bit 3 is set; its timer fires when a
+ * completion record says so) is a running NCQ slot with no request with
+ * the backend (its PxSACT bit is set if the guest set it), the timer is
+ * pending, and none is held on a halted or stopped port; at the end, with every request completed and the timer
+ * fired, nothing is in flight or held.
  */
 #include <string.h>
 #include "fuzz.h"
@@ -34,7 +38,7 @@
 #define FZ_PORTS	3
 
 unsigned long fuzz_ahci_ops;
-unsigned long fuzz_ahci_stats[4];	/* commands built, errors, requests, completions */
+unsigned long fuzz_ahci_stats[6];	/* commands built, errors, requests, completions, held, posts */
 
 static struct ahci hba;
 static struct fake_gmem gm;
@@ -48,7 +52,26 @@ static void fz_set_irq(void *opaque, bool level, bool edge)
 	(void)edge;
 }
 
-static const struct ahci_host_ops fz_ops = { .set_irq = fz_set_irq };
+static bool fz_timer;
+
+static void fz_timer_start(void *opaque, u64 delay_ns)
+{
+	(void)opaque;
+	(void)delay_ns;
+	fz_timer = true;
+}
+
+static const struct ahci_host_ops fz_ops = {
+	.set_irq = fz_set_irq, .timer_start = fz_timer_start,
+};
+
+static void fz_timer_fire(void)
+{
+	if (fz_timer) {
+		fz_timer = false;
+		ahci_timer_fire(&hba);
+	}
+}
 
 struct fz_in {
 	const u8 *p;
@@ -198,6 +221,41 @@ static void fz_dsm_payload(struct fz_in *in, u32 len)
 		e = k < 240 ? (u64)(g16(in) % 2048) | (u64)(g8(in) & 0x3f) << 48 : g64(in);
 		memcpy(ram + FZ_DATA + 8 * i, &e, 8);
 	}
+}
+
+/*
+ * A well-formed burst of 2-9 NCQ reads/writes in slots from a random
+ * first one, issued at once (SACT, then CI), as Linux queues them: it
+ * keeps many commands running, so coalescing holds completions.
+ */
+static void fz_ncq_burst(struct fz_in *in, unsigned int p)
+{
+	unsigned int n = 2 + (g8(in) & 7), first = g8(in) & 31, i;
+	u32 mask = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned int s = (first + i) & 31, sect = 1 + (g8(in) & 7);
+		u8 *hdr = ram + FZ_CLB(p) + s * 32, *ct = ram + FZ_CT(p, s);
+		u32 lba = g16(in) % 2040, buf = FZ_DATA + (g16(in) % 0x800) * 32;
+
+		memset(ct, 0, 0x90);
+		ct[0] = 0x27;
+		ct[1] = 0x80;
+		ct[2] = g8(in) & 1 ? 0x61 : 0x60;
+		ct[3] = sect;
+		ct[4] = lba;
+		ct[5] = lba >> 8;
+		ct[7] = 0x40;
+		ct[12] = s << 3;
+		put32(ct + 0x80, buf);
+		put32(ct + 0x8c, sect * 512 - 1);
+		memset(hdr, 0, 32);
+		put32(hdr, 5 | 1u << 16 | (ct[2] == 0x61 ? 1u << 6 : 0));
+		put32(hdr + 8, FZ_CT(p, s));
+		mask |= 1u << s;
+	}
+	pw(p, 0x34, mask);
+	pw(p, 0x38, mask);
 }
 
 static unsigned int fz_build(struct fz_in *in, unsigned int p)
@@ -376,7 +434,13 @@ static void fz_step(struct fz_in *in)
 	case 6:
 	case 7: {		/* issue: mostly one slot, SACT for NCQ */
 		u8 k = g8(in);
-		u32 bits = (k & 0xc0) == 0xc0 ? g32(in) : 1u << fz_slot(in);
+		u32 bits;
+
+		if ((k & 0x30) == 0x10) {
+			fz_ncq_burst(in, p);
+			break;
+		}
+		bits = (k & 0xc0) == 0xc0 ? g32(in) : 1u << fz_slot(in);
 
 		if ((pr(p, 0x10) & (1u << 30)) && (k & 0x20))
 			fz_recover(p);
@@ -390,10 +454,12 @@ static void fz_step(struct fz_in *in)
 	case 10:		/* complete one request, sometimes with an error */
 		f = fz_be(in);
 		if (f->n) {
-			u8 k = g8(in);
+			u8 k = g8(in), e = g8(in);
 
-			fake_be_complete(f, k % f->n, (g8(in) & 15) ? 0 : -EIO);
+			fake_be_complete(f, k % f->n, (e & 15) ? 0 : -EIO);
 			fuzz_ahci_stats[3]++;
+			if (e & 0x80)
+				fz_timer_fire();
 		}
 		break;
 	case 11:
@@ -440,10 +506,21 @@ static void fz_check(const u8 *data, size_t size)
 	FUZZ_CHECK(disk.bad == 0 && cd.bad == 0, data, size);
 	FUZZ_CHECK(ahci_inflight(&hba) == disk.n + cd.n, data, size);
 	for (p = 0; p < AHCI_NR_PORTS; p++) {
+		const struct ahci_port *hp = &hba.ports[p];
 		u32 cmd = pr(p, 0x18);
 
 		if (!(cmd & 1))
 			FUZZ_CHECK(pr(p, 0x38) == 0 && pr(p, 0x34) == 0, data, size);
+		FUZZ_CHECK(!hp->held || (!hp->halted && (cmd & 1)), data, size);
+		FUZZ_CHECK(!hp->held || fz_timer, data, size);
+		for (i = 0; i < AHCI_NR_SLOTS; i++) {
+			const struct ahci_slot *sl = &hp->slots[i];
+			bool h = hp->held & (1u << i);
+
+			FUZZ_CHECK(sl->held == h, data, size);
+			FUZZ_CHECK(!h || (sl->state == AHCI_SLOT_RUN && sl->ncq &&
+					  !sl->inflight && !sl->parked), data, size);
+		}
 	}
 	for (i = 0; i < disk.n; i++)
 		for (j = i + 1; j < disk.n; j++)
@@ -487,6 +564,9 @@ int fuzz_ahci_one(const u8 *data, size_t size)
 
 	cfg = g8(&in);
 	ahci_init(&hba, &fake_gmem_ops, &gm, &fz_ops, NULL);
+	fz_timer = false;
+	if (cfg & 8)
+		ahci_set_coalesce(&hba, 100, 2 + ((cfg >> 4) & 7) * 4);
 	ahci_attach(&hba, 0, AHCI_DEV_DISK, &disk.be);
 	ahci_attach(&hba, 1, AHCI_DEV_CDROM, cfg & 1 ? NULL : &cd.be);
 	if (cfg & 2)
@@ -517,8 +597,14 @@ int fuzz_ahci_one(const u8 *data, size_t size)
 		fake_be_complete_all(&disk);
 		fake_be_complete_all(&cd);
 	}
+	fz_timer_fire();
 	for (guard = 0; guard < AHCI_NR_PORTS; guard++)
+		FUZZ_CHECK(hba.ports[guard].held == 0, data, size);
+	for (guard = 0; guard < AHCI_NR_PORTS; guard++) {
 		fuzz_ahci_stats[1] += hba.ports[guard].nr_errors;
+		fuzz_ahci_stats[4] += hba.ports[guard].nr_held;
+		fuzz_ahci_stats[5] += hba.ports[guard].nr_posts;
+	}
 	fuzz_ahci_stats[2] += disk.submitted + cd.submitted;
 	disk.submitted = cd.submitted = 0;
 	FUZZ_CHECK(!disk.n && !cd.n && ahci_inflight(&hba) == 0, data, size);

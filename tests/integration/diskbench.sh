@@ -10,6 +10,10 @@
 #             Linux's virtio_blk uses at most one queue per CPU
 #   oursv1p   oursv1 with completion polling (module parameter
 #             virtio_poll=1 while its disk is attached; not by default)
+#   ours+P:V[+P:V...]  ours with vmm.ko's writable parameters P set to V
+#             while its guest runs (e.g. ours+pvclock:0+ahci_coalesce_us:0,
+#             the defaults before pvclock and AHCI coalescing were on);
+#             compared with kvm
 #   kvm       QEMU + kvm_amd (ICH9 AHCI of -M q35, cache=none, aio=native),
 #             QEMU's binary from the build machine's root (9p "hostroot")
 #   kvmv1     QEMU + kvm_amd, virtio-blk-pci num-queues=1, 1 vCPU
@@ -89,6 +93,7 @@ label() {
 	oursv1) echo ours-virtio-1q ;;
 	oursv2) echo ours-virtio-2q ;;
 	oursv1p) echo ours-virtio-1q-poll ;;
+	ours+*) echo "ours-ahci${1#ours}" ;;
 	kvm) echo qemu-ahci ;;
 	kvmv1) echo qemu-virtio-1q ;;
 	kvmv2) echo qemu-virtio-2q ;;
@@ -96,7 +101,7 @@ label() {
 	esac
 }
 # QEMU's configuration with the same disk interface and queues as ours
-peer() { case "$1" in oursv1p) echo kvmv1 ;; ours*) echo "kvm${1#ours}" ;; esac; }
+peer() { case "$1" in oursv1p) echo kvmv1 ;; ours+*) echo kvm ;; ours*) echo "kvm${1#ours}" ;; esac; }
 # which hypervisor's counters a configuration reads
 engine() { case "$1" in ours*) echo ours ;; *) echo kvm ;; esac; }
 # the guest's vCPUs: one per queue, or DISKBENCH_VCPUS
@@ -295,6 +300,8 @@ guest() {
 	shift 3
 	rm -f "$R/gone" "$R/$_g.pid"
 	: >"$R/$_g.out"
+	# our counters are module-wide since load: boot exits are the difference
+	snap_$(engine "$_g") "$R/$_g.snapstart"
 	now_cs >"$R/$_g.t0"
 	# the VM runs in the background (its pid for the typer), on the
 	# pipe's stdin through fd 3: an asynchronous command's own stdin
@@ -329,8 +336,9 @@ results() {
 	res $_c.clocksource "${_cs:-n/a (not printed)}"
 	_dq=$(grep -a "DBQ-[0-9]" "$_o" | head -n 1 | sed 's/.*DBQ-//' | tr -d '\r')
 	res $_c.queue "${_dq:-n/a (not printed)}"
+	_a=$(total_$_e "$R/$_c.snapstart" 2>/dev/null)
 	_b=$(total_$_e "$R/$_c.snapboot" 2>/dev/null)
-	if [ -n "$_b" ]; then res $_c.bootexits "$_b"; else res $_c.bootexits "n/a (exit counters unreadable)"; fi
+	if [ -n "$_b" ]; then res $_c.bootexits "$((_b - ${_a:-0}))"; else res $_c.bootexits "n/a (exit counters unreadable)"; fi
 	_n=0
 	for _r in $RUNS; do
 		_n=$((_n + 1))
@@ -378,20 +386,37 @@ show_guest() {
 }
 
 # --- ours
-if has ours || has oursv1 || has oursv2 || has oursv1p; then
+# our configurations, in the order of DISKBENCH_CONFIGS
+OURS=
+for c in $CONFIGS; do case $c in ours|oursv1|oursv2|oursv1p|ours+*) OURS="$OURS $c" ;; esac; done
+# modparams CONFIG: the P:V pairs of an ours+P:V+... configuration
+modparams() { case "$1" in ours+*) echo "${1#ours+}" | tr '+' ' ' ;; esac; }
+if [ -n "$OURS" ]; then
 	if ensure_vmm; then
-		for c in ours oursv1 oursv2 oursv1p; do
-			has $c || continue
+		for c in $OURS; do
 			case $c in
-			ours) disk=$DEV gdev=sda ;;
+			ours|ours+*) disk=$DEV gdev=sda ;;
 			*) disk=$DEV,if=virtio,queues=$(queues $c) gdev=vda ;;
 			esac
 			poll=/sys/module/vmm/parameters/virtio_poll
 			[ $c = oursv1p ] && echo 1 >$poll
+			# ours+P:V: set each parameter, remember its value to restore
+			saved= pset=
+			for pv in $(modparams $c); do
+				pf=/sys/module/vmm/parameters/${pv%%:*}
+				if [ -w "$pf" ]; then
+					saved="$saved ${pv%%:*}:$(cat "$pf")"
+					echo "${pv#*:}" >"$pf"
+					pset="$pset ${pv%%:*}=$(cat "$pf")"
+				else
+					say "ERROR: $(label $c): no writable parameter ${pv%%:*}"; rc=1
+				fi
+			done
 			set -- "$VMMCTL" run --iso "$ISO" --disk "$disk" --mem 256M -c "$(vcpus $c)" --no-reboot
-			say "== $(label $c): $*$([ $c = oursv1p ] && echo " (virtio_poll=$(cat $poll))")"
+			say "== $(label $c): $*$([ $c = oursv1p ] && echo " (virtio_poll=$(cat $poll))")${pset:+ (parameters:$pset)}"
 			st=$(guest $c $gdev "$(guest_limit)" "$@")
 			[ -w $poll ] && echo 0 >$poll
+			for pv in $saved; do echo "${pv#*:}" >"/sys/module/vmm/parameters/${pv%%:*}"; done
 			show_guest $c "$st" || rc=1
 			results $c
 			n=$NRUNS
@@ -402,7 +427,7 @@ if has ours || has oursv1 || has oursv2 || has oursv1p; then
 		done
 	else
 		say "ERROR: cannot load vmm.ko"; rc=1
-		for c in ours oursv1 oursv2 oursv1p; do has $c && res $c.boot "n/a (vmm.ko did not load)"; done
+		for c in $OURS; do res $c.boot "n/a (vmm.ko did not load)"; done
 	fi
 fi
 

@@ -297,9 +297,16 @@ for fmt in $fmts; do
 		grep -a "sdb diskcheck: 4 KiB write+flush" "$O" | sed "s|^[0-9]* |# VDI first write: |"
 	fi
 	if [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
-		# the paravirtual clock (module parameter pvclock, on by default)
+		# the paravirtual clock (module parameter pvclock, on by default
+		# unless vmm.modargs sets it)
 		set -- $(grep -a "ISO-CLOCK: " "$O" | head -n 1 | sed 's/.*ISO-CLOCK: //' | tr -d '\r')
-		if [ "$(cat /sys/module/vmm/parameters/pvclock 2>/dev/null)" = Y ]; then
+		pv=$(cat /sys/module/vmm/parameters/pvclock 2>/dev/null)
+		case " $VMM_MODARGS " in
+		*" pvclock="*) diag "pvclock set by vmm.modargs: $pv" ;;
+		*) [ "$pv" = Y ]; result $? "$lbl: the paravirtual clock is on by default (pvclock=${pv:-?})" ;;
+		esac
+		diag "$lbl: the guest's clocksource is ${1:-none} (pvclock=${pv:-?})"
+		if [ "$pv" = Y ]; then
 			case "${1:-}" in kvm-clock|tsc) r=0 ;; *) r=1 ;; esac
 			result $r "$lbl: the guest's clocksource reads without exits (kvm-clock or tsc: ${1:-none})"
 			[ -n "${2:-}" ] && [ "$2" -ge $((t0 - 2)) ] && [ "$2" -le $((t1 + 2)) ]

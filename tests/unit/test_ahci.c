@@ -4,7 +4,8 @@
  * real ATAPI command set (atapi.c): the register and command sequences
  * SeaBIOS and Linux's ahci driver use, NCQ at queue depth 32 with
  * out-of-order completion, TRIM, resets with requests in flight, and the
- * hostile cases (bad PRDTs, FISes, addresses, tags, ports, commands).
+ * hostile cases (bad PRDTs, FISes, addresses, tags, ports, commands);
+ * completion coalescing with a fake timer the tests fire.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,21 @@ static u64 now_ns(void *opaque)
 }
 
 static const struct ahci_host_ops host_ops = { .set_irq = set_irq, .now_ns = now_ns };
+
+/* the coalescing timer: started (and with what delay), fired by the tests */
+static unsigned int timer_starts;
+static u64 timer_delay;
+
+static void timer_start(void *opaque, u64 delay_ns)
+{
+	(void)opaque;
+	timer_starts++;
+	timer_delay = delay_ns;
+}
+
+static const struct ahci_host_ops host_ops_timer = {
+	.set_irq = set_irq, .now_ns = now_ns, .timer_start = timer_start,
+};
 
 static u32 rd(u32 off)
 {
@@ -255,6 +271,358 @@ static bool buf_matches(u64 gpa, const u8 *img, u64 len)
 }
 
 /* ---- tests ---- */
+
+/*
+ * Coalescing setups: the HBA of setup() with the timer, usecs and max;
+ * port 0 up with interrupts on, n NCQ reads of one sector (tag t reads
+ * LBA 100 + t into BUF + t * 0x1000) issued at once.
+ */
+static void coalesce_setup(u32 usecs, u32 max)
+{
+	setup(true);
+	ahci_init(&hba, &fake_gmem_ops, &gm, &host_ops_timer, NULL);
+	ahci_attach(&hba, 0, AHCI_DEV_DISK, &disk.be);
+	ahci_attach(&hba, 1, AHCI_DEV_CDROM, &cd.be);
+	ahci_set_coalesce(&hba, usecs, max);
+	timer_starts = 0;
+	timer_delay = 0;
+	port_up(0);
+	pwr(0, P_IE, 0xffffffff);
+	wr(R_GHC, rd(R_GHC) | 2);
+}
+
+static void ncq_reads(unsigned int n)
+{
+	unsigned int t;
+	u32 mask = n >= 32 ? 0xffffffffu : (1u << n) - 1;
+	u8 fis[20];
+
+	for (t = 0; t < n; t++) {
+		struct prde e = { BUF + t * 0x1000ull, 512 };
+
+		h2d(fis, 0x60, 100 + t, t << 3, 1);
+		build(0, t, fis, false, &e, 1);
+		put32(mem(CLB(0) + t * 32 + 4), 0xdead);	/* PRDBC */
+	}
+	pwr(0, P_SACT, mask);
+	pwr(0, P_CI, mask);
+}
+
+/* tag of the queued request i (ncq_reads' LBAs) */
+static unsigned int q_tag(unsigned int i)
+{
+	return (unsigned int)(disk.q[i]->offset / 512 - 100);
+}
+
+/* guest side of an interrupt: acknowledge PxIS and IS, clear the SDB area */
+static void ack(void)
+{
+	pwr(0, P_IS, prd(0, P_IS));
+	wr(R_IS, rd(R_IS));
+	memset(mem(FB(0) + 0x58), 0x5a, 8);
+}
+
+static unsigned int bits(u32 v)
+{
+	return (unsigned int)__builtin_popcount(v);
+}
+
+static bool tag_done(unsigned int t)
+{
+	return prdbc(0, t) == 512 &&
+	       buf_matches(BUF + t * 0x1000ull, disk.img + (100 + t) * 512ull, 512);
+}
+
+static bool sdb_posted(u32 tags)
+{
+	const u8 *sdb = mem(FB(0) + 0x58);
+
+	return sdb[0] == 0xa1 && !(sdb[2] & 1) && le32(sdb + 4) == tags;
+}
+
+static bool sdb_untouched(void)
+{
+	const u8 *sdb = mem(FB(0) + 0x58);
+
+	return sdb[0] == 0x5a && le32(sdb + 4) == 0x5a5a5a5a;
+}
+
+/*
+ * Queue depth 8, max 4: a completion is held (PxSACT bit set, no FIS,
+ * no PxIS bit, no interrupt, PRDBC unwritten) while others run; the 4th
+ * posts all 4 in one SDB FIS with one interrupt; the timer posts what is
+ * held; with 2 left to run the first is held and the last posts both.
+ */
+static int t_coalesce_batches(void)
+{
+	int ok = 1;
+	unsigned int edges, t[8], i;
+
+	coalesce_setup(100, 4);
+	ncq_reads(8);
+	ok &= KTAP_EXPECT(disk.n == 8 && prd(0, P_CI) == 0 && prd(0, P_SACT) == 0xff);
+	for (i = 0; i < 8; i++)
+		t[i] = q_tag(i);
+	ack();
+	edges = irq_edges;
+	/* 3 held: the guest sees nothing */
+	for (i = 0; i < 3; i++)
+		fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 0xff && prd(0, P_IS) == 0 && rd(R_IS) == 0);
+	ok &= KTAP_EXPECT(irq_edges == edges && !irq_level && sdb_untouched());
+	ok &= KTAP_EXPECT(prdbc(0, t[0]) == 0xdead && ahci_inflight(&hba) == 5);
+	ok &= KTAP_EXPECT(timer_starts == 1 && timer_delay == 100000);
+	/* the 4th: all 4 posted at once */
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == (0xffu & ~(1u << t[0] | 1u << t[1] |
+						       1u << t[2] | 1u << t[3])));
+	ok &= KTAP_EXPECT(sdb_posted(1u << t[0] | 1u << t[1] | 1u << t[2] | 1u << t[3]));
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_SDBS && irq_edges == edges + 1 && irq_level);
+	for (i = 0; i < 4; i++)
+		ok &= KTAP_EXPECT(tag_done(t[i]));
+	ok &= KTAP_EXPECT((prd(0, P_TFD) & 0xff) == 0x50);
+	ack();
+	/* one held; the timer (still pending) posts it */
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) & (1u << t[4]) && sdb_untouched());
+	ok &= KTAP_EXPECT(timer_starts == 1);
+	ahci_timer_fire(&hba);
+	ok &= KTAP_EXPECT(!(prd(0, P_SACT) & (1u << t[4])) && sdb_posted(1u << t[4]));
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_SDBS && irq_edges == edges + 2 && tag_done(t[4]));
+	/* a fire with nothing held does nothing */
+	ack();
+	ahci_timer_fire(&hba);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == 0 && sdb_untouched() && irq_edges == edges + 2);
+	/* 3 left: the first is held (started the timer anew), the second
+	 * makes as many held as run: both posted; the last alone */
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(timer_starts == 2 && sdb_untouched());
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(sdb_posted(1u << t[5] | 1u << t[6]) && irq_edges == edges + 3);
+	ack();
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(sdb_posted(1u << t[7]) && irq_edges == edges + 4);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 0 && ahci_inflight(&hba) == 0 && tag_done(t[7]));
+	ok &= KTAP_EXPECT(hba.ports[0].nr_posts == 4 && hba.ports[0].nr_held == 5);
+	ok &= KTAP_EXPECT(hba.ports[0].bs.inflight == 0 && disk.bad == 0);
+	return ok;
+}
+
+/* At queue depth 1 (and with the last command running) nothing is held. */
+static int t_coalesce_qd1_never_held(void)
+{
+	int ok = 1;
+	unsigned int i;
+
+	coalesce_setup(200, 8);
+	for (i = 0; i < 4; i++) {
+		ack();
+		ncq_reads(1);
+		fake_be_complete(&disk, 0, 0);
+		ok &= KTAP_EXPECT(prd(0, P_SACT) == 0 && sdb_posted(1) && prd(0, P_IS) == IS_SDBS);
+	}
+	/* non-queued commands are never held either */
+	ack();
+	cmd1(0, 2, 0xc8, 7, 1, 0, false, 512);
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_CI) == 0 && prd(0, P_IS) == IS_DHRS);
+	ok &= KTAP_EXPECT(timer_starts == 0 && hba.ports[0].nr_held == 0);
+	/* off: max < 2 or usecs 0; usecs is capped */
+	coalesce_setup(200, 1);
+	ncq_reads(4);
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(bits(prd(0, P_SACT)) == 3 && timer_starts == 0);
+	fake_be_complete_all(&disk);
+	coalesce_setup(0, 8);
+	ncq_reads(4);
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(bits(prd(0, P_SACT)) == 3 && timer_starts == 0);
+	fake_be_complete_all(&disk);
+	ahci_set_coalesce(&hba, 1000000, 99);
+	ok &= KTAP_EXPECT(hba.coalesce_ns == 10000000ull && hba.coalesce_max == 32);
+	return ok;
+}
+
+/*
+ * Errors are never held, and what was held is posted before one: an NCQ
+ * error (SDB with ERR after the held tags' SDB), a non-queued command
+ * while NCQ runs, a busy tag issued again.
+ */
+static int t_coalesce_errors_post_first(void)
+{
+	int ok = 1;
+	unsigned int t0, t1;
+	u8 fis[20];
+	struct prde e = { BUF, 512 };
+
+	coalesce_setup(100, 8);
+	ncq_reads(4);
+	t0 = q_tag(0);
+	t1 = q_tag(1);
+	ack();
+	fake_be_complete(&disk, 0, 0);			/* held */
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 0xf && sdb_untouched());
+	fake_be_complete(&disk, 0, -EIO);		/* error */
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == (0xfu & ~(1u << t0)) && tag_done(t0));
+	ok &= KTAP_EXPECT((prd(0, P_IS) & (IS_TFES | IS_SDBS)) == (IS_TFES | IS_SDBS));
+	ok &= KTAP_EXPECT((mem(FB(0) + 0x58)[2] & 1) && (prd(0, P_TFD) & 0xff) == 0x41);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) & (1u << t1));
+	/* the others are aborted unseen; the error log names the failed tag */
+	ack();
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == 0 && hba.ports[0].held == 0);
+	ok &= KTAP_EXPECT(hba.ports[0].ncq_err_valid && hba.ports[0].ncq_err_tag == t1);
+	recover(0);
+
+	/* a non-queued command while one is held and two run */
+	ncq_reads(3);
+	t0 = q_tag(0);
+	ack();
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 7 && sdb_untouched());
+	cmd1(0, 5, 0xec, 0, 0, 0, false, 512);
+	ok &= KTAP_EXPECT(sdb_posted(1u << t0) && (prd(0, P_IS) & IS_TFES));
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == (7u & ~(1u << t0)) && tag_done(t0));
+	ack();
+	fake_be_complete_all(&disk);
+	recover(0);
+
+	/* a running tag issued again: the held one is posted first */
+	ncq_reads(3);
+	t0 = q_tag(0);
+	t1 = q_tag(1);
+	ack();
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 7 && sdb_untouched());
+	h2d(fis, 0x60, 50, t1 << 3, 1);
+	build(0, t1, fis, false, &e, 1);
+	pwr(0, P_CI, 1u << t1);
+	ok &= KTAP_EXPECT(sdb_posted(1u << t0) && (prd(0, P_IS) & IS_TFES) && disk.n == 2);
+	ack();
+	fake_be_complete_all(&disk);
+	recover(0);
+	ok &= KTAP_EXPECT(ahci_inflight(&hba) == 0 && hba.ports[0].held == 0);
+	return ok;
+}
+
+/*
+ * A held tag the guest issues again (it may not know yet that it is
+ * done): posted as if just before, and the new command runs in the slot.
+ */
+static int t_coalesce_held_tag_reissued(void)
+{
+	int ok = 1;
+	unsigned int t0;
+	u8 fis[20];
+	struct prde e = { BUF + 0x10000, 512 };
+
+	coalesce_setup(100, 8);
+	ncq_reads(4);
+	t0 = q_tag(0);
+	ack();
+	fake_be_complete(&disk, 0, 0);
+	ok &= KTAP_EXPECT(hba.ports[0].held == 1u << t0);
+	h2d(fis, 0x60, 300, t0 << 3, 1);
+	build(0, t0, fis, false, &e, 1);
+	pwr(0, P_SACT, 1u << t0);
+	pwr(0, P_CI, 1u << t0);
+	ok &= KTAP_EXPECT(sdb_posted(1u << t0) && !(prd(0, P_IS) & IS_TFES));
+	ok &= KTAP_EXPECT(disk.n == 4 && prd(0, P_SACT) == 0xf && prd(0, P_CI) == 0);
+	ok &= KTAP_EXPECT(disk.q[3]->offset == 300 * 512ull);
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(prd(0, P_SACT) == 0 && ahci_inflight(&hba) == 0);
+	ok &= KTAP_EXPECT(buf_matches(BUF + 0x10000, disk.img + 300 * 512ull, 512));
+	return ok;
+}
+
+/*
+ * Resets drop held completions as they drop running commands: PxCMD.ST
+ * cleared, COMRESET, GHC.HR and the platform reset; nothing is written
+ * for them afterwards, by a late completion or by the timer.
+ */
+static int t_coalesce_resets_drop(void)
+{
+	int ok = 1;
+	unsigned int how;
+
+	for (how = 0; how < 4; how++) {
+		coalesce_setup(100, 8);
+		ncq_reads(6);
+		ack();
+		fake_be_complete(&disk, 0, 0);
+		fake_be_complete(&disk, 0, 0);		/* 2 held, 4 run */
+		ok &= KTAP_EXPECT(prd(0, P_SACT) == 0x3f && bits(hba.ports[0].held) == 2);
+		switch (how) {
+		case 0:
+			pwr(0, P_CMD, prd(0, P_CMD) & ~1u);
+			break;
+		case 1:
+			pwr(0, P_SCTL, 1);
+			break;
+		case 2:
+			wr(R_GHC, 1);
+			break;
+		case 3:
+			ahci_reset(&hba);
+			break;
+		}
+		ok &= KTAP_EXPECT(prd(0, P_SACT) == 0 && prd(0, P_CI) == 0);
+		ok &= KTAP_EXPECT(hba.ports[0].held == 0);
+		memset(mem(FB(0)), 0x5a, 0x100);
+		pwr(0, P_IS, 0xffffffff);
+		fake_be_complete_all(&disk);
+		ahci_timer_fire(&hba);
+		ok &= KTAP_EXPECT(prd(0, P_IS) == 0 && sdb_untouched());
+		ok &= KTAP_EXPECT(ahci_inflight(&hba) == 0 && hba.ports[0].bs.inflight == 0);
+		/* the slots are free again: a new command runs */
+		if (how == 1)
+			pwr(0, P_SCTL, 0);
+		if (how >= 2)
+			port_up(0);
+		else
+			pwr(0, P_CMD, prd(0, P_CMD) | 1u);
+		ack();
+		ncq_reads(1);
+		fake_be_complete(&disk, 0, 0);
+		ok &= KTAP_EXPECT(sdb_posted(1) && prd(0, P_SACT) == 0 && tag_done(0));
+	}
+	return ok;
+}
+
+/* Queue depth 32, random order, max 8: every tag completes, in batches. */
+static int t_coalesce_qd32(void)
+{
+	int ok = 1, seen_ok = 1;
+	unsigned int k, posted = 0, edges;
+	u32 done = 0;
+
+	coalesce_setup(100, 8);
+	ncq_reads(32);
+	ack();
+	edges = irq_edges;
+	for (k = 0; disk.n; k++) {
+		u32 sact_before = prd(0, P_SACT);
+
+		fake_be_complete(&disk, (k * 7 + 3) % disk.n, 0);
+		if (k % 5 == 4)
+			ahci_timer_fire(&hba);
+		if (prd(0, P_IS) & IS_SDBS) {
+			u32 tags = le32(mem(FB(0) + 0x58) + 4);
+
+			/* exactly the tags that left PxSACT, never one twice */
+			seen_ok &= (sact_before & ~prd(0, P_SACT)) == tags && !(done & tags);
+			done |= tags;
+			posted++;
+			ack();
+		}
+	}
+	ok &= KTAP_EXPECT(seen_ok && done == 0xffffffff && prd(0, P_SACT) == 0);
+	ok &= KTAP_EXPECT(posted < 32 && posted >= 4 && irq_edges - edges == posted);
+	for (k = 0; k < 32; k++)
+		ok &= KTAP_EXPECT(tag_done(k));
+	ok &= KTAP_EXPECT(disk.bad == 0 && ahci_inflight(&hba) == 0);
+	return ok;
+}
 
 static int t_hba_regs(void)
 {
@@ -1667,6 +2035,12 @@ static const struct tcase cases[] = {
 	{ "stats_per_port_and_ack", t_stats },
 	{ "backend_busy_parks_and_retries", t_backend_busy_parks },
 	{ "ncq_error_aborts_other_tags", t_ncq_error_aborts_others },
+	{ "coalesce_batches_timer_and_depth", t_coalesce_batches },
+	{ "coalesce_qd1_nonqueued_off_never_held", t_coalesce_qd1_never_held },
+	{ "coalesce_errors_post_held_first", t_coalesce_errors_post_first },
+	{ "coalesce_held_tag_reissued", t_coalesce_held_tag_reissued },
+	{ "coalesce_resets_drop_held", t_coalesce_resets_drop },
+	{ "coalesce_qd32_random_order", t_coalesce_qd32 },
 };
 
 int main(void)
