@@ -5,7 +5,13 @@
  * stick, the ones it does not (VMX/SMX, OSXSAVE, PKE/PKS, CET, UINTR,
  * LAM, FRED, reserved) raise #GP and leave CR4 as it was, and the ones
  * that depend on the host CPU do either. Then TSC_AUX: on AMD the guest
- * owns its own, and RDPID returns it, never the host CPU's number.
+ * owns its own, and RDPID returns it, never the host CPU's number. Then
+ * the MSRs the VMM passes through or switches (segment bases, SYSENTER,
+ * SYSCALL): each gets a value of the guest's own, different from the
+ * host's, and must still read it after exits that ran the host's kernel
+ * and the VMM's userspace (printing is a port exit to vmmctl, which makes
+ * system calls with the host's LSTAR, STAR, SFMASK and GS base): a host
+ * that kept a guest value would crash there.
  * Prints KTAP; exits 0 if all passed.
  */
 #include "guest.h"
@@ -193,11 +199,78 @@ static void test_tsc_aux(void)
 	wrmsr(MSR_TSC_AUX, 0);
 }
 
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+static void test_native_msrs(void)
+{
+	static const struct {
+		u32 msr;
+		u64 val;	/* canonical, unlike any host's */
+		const char *name;
+	} m[] = {
+		{ MSR_IA32_SYSENTER_CS, 0x5a18, "SYSENTER_CS" },
+		{ MSR_IA32_SYSENTER_ESP, 0x00007f5a5a5a1000, "SYSENTER_ESP" },
+		{ MSR_IA32_SYSENTER_EIP, 0xffff8a5a5a5a2000, "SYSENTER_EIP" },
+		{ MSR_STAR, 0x0023001b5a5a3000, "STAR" },
+		{ MSR_LSTAR, 0xffff8a5a5a5a4000, "LSTAR" },
+		{ MSR_CSTAR, 0xffff8a5a5a5a5000, "CSTAR" },
+		{ MSR_SYSCALL_MASK, 0x47700, "SFMASK" },
+		{ MSR_FS_BASE, 0x00007f5a5a5a6000, "FS_BASE" },
+		{ MSR_GS_BASE, 0x00007f5a5a5a7000, "GS_BASE" },
+		{ MSR_KERNEL_GS_BASE, 0xffff8a5a5a5a8000, "KERNEL_GS_BASE" },
+	};
+	u64 orig[ARRAY_SIZE(m)];
+	volatile unsigned int i, bad_w = 0, bad_r = 0;
+	unsigned int round;
+
+	for (i = 0; i < ARRAY_SIZE(m); i++) {
+		orig[i] = rdmsr(m[i].msr);
+		if (exc_try(wrmsr(m[i].msr, m[i].val)) >= 0) {
+			printf("# WRMSR %s raised %s\n", m[i].name, exc_name(exc_vector));
+			bad_w++;
+		}
+	}
+	result(bad_w == 0, "WRMSR of a guest value to each switched MSR accepted");
+	/* Exits to the host's kernel (CPUID) and to vmmctl (each line). */
+	for (round = 0; round < 5; round++) {
+		u32 a, b, c, d;
+
+		for (i = 0; i < 20; i++)
+			cpuid(0, 0, &a, &b, &c, &d);
+		printf("# switched MSRs: round %u of exits to the host\n", round + 1);
+		for (i = 0; i < ARRAY_SIZE(m); i++) {
+			u64 v = rdmsr(m[i].msr);
+
+			if (v != m[i].val) {
+				printf("# %s: wrote 0x%lx, read 0x%lx\n", m[i].name,
+				       (unsigned long)m[i].val, (unsigned long)v);
+				bad_r++;
+			}
+		}
+	}
+	result(bad_r == 0,
+	       "each switched MSR keeps the guest's value across exits to the host kernel and to vmmctl");
+	for (i = 0; i < ARRAY_SIZE(m); i++)
+		wrmsr(m[i].msr, orig[i]);
+	result(rdmsr(MSR_LSTAR) == orig[4] && rdmsr(MSR_GS_BASE) == orig[8],
+	       "the guest's earlier values come back");
+}
+
 int main(void)
 {
 	puts("KTAP version 1\n");
 	test_cr4_bits();
 	test_tsc_aux();
+	test_native_msrs();
 	printf("1..%d\n# cr4: %d passed, %d failed, %d skipped\n", n_test,
 	       n_ok, n_fail, n_skip);
 	return n_fail ? 1 : 0;
