@@ -11,8 +11,8 @@
 #   oursv1p   oursv1 with completion polling (module parameter
 #             virtio_poll=1 while its disk is attached; not by default)
 #   ours+P:V[+P:V...]  ours with vmm.ko's writable parameters P set to V
-#             while its guest runs (e.g. ours+pvclock:0+ahci_coalesce_us:0,
-#             the defaults before pvclock and AHCI coalescing were on);
+#             while its guest runs (e.g. ours+pvclock:0 for the default
+#             before pvclock was on, ours+ahci_coalesce_us:200 coalescing);
 #             compared with kvm
 #   kvm       QEMU + kvm_amd (ICH9 AHCI of -M q35, cache=none, aio=native),
 #             QEMU's binary from the build machine's root (9p "hostroot")
