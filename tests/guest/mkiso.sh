@@ -85,7 +85,12 @@ CFG
 	;;
 grub)
 	mkdir -p "$iso/boot/grub"
+	# GRUB's own output also on the serial port: SeaBIOS's serial
+	# console may keep the last line of int 10h text unsent when GRUB
+	# jumps to the kernel
 	cat >"$iso/boot/grub/grub.cfg" <<CFG
+serial --unit=0 --speed=115200
+terminal_output --append serial
 set timeout=0
 set default=0
 menuentry "check" {

@@ -202,7 +202,7 @@ for fmt in $fmts; do
 	if [ "$fmt" = vdi ] && [ -n "${VDIBOOT_OUT:-}" ]; then
 		# it ran beside the raw disk, in that boot (/dev/sdb)
 		disk=$VDIBOOT_DISK
-		O=$VDIBOOT_OUT; rc=$VDIBOOT_RC; dev=sdb
+		O=$VDIBOOT_OUT; rc=$VDIBOOT_RC; dev=$VDIBOOT_DEV
 		t0=$VDIBOOT_T0
 	elif [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ] &&
 	     { [ "$VBESIDE" = 1 ] || { [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; }; }; then
@@ -216,14 +216,17 @@ for fmt in $fmts; do
 			rm -f "$VDIBOOT_DISK"
 			"$VMMCTL" vdi create "$VDIBOOT_DISK" 64M >/dev/null
 			result $? "$loader/vdi: vmmctl vdi create 64M"
-			# and a raw image on the same file system (sdc), written
-			# where the figures read and write: the VDI's yardstick
+			# and a raw image on the same file system (port 3), written
+			# where the figures read and write: the VDI's yardstick.
+			# Linux names the SATA disks in the order it finds them,
+			# which need not be the ports': the guest looks them up by
+			# port (ata2 the raw disk, ata3 the VDI, ata4 this one).
 			RAWCMP=$DIODIR/rawcmp.img
 			rm -f "$RAWCMP"; truncate -s 64M "$RAWCMP"
 			dd if=/dev/zero of="$RAWCMP" bs=1M count=16 conv=notrunc 2>/dev/null
 			dd if=/dev/zero of="$RAWCMP" bs=1M seek=48 count=4 conv=notrunc 2>/dev/null
 			ISO_EXTRA="--disk $VDIBOOT_DISK --disk $RAWCMP"
-			_cmd="$_cmd; disktest /dev/sdb"
+			_cmd="for p in 2 3 4; do for b in /sys/devices/pci*/*/ata\$p/host*/target*/*/block/*; do [ -e \$b ] && eval D\$p=\${b##*/}; done; done; echo ISO-PORTS: raw=\$D2 vdi=\$D3 cmp=\$D4; ${_cmd%disktest}disktest /dev/\$D2; disktest /dev/\$D3"
 		fi
 		if [ "$VBESIDE" = 1 ]; then
 			rm -f "$VDISK"; truncate -s 64M "$VDISK"
@@ -237,15 +240,17 @@ for fmt in $fmts; do
 			# MiB (the VDI's allocation cost); random writes into 4 MiB
 			# of those (now allocated) blocks
 			_d="sda" _f="sda"
-			[ -n "${VDIBOOT_DISK:-}" ] && _d="sdc sdb" _f="sdb"
+			[ -n "${VDIBOOT_DISK:-}" ] && _d="cmp vdi" _f="vdi"
+			# _dev LABEL: the guest's device of that label
+			_dev() { case $1 in sda) echo /dev/sda ;; cmp) echo "/dev/\$D4" ;; vdi) echo "/dev/\$D3" ;; esac; }
 			for _r in 1 2; do for _x in $_d; do
-				_cmd="$_cmd; diskcheck randread /dev/$_x $RANDREAD_S 8 16 | sed 's|^|$_x |'"
+				_cmd="$_cmd; diskcheck randread $(_dev $_x) $RANDREAD_S 8 16 | sed 's|^|$_x |'"
 			done; done
 			for _x in $_f; do
-				_cmd="$_cmd; diskcheck firstwrite /dev/$_x | sed 's|^|$_x |'"
+				_cmd="$_cmd; diskcheck firstwrite $(_dev $_x) | sed 's|^|$_x |'"
 			done
 			for _x in $_d; do
-				_cmd="$_cmd; diskcheck randwrite /dev/$_x $RANDREAD_S 8 4@48 | sed 's|^|$_x |'"
+				_cmd="$_cmd; diskcheck randwrite $(_dev $_x) $RANDREAD_S 8 4@48 | sed 's|^|$_x |'"
 			done
 		fi
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E" "$_cmd"
@@ -253,7 +258,14 @@ for fmt in $fmts; do
 		rm -f "${RAWCMP:-}"
 		ISO_EXTRA=
 		[ "$VBESIDE" = 1 ] && VBOOT_OUT=$O VBOOT_RC=$rc VBOOT_T=$(($(date +%s) - t0))
-		[ -n "${VDIBOOT_DISK:-}" ] && VDIBOOT_OUT=$O VDIBOOT_RC=$rc VDIBOOT_T0=$t0
+		if [ -n "${VDIBOOT_DISK:-}" ]; then
+			VDIBOOT_OUT=$O VDIBOOT_RC=$rc VDIBOOT_T0=$t0
+			# the names the guest gave the raw disk and the VDI
+			VDIBOOT_DEV=$(sed -n 's/.*ISO-PORTS: raw=[a-z]* vdi=\([a-z]*\).*/\1/p' "$O" | head -n 1)
+			dev=$(sed -n 's/.*ISO-PORTS: raw=\([a-z]*\) .*/\1/p' "$O" | head -n 1)
+			diag "$(grep -a "ISO-PORTS:" "$O" | tail -n 1 | cut -d' ' -f2-)"
+			: "${VDIBOOT_DEV:=sdb}" "${dev:=sda}"
+		fi
 	else
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
 	fi
@@ -271,12 +283,12 @@ for fmt in $fmts; do
 		diag "$(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
 	done
 	grep -a "DMESG:" "$O" | head -n 40 | sed 's/^[0-9]* /# /'
-	[ $dev = sda ] && grep -a "diskcheck: rand\|diskcheck: 4 KiB" "$O" | grep -av " sd[bc] diskcheck" | sed "s|^[0-9]* |# $lbl: |"
+	[ "$fmt" = raw ] && grep -a "diskcheck: rand\|diskcheck: 4 KiB" "$O" | grep -av " vdi diskcheck\| cmp diskcheck" | sed "s|^[0-9]* |# $lbl: |"
 	m() { grep -aq -- "$1" "$O"; result $? "$lbl: $2"; }
 	m "ISO-INIT: reached /init, booted by $loader" "SeaBIOS boots the CD, $loader loads the kernel, /init runs"
 	m "ISO-CDROM: mounted /dev/sr0" "Linux mounts the ATAPI CD (sr_mod on ahci)"
 	m "ISO-CHECKSUM-OK" "a file read from the CD has the right sha256"
-	if [ $dev = sda ]; then
+	if [ "$fmt" = raw ]; then
 		m "ISO-DISKS: sda.* sr0" "Linux sees the SATA disk and the CD"
 	else
 		m "ISO-DISKS: sda sdb sdc sr0" "Linux sees the three SATA disks and the CD"
@@ -284,17 +296,17 @@ for fmt in $fmts; do
 	m "DISKTEST-WRITTEN /dev/$dev" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
 	m "DISKTEST-OK /dev/$dev" "guest TRIM: the discarded range reads back as zeros"
 	[ "$loader" = grub ] && [ "$fmt" = raw ] && m "GRUB-LOADED" "GRUB reads the kernel and initrd from the CD"
-	if [ "$fmt" = vdi ] && [ $dev = sdb ]; then
-		# VDI (sdb) and raw (sdc), both on $DIODIR, in one guest: IOPS
-		# summed over the alternated runs of each
+	if [ "$fmt" = vdi ] && [ -n "${VDIBOOT_OUT:-}" ]; then
+		# the VDI and the raw image beside it, both on $DIODIR, in one
+		# guest: IOPS summed over the alternated runs of each
 		_iops() { grep -a "$1 diskcheck: $2 qd" "$O" | sed 's/.*: \([0-9]*\) IOPS.*/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
-		grep -a "s[d][bc] diskcheck: rand" "$O" | sed "s|^[0-9]* |# $lbl: |"
+		grep -a "vdi diskcheck: rand\|cmp diskcheck: rand" "$O" | sed "s|^[0-9]* |# $lbl: |"
 		for _op in randread randwrite; do
-			_a=$(_iops sdc $_op); _b=$(_iops sdb $_op)
+			_a=$(_iops cmp $_op); _b=$(_iops vdi $_op)
 			[ "$_a" -gt 0 ] 2>/dev/null &&
 				diag "FIGURE VDI/raw, 4 KiB $_op qd 8 in one guest, same host file system: $(awk "BEGIN { printf \"%.2f\", $_b / $_a }")x (VDI $_b, raw $_a IOPS summed over the runs)"
 		done
-		grep -a "sdb diskcheck: 4 KiB write+flush" "$O" | sed "s|^[0-9]* |# VDI first write: |"
+		grep -a "vdi diskcheck: 4 KiB write+flush" "$O" | sed "s|^[0-9]* |# VDI first write: |"
 	fi
 	if [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
 		# the paravirtual clock (module parameter pvclock, on by default
