@@ -7,7 +7,9 @@
 # (tests/integration/cutoff.sh mounts it and starts the VM). The guest's
 # FLUSHED lines come out on the host's serial console. After each cut, on
 # this machine: e2fsck (what it had to fix is reported), debugfs dumps
-# crash.vdi, then vmmctl vdi check and qemu-img check must be clean and
+# crash.vdi, then vmmctl vdi check and qemu-img check must be clean (a cut
+# inside an allocation leaves the header's count one ahead of the map,
+# which vmmctl vdi compact repairs first; nothing else is let pass) and
 # every record the guest saw flushed must be in the image (diskcheck
 # flushcheck, built here). Each cut boots the host again on the same
 # image, so the guest first reads back what the last cut left (it resumes
@@ -90,7 +92,7 @@ boot() {
 	cp "$raw" "$work/cut-$cut.log"
 }
 
-last=0 findings=0
+last=0 findings=0 windows=0
 for ((cut = 1; cut <= cuts; cut++)); do
 	target=${targets[$(((cut - 1) % ${#targets[@]}))]}
 	prev=$last
@@ -143,7 +145,23 @@ for ((cut = 1; cut <= cuts; cut++)); do
 	res $? "cut $cut: debugfs dumps crash.vdi ($(stat -c %s "$vdi" 2>/dev/null || echo 0) bytes)"
 	"$vmmctl" vdi check "$vdi" >"$work/check-$cut.out" 2>&1
 	r=$?
-	res $r "cut $cut: vmmctl vdi check is clean"
+	# A cut between an allocation's two syncs (the data and the header's
+	# count first, then the map entry) leaves the count ahead of the map:
+	# the data is safe, the count is never behind, and the next read-write
+	# open repairs it (the next cut's boot does). qemu-img check calls it
+	# an error, so that state, and only it, is repaired here the way a
+	# user would (vmmctl vdi compact) before both checks run again.
+	if [ $r -eq 3 ] && grep -q "a crash during an allocation" "$work/check-$cut.out" &&
+	   [ "$(grep -c "^Leaked" "$work/check-$cut.out")" = 1 ]; then
+		head -n 1 "$work/check-$cut.out" | sed "s/^/cut $cut: the cut fell inside an allocation: /" | diag
+		windows=$((windows + 1))
+		"$vmmctl" vdi compact "$vdi" 2>&1 | diag
+		"$vmmctl" vdi check "$vdi" >"$work/check-$cut.out" 2>&1
+		r=$?
+		res $r "cut $cut: vmmctl vdi check is clean (after vmmctl vdi compact repaired the count of an allocation the cut interrupted)"
+	else
+		res $r "cut $cut: vmmctl vdi check is clean"
+	fi
 	[ $r -eq 0 ] || { bad=1; head -n 8 "$work/check-$cut.out" | diag; }
 	qemu-img check -f vdi "$vdi" >"$work/qcheck-$cut.out" 2>&1
 	r=$?
@@ -157,5 +175,5 @@ for ((cut = 1; cut <= cuts; cut++)); do
 	rm -f "$work/flat.img" "$vdi"
 	findings=$((findings + bad))
 done
-echo "cutoff: $cuts cut points, $findings findings, records 1..$last, $(($(date +%s) - t_start)) s" | diag
+echo "cutoff: $cuts cut points, $findings findings, $windows inside an allocation (repaired), records 1..$last, $(($(date +%s) - t_start)) s" | diag
 finish
