@@ -26,7 +26,7 @@ RT_KVER=${RT_KVER:-6.1.0-57-rt-amd64}
 RT_ROOT=${RT_ROOT:-/opt/vmm-rt}
 suites=${RT_SUITES:-module,payloads,pc,storage,race}
 light=STORAGE_FORMATS=raw,STORAGE_INTEROP=0,STORAGE_ENOSPC=0,STORAGE_CRASH=0
-light=$light,STORAGE_VIRTIO_EXTRA=0,STORAGE_INSTALL=0,STORAGE_RANDREAD_S=1
+light=$light,STORAGE_VIRTIO_EXTRA=0,STORAGE_INSTALL=0,STORAGE_RANDREAD_S=1,PC_PV0=0
 out=$top/out/rt
 kdir=$RT_ROOT/usr/src/linux-headers-$RT_KVER
 
