@@ -495,19 +495,16 @@ static unsigned int bits32(u32 v)
  */
 static void port_post_held(struct ahci_port *p)
 {
-	u32 mask = p->held;
+	u32 mask = p->held, m;
 	u8 st = ATA_ST_DRDY | ATA_ST_DSC;
 	u8 fis[8] = { FIS_TYPE_SDB, 0x40 };	/* I */
-	unsigned int i;
 
 	if (!mask)
 		return;
 	p->held = 0;
-	for (i = 0; i < AHCI_NR_SLOTS; i++) {
-		struct ahci_slot *s = &p->slots[i];
+	for (m = mask; m; m &= m - 1) {
+		struct ahci_slot *s = &p->slots[__builtin_ctz(m)];
 
-		if (!(mask & (1u << i)))
-			continue;
 		s->held = false;
 		slot_write_prdbc(p, s);
 		slot_stat_end(p, s, false);
