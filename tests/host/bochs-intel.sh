@@ -55,7 +55,11 @@ inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vm
 	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
 	"$top/out/dkms/$KVER/updates/dkms/vmm.ko" "$top/packaging/60-vmm.rules" "$top"/tests/guest/*)
-listing() { printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done | md5sum; }
+# The ISOLINUX test ISO in it: the lighter one (tests/guest/mkiso.sh
+# ISO_KERNEL=pvh; VMM_ISO_KERNEL=bzimage: the AMD-V host's).
+export VMM_ISO_KERNEL=${VMM_ISO_KERNEL:-pvh}
+inputs+=("$here/bochs/mkpvh.sh" "$here/bochs/pvhstub.S")
+listing() { { printf '%s\n' "${inputs[@]}" | while read -r f; do [ -e "$f" ] && echo "$f"; done; echo "iso kernel $VMM_ISO_KERNEL"; } | md5sum; }
 stale=0
 [ -f "$initrd" ] || stale=1
 if [ $stale = 0 ]; then

@@ -31,19 +31,22 @@ ensure_vmm; result $? "vmm loaded"
 # the suite boots Linux once, with the AHCI disk and the virtio-blk disk
 # side by side, runs the disk test on each (no random-read figure or
 # first-write cost, which are measurements, not checks), cuts twice in
-# the crash test (firmware cuts only, no Linux boot there), and leaves the
-# VDI, disk-full, repair, packed-ring, virtio-boot and installer runs to
-# the AMD-V host, unless STORAGE_FULL=1.
+# the crash test (firmware cuts only, no Linux boot there), installs onto
+# a VDI in that same boot (as everywhere) and boots the installed VDI
+# from AHCI (not again from virtio-blk), and leaves the
+# VDI, disk-full, repair, packed-ring and virtio-boot runs to the AMD-V
+# host, unless STORAGE_FULL=1. Its ISOs are the lighter ones (mkiso.sh
+# ISO_KERNEL=pvh: the kernel uncompressed).
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}" "${STORAGE_REPAIR:=0}"
 	: "${STORAGE_CRASH:=2}" "${STORAGE_CRASH_LINUX:=0}"
-	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL:=0}"
+	: "${STORAGE_VIRTIO_EXTRA:=0}" "${STORAGE_INSTALL_VIRTIO:=0}"
 	: "${STORAGE_RANDREAD_S:=0}" "${STORAGE_VIRTIO_BESIDE:=1}"
 	case " ${STORAGE_ISOS:-isolinux grub} " in
 	*" grub "*) ;;
 	*) : "${STORAGE_FW_LOADERS:=grub}" ;;
 	esac
-	diag "VT-x host: the light variant (one Linux boot: AHCI and virtio-blk disk tests; $STORAGE_CRASH firmware crash cuts; ${STORAGE_FW_LOADERS:-no other loader}: the firmware's part)"
+	diag "VT-x host: the light variant (one ISO boot: AHCI and virtio-blk disk tests and the install onto a VDI; the installed VDI's boot; $STORAGE_CRASH firmware crash cuts; ${STORAGE_FW_LOADERS:-no other loader}: the firmware's part)"
 fi
 # default: raw for every ISO, and the VDI run with the first one only
 FORMATS=${STORAGE_FORMATS:-}
@@ -56,6 +59,12 @@ RANDREAD_S=${STORAGE_RANDREAD_S:-3}
 # -write figures of a VDI and a raw image measured in one guest
 VBESIDE=${STORAGE_VIRTIO_BESIDE:-1}
 VDIBESIDE=${STORAGE_VDI_BESIDE:-1}
+# STORAGE_INSTALL_BESIDE=1 (the default): the installer runs in the first
+# ISO's boot, onto a VDI on the next SATA port, after the disk tests; 0:
+# in a boot of its own
+IBESIDE=${STORAGE_INSTALL_BESIDE:-1}
+[ "${STORAGE_INSTALL:-1}" = 1 ] || IBESIDE=0
+case " $ISOS " in *" isolinux "*) ;; *) IBESIDE=0 ;; esac
 VDISK=$TMP/disk-virtio.img
 # The guest's clock (also on VT-x, where the pc suite leaves its direct
 # Linux boot to the AMD-V host): its clocksource and date, and how long
@@ -133,6 +142,21 @@ ISO_EXTRA=
 irq_counts() {
 	awk 'NR > 1 { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print $1, n }' /proc/interrupts
 }
+# inst_check STEP [IMAGE]: the installer's image ($disk) is valid after STEP
+inst_check() {
+	_img=${2:-$disk}
+	"$VMMCTL" vdi check "$_img" >"$TMP/inst.check" 2>&1
+	_cc=$?
+	_what="vmmctl vdi check"
+	if command -v qemu-img >/dev/null; then
+		qemu-img check -f vdi "$_img" >>"$TMP/inst.check" 2>&1
+		_cc=$((_cc | $?))
+		_what="$_what and qemu-img check"
+	fi
+	result $_cc "installer: $_what clean after $1"
+	[ $_cc -eq 0 ] || diag_file "$TMP/inst.check" 10
+}
+
 # fw_boot OUT EGREP VMMCTL-RUN-ARGS...: the firmware's part of a boot only
 # (the light variant): run a PC until its console shows EGREP, then stop it
 fw_boot() {
@@ -205,28 +229,45 @@ for fmt in $fmts; do
 		O=$VDIBOOT_OUT; rc=$VDIBOOT_RC; dev=$VDIBOOT_DEV
 		t0=$VDIBOOT_T0
 	elif [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ] &&
-	     { [ "$VBESIDE" = 1 ] || { [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; }; }; then
+	     { [ "$VBESIDE" = 1 ] || [ "$IBESIDE" = 1 ] || { [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; }; }; then
 		# the virtio-blk disk and the VDI beside it: their tests after
 		# the raw disk's, then the random-read and -write figures of raw
 		# and VDI alternated, and the first-write cost of each
 		_cmd="$CLOCK_CMD; dmesg | grep -iE 'ata[0-9]|ahci|scsi|sr0|sda|error|fail|timeout' | sed 's/^/DMESG: /'; disktest"
 		ISO_EXTRA=
+		_ports=2 _plist="raw=\$D2"
 		if [ "$VDIBESIDE" = 1 ] && [ "$fmts" != raw ]; then
 			VDIBOOT_DISK=$DIODIR/disk-$loader.vdi
 			rm -f "$VDIBOOT_DISK"
 			"$VMMCTL" vdi create "$VDIBOOT_DISK" 64M >/dev/null
 			result $? "$loader/vdi: vmmctl vdi create 64M"
 			# and a raw image on the same file system (port 3), written
-			# where the figures read and write: the VDI's yardstick.
-			# Linux names the SATA disks in the order it finds them,
-			# which need not be the ports': the guest looks them up by
-			# port (ata2 the raw disk, ata3 the VDI, ata4 this one).
+			# where the figures read and write: the VDI's yardstick
+			# (ata2 the raw disk, ata3 the VDI, ata4 this one).
 			RAWCMP=$DIODIR/rawcmp.img
 			rm -f "$RAWCMP"; truncate -s 64M "$RAWCMP"
 			dd if=/dev/zero of="$RAWCMP" bs=1M count=16 conv=notrunc 2>/dev/null
 			dd if=/dev/zero of="$RAWCMP" bs=1M seek=48 count=4 conv=notrunc 2>/dev/null
 			ISO_EXTRA="--disk $VDIBOOT_DISK --disk $RAWCMP"
-			_cmd="for p in 2 3 4; do for b in /sys/devices/pci*/*/ata\$p/host*/target*/*/block/*; do [ -e \$b ] && eval D\$p=\${b##*/}; done; done; echo ISO-PORTS: raw=\$D2 vdi=\$D3 cmp=\$D4; ${_cmd%disktest}disktest /dev/\$D2; disktest /dev/\$D3"
+			_ports="2 3 4" _plist="raw=\$D2 vdi=\$D3 cmp=\$D4"
+		fi
+		if [ "$IBESIDE" = 1 ]; then
+			# the installer's VDI on the next port
+			INST_DISK=$TMP/disk-install.vdi
+			rm -f "$INST_DISK"
+			"$VMMCTL" vdi create "$INST_DISK" 64M >/dev/null
+			result $? "installer: vmmctl vdi create 64M"
+			inst_check "vdi create" "$INST_DISK"
+			_ip=$(( ${_ports##* } + 1 ))
+			ISO_EXTRA="$ISO_EXTRA --disk $INST_DISK"
+			_ports="$_ports $_ip" _plist="$_plist inst=\$D$_ip"
+		fi
+		if [ "$_ports" != 2 ]; then
+			# Linux names the SATA disks in the order it finds them,
+			# which need not be the ports': the guest looks them up by
+			# port (ata2 the raw disk, then the others in order)
+			_cmd="for p in $_ports; do for b in /sys/devices/pci*/*/ata\$p/host*/target*/*/block/*; do [ -e \$b ] && eval D\$p=\${b##*/}; done; done; echo ISO-PORTS: $_plist; ${_cmd%disktest}disktest /dev/\$D2"
+			[ -n "${VDIBOOT_DISK:-}" ] && _cmd="$_cmd; disktest /dev/\$D3"
 		fi
 		if [ "$VBESIDE" = 1 ]; then
 			rm -f "$VDISK"; truncate -s 64M "$VDISK"
@@ -253,18 +294,27 @@ for fmt in $fmts; do
 				_cmd="$_cmd; diskcheck randwrite $(_dev $_x) $RANDREAD_S 8 4@48 | sed 's|^|$_x |'"
 			done
 		fi
+		if [ "$IBESIDE" = 1 ]; then
+			_cmd="$_cmd; install-disk /dev/\$D$_ip"
+			INST_OUT=$O INST_ERR=$E INST_T0=$t0
+		fi
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E" "$_cmd"
 		rc=$?
+		[ "$IBESIDE" = 1 ] && INST_RC=$rc INST_T1=$(date +%s)
 		rm -f "${RAWCMP:-}"
 		ISO_EXTRA=
 		[ "$VBESIDE" = 1 ] && VBOOT_OUT=$O VBOOT_RC=$rc VBOOT_T=$(($(date +%s) - t0))
+		if [ "$_ports" != 2 ]; then
+			# (the console's echo of the typed line has \$D2 there)
+			dev=$(sed -n 's/.*ISO-PORTS: raw=\([a-z][a-z]*\).*/\1/p' "$O" | head -n 1)
+			diag "$(grep -a "ISO-PORTS:" "$O" | tail -n 1 | cut -d' ' -f2-)"
+			: "${dev:=sda}"
+		fi
 		if [ -n "${VDIBOOT_DISK:-}" ]; then
 			VDIBOOT_OUT=$O VDIBOOT_RC=$rc VDIBOOT_T0=$t0
 			# the names the guest gave the raw disk and the VDI
 			VDIBOOT_DEV=$(sed -n 's/.*ISO-PORTS: raw=[a-z]* vdi=\([a-z]*\).*/\1/p' "$O" | head -n 1)
-			dev=$(sed -n 's/.*ISO-PORTS: raw=\([a-z]*\) .*/\1/p' "$O" | head -n 1)
-			diag "$(grep -a "ISO-PORTS:" "$O" | tail -n 1 | cut -d' ' -f2-)"
-			: "${VDIBOOT_DEV:=sdb}" "${dev:=sda}"
+			: "${VDIBOOT_DEV:=sdb}"
 		fi
 	else
 		iso_boot "$loader" "$iso" "$disk" "$O" "$E"; rc=$?
@@ -291,7 +341,11 @@ for fmt in $fmts; do
 	if [ "$fmt" = raw ]; then
 		m "ISO-DISKS: sda.* sr0" "Linux sees the SATA disk and the CD"
 	else
-		m "ISO-DISKS: sda sdb sdc sr0" "Linux sees the three SATA disks and the CD"
+		if [ -n "${INST_OUT:-}" ] && [ "$O" = "$INST_OUT" ]; then
+			m "ISO-DISKS: sda sdb sdc sdd sr0" "Linux sees the four SATA disks (the installer's too) and the CD"
+		else
+			m "ISO-DISKS: sda sdb sdc sr0" "Linux sees the three SATA disks and the CD"
+		fi
 	fi
 	m "DISKTEST-WRITTEN /dev/$dev" "the guest writes at queue depth 8 with O_DIRECT, flushes and reads back"
 	m "DISKTEST-OK /dev/$dev" "guest TRIM: the discarded range reads back as zeros"
@@ -743,14 +797,15 @@ if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ -f "$GUEST/test-$1.iso" ]; then
 		# The light variant (VT-x): the firmware's part of that boot only.
 		# SeaBIOS boots the hybrid ISO from the virtio-blk disk and
 		# $loader reads the kernel and initrd through it (int 13h on
-		# SeaBIOS's virtio driver); the kernel's setup code, which runs
-		# once both are loaded, prints its first line through the BIOS
-		# (SeaBIOS's serial console): that ends it.
+		# SeaBIOS's virtio driver); ISOLINUX's "ok" after the initrd
+		# (or, for a bzImage, the kernel's setup code, which runs once
+		# both are loaded and prints its first line through the BIOS)
+		# ends it.
 		O=$TMP/boot-virtio.out
 		t0=$(date +%s)
-		fw_boot "$O" "Probing EDD|Linux version" --disk "$GUEST/test-$loader.iso,if=virtio,readonly" --boot disk
+		fw_boot "$O" 'Probing EDD|Linux version|initrd\.gz\.\.\. ?o' --disk "$GUEST/test-$loader.iso,if=virtio,readonly" --boot disk
 		r=$?
-		result $r "virtio boot: SeaBIOS boots $loader from the virtio-blk disk (--boot disk), which loads the kernel and initrd through it ($(($(date +%s) - t0)) s to the kernel's first line)"
+		result $r "virtio boot: SeaBIOS boots $loader from the virtio-blk disk (--boot disk), which loads the kernel and initrd through it ($(($(date +%s) - t0)) s)"
 		[ $r -eq 0 ] || diag_file "$O" 20
 	fi
 fi
@@ -763,20 +818,12 @@ fi
 # and qemu-img check (where the host has it) after each step.
 iso=$GUEST/test-isolinux.iso
 case " $ISOS " in *" isolinux "*) inst=yes ;; *) inst= ;; esac
-# inst_check STEP: the image is valid after STEP
-inst_check() {
-	"$VMMCTL" vdi check "$disk" >"$TMP/inst.check" 2>&1
-	_cc=$?
-	_what="vmmctl vdi check"
-	if command -v qemu-img >/dev/null; then
-		qemu-img check -f vdi "$disk" >>"$TMP/inst.check" 2>&1
-		_cc=$((_cc | $?))
-		_what="$_what and qemu-img check"
-	fi
-	result $_cc "installer: $_what clean after $1"
-	[ $_cc -eq 0 ] || diag_file "$TMP/inst.check" 10
-}
-if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
+if [ -n "${INST_OUT:-}" ]; then
+	# it ran in the first ISO's boot
+	disk=$INST_DISK O=$INST_OUT E=$INST_ERR rc=${INST_RC:-1}
+	grep -aq "INSTALL-OK" "$O"; r=$?
+	result $((rc | r)) "installer: the ISO partitions the VDI (beside the disk tests, $(sed -n 's/.*ISO-PORTS: .* inst=\([a-z][a-z]*\).*/\1/p' "$O" | head -n 1)), makes $(sed -n 's/.*INSTALL-OK: [^ ]* \([a-z0-9]*\).*/\1/p' "$O" | head -n 1) and installs kernel, initramfs and EXTLINUX (exit $rc, $((${INST_T1:-0} - ${INST_T0:-0})) s for the whole boot)"
+elif [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
 	disk=$TMP/disk-install.vdi
 	rm -f "$disk"
 	"$VMMCTL" vdi create "$disk" 64M >/dev/null
@@ -787,6 +834,8 @@ if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
 	console_run "$O" "$E" "install-disk /dev/sda; poweroff -f" --iso "$iso" --disk "$disk"; rc=$?
 	grep -aq "INSTALL-OK" "$O"; r=$?
 	result $((rc | r)) "installer: the ISO partitions the VDI, makes $(sed -n 's/.*INSTALL-OK: [^ ]* \([a-z0-9]*\).*/\1/p' "$O" | head -n 1) and installs kernel, initramfs and EXTLINUX (exit $rc, $(($(date +%s) - t0)) s)"
+fi
+if [ -n "${INST_OUT:-}" ] || { [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; }; then
 	[ $((rc | r)) -eq 0 ] || { diag_file "$O" 20; diag_file "$E" 5; }
 	grep -aq "INSTALL-OK: .* ext4" "$O"
 	result $? "installer: the file system is ext4 (mkfs.ext4 in the ISO)"
@@ -800,7 +849,7 @@ if [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ] && [ -f "$iso" ]; then
 	result $? "installed: SeaBIOS boots the VDI, EXTLINUX loads the installed kernel, it mounts its ext4 root (sda1), its files check"
 	grep -aq "INSTALLED-OK" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
 	inst_check "booting the installed system"
-	if [ "${STORAGE_VIRTIO:-1}" != 0 ]; then
+	if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ "${STORAGE_INSTALL_VIRTIO:-1}" = 1 ]; then
 		O=$TMP/installed-virtio.out; E=$TMP/installed-virtio.err
 		t0=$(date +%s)
 		console_run "$O" "$E" "poweroff -f" --disk "$disk,if=virtio" --boot disk; rc=$?
