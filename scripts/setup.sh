@@ -21,6 +21,7 @@ PKGS=(
 	build-essential gcc make libc6-dev kmod	# module, vmmctl, static test programs
 	linux-image-amd64 linux-headers-amd64	# kernel to build against and to boot in the test host
 	qemu-system-x86 qemu-utils seabios	# the AMD-V test host (QEMU TCG)
+	socat					# its monitor, asked where a hung host is
 	busybox-static cpio gzip xz-utils zstd	# its initramfs
 	bochs bochs-term bochsbios vgabios	# the VT-x test host (Bochs; bochs-term spares bochs-wx's GTK)
 	isolinux syslinux-common xorriso	# its boot CD

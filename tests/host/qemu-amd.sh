@@ -167,6 +167,18 @@ timeout_s=${QEMU_TIMEOUT:-${timeout_default:-600}}
 # /init prints its start marker ~2 s after boot; a host that stays silent
 # this long hung before userspace (seen rarely under TCG) and is retried.
 start_s=${QEMU_START_TIMEOUT:-90}
+# hung_regs: where a host that does not end is (nokaslr: its RIP reads
+# against /proc/kallsyms of any boot of the same kernel and vmm.ko), three
+# samples of its CPUs' registers through the monitor
+hung_regs() {
+	local mon=$out/qemu-$mode.mon i
+	[ -S "$mon" ] && command -v socat >/dev/null || return 0
+	for i in 1 2 3; do
+		printf 'info registers -a\n' | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null |
+			grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0)' | sed "s/^/qemu-amd: hung ($i): /" >&2
+		sleep 1
+	done
+}
 # boot: run QEMU with the serial console on our stdout and in $log. A
 # watchdog kills it at the time limit, or when it lingers after the end
 # marker (a power-off that did not end QEMU); the marker alone decides.
@@ -192,6 +204,7 @@ boot() {
 			fi
 			if [ $t -ge $((timeout_s * 2)) ]; then
 				echo "qemu-amd: timed out after $timeout_s s: killing QEMU" >&2
+				hung_regs
 				break
 			fi
 			sleep 0.5; t=$((t + 1))
