@@ -383,6 +383,26 @@ static double percentile(const uint64_t *hist, uint64_t total, double p)
 
 static uint64_t bench_limit_mib, bench_base_mib;
 
+/* dev_fd: DEV opened with O_DIRECT; dev_bytes: a block device's size, or a regular file's */
+static int open_sized(const char *dev, int flags)
+{
+	dev_fd = open(dev, flags | O_DIRECT);
+	if (dev_fd < 0) {
+		perror(dev);
+		return 1;
+	}
+	if (ioctl(dev_fd, BLKGETSIZE64, &dev_bytes)) {
+		off_t end = lseek(dev_fd, 0, SEEK_END);
+
+		if (end < 0) {
+			perror(dev);
+			return 1;
+		}
+		dev_bytes = end;
+	}
+	return 0;
+}
+
 static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		     unsigned int threads)
 {
@@ -397,21 +417,8 @@ static int cmd_bench(const char *name, const char *dev, unsigned int secs,
 		   !strcmp(name, "seqread") ? OP_SEQREAD : OP_RANDREAD;
 	bench_bs = bench_op == OP_SEQREAD ? 1 << 20 : 4096;
 	bench_threads = threads;
-	dev_fd = open(dev, (bench_op == OP_RANDWRITE ? O_RDWR : O_RDONLY) | O_DIRECT);
-	if (dev_fd < 0) {
-		perror(dev);
+	if (open_sized(dev, bench_op == OP_RANDWRITE ? O_RDWR : O_RDONLY))
 		return 1;
-	}
-	/* a block device's size, or a regular file's */
-	if (ioctl(dev_fd, BLKGETSIZE64, &dev_bytes)) {
-		off_t end = lseek(dev_fd, 0, SEEK_END);
-
-		if (end < 0) {
-			perror(dev);
-			return 1;
-		}
-		dev_bytes = end;
-	}
 	if ((bench_base_mib << 20) >= dev_bytes) {
 		fprintf(stderr, "diskcheck: %s ends before %llu MiB\n", dev,
 			(unsigned long long)bench_base_mib);
@@ -473,20 +480,8 @@ static int cmd_aread(const char *dev, unsigned int secs, unsigned int qd)
 	uint8_t *bufs;
 	double el;
 
-	dev_fd = open(dev, O_RDONLY | O_DIRECT);
-	if (dev_fd < 0) {
-		perror(dev);
+	if (open_sized(dev, O_RDONLY))
 		return 1;
-	}
-	if (ioctl(dev_fd, BLKGETSIZE64, &dev_bytes)) {
-		off_t e = lseek(dev_fd, 0, SEEK_END);
-
-		if (e < 0) {
-			perror(dev);
-			return 1;
-		}
-		dev_bytes = e;
-	}
 	if (bench_limit_mib && (bench_limit_mib << 20) < dev_bytes)
 		dev_bytes = bench_limit_mib << 20;
 	blocks = dev_bytes / 4096;
