@@ -6,7 +6,8 @@
 # install-disk with EXTLINUX and mkfs.ext4) and /check/data.bin with its
 # sha256.
 # ISOLINUX (xorriso, El Torito no-emulation, isohybrid MBR) or GRUB
-# (grub-mkrescue); both also boot as hard disks.
+# (grub-mkrescue); both also boot as hard disks. ISO_KERNEL=pvh (ISOLINUX
+# only): the lighter ISO of the VT-x host (below).
 set -euo pipefail
 out=${1:?usage: $0 OUT.iso isolinux|grub}
 loader=${2:?usage: $0 OUT.iso isolinux|grub}

@@ -35,8 +35,9 @@ ensure_vmm; result $? "vmm loaded"
 # a VDI in that same boot (as everywhere) and boots the installed VDI
 # from AHCI (not again from virtio-blk), and leaves the
 # VDI, disk-full, repair, packed-ring and virtio-boot runs to the AMD-V
-# host, unless STORAGE_FULL=1. Its ISOs are the lighter ones (mkiso.sh
-# ISO_KERNEL=pvh: the kernel uncompressed).
+# host, unless STORAGE_FULL=1. Its ISOLINUX ISO is the lighter one
+# (mkiso.sh ISO_KERNEL=pvh: the kernel as a gzipped PVH multiboot image,
+# without the XZ decompressor's minute).
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}" "${STORAGE_REPAIR:=0}"
 	: "${STORAGE_CRASH:=2}" "${STORAGE_CRASH_LINUX:=0}"
