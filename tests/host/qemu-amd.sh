@@ -178,6 +178,9 @@ hung_regs() {
 			grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0)' | sed "s/^/qemu-amd: hung ($i): /" >&2
 		sleep 1
 	done
+	# and the local APIC (its timer: is the host's tick still armed?)
+	printf 'info lapic\n' | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null |
+		grep -aiE 'timer|LVT|ISR|IRR|count' | sed 's/^/qemu-amd: hung lapic: /' >&2
 }
 # boot: run QEMU with the serial console on our stdout and in $log. A
 # watchdog kills it at the time limit, or when it lingers after the end
