@@ -57,14 +57,15 @@ install -m 0755 "$here/init" "$root/init"
 cp_opt() { # SRC DST MODE
 	if [ -f "$top/$1" ]; then install -m "$3" "$top/$1" "$root/$2"; else warn "$1 missing"; fi
 }
-# (without its debug info, a tenth of its size: the Bochs host inflates
-# its initramfs at some 2 MB/s; the symbols stay for oops traces)
-if [ -f "$VMM_KO" ]; then
-	strip --strip-debug -o "$root/lib/vmm/vmm.ko" "$VMM_KO" 2>/dev/null || install -m 0644 "$VMM_KO" "$root/lib/vmm/vmm.ko"
-	chmod 0644 "$root/lib/vmm/vmm.ko"
-else
-	warn "$VMM_KO missing"
-fi
+# install_ko SRC DST: a module without its debug info, a tenth of its
+# size (the Bochs host inflates its initramfs at some 2 MB/s; the symbols
+# stay for oops traces)
+install_ko() {
+	mkdir -p "$(dirname "$2")"
+	strip --strip-debug -o "$2" "$1" 2>/dev/null || install -m 0644 "$1" "$2"
+	chmod 0644 "$2"
+}
+if [ -f "$VMM_KO" ]; then install_ko "$VMM_KO" "$root/lib/vmm/vmm.ko"; else warn "$VMM_KO missing"; fi
 if [ -n "${RTCHECK_KO:-}" ]; then install -m 0644 "$RTCHECK_KO" "$root/lib/vmm/rtcheck.ko"; fi
 cp_opt vmmctl/vmmctl bin/vmmctl 0755
 cp_opt bench/kvmrun bin/kvmrun 0755
@@ -116,10 +117,7 @@ fi
 # qemu-amd.sh).
 dkms_ko=$top/out/dkms/$KVER/updates/dkms/vmm.ko
 if [ -f "$dkms_ko" ]; then
-	mkdir -p "$root/lib/modules/$KVER/updates/dkms"
-	strip --strip-debug -o "$root/lib/modules/$KVER/updates/dkms/vmm.ko" "$dkms_ko" 2>/dev/null ||
-		install -m 0644 "$dkms_ko" "$root/lib/modules/$KVER/updates/dkms/vmm.ko"
-	chmod 0644 "$root/lib/modules/$KVER/updates/dkms/vmm.ko"
+	install_ko "$dkms_ko" "$root/lib/modules/$KVER/updates/dkms/vmm.ko"
 else
 	warn "$dkms_ko missing (tests/packaging/test.sh builds it through DKMS)"
 fi

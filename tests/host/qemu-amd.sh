@@ -173,14 +173,14 @@ start_s=${QEMU_START_TIMEOUT:-90}
 hung_regs() {
 	local mon=$out/qemu-$mode.mon i
 	[ -S "$mon" ] && command -v socat >/dev/null || return 0
+	ask() { printf '%s\n' "$1" | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null; }
 	for i in 1 2 3; do
-		printf 'info registers -a\n' | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null |
-			grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0)' | sed "s/^/qemu-amd: hung ($i): /" >&2
+		ask 'info registers -a' | grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0)' |
+			sed "s/^/qemu-amd: hung ($i): /" >&2
 		sleep 1
 	done
 	# and the local APIC (its timer: is the host's tick still armed?)
-	printf 'info lapic\n' | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null |
-		grep -aiE 'timer|LVT|ISR|IRR|count' | sed 's/^/qemu-amd: hung lapic: /' >&2
+	ask 'info lapic' | grep -aiE 'timer|LVT|ISR|IRR|count' | sed 's/^/qemu-amd: hung lapic: /' >&2
 }
 # boot: run QEMU with the serial console on our stdout and in $log. A
 # watchdog kills it at the time limit, or when it lingers after the end
