@@ -123,7 +123,8 @@ tally build "$logs/build.log" 0 build
 # beside it. The QEMU test hosts start once it is done: one emulator at a
 # time.
 # The suites that exercise the engine and the devices on it, with the
-# storage suite's light variant on the ISOLINUX ISO only, memory's (64 MiB
+# storage suite's light variant (both ISOs, their kernel as a PVH image),
+# memory's (64 MiB
 # touched and benchmarked) and arbitrate's short form (the CPU cap and the
 # option checks, no guests); storage_hostile, balloon, disklat and install
 # run on the AMD-V host only (they test engine-neutral code: the device
@@ -135,7 +136,7 @@ tally build "$logs/build.log" 0 build
 # panic with a VM running, the crash kernel runs a VM and reboots with it
 # running; 256 MiB reserved for the crash kernel, so the host gets 256 MiB
 # more), judged below as the down-intel step.
-bg_start host-intel 2800 env BOCHS_TIMEOUT=2700 BOCHS_MEM=1280 tests/host/bochs-intel.sh test vmm.isos=isolinux \
+bg_start host-intel 2800 env BOCHS_TIMEOUT=2700 BOCHS_MEM=1280 tests/host/bochs-intel.sh test vmm.isos=isolinux,grub \
 	vmm.suites=host,module,payloads,security,pc,storage,memory,arbitrate,trace,errors,race,lifecycle,coexist \
 	crashkernel=256M vmm.then=kdump
 # the steps beside it change nothing Bochs' initramfs is made of, but wait

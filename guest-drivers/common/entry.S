@@ -152,6 +152,74 @@ lm64:
 	hlt
 	jmp	5b
 
+/*
+ * An application processor's way in, for payloads that start one (INIT,
+ * then a SIPI whose vector page holds a far jump here, see
+ * ap_trampoline() in lib.c): real mode at 0:ap_entry16, then the BSP's
+ * GDT and page tables (already built), long mode, the stack the BSP
+ * left in ap_stack_top, and ap_runtime() (lib.c). In .entry: real-mode
+ * code must sit below 64 KiB.
+ */
+	.code16
+	.globl ap_entry16
+ap_entry16:
+	cli
+	cld
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	lgdtl	gdt_desc
+	movl	%cr0, %eax
+	orl	$1, %eax		/* PE */
+	movl	%eax, %cr0
+	ljmpl	$SEL_CODE32, $ap_pm32
+
+	.code32
+ap_pm32:
+	movw	$SEL_DATA, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+	movl	%cr4, %eax
+	orl	$0x20, %eax			/* PAE */
+	movl	%eax, %cr4
+	movl	$PML4, %eax
+	movl	%eax, %cr3
+	movl	$0xc0000080, %ecx
+	rdmsr
+	orl	$(1 << 8), %eax			/* EFER.LME */
+	testl	$BOOT_NX, boot_flags
+	jz	1f
+	orl	$(1 << 11), %eax		/* EFER.NXE, as on the BSP */
+1:	wrmsr
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax		/* PG */
+	movl	%eax, %cr0
+	ljmp	$SEL_CODE64, $ap_lm64
+
+	.code64
+ap_lm64:
+	movw	$SEL_DATA, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+	movq	ap_stack_top(%rip), %rsp
+	xorl	%ebp, %ebp
+	call	ap_runtime
+6:	cli
+	hlt
+	jmp	6b
+
+	.balign 8
+	.globl ap_stack_top
+ap_stack_top:
+	.quad	0
+
 	.balign 8
 	.globl gdt
 gdt:
@@ -160,6 +228,7 @@ gdt:
 	.quad	0x00cf92000000ffff	/* 0x10 data, flat */
 	.quad	0x00af9a000000ffff	/* 0x18 64-bit code */
 	.quad	0, 0			/* 0x20 64-bit TSS, filled by runtime_init */
+	.quad	0, 0			/* 0x30 the AP's TSS, filled by ap_runtime */
 gdt_end:
 	.balign 8
 	.word	0

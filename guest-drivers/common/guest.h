@@ -225,6 +225,14 @@ noreturn void exit(int status);
 
 const char *exc_name(int vector);
 
+/*
+ * Start the application processor with this local APIC ID (INIT, then
+ * SIPIs through a trampoline at 0x1000): it enters long mode on the
+ * BSP's page tables and runs fn on the stack ending at stack_top, with
+ * its own TSS and the BSP's IDT; it halts if fn returns. xAPIC only.
+ */
+void ap_start(u32 apic_id, void (*fn)(void), u64 stack_top);
+
 int main(void);
 
 #endif

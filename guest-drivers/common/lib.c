@@ -49,28 +49,36 @@ static struct tss64 tss __attribute__((aligned(16)));
 #define SEL_CODE64	0x18
 #define SEL_TSS		0x20
 
-static void setup_tss(void)
+static void setup_tss(unsigned int sel, struct tss64 *t)
 {
-	u64 base = (u64)&tss;
-	u64 limit = sizeof(tss) - 1;
+	u64 base = (u64)t;
+	u64 limit = sizeof(*t) - 1;
 
-	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
+	t->iomap_base = sizeof(*t);	/* no I/O bitmap */
 	/*
 	 * A real 64-bit busy TSS in TR: VMX requires TR type 11 for a guest
 	 * in IA-32e mode, so don't leave the real-mode TR behind.
 	 */
-	gdt[SEL_TSS / 8] = (limit & 0xffff) |
-			   ((base & 0xffffff) << 16) |
-			   (0x89UL << 40) |		/* P, type 9: available TSS */
-			   (((limit >> 16) & 0xf) << 48) |
-			   (((base >> 24) & 0xff) << 56);
-	gdt[SEL_TSS / 8 + 1] = base >> 32;
-	asm volatile("ltr %w0" : : "r"(SEL_TSS) : "memory");
+	gdt[sel / 8] = (limit & 0xffff) |
+		       ((base & 0xffffff) << 16) |
+		       (0x89UL << 40) |		/* P, type 9: available TSS */
+		       (((limit >> 16) & 0xf) << 48) |
+		       (((base >> 24) & 0xff) << 56);
+	gdt[sel / 8 + 1] = base >> 32;
+	asm volatile("ltr %w0" : : "r"(sel) : "memory");
+}
+
+static void load_idt(void)
+{
+	struct desc_ptr p;
+
+	p.limit = sizeof(idt) - 1;
+	p.base = (u64)idt;
+	asm volatile("lidt %0" : : "m"(p) : "memory");
 }
 
 static void setup_idt(void)
 {
-	struct desc_ptr p;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(idt); i++) {
@@ -84,9 +92,7 @@ static void setup_idt(void)
 		idt[i].off2 = off >> 32;
 		idt[i].reserved = 0;
 	}
-	p.limit = sizeof(idt) - 1;
-	p.base = (u64)idt;
-	asm volatile("lidt %0" : : "m"(p) : "memory");
+	load_idt();
 }
 
 static void detect_vendor(void)
@@ -101,9 +107,68 @@ static void detect_vendor(void)
 void runtime_init(void);
 void runtime_init(void)
 {
-	setup_tss();
+	setup_tss(SEL_TSS, &tss);
 	setup_idt();
 	detect_vendor();
+}
+
+/* ------------------------------------------------------------------ */
+/* application processors                                              */
+/* ------------------------------------------------------------------ */
+
+#define SEL_TSS_AP	0x30
+#define AP_TRAMPOLINE	0x1000UL	/* the SIPI's vector page */
+#define APIC_ICR_LO	0xfee00300UL
+#define APIC_ICR_HI	0xfee00310UL
+#define ICR_BUSY	(1u << 12)
+#define ICR_INIT	0x4500u		/* INIT, level assert */
+#define ICR_SIPI	0x4600u		/* start-up, level assert */
+
+extern void ap_entry16(void);
+extern u64 ap_stack_top;
+static struct tss64 ap_tss __attribute__((aligned(16)));
+static void (*volatile ap_fn)(void);
+
+void ap_runtime(void);
+void ap_runtime(void)
+{
+	setup_tss(SEL_TSS_AP, &ap_tss);
+	load_idt();
+	ap_fn();
+	halt_forever_noirq();
+}
+
+static void icr_send(u32 apic_id, u32 lo)
+{
+	unsigned int i;
+
+	*(volatile u32 *)APIC_ICR_HI = apic_id << 24;
+	*(volatile u32 *)APIC_ICR_LO = lo;
+	for (i = 0; i < 1000000 && (*(volatile u32 *)APIC_ICR_LO & ICR_BUSY); i++)
+		asm volatile("pause");
+}
+
+void ap_start(u32 apic_id, void (*fn)(void), u64 stack_top)
+{
+	volatile u8 *t = (volatile u8 *)AP_TRAMPOLINE;
+	u64 entry = (u64)ap_entry16;
+	unsigned int i;
+
+	/* ljmp $0, $ap_entry16 */
+	t[0] = 0xea;
+	t[1] = entry & 0xff;
+	t[2] = (entry >> 8) & 0xff;
+	t[3] = 0;
+	t[4] = 0;
+	ap_fn = fn;
+	ap_stack_top = stack_top;
+	asm volatile("mfence" ::: "memory");
+	icr_send(apic_id, ICR_INIT);
+	for (i = 0; i < 2; i++) {
+		icr_send(apic_id, ICR_SIPI | (AP_TRAMPOLINE >> 12));
+		for (unsigned int k = 0; k < 100000; k++)
+			asm volatile("pause");
+	}
 }
 
 /* ------------------------------------------------------------------ */

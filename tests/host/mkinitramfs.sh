@@ -150,11 +150,10 @@ fi
 # For the "storage" suite: the test ISOs (kept in out/guest between
 # builds while their sources do not change) and diskcheck, which checks
 # on the host side what the guest wrote.
-# VMM_ISO_KERNEL=pvh (bochs-intel.sh sets it): the lighter ISOLINUX ISO
+# VMM_ISO_KERNEL=pvh (bochs-intel.sh sets it): the lighter ISOs
 # (tests/guest/mkiso.sh ISO_KERNEL=pvh), kept in out/guest/pvh.
 for loader in ${VMM_ISOS:-isolinux grub}; do
-	isok=bzimage
-	[ "$loader" = isolinux ] && isok=${VMM_ISO_KERNEL:-bzimage}
+	isok=${VMM_ISO_KERNEL:-bzimage}
 	isodir=$top/out/guest
 	[ "$isok" = bzimage ] || isodir=$top/out/guest/$isok
 	mkdir -p "$isodir"

@@ -9,7 +9,13 @@
 #  - in a memory cgroup with memory.max below the guest's RAM, the VM
 #    stops with vmmctl's "guest out of memory", no OOM kill, nothing of
 #    the cgroup's other processes killed, and the charge goes away with it.
-# Two vCPUs faulting the same pages: the pc suite's --cpus 2 Linux boot.
+#  - balloon.rom (a virtio-balloon driver of our own, no Linux) inflates,
+#    deflates and reports free pages: resident and the host's MemFree
+#    follow, the pages come back zeroed and usable;
+#  - two vCPUs fault the same never-touched pages at once (smpfault.rom,
+#    2 MiB chunks and 4 KiB pages): every page holds both vCPUs' writes,
+#    and is backed once (resident about what was written); also the pc
+#    suite's --cpus 2 Linux boot on the AMD-V host.
 #   MEM_SIZES (sizes for the creation times), MEM_TOUCH (memtouch's RAM)
 . "$(dirname "$0")/lib.sh"
 ktap_begin memory
@@ -125,6 +131,93 @@ size=$(json_field mem_bytes "$TMP/t.json")
 [ -n "$res" ] && [ "$res" = "$size" ]
 result $? "memtouch.bin: resident == size ($res of $size bytes)"
 kill -TERM $pid; wait $pid
+
+# ---- two vCPUs faulting the same never-touched pages at once ------------
+# smpfault.rom (guest-drivers/smpfault.c): both vCPUs write into every page
+# of 64 MiB of 2 MiB chunks and of 95 pages below 640 KiB, in lockstep, and
+# read back both vCPUs' words; each page must be backed once: resident is
+# those 64 MiB and a few MiB more (the chunk holding the image and page
+# tables, the low pages), not twice that.
+"$VMMCTL" run --bios "$(payload smpfault.rom)" --cpus 2 --mem 128M \
+	>"$TMP/f.out" 2>"$TMP/f.err" </dev/null &
+pid=$!
+wait_for "smpfault: done" "$TMP/f.out" 120; rc=$?
+grep -a "smpfault:" "$TMP/f.out" | tr -d '\r' | diag "$(cat)"
+result $rc "smpfault.rom on 2 vCPUs: both vCPUs fault the same pages at once, every page holds both vCPUs' writes"
+[ $rc -ne 0 ] && { diag_file "$TMP/f.out" 5; diag_file "$TMP/f.err" 5; }
+"$VMMCTL" stat --json >"$TMP/f.json" 2>&1
+res=$(json_field resident_bytes "$TMP/f.json")
+[ -n "$res" ] && [ "$res" -ge $((64 << 20)) ] && [ "$res" -le $((72 << 20)) ]
+result $? "smpfault.rom: each page backed once (resident ${res:-?} bytes: 64 MiB written, <= 72 MiB)"
+kill -TERM $pid; wait $pid
+
+# ---- the balloon, driven by balloon.rom (no Linux under it) ---------------
+# guest-drivers/balloon.c: a polled virtio-balloon driver. It touches 32 MiB,
+# inflates to the target vmmctl balloon sets, deflates at target 0 (the
+# pages come back zeroed and usable, the rest kept its data), then reports
+# 16 MiB free (free page reporting). The host checks after each step: the
+# balloon's `actual`, the VM's resident memory and the host's MemFree. This
+# runs on both engines; the balloon suite does the same with Linux's
+# virtio_balloon on the AMD-V host.
+BROM_MIB=16
+rm -f "$TMP/bin"; mkfifo "$TMP/bin"
+"$VMMCTL" run --bios "$(payload balloon.rom)" --mem 128M --balloon-report \
+	<"$TMP/bin" >"$TMP/b.out" 2>"$TMP/b.err" &
+pid=$!
+exec 5>"$TMP/bin"
+bsteps=0
+# bstep MARKER DESC: wait for the guest's MARKER, then count and say DESC
+bstep() {
+	wait_for "$1" "$TMP/b.out" 60; _rc=$?
+	grep -aq "balloon: FAIL" "$TMP/b.out" && _rc=1
+	result $_rc "balloon.rom: $2"
+	[ $_rc -ne 0 ] && { diag_file "$TMP/b.out" 8; diag_file "$TMP/b.err" 5; }
+	return $_rc
+}
+bres() { "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1; json_field resident_bytes "$TMP/bs.json"; }
+bactual() { "$VMMCTL" balloon --json "$1" >"$TMP/bb.json" 2>&1; json_field actual_bytes "$TMP/bb.json"; }
+if bstep "balloon: touched" "the driver brings the balloon up and touches 32 MiB"; then
+	grep -a "balloon: device" "$TMP/b.out" | tr -d '\r' | diag "$(cat)"
+	"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
+	bvm=$(json_field vm_id "$TMP/bs.json")
+	r0=$(bres); f0=$(meminfo MemFree)
+	"$VMMCTL" balloon "$bvm" ${BROM_MIB}M >/dev/null 2>"$TMP/berr"
+	result $? "vmmctl balloon $bvm ${BROM_MIB}M"
+	if bstep "balloon: inflated" "inflates to the target"; then
+		i=0
+		while [ "$(bactual "$bvm")" != $((BROM_MIB << 20)) ] && [ $i -lt 20 ]; do
+			sleep 0.5; i=$((i + 1))
+		done
+		a=$(bactual "$bvm")
+		[ "$a" = $((BROM_MIB << 20)) ]
+		result $? "balloon.rom: vmmctl balloon shows actual ${a:-?} bytes"
+		# the host frees the pages after the used ring says so: give it a moment
+		i=0
+		while r1=$(bres) && [ $((r0 - r1)) -lt $((BROM_MIB << 20)) ] && [ $i -lt 20 ]; do
+			sleep 0.5; i=$((i + 1))
+		done
+		f1=$(meminfo MemFree)
+		[ $((r0 - r1)) -ge $((BROM_MIB << 20)) ]
+		result $? "balloon.rom inflated: resident drops by ${BROM_MIB} MiB ($r0 -> $r1 bytes)"
+		[ $((f1 - f0)) -ge $((BROM_MIB * 1024 / 2)) ]
+		result $? "balloon.rom inflated: the host's MemFree rises (by $((f1 - f0)) kB)"
+		"$VMMCTL" balloon "$bvm" 0 >/dev/null 2>>"$TMP/berr"
+		bstep "balloon: deflated" "deflates at target 0: its pages read zero and work again, the others kept their data" &&
+		grep -a "balloon: deflated" "$TMP/b.out" | tr -d '\r' | diag "$(cat)"
+		r2=$(bres)
+		[ "$r2" -ge "$r0" ]
+		result $? "balloon.rom deflated and used again: resident back ($r2 bytes, was $r0)"
+		if bstep "balloon: reported" "reports 16 MiB free (free page reporting)"; then
+			r3=$(bres)
+			[ $((r2 - r3)) -ge $((16 << 20)) ]
+			result $? "balloon.rom reported: resident drops by 16 MiB ($r2 -> $r3 bytes)"
+			echo g >&5
+			bstep "balloon: done" "the reported pages read zero and work again"
+		fi
+	fi
+fi
+exec 5>&-
+kill -TERM $pid 2>/dev/null; wait $pid
 
 # ---- the memory cgroup's limit ----------------------------------------
 CG=/sys/fs/cgroup

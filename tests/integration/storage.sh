@@ -28,16 +28,18 @@ ensure_vmm; result $? "vmm loaded"
 
 # The VT-x test host (Bochs) runs a Linux guest's own work some 100x
 # slower than QEMU (each second the guest computes costs ~100 s): there
-# the suite boots Linux once, with the AHCI disk and the virtio-blk disk
-# side by side, runs the disk test on each (no random-read figure or
-# first-write cost, which are measurements, not checks), cuts twice in
-# the crash test (firmware cuts only, no Linux boot there), installs onto
-# a VDI in that same boot (as everywhere) and boots the installed VDI
-# from AHCI (not again from virtio-blk), and leaves the
-# VDI, disk-full, repair, packed-ring and virtio-boot runs to the AMD-V
-# host, unless STORAGE_FULL=1. Its ISOLINUX ISO is the lighter one
-# (mkiso.sh ISO_KERNEL=pvh: the kernel as a gzipped PVH multiboot image,
-# without the XZ decompressor's minute).
+# the suite boots each ISO once: the first with the AHCI disk and the
+# virtio-blk disk side by side, the disk test on each (no random-read
+# figure or first-write cost, which are measurements, not checks), and
+# the install onto a VDI in that same boot (as everywhere); the others
+# (run-all: GRUB) with the AHCI disk and its test. It cuts twice in the
+# crash test (firmware cuts only, no Linux boot there), boots the
+# installed VDI from AHCI (not again from virtio-blk), and leaves the VDI,
+# disk-full, repair, packed-ring and virtio-boot runs to the AMD-V host,
+# unless STORAGE_FULL=1. Its ISOs are the lighter ones (mkiso.sh
+# ISO_KERNEL=pvh: the kernel as a gzipped PVH multiboot image, without
+# the XZ decompressor's minute). A loader left out of STORAGE_ISOS gets
+# the firmware's part of a boot (below).
 if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	: "${STORAGE_FORMATS:=raw}" "${STORAGE_INTEROP:=0}" "${STORAGE_ENOSPC:=0}" "${STORAGE_REPAIR:=0}"
 	: "${STORAGE_CRASH:=2}" "${STORAGE_CRASH_LINUX:=0}"
@@ -47,7 +49,7 @@ if grep -q GenuineIntel /proc/cpuinfo && [ "${STORAGE_FULL:-0}" != 1 ]; then
 	*" grub "*) ;;
 	*) : "${STORAGE_FW_LOADERS:=grub}" ;;
 	esac
-	diag "VT-x host: the light variant (one ISO boot: AHCI and virtio-blk disk tests and the install onto a VDI; the installed VDI's boot; $STORAGE_CRASH firmware crash cuts; ${STORAGE_FW_LOADERS:-no other loader}: the firmware's part)"
+	diag "VT-x host: the light variant (ISOs $ISOS: the first boot with AHCI and virtio-blk disk tests and the install onto a VDI, the others AHCI only; the installed VDI's boot; $STORAGE_CRASH firmware crash cuts; ${STORAGE_FW_LOADERS:-no other loader}: the firmware's part)"
 fi
 # default: raw for every ISO, and the VDI run with the first one only
 FORMATS=${STORAGE_FORMATS:-}

@@ -59,7 +59,7 @@ nz=$(tail -c +$((bss - base + 1)) "$flat" | tr -d '\0' | head -c 1 | wc -c)
 [ "$nz" = 0 ] || die "non-zero bytes after the start of .bss"
 truncate -s $((bss - base)) "$flat"
 
-# 4. the stub, patched: load_end_addr, bss_end_addr, PVH entry
+# 4. the stub, patched: load_end_addr, bss_end_addr (both headers), PVH entry
 gcc -m32 -c -o "$tmp/stub.o" "$here/pvhstub.S"
 ld -m elf_i386 -Ttext=0xffe000 -e entry --oformat binary -o "$tmp/stub.bin" "$tmp/stub.o"
 [ "$(stat -c %s "$tmp/stub.bin")" -le 4096 ] || die "stub larger than 4 KiB"
@@ -70,5 +70,8 @@ patch32() { le32 "$2" | dd of="$tmp/stub.bin" bs=1 seek=$(($1)) conv=notrunc sta
 patch32 24 $((bss))		# load_end_addr: the image ends where .bss starts
 patch32 28 $((end))		# bss_end_addr
 patch32 36 $((pvh_entry))
+[ "$(od -An -tx4 -j40 -N4 "$tmp/stub.bin" | tr -d ' ')" = e85250d6 ] || die "multiboot2 header not at offset 0x28"
+patch32 72 $((bss))		# the same in the multiboot2 address tag
+patch32 76 $((end))
 cat "$tmp/stub.bin" "$flat" >"$outf.tmp"
 mv "$outf.tmp" "$outf"
