@@ -20,11 +20,11 @@
  *  3. waits for the target 0, names the same pages on the deflate queue,
  *     sets `actual` 0, then checks that each of them reads zero (the host
  *     freed it and backs it anew) and holds what it writes, and that the
- *     rest of AREA kept its pattern: "balloon: deflated";
+ *     rest of AREA kept its pattern: "balloon: deflated"; then waits for
+ *     a byte on its serial console (the host has measured by then);
  *  4. with REPORTING, reports REPORT (the upper 16 MiB of AREA) free, in
  *     2 MiB buffers as Linux does: "balloon: reported", then waits for a
- *     byte on its serial console (the host has measured by then) and
- *     checks those pages as in 3;
+ *     byte again and checks those pages as in 3;
  *  5. "balloon: done", and spins without exits.
  * Any failure prints "balloon: FAIL ..." and exits 1.
  */
@@ -293,6 +293,14 @@ static void check_kept(u64 from, u64 to)
 			fail("page %#lx lost its pattern", p);
 }
 
+/* A byte on the serial console (one per wait): the host has looked at what we did. */
+static void wait_host(void)
+{
+	while (!(inb(UART_BASE + 5) & 1))	/* LSR: data ready */
+		breathe();
+	(void)inb(UART_BASE);
+}
+
 static u32 target(void)
 {
 	return R32(devcfg + 0);
@@ -327,6 +335,7 @@ int main(void)
 	printf("balloon: deflated, %u pages read zero and hold new data, the other %lu kept theirs\n",
 	       n, AREA_SIZE / PAGE - n);
 
+	wait_host();
 	if (reporting) {
 		u16 i, nbuf = REPORT_SIZE / 0x200000UL;
 
@@ -337,9 +346,7 @@ int main(void)
 		run_chain(Q_REPORT, 0);
 		printf("balloon: reported %lu MiB free in %u buffers of 2 MiB\n",
 		       REPORT_SIZE >> 20, nbuf);
-		while (!(inb(UART_BASE + 5) & 1))	/* LSR: data ready */
-			breathe();
-		(void)inb(UART_BASE);
+		wait_host();
 		check_returned("reported", REPORT, REPORT + REPORT_SIZE);
 		puts("balloon: the reported pages read zero and hold new data\n");
 	}

@@ -713,8 +713,20 @@ static int vcpu_loop(struct vm *vm, unsigned int cpu, int fd)
 static void *ap_main(void *arg)
 {
 	struct ap_thread *a = arg;
-	int ret = vcpu_loop(a->vm, a->cpu, a->vm->pc.ap_fd[a->cpu]);
 	char c = 'a';
+	sigset_t kick;
+	int ret;
+
+	/*
+	 * Created with every signal of ours blocked: the termination
+	 * signals stay the main thread's, but the kick must get through,
+	 * or aps_stop_all() cannot stop a vCPU that sleeps in the kernel
+	 * (halted with interrupts off) and waits for it forever.
+	 */
+	sigemptyset(&kick);
+	sigaddset(&kick, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	ret = vcpu_loop(a->vm, a->cpu, a->vm->pc.ap_fd[a->cpu]);
 
 	if (ret != -1) {
 		pthread_mutex_lock(&ap_lock);

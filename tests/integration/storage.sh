@@ -851,6 +851,10 @@ if [ -n "${INST_OUT:-}" ] || { [ -n "$inst" ] && [ "${STORAGE_INSTALL:-1}" = 1 ]
 	grep -aq "INSTALLED-OK: booted from /dev/sda1 (ext4)" "$O"
 	result $? "installed: SeaBIOS boots the VDI, EXTLINUX loads the installed kernel, it mounts its ext4 root (sda1), its files check"
 	grep -aq "INSTALLED-OK" "$O" || { diag_file "$O" 20; diag_file "$E" 5; }
+	# where the time went (host uptime, s)
+	for mk in "SeaBIOS (version" "Booting from Hard Disk" "EXTLINUX" "ISO-INIT" "INSTALLED-OK" "EXIT"; do
+		diag "installed: $(( ($(at "$mk" "$O") - $(head -n1 "$O" | cut -d' ' -f1)) / 100 )) s: $mk"
+	done
 	inst_check "booting the installed system"
 	if [ "${STORAGE_VIRTIO:-1}" != 0 ] && [ "${STORAGE_INSTALL_VIRTIO:-1}" = 1 ]; then
 		O=$TMP/installed-virtio.out; E=$TMP/installed-virtio.err
