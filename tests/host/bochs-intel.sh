@@ -55,7 +55,7 @@ inputs=("$here/init" "$here/mkinitramfs.sh" "$top/module/vmm.ko" "$top/vmmctl/vm
 	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
 	"$top/out/dkms/$KVER/updates/dkms/vmm.ko" "$top/packaging/60-vmm.rules" "$top"/tests/guest/*)
-# The ISOLINUX test ISO in it: the lighter one (tests/guest/mkiso.sh
+# The test ISOs in it: the lighter ones (tests/guest/mkiso.sh
 # ISO_KERNEL=pvh; VMM_ISO_KERNEL=bzimage: the AMD-V host's).
 export VMM_ISO_KERNEL=${VMM_ISO_KERNEL:-pvh}
 inputs+=("$here/bochs/mkpvh.sh" "$here/bochs/pvhstub.S")
