@@ -63,10 +63,11 @@ printf '%s\n' "${kmods_order[@]}" >"$root/lib/modules/load-order"
 # ISO_KERNEL=pvh: the lighter ISOs for the VT-x host (Bochs): the same
 # kernel as tests/host/bochs/mkpvh.sh's multiboot image (entered at its
 # PVH entry point), gzipped, loaded by syslinux's mboot.c32 or GRUB's
-# multiboot2, which inflate it; that skips the kernel's own XZ decompressor, some 50 s of
-# a Linux guest's boot there (measured: 96 s to the ISO's shell instead of
-# 147 s), and gzip keeps the ISO, which the test host's initramfs carries,
-# near the bzImage's size. bzimage (the default): Debian's bzImage.
+# multiboot2, which inflate it; that skips the kernel's own XZ
+# decompressor, some 50 s of a Linux guest's boot there (measured: 96 s to
+# the ISO's shell instead of 147 s), and gzip keeps the ISO, which the test
+# host's initramfs carries, near the bzImage's size. bzimage (the
+# default): Debian's bzImage.
 kernel=${ISO_KERNEL:-bzimage}
 case $kernel in
 bzimage)
@@ -112,7 +113,7 @@ grub)
 	mkdir -p "$iso/boot/grub"
 	# GRUB's own output also on the serial port: SeaBIOS's serial
 	# console may keep the last line of int 10h text unsent when GRUB
-	# jumps to the kernel
+	# jumps to the kernel.
 	# The PVH image through multiboot2 (GRUB's multiboot, version 1,
 	# wants VBE, which a PC without VGA lacks); GRUB inflates it (gzio),
 	# the initramfs goes as it is (--nounzip)
