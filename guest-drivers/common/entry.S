@@ -24,6 +24,25 @@
 #define BOOT_LONG	0x4
 #define BOOT_NX		0x8
 
+/* our GDT, CR0.PE, then a far jump to 32-bit code at target */
+.macro ENTER_PM32 target
+	lgdtl	gdt_desc
+	movl	%cr0, %eax
+	orl	$1, %eax		/* PE */
+	movl	%eax, %cr0
+	ljmpl	$SEL_CODE32, $\target
+.endm
+
+/* every data segment register: the flat data segment */
+.macro DATA_SEGS
+	movw	$SEL_DATA, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+.endm
+
 	.section .entry, "awx", @progbits
 	.code16
 	.globl _start
@@ -42,20 +61,11 @@ _start:
 	jnz	2f
 	orl	$BOOT_REAL, boot_flags
 2:
-	lgdtl	gdt_desc
-	movl	%cr0, %eax
-	orl	$1, %eax		/* PE */
-	movl	%eax, %cr0
-	ljmpl	$SEL_CODE32, $pm32
+	ENTER_PM32 pm32
 
 	.code32
 pm32:
-	movw	$SEL_DATA, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	DATA_SEGS
 	movl	$STACK16_TOP, %esp
 
 	movl	%cr0, %eax
@@ -121,12 +131,7 @@ pm32:
 
 	.code64
 lm64:
-	movw	$SEL_DATA, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	DATA_SEGS
 	movq	$STACK64_TOP, %rsp
 	xorl	%ebp, %ebp
 
@@ -169,20 +174,11 @@ ap_entry16:
 	movw	%ax, %ds
 	movw	%ax, %es
 	movw	%ax, %ss
-	lgdtl	gdt_desc
-	movl	%cr0, %eax
-	orl	$1, %eax		/* PE */
-	movl	%eax, %cr0
-	ljmpl	$SEL_CODE32, $ap_pm32
+	ENTER_PM32 ap_pm32
 
 	.code32
 ap_pm32:
-	movw	$SEL_DATA, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	DATA_SEGS
 	movl	%cr4, %eax
 	orl	$0x20, %eax			/* PAE */
 	movl	%eax, %cr4
@@ -202,12 +198,7 @@ ap_pm32:
 
 	.code64
 ap_lm64:
-	movw	$SEL_DATA, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	DATA_SEGS
 	movq	ap_stack_top(%rip), %rsp
 	xorl	%ebp, %ebp
 	call	ap_runtime

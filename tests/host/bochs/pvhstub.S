@@ -97,12 +97,8 @@ entry:
 	je	1f
 	movl	24(%esi), %edx			/* mods_addr */
 	movl	0(%edx), %eax			/* mod_start */
-	movl	%eax, BASE + 0x1040
 	movl	4(%edx), %ecx			/* mod_end */
-	subl	%eax, %ecx
-	movl	%ecx, BASE + 0x1048
-	movl	$1, 12(%edi)			/* nr_modules */
-	movl	$BASE + 0x1040, 16(%edi)	/* modlist_paddr */
+	call	set_module
 1:
 	/* memory map (flag bit 6): multiboot {u32 size; u64 addr, len; u32 type} */
 	testl	$0x40, 0(%esi)
@@ -182,12 +178,8 @@ t_module:
 	cmpl	$0, 12(%edi)
 	jne	7b
 	movl	8(%edx), %eax			/* mod_start */
-	movl	%eax, BASE + 0x1040
 	movl	12(%edx), %ecx			/* mod_end */
-	subl	%eax, %ecx
-	movl	%ecx, BASE + 0x1048
-	movl	$1, 12(%edi)			/* nr_modules */
-	movl	$BASE + 0x1040, 16(%edi)	/* modlist_paddr */
+	call	set_module
 	jmp	7b
 
 /* the memory map: entries {u64 addr, len; u32 type, zero}, as PVH's */
@@ -234,6 +226,15 @@ start_info_init:
 	movl	$BASE + 0x1000, %edi
 	movl	$PVH_MAGIC, 0(%edi)
 	movl	$1, 4(%edi)			/* version */
+	ret
+
+/* PVH module 0 (the initramfs) from %eax (start) to %ecx (end) */
+set_module:
+	movl	%eax, BASE + 0x1040
+	subl	%eax, %ecx
+	movl	%ecx, BASE + 0x1048
+	movl	$1, 12(%edi)			/* nr_modules */
+	movl	$BASE + 0x1040, 16(%edi)	/* modlist_paddr */
 	ret
 
 hang:	hlt
