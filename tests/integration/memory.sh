@@ -10,8 +10,8 @@
 #    stops with vmmctl's "guest out of memory", no OOM kill, nothing of
 #    the cgroup's other processes killed, and the charge goes away with it.
 #  - balloon.rom (a virtio-balloon driver of our own, no Linux) inflates,
-#    deflates and reports free pages: resident and the host's MemFree
-#    follow, the pages come back zeroed and usable;
+#    deflates and reports free pages: resident and the host's free
+#    memory follow, the pages come back zeroed and usable;
 #  - two vCPUs fault the same never-touched pages at once (smpfault.rom,
 #    2 MiB chunks and 4 KiB pages): every page holds both vCPUs' writes,
 #    and is backed once (resident about what was written); also the pc
@@ -162,7 +162,7 @@ kill -9 $pid 2>/dev/null; wait $pid
 # inflates to the target vmmctl balloon sets, deflates at target 0 (the
 # pages come back zeroed and usable, the rest kept its data), then reports
 # 16 MiB free (free page reporting). The host checks after each step: the
-# balloon's `actual`, the VM's resident memory and the host's MemFree. This
+# balloon's `actual`, the VM's resident memory and the host's free memory. This
 # runs on both engines; the balloon suite does the same with Linux's
 # virtio_balloon on the AMD-V host.
 BROM_MIB=16
@@ -171,8 +171,7 @@ rm -f "$TMP/bin"; mkfifo "$TMP/bin"
 	<"$TMP/bin" >"$TMP/b.out" 2>"$TMP/b.err" &
 pid=$!
 exec 5>"$TMP/bin"
-bsteps=0
-# bstep MARKER DESC: wait for the guest's MARKER, then count and say DESC
+# bstep MARKER DESC: wait for the guest's MARKER, then say DESC
 bstep() {
 	wait_for "$1" "$TMP/b.out" 60; _rc=$?
 	grep -aq "balloon: FAIL" "$TMP/b.out" && _rc=1
@@ -202,7 +201,8 @@ if bstep "balloon: touched" "the driver brings the balloon up and touches 32 MiB
 		a=$(bactual "$bvm")
 		[ "$a" = $((BROM_MIB << 20)) ]
 		result $? "balloon.rom: vmmctl balloon shows actual ${a:-?} bytes"
-		# the host frees the pages after the used ring says so: give it a moment
+		# (the used ring moves once the host freed the pages: this waits
+		# only if that ever changes)
 		i=0
 		while r1=$(bres) && [ $((r0 - r1)) -lt $((BROM_MIB << 20)) ] && [ $i -lt 20 ]; do
 			sleep 0.5; i=$((i + 1))
