@@ -217,7 +217,7 @@ static void bring_up(void)
 	       bdf >> 11, reporting ? " REPORTING" : "");
 }
 
-/* Descriptor i of queue q. */
+/* Descriptor i of ring r. */
 static void desc_set(struct ring *r, u16 i, u64 addr, u32 len, u16 flags, u16 next)
 {
 	volatile u64 *d = (volatile u64 *)(r->desc + 16UL * i);

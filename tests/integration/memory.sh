@@ -132,6 +132,9 @@ size=$(json_field mem_bytes "$TMP/t.json")
 result $? "memtouch.bin: resident == size ($res of $size bytes)"
 kill -TERM $pid; wait $pid
 
+# resident bytes of the one live VM (vmmctl stat, kept in $TMP/bs.json)
+bres() { "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1; json_field resident_bytes "$TMP/bs.json"; }
+
 # ---- two vCPUs faulting the same never-touched pages at once ------------
 # smpfault.rom (guest-drivers/smpfault.c): both vCPUs write into every page
 # of 64 MiB of 2 MiB chunks and of 95 pages below 640 KiB, in lockstep, and
@@ -145,8 +148,7 @@ wait_for "smpfault: done" "$TMP/f.out" 120; rc=$?
 grep -a "smpfault:" "$TMP/f.out" | tr -d '\r' | diag "$(cat)"
 result $rc "smpfault.rom on 2 vCPUs: both vCPUs fault the same pages at once, every page holds both vCPUs' writes"
 [ $rc -ne 0 ] && { diag_file "$TMP/f.out" 5; diag_file "$TMP/f.err" 5; }
-"$VMMCTL" stat --json >"$TMP/f.json" 2>&1
-res=$(json_field resident_bytes "$TMP/f.json")
+res=$(bres)
 [ -n "$res" ] && [ "$res" -ge $((64 << 20)) ] && [ "$res" -le $((72 << 20)) ]
 result $? "smpfault.rom: each page backed once (resident ${res:-?} bytes: 64 MiB written, <= 72 MiB)"
 # its second vCPU now sleeps halted with interrupts off: SIGTERM must
@@ -184,13 +186,11 @@ bstep() {
 host_free_kb() {
 	echo $(( $(meminfo MemFree) + $(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo) ))
 }
-bres() { "$VMMCTL" stat --json >"$TMP/bs.json" 2>&1; json_field resident_bytes "$TMP/bs.json"; }
 bactual() { "$VMMCTL" balloon --json "$1" >"$TMP/bb.json" 2>&1; json_field actual_bytes "$TMP/bb.json"; }
 if bstep "balloon: touched" "the driver brings the balloon up and touches 32 MiB"; then
 	grep -a "balloon: device" "$TMP/b.out" | tr -d '\r' | diag "$(cat)"
-	"$VMMCTL" stat --json >"$TMP/bs.json" 2>&1
-	bvm=$(json_field vm_id "$TMP/bs.json")
 	r0=$(bres); f0=$(host_free_kb)
+	bvm=$(json_field vm_id "$TMP/bs.json")
 	"$VMMCTL" balloon "$bvm" ${BROM_MIB}M >/dev/null 2>"$TMP/berr"
 	result $? "vmmctl balloon $bvm ${BROM_MIB}M"
 	if bstep "balloon: inflated" "inflates to the target"; then
