@@ -685,6 +685,43 @@ static bool stop_requested(unsigned int cpu)
 	return caught_signal || escape_requested || ap_ended;
 }
 
+/*
+ * A vCPU that triple-faulted: its registers on stderr (where the guest
+ * was, its stack, paging and IDT), as a guest that dies this way has
+ * nothing else to say.
+ */
+static void dump_vcpu(int fd, unsigned int cpu)
+{
+	struct vmm_sregs s;
+	struct vmm_regs r;
+
+	if (ioctl(fd, VMM_GET_REGS, &r) < 0 || ioctl(fd, VMM_GET_SREGS, &s) < 0)
+		return;
+	fprintf(stderr,
+		"vmmctl: vCPU %u: rip %#llx rsp %#llx rflags %#llx rax %#llx rbx %#llx rcx %#llx rdx %#llx\n"
+		"vmmctl: vCPU %u: rsi %#llx rdi %#llx rbp %#llx r8 %#llx r9 %#llx r10 %#llx r11 %#llx\n"
+		"vmmctl: vCPU %u: r12 %#llx r13 %#llx r14 %#llx r15 %#llx\n"
+		"vmmctl: vCPU %u: cs %#x base %#llx attr %#x ss %#x tr %#x base %#llx idt %#llx/%#x gdt %#llx/%#x\n"
+		"vmmctl: vCPU %u: cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		cpu, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		(unsigned long long)r.rflags, (unsigned long long)r.rax,
+		(unsigned long long)r.rbx, (unsigned long long)r.rcx,
+		(unsigned long long)r.rdx,
+		cpu, (unsigned long long)r.rsi, (unsigned long long)r.rdi,
+		(unsigned long long)r.rbp, (unsigned long long)r.r8,
+		(unsigned long long)r.r9, (unsigned long long)r.r10,
+		(unsigned long long)r.r11,
+		cpu, (unsigned long long)r.r12, (unsigned long long)r.r13,
+		(unsigned long long)r.r14, (unsigned long long)r.r15,
+		cpu, s.cs.selector, (unsigned long long)s.cs.base, s.cs.attr,
+		s.ss.selector, s.tr.selector, (unsigned long long)s.tr.base,
+		(unsigned long long)s.idt.base, s.idt.limit,
+		(unsigned long long)s.gdt.base, s.gdt.limit,
+		cpu, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
+		(unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		(unsigned long long)s.efer);
+}
+
 /* VMM_RUN on one vCPU until it ends vmmctl, or -1 when told to stop. */
 static int vcpu_loop(struct vm *vm, unsigned int cpu, int fd)
 {
@@ -705,6 +742,8 @@ static int vcpu_loop(struct vm *vm, unsigned int cpu, int fd)
 			return EXIT_HOST_ERROR;
 		}
 		ret = handle_exit(vm, cpu, &run);
+		if (ret == EXIT_TRIPLE_FAULT)
+			dump_vcpu(fd, cpu);
 		if (ret != -1)
 			return ret;
 	}
