@@ -16,11 +16,11 @@
 #    says how many 4 KiB reads a second the device takes). Then, in turn:
 #    * latency under a hostile neighbour, equal weights, each VM on a CPU
 #      of its own (cpuset; a host with one CPU prints the figures and
-#      skips the check): A's p99 of 4 KiB random reads at queue depth 1
-#      alone, then while B hammers its disk at queue depth 32; A's p99
-#      must stay within 2x of its solo value, and the hypervisor's own
-#      figure (doorbell to completion interrupt, from the vmm_disk_irq
-#      tracepoint) is printed beside it;
+#      skips the check): A reads 4 KiB at random at queue depth 1
+#      alone, then while B hammers its disk at queue depth 32; the p99
+#      of A's disk latency (doorbell to completion interrupt, every read,
+#      from the vmm_disk_irq tracepoint) must stay within 2x of its solo
+#      value; the guest's own p99 is printed beside it;
 #    * weights 1:2: B's cpu.weight and io.weight set to twice A's (written
 #      into B's cgroup while it runs), both read at random at queue depth
 #      8, twice: both VMs on CPU 0, where the CPU is what they contend
@@ -196,10 +196,47 @@ diag "the guests' images on $ARBDEV ($DEVMM), $(grep " $IMGDIR " /proc/mounts | 
 [ $iocost = 1 ]; result $? "one host device for both guests' images, with io.cost on it ($ARBDEV)"
 for n in a b; do dd if=/dev/zero of="$IMGDIR/arb-$n.img" bs=1M count=72 2>/dev/null; done
 sync
+# Where the host has more than one CPU, each VM lives on one (cpuset): A
+# on CPU 0, B on CPU 1, from its start. pin GROUP CPUS.
+# (Also because of the emulated host: with two CPUs, QEMU TCG's nested SVM
+# has triple-faulted a guest, ours and its disk driver alike, about once
+# in 4-5 minutes of disk I/O at queue depth 8 when the VM's vCPU and its
+# disk worker ran on different CPUs; never with both on one, as on the
+# one-CPU host: ../shared/notes/testhosts.md.)
+cpuset_on=0
+if [ "$NCPU" -gt 1 ]; then
+	mkdir -p "$CG/vmm"
+	for d in "$CG" "$CG/vmm"; do
+		grep -qw cpuset "$d/cgroup.subtree_control" || echo +cpuset >"$d/cgroup.subtree_control"
+	done
+	grep -qw cpuset "$CG/vmm/cgroup.subtree_control" && cpuset_on=1
+fi
+pin() { [ $cpuset_on = 1 ] && echo "$2" >"$1/cpuset.cpus"; }
+# new_group CPUS BEFORE: the VM group not among BEFORE (the groups there
+# were before its vmmctl started, which makes it before it creates the
+# VM), pinned to CPUS
+new_group() {
+	_old=$2
+	_i=0
+	while [ $_i -lt 100 ]; do
+		for _g in "$CG"/vmm/vm-*; do
+			[ -d "$_g" ] || continue
+			case " $(echo $_old) " in *" $_g "*) continue ;; esac
+			pin "$_g" "$1"
+			return 0
+		done
+		sleep 0.05; _i=$((_i + 1))
+	done
+	return 1
+}
+g0=$(ls -d "$CG"/vmm/vm-* 2>/dev/null)
 vm_start a "$IMGDIR/arb-a.img,iops=100000" --cpu-weight 100 --io-weight 100
 exec 7>"$TMP/arb-a.in"
+new_group 0 "$g0" || diag "A's group did not appear"
+g0=$(ls -d "$CG"/vmm/vm-* 2>/dev/null)
 vm_start b "$IMGDIR/arb-b.img" --cpu-weight 100 --io-weight 100
 exec 8>"$TMP/arb-b.in"
+new_group 1 "$g0" || diag "B's group did not appear"
 if ! wait_line a ISO-SHELL 1 "$ISO_TIMEOUT" || ! wait_line b ISO-SHELL 1 "$ISO_TIMEOUT"; then
 	not_ok "two guests boot to their shells"
 	diag_file "$TMP/arb-a.out" 20; diag_file "$TMP/arb-a.err"
@@ -234,17 +271,6 @@ for p in $(cat "$cga/cgroup.procs"); do
 done
 [ $w -eq 2 ]; result $? "A's cgroup holds its two disks' worker threads ($w)"
 for f in cpu.weight io.weight; do diag "A $f: $(cat "$cga/$f" 2>&1 | tr '\n' ' ') B $f: $(cat "$cgb/$f" 2>&1 | tr '\n' ' ')"; done
-
-# cpusets, where the host has more than one CPU: pin GROUP CPUS ("" for
-# all of them again)
-cpuset_on=0
-if [ "$NCPU" -gt 1 ]; then
-	for d in "$CG" "$CG/vmm"; do
-		grep -qw cpuset "$d/cgroup.subtree_control" || echo +cpuset >"$d/cgroup.subtree_control"
-	done
-	grep -qw cpuset "$CG/vmm/cgroup.subtree_control" && cpuset_on=1
-fi
-pin() { [ $cpuset_on = 1 ] && echo "$2" >"$1/cpuset.cpus"; }
 
 # latency: A alone, then with B hammering (equal weights); beside the
 # guest's own p99, the hypervisor's: from the guest's doorbell to the
@@ -296,16 +322,23 @@ set -- $(trace_p99 busy); dbusy=$1 nbusy=$2
 wait_line b "IOPS" $nb $((SECS + 60))
 diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (B: $(nth b $nb iops) IOPS)"
 diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads"
-if [ -n "$solo" ] && [ -n "$busy" ] && [ "$solo" -gt 0 ]; then
-	r=$(tenths "$busy" "$solo")
-	diag "FIGURE hostile neighbour: p99 ratio $(fmt1 $((r / 100)))x"
+# The check is on the disk's latency as the hypervisor sees it (doorbell
+# to completion interrupt, every read): what the disk path owes A. The
+# guest's own p99 adds the guest's CPU time, which on this host is most
+# of a read and is coupled between the two emulated CPUs (QEMU runs both);
+# it prints beside (measured 1.2x-1.9x in runs where the disk's was 1.4x-1.6x).
+[ -n "$solo" ] && [ -n "$busy" ] && [ "$solo" -gt 0 ] &&
+	diag "FIGURE hostile neighbour: A's p99 as the guest sees it: $(fmt1 $(($(tenths "$busy" "$solo") / 100)))x"
+if [ "${dsolo:-0}" -gt 0 ] && [ "${dbusy:-0}" -gt 0 ] && [ "${nbusy:-0}" -ge 100 ]; then
+	r=$(tenths "$dbusy" "$dsolo")
+	diag "FIGURE hostile neighbour: A's disk p99 ratio $(fmt1 $((r / 100)))x"
 	if [ $cpuset_on = 0 ]; then
-		skip "a hostile neighbour keeps A's p99 within 2x of solo ($(fmt1 $((r / 100)))x)" "one host CPU: the neighbour takes half of the CPU each guest read costs"
+		skip "a hostile neighbour keeps A's disk p99 within 2x of solo ($(fmt1 $((r / 100)))x)" "one host CPU: the neighbour takes half of the CPU A's disk path and guest run on"
 	else
-		[ "$busy" -le $((2 * solo)) ]; result $? "a hostile neighbour keeps A's p99 within 2x of solo ($(fmt1 $((r / 100)))x)"
+		[ "$dbusy" -le $((2 * dsolo)) ]; result $? "a hostile neighbour keeps A's disk p99 within 2x of solo ($(fmt1 $((r / 100)))x)"
 	fi
 else
-	not_ok "a hostile neighbour keeps A's p99 within 2x of solo (no figures)"
+	not_ok "a hostile neighbour keeps A's disk p99 within 2x of solo (no figures: solo ${dsolo:-?} us, busy ${dbusy:-?} us over ${nbusy:-?} reads)"
 fi
 
 # weights 1:2: B's cpu.weight and io.weight set to twice A's, written into
@@ -376,7 +409,7 @@ else
 fi
 echo 100 >"$cgb/cpu.weight"; echo "default 100" >"$cgb/io.weight"
 [ -f "$cgb/io.bfq.weight" ] && echo 100 >"$cgb/io.bfq.weight"
-pin "$cga" ""; pin "$cgb" ""
+pin "$cga" 0; pin "$cgb" 1
 
 # IOPS cap, changed while the guest runs: 100 then 200, or a quarter and a
 # half of what A read alone at QD1 where the host is too slow (or too
