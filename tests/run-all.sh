@@ -190,16 +190,8 @@ step down-intel 60 tests/host/down-test.sh --log "$logs/host-intel.log" kdump
 tally down-intel "$logs/down-intel.log" $? down
 
 # 6. the module in the AMD-V test host
-step host 1900 env QEMU_TIMEOUT=1800 tests/host/qemu-amd.sh test vmm.env=VMM_SKIP_SUITES=arbitrate
+step host 1900 env QEMU_TIMEOUT=1800 tests/host/qemu-amd.sh test
 tally integration "$logs/host.log" $? integration
-# 6a. sharing the host between VMs (arbitrate) in a test host of two CPUs
-# (MTTCG: a host core each), so that two VMs can each have a CPU; its
-# summary is renamed integration-smp2
-step arbitrate-smp2 600 env QEMU_SMP=2 QEMU_TIMEOUT=540 tests/host/qemu-amd.sh test vmm.suites=arbitrate
-rc=$?
-line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/arbitrate-smp2.log" | tail -n 1 | tr -d '\r')
-[ -n "$line" ] && echo "# integration-smp2:${line#\# integration:}" >>"$logs/arbitrate-smp2.log"
-tally arbitrate-smp2 "$logs/arbitrate-smp2.log" $rc integration-smp2
 # the VDI the guest wrote through the kernel backend, read by qemu-img/7zz
 step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
 tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image

@@ -25,13 +25,15 @@
 #      into B's cgroup while it runs), both read at random at queue depth
 #      8, twice: both VMs on CPU 0, where the CPU is what they contend
 #      for (the CPU each group used in a window of ARB_SECS must split
-#      1:2 +- 20%), then each on a CPU of its own with the device's model
-#      at half of what A read alone, where the device is (the requests
+#      1:2 +- 20%), then each on a CPU of its own (where there are two)
+#      with the device's model at a quarter of what A read alone, where
+#      the device is what they contend for (the requests
 #      each disk served in the window must split 1:2 +- 20%);
 #    * an IOPS cap: vmmctl limit sets A's disk to 100 IOPS, then 200 while
 #      the guest runs: the guest's randread (queue depth 8) must report
 #      each within 5%.
-#    The test host is QEMU TCG (tests/run-all.sh gives it two CPUs): a
+#    The test host is QEMU TCG with one CPU in tests/run-all.sh (with two,
+#    QEMU_SMP=2, the neighbour check runs too; see below why not in CI): a
 #    guest's read costs it about a millisecond of its own CPU, so
 #    where the CPU is shared the CPU decides; that works because each
 #    disk's worker thread is in its VM's cgroup (checked), so the CPU the
@@ -198,11 +200,10 @@ for n in a b; do dd if=/dev/zero of="$IMGDIR/arb-$n.img" bs=1M count=72 2>/dev/n
 sync
 # Where the host has more than one CPU, each VM lives on one (cpuset): A
 # on CPU 0, B on CPU 1, from its start. pin GROUP CPUS.
-# (Also because of the emulated host: with two CPUs, QEMU TCG's nested SVM
-# has triple-faulted a guest, ours and its disk driver alike, about once
-# in 4-5 minutes of disk I/O at queue depth 8 when the VM's vCPU and its
-# disk worker ran on different CPUs; never with both on one, as on the
-# one-CPU host: ../shared/notes/testhosts.md.)
+# (Not in CI: in a test host of two CPUs a guest under our module has
+# triple-faulted about once per 4-5 minutes of disk I/O at queue depth 8,
+# pinned or not, cause not found; never in the one-CPU host:
+# ../shared/notes/testhosts.md.)
 cpuset_on=0
 if [ "$NCPU" -gt 1 ]; then
 	mkdir -p "$CG/vmm"
@@ -345,8 +346,9 @@ fi
 # its group while it runs. Weights decide what two VMs contend for, so
 # each is measured where that is full: (1) the CPU, both VMs on CPU 0
 # (where the host has more than one), as two VMs sharing a core; (2) the
-# device, each VM on a CPU of its own, the device's model at half the
-# reads A made alone at QD1 (so that both VMs ask more than their share).
+# device, each VM on a CPU of its own where there are two, the device's
+# model at a quarter of the reads A made alone at QD1 (so that both VMs
+# ask more than their share, and even on one CPU the device is full).
 # In each, both read at random at QD8 for SECS + 8 s; over a SECS-second
 # window in the middle, while both surely read: the requests each disk
 # served (the hypervisor's count, vmmctl limit's "ops") and the CPU each
@@ -390,7 +392,7 @@ else
 	not_ok "weights 1:2 split a CPU both VMs need (no figures)"
 fi
 # (2) the device
-dev_iops=$(( ${sio:-0} / 2 ))
+dev_iops=$(( ${sio:-0} / 4 ))
 [ "$dev_iops" -ge 40 ] || dev_iops=40
 pin "$cga" 0; pin "$cgb" 1
 if io_model "$dev_iops"; then

@@ -3,15 +3,10 @@
 # and print their sum as the last line:
 #   # integration: P passed, F failed[, S skipped]
 # A suite that crashes or prints no summary line counts as 1 failed.
-# VMM_SUITES="module payloads" runs only those; VMM_SKIP_SUITES="a+b" all but those.
+# VMM_SUITES="module payloads" runs only those.
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib.sh"
 suites=${VMM_SUITES:-host module payloads security pc storage storage_hostile arbitrate trace disklat errors race memory balloon lifecycle coexist install}
-# VMM_SKIP_SUITES="a+b": all the others (tests/run-all.sh runs arbitrate
-# in a test host of two CPUs of its own)
-for k in $(echo "${VMM_SKIP_SUITES:-}" | tr '+' ' '); do
-	suites=$(echo " $suites " | sed "s/ $k / /; s/^ //; s/ \$//")
-done
 P=0; F=0; S=0
 for s in $suites; do
 	case $s in host) f=hostcheck.sh ;; *) f=$s.sh ;; esac
