@@ -134,7 +134,14 @@ say() { if [ "$1" = a ]; then echo "$2" >&7; else echo "$2" >&8; fi; }
 wait_line() {
 	_end=$(( $(now_cs) + $4 * 100 ))
 	while [ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -lt "$3" ] && [ "$(now_cs)" -lt $_end ]; do
-		grep -q " EXIT " "$TMP/arb-$1.out" && return 1
+		if grep -q " EXIT " "$TMP/arb-$1.out"; then
+			# (not when it was asked to go: the last wait_line)
+			[ "$2" = " EXIT " ] && return 0
+			diag "VM $1 ended while waiting for '$2'; its console and vmmctl's errors end:"
+			tail -n 4 "$TMP/arb-$1.out" | diag "$(cat)"
+			tail -n 8 "$TMP/arb-$1.err" | diag "$(cat)"
+			return 1
+		fi
 		sleep 0.2
 	done
 	[ "$(grep -c -- "$2" "$TMP/arb-$1.out")" -ge "$3" ] && return 0
