@@ -385,18 +385,25 @@ both_read() {
 	ia=$(( (oa1 - oa0) * 1000000 / (t1 - t0) )); ib=$(( (ob1 - ob0) * 1000000 / (t1 - t0) ))
 	ca=$(( (ua1 - ua0) / 1000 )); cb=$(( (ub1 - ub0) / 1000 ))
 }
+# check_1_2 B A WHAT FIGURE: B/A within 20% of 2, the figure printed
+check_1_2() {
+	_r=$(tenths "$1" "$2")
+	diag "FIGURE weights 1:2: $4, B/A = $(fmt1 $((_r / 100)))"
+	[ "$_r" -ge 1600 ] && [ "$_r" -le 2400 ]
+	result $? "weights 1:2 $3 within 20% of 1:2 (B/A $(fmt1 $((_r / 100))))"
+}
 # (1) the CPU
-pin "$cga" 0; pin "$cgb" 0
-[ $cpuset_on = 1 ] && diag "weights 1:2, the CPU: both VMs on CPU 0 of $NCPU (cpuset)"
+if [ $cpuset_on = 1 ]; then
+	pin "$cga" 0 && pin "$cgb" 0
+	result $? "weights 1:2, the CPU: both VMs on CPU 0 of $NCPU (cpuset)"
+fi
 sleep 1
 both_read "one CPU"
 if [ $ok_w = 0 ] && [ "$ca" -gt 0 ]; then
-	r=$(tenths "$cb" "$ca")
-	diag "FIGURE weights 1:2, one CPU: CPU in the window A $ca ms, B $cb ms, B/A = $(fmt1 $((r / 100)))"
-	[ "$r" -ge 1600 ] && [ "$r" -le 2400 ]; result $? "weights 1:2 split a CPU both VMs need within 20% of 1:2 (B/A $(fmt1 $((r / 100))))"
+	check_1_2 "$cb" "$ca" "split a CPU both VMs need" "CPU in the window A $ca ms, B $cb ms"
 	diag "FIGURE weights 1:2, one CPU: A $ia IOPS, B $ib IOPS while both read, B/A = $(fmt1 $(($(tenths "$ib" "$ia") / 100)))"
 else
-	not_ok "weights 1:2 split a CPU both VMs need (no figures)"
+	not_ok "weights 1:2 split a CPU both VMs need (no figures: CPU A ${ua0:-?}..${ua1:-?} B ${ub0:-?}..${ub1:-?} us)"
 fi
 # (2) the device
 dev_iops=$(( ${sio:-0} / 4 ))
@@ -406,11 +413,9 @@ if io_model "$dev_iops"; then
 	sleep 1
 	both_read "one device"
 	if [ $ok_w = 0 ] && [ "$ia" -gt 0 ]; then
-		r=$(tenths "$ib" "$ia")
-		diag "FIGURE weights 1:2, one device taking $dev_iops reads/s: A $ia IOPS, B $ib IOPS while both read, B/A = $(fmt1 $((r / 100))) (CPU A $ca ms, B $cb ms)"
-		[ "$r" -ge 1600 ] && [ "$r" -le 2400 ]; result $? "weights 1:2 give throughput within 20% of 1:2 on a full device (B/A $(fmt1 $((r / 100))))"
+		check_1_2 "$ib" "$ia" "give throughput on a full device" "one device taking $dev_iops reads/s, A $ia IOPS, B $ib IOPS while both read (CPU A $ca ms, B $cb ms)"
 	else
-		not_ok "weights 1:2 give throughput on a full device (no figures)"
+		not_ok "weights 1:2 give throughput on a full device (no figures: ops A ${oa0:-?}..${oa1:-?} B ${ob0:-?}..${ob1:-?})"
 	fi
 	io_model 100000
 else
