@@ -210,7 +210,7 @@ sync
 # (Not in CI: in a test host of two CPUs a guest under our module has
 # triple-faulted about once per 4-5 minutes of disk I/O at queue depth 8,
 # pinned or not, cause not found; never in the one-CPU host:
-# ../shared/notes/testhosts.md.)
+# tests/host/NOTES.md.)
 cpuset_on=0
 if [ "$NCPU" -gt 1 ]; then
 	mkdir -p "$CG/vmm"
