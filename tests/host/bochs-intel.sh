@@ -12,7 +12,9 @@
 # "VMM-TESTHOST-DONE rc=0" (rc!=0: that rc, marker missing: 99).
 # Environment: KVER (kernel), BOCHS_TIMEOUT (s, default 1800), BOCHS_MEM
 # (MiB, default 1024), BOCHS_IPS (default 100000000), OUT (build dir,
-# default out/bochs), BOCHS_STAMP=1 (print each test's wall time). Bochs' own log: $OUT/bochs.log.
+# default out/bochs), BOCHS_STAMP=1 (print each test's wall time),
+# BOCHS_CPUS (host CPUs, default 1; Bochs runs them in turn on one thread).
+# Bochs' own log: $OUT/bochs.log.
 set -uo pipefail
 
 mode=${1:-}
@@ -142,7 +144,7 @@ config_interface: textconfig
 display_library: rfb, options="timeout=0"
 romimage: file=$bios
 vgaromimage: file=$vgabios
-cpu: model=corei7_skylake_x, count=1, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=corei7_skylake_x, count=${BOCHS_CPUS:-1}, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
 memory: guest=${BOCHS_MEM:-1024}, host=${BOCHS_MEM:-1024}
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
