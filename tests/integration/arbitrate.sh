@@ -423,7 +423,6 @@ else
 fi
 echo 100 >"$cgb/cpu.weight"; echo "default 100" >"$cgb/io.weight"
 [ -f "$cgb/io.bfq.weight" ] && echo 100 >"$cgb/io.bfq.weight"
-pin "$cga" 0; pin "$cgb" 1
 
 # IOPS cap, changed while the guest runs: 100 then 200, or a quarter and a
 # half of what A read alone at QD1 where the host is too slow (or too
