@@ -10,12 +10,25 @@
 #                           installed one would be the newest kernel in
 #                           /lib/modules, which every build and test host
 #                           picks by default
+#   scripts/setup.sh --qemu also QEMU 10 from bookworm-backports for
+#                           tests/host/smp-test.sh (the two-CPU AMD-V test
+#                           host), unpacked under QEMU_ROOT (default
+#                           /opt/vmm-qemu), not installed: the other test
+#                           hosts stay on Debian 12's QEMU 7.2. Fetched
+#                           through a sources list of its own (signed by
+#                           the Debian archive key), so the system's apt
+#                           sources are left as they are.
 set -euo pipefail
 
-want_rt=0
-[ "${1:-}" = --rt ] && want_rt=1
+want_rt=0 want_qemu=0
+case "${1:-}" in
+--rt) want_rt=1 ;;
+--qemu) want_qemu=1 ;;
+esac
 RT_KVER=${RT_KVER:-6.1.0-57-rt-amd64}
 RT_ROOT=${RT_ROOT:-/opt/vmm-rt}
+QEMU_ROOT=${QEMU_ROOT:-/opt/vmm-qemu}
+QEMU_SUITE=${QEMU_SUITE:-bookworm-backports}
 
 PKGS=(
 	build-essential gcc make libc6-dev kmod	# module, vmmctl, static test programs
@@ -118,5 +131,37 @@ if [ $want_rt = 1 ]; then
 	for f in "$RT_ROOT/boot/vmlinuz-$RT_KVER" "$rt_hdr/Makefile"; do
 		[ -e "$f" ] || { echo "setup: $f missing" >&2; exit 1; }
 	done
+fi
+
+# QEMU from backports: its two packages unpacked under QEMU_ROOT, the
+# libraries it links installed from the distribution (backports builds
+# against them); apt's lists for that one suite kept in a directory of
+# their own, removed after.
+if [ $want_qemu = 1 ] && [ ! -e "$QEMU_ROOT/.complete" ]; then
+	ad=$(mktemp -d)
+	trap '$SUDO rm -rf "$ad"' EXIT
+	chmod 0755 "$ad"	# apt's _apt user fetches into it
+	mkdir -p "$ad/lists/partial" "$ad/cache/archives/partial" "$ad/dl"
+	$SUDO chown _apt "$ad/dl" 2>/dev/null || true
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $QEMU_SUITE main" >"$ad/sources.list"
+	aopt=(-o "Dir::Etc::SourceList=$ad/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+	      -o "Dir::State::Lists=$ad/lists" -o "Dir::Cache=$ad/cache")
+	$SUDO apt-get "${aopt[@]}" update -q
+	(cd "$ad/dl" && $SUDO apt-get "${aopt[@]}" download -q qemu-system-x86 qemu-system-data)
+	deb=$(ls "$ad"/dl/qemu-system-x86_*.deb)
+	libs=()
+	for p in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -E '^(lib|zlib)'); do
+		installed "$p" || libs+=("$p")
+	done
+	[ ${#libs[@]} -eq 0 ] || install "${libs[@]}"
+	$SUDO mkdir -p "$QEMU_ROOT"
+	for d in "$ad"/dl/*.deb; do $SUDO dpkg-deb -x "$d" "$QEMU_ROOT"; done
+	ver=$(dpkg-deb -f "$deb" Version)
+	if ! "$QEMU_ROOT/usr/bin/qemu-system-x86_64" --version >/dev/null; then
+		echo "setup: QEMU $ver under $QEMU_ROOT does not run" >&2
+		exit 1
+	fi
+	echo "$ver" | $SUDO tee "$QEMU_ROOT/.complete" >/dev/null
+	echo "setup: QEMU $ver unpacked in $QEMU_ROOT"
 fi
 exit 0

@@ -12,6 +12,8 @@
 # default 2048), QEMU_SMP (host CPUs, default 1; more run as threads of
 # their own, MTTCG), VMM_MACHINE=q35|microvm (default q35; microvm boots
 # faster but can hang calibrating the TSC when the machine is busy), OUT (build dir, default out/testhost),
+# QEMU_BIN (default qemu-system-x86_64) and QEMU_DATADIR (its firmware
+# and option ROMs, -L; tests/host/smp-test.sh points both at QEMU 10),
 # KROOT (root holding boot/vmlinuz-KVER and lib/modules/KVER, default /),
 # VMM_KO (the vmm.ko for the host, default module/vmm.ko), RTCHECK_KO.
 # diskbench: the host also gets a raw image as a virtio disk (serial
@@ -150,11 +152,13 @@ fi
 # ($out/qemu-$mode.mon: info registers), its RIP read against System.map
 append="console=ttyS0 quiet panic=-1 loglevel=4 nokaslr vmm.mode=$mode $margs $*"
 [ "$mode" = shell ] || extra+=(-monitor "unix:$out/qemu-$mode.mon,server=on,wait=off")
-cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
+qbin=("${QEMU_BIN:-qemu-system-x86_64}")
+[ -n "${QEMU_DATADIR:-}" ] && qbin+=(-L "$QEMU_DATADIR")
+cmd=("${qbin[@]}" -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
 	-nographic -nodefaults -serial stdio -no-reboot "${mopts[@]}" -initrd "$initrd"
 	"${extra[@]}" -append "$append")
 
-echo "qemu-amd: machine=$machine kernel=$KVER mode=$mode" >&2
+echo "qemu-amd: machine=$machine kernel=$KVER mode=$mode cpus=${QEMU_SMP:-1} ($("${qbin[0]}" --version | head -n1))" >&2
 if [ "$mode" = shell ]; then
 	# mon:stdio: Ctrl-C goes to the host shell, Ctrl-A X quits QEMU
 	cmd=("${cmd[@]/#stdio/mon:stdio}")
@@ -271,7 +275,7 @@ boot
 if [ "$mode" != shell ] && ! grep -aq VMM-TESTHOST-START "$log"; then
 	echo "qemu-amd: $machine did not reach /init; retrying once with q35" >&2
 	machine=q35
-	cmd=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
+	cmd=("${qbin[@]}" -accel tcg -cpu "$qcpu" -m "${QEMU_MEM:-2048}" -smp "${QEMU_SMP:-1}"
 		-nographic -nodefaults -serial stdio -no-reboot -machine q35 -kernel "$bzimage"
 		-initrd "$initrd" "${extra[@]}" -append "console=ttyS0 quiet panic=-1 loglevel=4 vmm.mode=$mode $*")
 	boot
