@@ -190,14 +190,16 @@ hung_regs() {
 	# and the local APIC (its timer: is the host's tick still armed?)
 	ask 'info lapic' | grep -aiE 'timer|LVT|ISR|IRR|count' | sed 's/^/qemu-amd: hung lapic: /' >&2
 }
-# QEMU 7.2's TCG can lose a wake-up: the host's local APIC holds an
+# QEMU's TCG (7.2, 10.0) can lose a wake-up: the host's local APIC holds an
 # interrupt it would deliver (in IRR, above the processor priority) and
 # nothing raises it to the CPU, which goes on halted in the idle loop
 # (interrupts on, GIF set) or running a guest that never exits for it.
 # The host stops: its timers are interrupts too. 8 to 17 times in a run
 # of all the suites here, and one CI run that timed out. A monitor NMI
 # runs the CPU but does not unstick it; any device interrupt does (QEMU
-# looks at the APIC again): a key press.
+# looks at the APIC again): a key press. Likely cause: QEMU clears a bit
+# of the CPU's interrupt request word without its lock at each #VMEXIT,
+# which can drop one the main thread sets then (fixed upstream in 2025).
 # (tests/host/NOTES.md)
 # pending_vec CPU: the highest vector CPU's APIC holds that it would
 # deliver now, else nothing
