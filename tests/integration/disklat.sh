@@ -10,7 +10,8 @@
 # show the VM's guest CPU time and disk IOPS, and /proc/PID/stat must
 # charge guest time to vmmctl. Timing switched off (disk_timing=0) keeps
 # the counts and drops the stages; the IOPS with timing on and off are
-# printed (DISKLAT_COST_S seconds per run, 0 skips). With the build
+# printed (DISKLAT_COST_PAIRS on/off pairs of runs, alternated, default 2,
+# of DISKLAT_COST_S seconds each, 0 skips). With the build
 # machine's root on 9p (qemu-amd.sh: VMM_HOSTROOT=1) and bpftrace in it,
 # scripts/vmm-disklat.bt runs (chrooted there) over the workload and must
 # print a histogram of the VM's disk.
@@ -24,6 +25,7 @@ NR=${DISKLAT_READS:-400}
 NW=${DISKLAT_WRITES:-100}
 NOFF=${DISKLAT_OFF_READS:-100}
 COST_S=${DISKLAT_COST_S:-4}
+COST_PAIRS=${DISKLAT_COST_PAIRS:-2}
 KINDS=${DISKLAT_KINDS:-ahci virtio}
 DSTAT=${DISKSTAT_TEST:-/bin/diskstat_test}
 PARAM=/sys/module/vmm/parameters/disk_timing
@@ -148,11 +150,11 @@ typer() {
 		sleep 0.5
 		"$DSTAT" dump "$_id" >"$TMP/dl-$_k.off1"
 		echo 1 >$PARAM
-		# the cost of timing: IOPS on, off, on, off (QD1 and QD8)
+		# the cost of timing: IOPS on, off, on, off... (QD1 and QD8)
 		if [ "$COST_S" -gt 0 ]; then
 			_c=0
 			for qd in 1 8; do
-				for st in 1 0 1 0; do
+				for st in $(i=0; while [ $i -lt "$COST_PAIRS" ]; do echo 1 0; i=$((i + 1)); done); do
 					_c=$((_c + 1))
 					echo "$st" >$PARAM
 					echo "diskcheck randread $_dev $COST_S $qd | sed 's/^/DL-COST-$st-$qd /'; echo DL-C$_c-\"\"DONE"
@@ -271,7 +273,13 @@ for kind in $KINDS; do
 			on=$(grep -a "DL-COST-1-$qd diskcheck: randread" "$O" | sed -E 's/.*: ([0-9]+) IOPS.*/\1/' | awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n }')
 			off=$(grep -a "DL-COST-0-$qd diskcheck: randread" "$O" | sed -E 's/.*: ([0-9]+) IOPS.*/\1/' | awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n }')
 			if [ -n "$on" ] && [ -n "$off" ] && [ "$off" -gt 0 ]; then
-				diag "$kind: cost of timing, randread qd$qd: on $on IOPS, off $off IOPS, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }") (2 runs each, alternated)"
+				diag "$kind: cost of timing, randread qd$qd: on $on IOPS, off $off IOPS, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }") ($COST_PAIRS runs each, alternated)"
+				# each pair's on/off, sorted, and their median: how far
+				# one pair strays is the noise the mean sits in
+				grep -a "DL-COST-[01]-$qd diskcheck: randread" "$O" |
+					sed -E 's/.*DL-COST-([01])-.*: ([0-9]+) IOPS.*/\1 \2/' |
+					awk '$1 == 1 { on = $2 } $1 == 0 && on { print on / $2; on = 0 }' | sort -n >"$TMP/dl-$kind.pairs"
+				diag "$kind: cost of timing, randread qd$qd: pairs' on/off $(awk '{ printf "%s%.3f", NR > 1 ? " " : "", $1 }' "$TMP/dl-$kind.pairs"), median $(awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' "$TMP/dl-$kind.pairs")"
 				echo "DISKLAT-COST $kind qd$qd on=$on off=$off"
 			else
 				diag "$kind: cost of timing qd$qd: no result"
