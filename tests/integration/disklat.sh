@@ -273,13 +273,13 @@ for kind in $KINDS; do
 			on=$(grep -a "DL-COST-1-$qd diskcheck: randread" "$O" | sed -E 's/.*: ([0-9]+) IOPS.*/\1/' | awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n }')
 			off=$(grep -a "DL-COST-0-$qd diskcheck: randread" "$O" | sed -E 's/.*: ([0-9]+) IOPS.*/\1/' | awk '{ s += $1; n++ } END { if (n) printf "%.0f", s / n }')
 			if [ -n "$on" ] && [ -n "$off" ] && [ "$off" -gt 0 ]; then
-				diag "$kind: cost of timing, randread qd$qd: on $on IOPS, off $off IOPS, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }") ($COST_PAIRS runs each, alternated)"
+				diag "$kind: cost of timing, randread qd$qd: on $on IOPS, off $off IOPS, on/off $(awk "BEGIN { printf \"%.3f\", $on / $off }") ($COST_PAIRS runs each, alternated; the stamps are ktime_get_ns(), here on clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null))"
 				# each pair's on/off, sorted, and their median: how far
 				# one pair strays is the noise the mean sits in
 				grep -a "DL-COST-[01]-$qd diskcheck: randread" "$O" |
 					sed -E 's/.*DL-COST-([01])-.*: ([0-9]+) IOPS.*/\1 \2/' |
 					awk '$1 == 1 { on = $2 } $1 == 0 && on { print on / $2; on = 0 }' | sort -n >"$TMP/dl-$kind.pairs"
-				diag "$kind: cost of timing, randread qd$qd: pairs' on/off $(awk '{ printf "%s%.3f", NR > 1 ? " " : "", $1 }' "$TMP/dl-$kind.pairs"), median $(awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' "$TMP/dl-$kind.pairs")"
+				diag "$kind: cost of timing, randread qd$qd: pairs' on/off $(awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 }' "$TMP/dl-$kind.pairs"), median $(awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' "$TMP/dl-$kind.pairs")"
 				echo "DISKLAT-COST $kind qd$qd on=$on off=$off"
 			else
 				diag "$kind: cost of timing qd$qd: no result"
