@@ -146,8 +146,14 @@ if [ $want_qemu = 1 ] && [ ! -e "$QEMU_ROOT/.complete" ]; then
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $QEMU_SUITE main" >"$ad/sources.list"
 	aopt=(-o "Dir::Etc::SourceList=$ad/sources.list" -o Dir::Etc::SourceParts=/nonexistent
 	      -o "Dir::State::Lists=$ad/lists" -o "Dir::Cache=$ad/cache")
-	$SUDO apt-get "${aopt[@]}" update -q
-	(cd "$ad/dl" && $SUDO apt-get "${aopt[@]}" download -q qemu-system-x86 qemu-system-data)
+	# (twice: a mirror's hiccup should not fail a CI run)
+	for try in 1 2; do
+		$SUDO apt-get "${aopt[@]}" update -q &&
+			(cd "$ad/dl" && $SUDO apt-get "${aopt[@]}" download -q qemu-system-x86 qemu-system-data) &&
+			break
+		[ $try = 2 ] && { echo "setup: QEMU from $QEMU_SUITE could not be fetched" >&2; exit 1; }
+		sleep 10
+	done
 	deb=$(ls "$ad"/dl/qemu-system-x86_*.deb)
 	libs=()
 	for p in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -E '^(lib|zlib)'); do
