@@ -10,9 +10,8 @@
 # interop tests (vmmctl vdi against qemu-img and 7zz); packaging
 # (tests/packaging); fuzz smoke tests (if tests/fuzz/Makefile exists); the
 # -rt build. Then, one emulator at a time: the AMD-V test host (QEMU TCG)
-# running the integration suites, the same host with two CPUs running the
-# arbitrate suite (tests/host/smp-test.sh), reboot, panic and kexec of the
-# AMD-V test host with a VM running, the engine and device suites on a PREEMPT_RT
+# running the integration suites, reboot, panic and kexec of the AMD-V test
+# host with a VM running, the engine and device suites on a PREEMPT_RT
 # kernel (tests/host/rt-test.sh), the whole AMD-V test host cut off while a
 # VM writes a VDI (tests/host/cutoff-test.sh). Each step reports "# SUITE:
 # P passed, F failed[, S skipped]"; the last line printed is the sum over
@@ -198,16 +197,6 @@ tally integration "$logs/host.log" $? integration
 # the VDI the guest wrote through the kernel backend, read by qemu-img/7zz
 step vdi-kernel-image 120 tests/vdi/kernel-image.sh "$logs/host.log"
 tally vdi-kernel-image "$logs/vdi-kernel-image.log" $? vdi-kernel-image
-
-# 6a. the AMD-V test host with two CPUs (QEMU 10 from bookworm-backports,
-# unpacked by scripts/setup.sh --qemu): the arbitrate suite, whose
-# hostile-neighbour check needs a CPU per VM (about 3 minutes); its
-# summary is renamed integration-smp
-step host-smp 720 tests/host/smp-test.sh
-rc=$?
-line=$(grep -aE '^# integration: [0-9]+ passed, [0-9]+ failed' "$logs/host-smp.log" | tail -n 1 | tr -d '\r')
-[ -n "$line" ] && echo "# integration-smp:${line#\# integration:}" >>"$logs/host-smp.log"
-tally host-smp "$logs/host-smp.log" $rc integration-smp
 
 # 6b. the AMD-V test host reboots, panics and kexecs with a VM running
 step down 420 tests/host/down-test.sh reboot panic kexec

@@ -17,10 +17,11 @@
 #    * latency under a hostile neighbour, equal weights, each VM on a CPU
 #      of its own (cpuset; a host with one CPU prints the figures and
 #      skips the check): A reads 4 KiB at random at queue depth 1
-#      alone, then while B hammers its disk at queue depth 32; the p99
+#      alone, then while B hammers its disk at queue depth 32, in three
+#      such rounds (ARB_ROUNDS; one where the check is skipped); the p99
 #      of A's disk latency (doorbell to completion interrupt, every read,
-#      from the vmm_disk_irq tracepoint) must stay within 2x of its solo
-#      value; the guest's own p99 is printed beside it;
+#      from the vmm_disk_irq tracepoint) over all rounds must stay within
+#      2x of its solo value; the guest's own p99 is printed beside it;
 #    * weights 1:2: B's cpu.weight and io.weight set to twice A's (written
 #      into B's cgroup while it runs), both read at random at queue depth
 #      8, twice: both VMs on CPU 0, where the CPU is what they contend
@@ -32,10 +33,11 @@
 #    * an IOPS cap: vmmctl limit sets A's disk to 100 IOPS, then 200 while
 #      the guest runs: the guest's randread (queue depth 8) must report
 #      each within 5%.
-#    tests/run-all.sh runs this suite twice: in the one-CPU AMD-V test
-#    host with the other suites (QEMU 7.2 TCG; the neighbour check skips
-#    there), and in a two-CPU one (tests/host/smp-test.sh, QEMU 10
-#    multi-threaded TCG), where it runs. Under TCG a
+#    tests/run-all.sh runs this suite in the one-CPU AMD-V test host with
+#    the other suites (QEMU 7.2 TCG), where the neighbour check skips;
+#    tests/host/smp-test.sh runs it in a two-CPU one (QEMU 10,
+#    multi-threaded TCG), where it runs, but guests there have
+#    triple-faulted (tests/host/NOTES.md). Under TCG a
 #    guest's read costs it about a millisecond of its own CPU, so
 #    where the CPU is shared the CPU decides; that works because each
 #    disk's worker thread is in its VM's cgroup (checked), so the CPU the
@@ -44,7 +46,8 @@
 # The VT-x test host (Bochs, ~20x slower) runs the short form: the CPU cap
 # and the option checks, not the two guests, unless ARB_FULL=1.
 # Environment: ARB_ISO (default /guest/test-isolinux.iso), ARB_SECS
-# (seconds per measurement, default 8), ISO_TIMEOUT (boot, default 400).
+# (seconds per measurement, default 8), ARB_ROUNDS (the neighbour's
+# rounds), ISO_TIMEOUT (boot, default 400).
 . "$(dirname "$0")/lib.sh"
 ktap_begin arbitrate
 
@@ -209,10 +212,10 @@ for n in a b; do dd if=/dev/zero of="$IMGDIR/arb-$n.img" bs=1M count=72 2>/dev/n
 sync
 # Where the host has more than one CPU, each VM lives on one (cpuset): A
 # on CPU 0, B on CPU 1, from its start. pin GROUP CPUS.
-# (Two CPUs under QEMU 7.2, QEMU_SMP=2 with Debian 12's QEMU, are not fit
-# for it: a guest under our module triple-faulted there about once per
-# 4-5 minutes of disk I/O at queue depth 8, pinned or not; not under
-# QEMU 10, which smp-test.sh runs: tests/host/NOTES.md.)
+# (Not in CI: in a test host of two CPUs a guest under our module has
+# triple-faulted, about once per 4-5 minutes of disk I/O at queue depth 8
+# under QEMU 7.2, and once in about ten boots under QEMU 10, pinned or
+# not; never in the one-CPU host: tests/host/NOTES.md.)
 cpuset_on=0
 if [ "$NCPU" -gt 1 ]; then
 	mkdir -p "$CG/vmm"
@@ -300,16 +303,22 @@ trace_on() {
 	echo 0 >$T/tracing_on; echo >$T/trace; echo 4096 >$T/buffer_size_kb
 	echo "vm_id == $ida" >$ev/filter; echo 1 >$ev/enable; echo 1 >$T/tracing_on
 }
-# trace_p99 NAME: stop tracing (the filter cleared for later suites); the
-# p99 (us) of A's disk reads, and their count
+# p99_of FILE: the p99 (us) of the sorted latencies (ns) in FILE, and
+# their count
+p99_of() {
+	_n=$(wc -l <"$1")
+	[ "$_n" -gt 0 ] || { echo "0 0"; return; }
+	_k=$(( (_n * 99 + 99) / 100 ))
+	echo "$(( $(sed -n "${_k}p" "$1") / 1000 )) $_n"
+}
+# trace_p99 NAME: stop tracing (the filter cleared for later suites); A's
+# disk read latencies (ns) sorted into $TMP/arb-lat-NAME; their p99 (us)
+# and count
 trace_p99() {
 	echo 0 >$T/tracing_on; echo 0 >$ev/enable; echo 0 >$ev/filter
 	grep "vmm_disk_irq: vm $ida disk d1 op read " $T/trace | sed 's/.* total_ns \([0-9]*\).*/\1/' |
 		sort -n >"$TMP/arb-lat-$1"
-	_n=$(wc -l <"$TMP/arb-lat-$1")
-	[ "$_n" -gt 0 ] || { echo "0 0"; return; }
-	_k=$(( (_n * 99 + 99) / 100 ))
-	echo "$(( $(sed -n "${_k}p" "$TMP/arb-lat-$1") / 1000 )) $_n"
+	p99_of "$TMP/arb-lat-$1"
 }
 # read_on NAME ARGS: the guest runs diskcheck randread ARGS; its IOPS
 # lines so far (na, nb) count one more
@@ -319,19 +328,44 @@ read_on() {
 	if [ "$1" = a ]; then na=$((na + 1)); else nb=$((nb + 1)); fi
 }
 pin "$cga" 0; pin "$cgb" 1
-trace_on
-read_on a "$SECS 1 64"
-wait_line a "IOPS" $na $((SECS + 60)); solo=$(nth a $na p99); sio=$(nth a $na iops)
-set -- $(trace_p99 solo); dsolo=$1 nsolo=$2
-read_on b "$((SECS + 6)) 32 64"
-sleep 3
-trace_on
-read_on a "$SECS 1 64"
-wait_line a "IOPS" $na $((SECS + 60)); busy=$(nth a $na p99)
-set -- $(trace_p99 busy); dbusy=$1 nbusy=$2
-wait_line b "IOPS" $nb $((SECS + 60))
-diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (B: $(nth b $nb iops) IOPS)"
-diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads"
+# Rounds: A alone, then A beside B, ARB_ROUNDS times (3 where the check
+# runs, 1 where it is skipped), interleaved so that the host's drift
+# weighs on both sides alike; the check takes the p99 over each side's
+# reads of all rounds. (One round of SECS a side gave 1.2x-1.7x in six
+# runs of the two-CPU host and 2.1x in the seventh: its two emulated CPUs
+# fill this machine's two cores, and QEMU loses wake-ups there;
+# tests/host/NOTES.md.)
+rounds=${ARB_ROUNDS:-1}
+[ $cpuset_on = 1 ] && rounds=${ARB_ROUNDS:-3}
+rm -f "$TMP"/arb-lat-*
+gsolo=; gbusy=
+rn=0
+while [ $rn -lt "$rounds" ]; do
+	rn=$((rn + 1))
+	trace_on
+	read_on a "$SECS 1 64"
+	wait_line a "IOPS" $na $((SECS + 60)); solo=$(nth a $na p99)
+	[ $rn = 1 ] && sio=$(nth a $na iops)
+	set -- $(trace_p99 "solo-$rn"); ds=$1 ns=$2
+	read_on b "$((SECS + 6)) 32 64"
+	sleep 3
+	trace_on
+	read_on a "$SECS 1 64"
+	wait_line a "IOPS" $na $((SECS + 60)); busy=$(nth a $na p99)
+	set -- $(trace_p99 "busy-$rn"); db=$1 nr=$2
+	wait_line b "IOPS" $nb $((SECS + 60))
+	diag "FIGURE hostile neighbour, round $rn of $rounds: A's disk p99 solo $ds us over $ns reads, with B at QD32 $db us over $nr reads (B: $(nth b $nb iops) IOPS); as the guest sees it, solo ${solo:-?} us, with B ${busy:-?} us"
+	gsolo="$gsolo ${solo:-0}"; gbusy="$gbusy ${busy:-0}"
+done
+sort -n "$TMP"/arb-lat-solo-* >"$TMP/arb-lat-solo"
+set -- $(p99_of "$TMP/arb-lat-solo"); dsolo=$1 nsolo=$2
+sort -n "$TMP"/arb-lat-busy-* >"$TMP/arb-lat-busy"
+set -- $(p99_of "$TMP/arb-lat-busy"); dbusy=$1 nbusy=$2
+# the guest's own p99s: their mean over the rounds
+solo=$(echo $gsolo | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
+busy=$(echo $gbusy | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
+diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (the guest's own, mean of $rounds rounds)"
+diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads ($rounds rounds)"
 # The check is on the disk's latency as the hypervisor sees it (doorbell
 # to completion interrupt, every read): what the disk path owes A. The
 # guest's own p99 adds the guest's CPU time, which on this host is most
