@@ -357,6 +357,7 @@ while [ $rn -lt "$rounds" ]; do
 	diag "FIGURE hostile neighbour, round $rn of $rounds: A's disk p99 solo $ds us over $ns reads, with B at QD32 $db us over $nr reads (B: $(nth b $nb iops) IOPS); as the guest sees it, solo ${solo:-?} us, with B ${busy:-?} us"
 	gsolo="$gsolo ${solo:-0}"; gbusy="$gbusy ${busy:-0}"
 done
+rw=rounds; [ "$rounds" = 1 ] && rw=round
 sort -n "$TMP"/arb-lat-solo-* >"$TMP/arb-lat-solo"
 set -- $(p99_of "$TMP/arb-lat-solo"); dsolo=$1 nsolo=$2
 sort -n "$TMP"/arb-lat-busy-* >"$TMP/arb-lat-busy"
@@ -364,8 +365,8 @@ set -- $(p99_of "$TMP/arb-lat-busy"); dbusy=$1 nbusy=$2
 # the guest's own p99s: their mean over the rounds
 solo=$(echo $gsolo | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
 busy=$(echo $gbusy | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
-diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (the guest's own, mean of $rounds rounds)"
-diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads ($rounds rounds)"
+diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (the guest's own, mean of $rounds $rw)"
+diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads ($rounds $rw)"
 # The check is on the disk's latency as the hypervisor sees it (doorbell
 # to completion interrupt, every read): what the disk path owes A. The
 # guest's own p99 adds the guest's CPU time, which on this host is most
