@@ -175,7 +175,8 @@ mon=$out/qemu-$mode.mon
 # ask CMD...: the monitor's answers to CMDs (HMP, one a line)
 ask() {
 	[ -S "$mon" ] && command -v socat >/dev/null || return 0
-	printf '%s\n' "$@" | timeout 5 socat - "UNIX-CONNECT:$mon" 2>/dev/null | tr -d '\r'
+	# (-T: socat gives up after 5 s of silence, with no timeout(1) process)
+	printf '%s\n' "$@" | socat -T 5 - "UNIX-CONNECT:$mon" 2>/dev/null | tr -d '\r'
 }
 # hung_regs: where a host that does not end is (nokaslr: its RIP reads
 # against /proc/kallsyms of any boot of the same kernel and vmm.ko), three
@@ -194,7 +195,7 @@ hung_regs() {
 # interrupt it would deliver (in IRR, above the processor priority) and
 # nothing raises it to the CPU, which goes on halted in the idle loop
 # (interrupts on, GIF set) or running a guest that never exits for it.
-# The host stops: its timers are interrupts too. 8 to 17 times in a run
+# The host stops: its timers are interrupts too. 8 to 30 times in a run
 # of all the suites here, and one CI run that timed out. A monitor NMI
 # runs the CPU but does not unstick it; any device interrupt does (QEMU
 # looks at the APIC again): a key press. Likely cause: QEMU clears a bit
@@ -202,12 +203,10 @@ hung_regs() {
 # which can drop one the main thread sets then (fixed upstream in 2025).
 # (tests/host/NOTES.md)
 # pending_vec CPU: the highest vector CPU's APIC holds that it would
-# deliver now, else nothing. One socat and one awk (mawk: no strtonum) a
-# look: the watchdog looks twice a second.
+# deliver now, else nothing. The watchdog looks twice a second, so the
+# answer is read by one awk (mawk: no strtonum), not a chain of tools.
 pending_vec() {
-	[ -S "$mon" ] || return 0
-	printf 'info lapic %s\n' "$1" | socat -T 2 - "UNIX-CONNECT:$mon" 2>/dev/null | awk '
-		{ sub(/\r$/, "") }
+	ask "info lapic $1" | awk '
 		/^IRR/ && !irr { irr = 1; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $i + 0 > v) v = $i + 0 }
 		!ppr && match($0, /PPR 0x[0-9a-fA-F]+/) {
 			h = tolower(substr($0, RSTART + 6, RLENGTH - 6))
@@ -264,7 +263,8 @@ boot() {
 				break
 			fi
 			# (two looks a second: a lost wake-up stalls the host for
-			# 0.5-1 s; a look costs some 30 ms of this machine's CPU)
+			# 0.5-1 s; the watchdog costs some 10% of one of this
+			# machine's cores)
 			kick_lost
 			sleep 0.5; t=$((SECONDS - t0))
 		done
