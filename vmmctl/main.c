@@ -603,13 +603,19 @@ static int run_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	/* in its cgroup before the VM exists: everything is charged there */
+	/*
+	 * In its cgroup before the VM exists: everything is charged there.
+	 * A signal between making the group and leaving it would leave the
+	 * group behind: they wait until cmd_run() handles them.
+	 */
+	run_hold_signals(true);
 	if (cg_wanted(&o.cg) && cg_enter(&o.cg)) {
 		ret = EXIT_HOST_ERROR;
 	} else {
 		ret = cmd_run(&o);
 		cg_leave();
 	}
+	run_hold_signals(false);
 	for (d = 0; d < o.n_disks; d++)
 		disk_close(&o.disks[d]);
 	return ret;

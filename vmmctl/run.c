@@ -125,6 +125,17 @@ static void block_signals(bool block)
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+void run_hold_signals(bool hold)
+{
+	sigset_t set;
+	unsigned int i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(term_signals) / sizeof(term_signals[0]); i++)
+		sigaddset(&set, term_signals[i]);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 static void set_raw_tty(void)
 {
 	struct termios tio;
@@ -908,6 +919,8 @@ int cmd_run(const struct run_opts *o)
 			close(img_fd);
 		return EXIT_HOST_ERROR;
 	}
+	/* A signal held back since before the cgroup was made comes now. */
+	run_hold_signals(false);
 
 	/* A PC that resets starts again as a new VM, unless --no-reboot. */
 	for (;;) {

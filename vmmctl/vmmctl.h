@@ -57,6 +57,11 @@ struct run_opts {
 };
 
 int cmd_run(const struct run_opts *o);
+/*
+ * Hold SIGINT, SIGTERM, SIGHUP and SIGQUIT back (true) until cmd_run() has
+ * its handlers in place (it lets them through then), or let them through.
+ */
+void run_hold_signals(bool hold);
 
 /* Print a VM's (vm_id != 0) or the module's (vm_id 0) statistics. */
 int print_stats(int fd, uint32_t vm_id, const char *title, bool json,
