@@ -113,14 +113,21 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* The signals that end a run (term_signals), in set. */
+static void term_sigset(sigset_t *set)
+{
+	unsigned int i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(term_signals) / sizeof(term_signals[0]); i++)
+		sigaddset(set, term_signals[i]);
+}
+
 static void block_signals(bool block)
 {
 	sigset_t set;
-	unsigned int i;
 
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(term_signals) / sizeof(term_signals[0]); i++)
-		sigaddset(&set, term_signals[i]);
+	term_sigset(&set);
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
@@ -128,11 +135,8 @@ static void block_signals(bool block)
 void run_hold_signals(bool hold)
 {
 	sigset_t set;
-	unsigned int i;
 
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(term_signals) / sizeof(term_signals[0]); i++)
-		sigaddset(&set, term_signals[i]);
+	term_sigset(&set);
 	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 

@@ -373,8 +373,8 @@ set -- $(p99_of "$TMP/arb-lat-solo"); dsolo=$1 nsolo=$2
 sort -n "$TMP"/arb-lat-busy-* >"$TMP/arb-lat-busy"
 set -- $(p99_of "$TMP/arb-lat-busy"); dbusy=$1 nbusy=$2
 # the guest's own p99s: their mean over the rounds
-solo=$(echo $gsolo | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
-busy=$(echo $gbusy | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }')
+mean() { echo "$@" | awk '{ for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%d", s / NF }'; }
+solo=$(mean $gsolo); busy=$(mean $gbusy)
 diag "FIGURE hostile neighbour: A's p99 solo ${solo:-?} us, with B at QD32 ${busy:-?} us (the guest's own, mean of $rounds $rw)"
 diag "FIGURE hostile neighbour: A's disk p99 (doorbell to interrupt) solo ${dsolo} us over $nsolo reads, with B ${dbusy} us over $nbusy reads ($rounds $rw)"
 # The check is on the disk's latency as the hypervisor sees it (doorbell
