@@ -52,7 +52,7 @@ int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 	unsigned int got = 0;
 	int r, fr = 0;
 
-	vmm_ops->get_mode(v, &m);
+	vmm_call(get_mode)(v, &m);
 	mode = vmm_decode_mode(&m, v->rflags);
 	if (nbytes) {
 		r = x86_decode(bytes, nbytes, mode, insn);
@@ -325,7 +325,7 @@ static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
 	int r;
 
 	e.v = v;
-	vmm_ops->get_mode(v, &e.m);
+	vmm_call(get_mode)(v, &e.m);
 	if (vmm_decode_mode(&e.m, v->rflags) != in->mode) {
 		/* The mode changed under it (SET_SREGS): start afresh. */
 		r = vmm_decode_current(v, NULL, 0, &again);
@@ -334,7 +334,7 @@ static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
 		in = &again;
 		e.xlat = false;
 	}
-	vmm_ops->get_sregs(v, &sr);
+	vmm_call(get_sregs)(v, &sr);
 	e.c.mode = vmm_decode_mode(&e.m, v->rflags);
 	memcpy(e.c.gprs, v->gprs, sizeof(e.c.gprs));
 	e.c.rip = v->rip;
@@ -461,7 +461,7 @@ static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
 			[X86_SEG_FS] = &sr.fs, [X86_SEG_GS] = &sr.gs,
 		};
 
-		vmm_ops->get_sregs(v, &sr);
+		vmm_call(get_sregs)(v, &sr);
 		lin += sg[m.seg]->base;
 		if (in->mode != X86_MODE_LONG64)
 			lin &= 0xffffffff;
@@ -538,8 +538,8 @@ int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
 	r = vmm_decode_current(v, NULL, 0, &insn);
 	if (r)
 		return vmm_decode_failed(v, run, r);
-	vmm_ops->get_mode(v, &e.m);
-	vmm_ops->get_sregs(v, &sr);
+	vmm_call(get_mode)(v, &e.m);
+	vmm_call(get_sregs)(v, &sr);
 	mask = insn.addr_size == 64 ? ~0ULL :
 	       insn.addr_size == 32 ? 0xffffffffULL : 0xffffULL;
 	count = x->io.rep ? v->gprs[1] & mask : 1;

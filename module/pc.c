@@ -346,7 +346,7 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 
 	/* An NMI goes first, when the guest is not still handling one. */
 	if (READ_ONCE(v->nmi_pending) && !v->event.valid &&
-	    vmm_ops->nmi_allowed(v)) {
+	    vmm_call(nmi_allowed)(v)) {
 		WRITE_ONCE(v->nmi_pending, false);
 		v->event.valid = true;
 		v->event.type = VMM_EVENT_NMI;
@@ -355,14 +355,14 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 		v->event.set_cr2 = false;
 	}
 	if (vec < 0 && !extint) {
-		vmm_ops->irq_window(v, false);
+		vmm_call(irq_window)(v, false);
 		return;
 	}
-	if (v->event.valid || !vmm_ops->irq_allowed(v)) {
-		vmm_ops->irq_window(v, true);
+	if (v->event.valid || !vmm_call(irq_allowed)(v)) {
+		vmm_call(irq_window)(v, true);
 		return;
 	}
-	vmm_ops->irq_window(v, false);
+	vmm_call(irq_window)(v, false);
 	if (vec >= 0)
 		lapic_ack(l, vec);
 	else
@@ -396,10 +396,10 @@ bool vmm_pc_accept_mp(struct vmm_vcpu *v)
 		return true;
 	if (!(e & VMM_MP_SIPI))
 		return false;
-	vmm_ops->get_sregs(v, &s);
+	vmm_call(get_sregs)(v, &s);
 	s.cs.selector = (e & 0xff) << 8;
 	s.cs.base = (u64)(e & 0xff) << 12;
-	vmm_ops->set_sregs(v, &s);
+	vmm_call(set_sregs)(v, &s);
 	v->rip = 0;
 	v->wait_sipi = false;
 	return true;

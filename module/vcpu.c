@@ -295,7 +295,7 @@ static int vmm_handle_io(struct vmm_vcpu *v, struct vmm_run *run)
 
 static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 {
-	int r = vmm_ops->msr_read(v, index, val);
+	int r = vmm_call(msr_read)(v, index, val);
 
 	if (r != -ENOENT)
 		return r;
@@ -334,7 +334,7 @@ static int vmm_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 
 static int vmm_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 {
-	int r = vmm_ops->msr_write(v, index, val);
+	int r = vmm_call(msr_write)(v, index, val);
 
 	if (r != -ENOENT) {
 		/* a new TSC offset moves the clock page's timestamp */
@@ -422,7 +422,7 @@ static int vmm_handle_dr(struct vmm_vcpu *v, struct vmm_run *run)
 	r = vmm_decode_current(v, NULL, 0, &insn);
 	if (r)
 		return vmm_decode_failed(v, run, r);
-	vmm_ops->get_mode(v, &m);
+	vmm_call(get_mode)(v, &m);
 	dr = insn.modrm_reg;
 	if (dr == 4 || dr == 5)
 		dr = (m.cr4 & X86_CR4_DE) ? 8 : dr + 2;	/* aliases, or #UD */
@@ -473,7 +473,7 @@ static int vmm_handle_cr4_write(struct vmm_vcpu *v, struct vmm_run *run)
 	    insn.modrm_reg != 4)
 		return vmm_internal_error(v, run, VMM_INTERNAL_EMULATION,
 					  insn.opcode);
-	vmm_ops->get_mode(v, &m);
+	vmm_call(get_mode)(v, &m);
 	val = v->gprs[insn.modrm_rm];
 	if (vmm_decode_mode(&m, v->rflags) != X86_MODE_LONG64)
 		val = (u32)val;
@@ -522,7 +522,7 @@ static int vmm_handle_exit(struct vmm_vcpu *v, struct vmm_run *run)
 		 * another NMI (it sleeps, as on hardware, instead of spinning).
 		 */
 		if (v->vm->pc) {
-			v->nmi_blocked = !vmm_ops->nmi_allowed(v);
+			v->nmi_blocked = !vmm_call(nmi_allowed)(v);
 			return VMM_NEXT_HALT;
 		}
 		run->exit_reason = VMM_EXIT_HLT;
@@ -755,7 +755,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 		}
 
 		vmm_guest_fpu_load(v);
-		vmm_ops->prepare(v);
+		vmm_call(prepare)(v);
 		/* an unstable host TSC: the clock page is per host CPU */
 		if (unlikely(v->pv_time_msr & 1) && !v->vm->pv_stable &&
 		    v->pv_cpu != raw_smp_processor_id())
@@ -793,13 +793,13 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 				    v->mmio_cache.rip != v->rip)
 					v->mmio_cache.valid = false;
 				if (v->mmio_cache.valid)
-					vmm_ops->irq_window(v, false);
+					vmm_call(irq_window)(v, false);
 				else
 					vmm_pc_inject(v);
 			}
 			if (unlikely(v->tlb_gen != READ_ONCE(v->vm->tlb_gen))) {
 				v->tlb_gen = READ_ONCE(v->vm->tlb_gen);
-				vmm_ops->flush_tlb(v);
+				vmm_call(flush_tlb)(v);
 			}
 			/*
 			 * A guest can set CR4.PKE and WRPKRU behind our back;
@@ -807,7 +807,7 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			 * governs this task's user memory.
 			 */
 			write_pkru(v->pkru);
-			r = vmm_ops->run(v);
+			r = vmm_call(run)(v);
 			v->pkru = read_pkru();
 			write_pkru(host_pkru);
 			if (r == VMM_RUN_CANCELLED) {
@@ -890,7 +890,7 @@ static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		break;
 	case VMM_GET_SREGS:
 		memset(&sregs, 0, sizeof(sregs));
-		vmm_ops->get_sregs(v, &sregs);
+		vmm_call(get_sregs)(v, &sregs);
 		r = copy_to_user(uarg, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 		break;
 	case VMM_SET_SREGS:
@@ -899,7 +899,7 @@ static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 			break;
 		r = vmm_check_sregs(&sregs);
 		if (!r)
-			vmm_ops->set_sregs(v, &sregs);
+			vmm_call(set_sregs)(v, &sregs);
 		break;
 	default:
 		r = -ENOTTY;

@@ -15,6 +15,7 @@
 #include <linux/rcuwait.h>
 #include <linux/wait.h>
 #include <linux/atomic.h>
+#include <linux/static_call.h>
 #include <asm/fpu/types.h>
 
 #include "../uapi/vmm.h"
@@ -422,6 +423,21 @@ struct vmm_vm {
 };
 
 extern const struct vmm_engine_ops *vmm_ops;
+
+/*
+ * The engine's ops that exits and entries call, as static calls: a direct
+ * call patched in at load (vmm_static_calls_set), not an indirect one
+ * through vmm_ops, which retpolines make costly (as KVM does for its ops).
+ * Every engine provides all of these.
+ */
+#define VMM_OPS_STATIC(X)						\
+	X(get_sregs) X(set_sregs) X(get_mode) X(prepare) X(run)		\
+	X(msr_read) X(msr_write) X(irq_allowed) X(nmi_allowed)		\
+	X(irq_window) X(flush_tlb)
+#define VMM_DECLARE_STATIC_CALL(f)					\
+	DECLARE_STATIC_CALL(vmm_##f, *(((struct vmm_engine_ops *)0)->f));
+VMM_OPS_STATIC(VMM_DECLARE_STATIC_CALL)
+#define vmm_call(f)	static_call(vmm_##f)
 
 /* vmm_main.c */
 extern struct list_head vmm_vms;

@@ -25,6 +25,18 @@
 
 const struct vmm_engine_ops *vmm_ops;
 
+#define VMM_DEFINE_STATIC_CALL(f)					\
+	DEFINE_STATIC_CALL_NULL(vmm_##f, *(((struct vmm_engine_ops *)0)->f));
+VMM_OPS_STATIC(VMM_DEFINE_STATIC_CALL)
+
+/* Point the static calls at the engine's ops (vmm.h). */
+static void vmm_static_calls_set(const struct vmm_engine_ops *ops)
+{
+#define VMM_UPDATE_STATIC_CALL(f) static_call_update(vmm_##f, ops->f);
+	VMM_OPS_STATIC(VMM_UPDATE_STATIC_CALL)
+#undef VMM_UPDATE_STATIC_CALL
+}
+
 LIST_HEAD(vmm_vms);
 DEFINE_MUTEX(vmm_vms_lock);
 
@@ -403,6 +415,7 @@ static int vmm_engine_select(void)
 			return r;
 		vmm_engine = e;
 		vmm_ops = e->ops;
+		vmm_static_calls_set(e->ops);
 		return 0;
 	}
 	pr_err("no usable AMD-V (SVM with nested paging) or VT-x (EPT, VPID, unrestricted guest) on this CPU\n");

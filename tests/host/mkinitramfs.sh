@@ -20,7 +20,8 @@
 #   /lib/vmm/rtcheck.ko (RTCHECK_KO, tests/host/rt-test.sh)
 # Environment: KVER; KROOT, the root the kernel's image and modules are
 # under (default /; tests/host/rt-test.sh unpacks the RT kernel elsewhere);
-# VMM_KO, the vmm.ko to take (default module/vmm.ko).
+# VMM_KO, the vmm.ko to take (default module/vmm.ko); VMM_BASE_KO, a
+# second one for the benchmark to compare with (/lib/vmm/vmm-base.ko).
 set -euo pipefail
 
 out=${1:?usage: $0 OUT.cpio.gz}
@@ -66,6 +67,8 @@ install_ko() {
 	chmod 0644 "$2"
 }
 if [ -f "$VMM_KO" ]; then install_ko "$VMM_KO" "$root/lib/vmm/vmm.ko"; else warn "$VMM_KO missing"; fi
+# VMM_BASE_KO: the benchmark's second vmm.ko (qemu-amd.sh)
+if [ -n "${VMM_BASE_KO:-}" ]; then install_ko "$VMM_BASE_KO" "$root/lib/vmm/vmm-base.ko"; fi
 if [ -n "${RTCHECK_KO:-}" ]; then install -m 0644 "$RTCHECK_KO" "$root/lib/vmm/rtcheck.ko"; fi
 cp_opt vmmctl/vmmctl bin/vmmctl 0755
 cp_opt bench/kvmrun bin/kvmrun 0755

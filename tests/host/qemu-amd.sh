@@ -15,7 +15,9 @@
 # QEMU_BIN (default qemu-system-x86_64) and QEMU_DATADIR (its firmware
 # and option ROMs, -L; tests/host/smp-test.sh points both at QEMU 10),
 # KROOT (root holding boot/vmlinuz-KVER and lib/modules/KVER, default /),
-# VMM_KO (the vmm.ko for the host, default module/vmm.ko), RTCHECK_KO.
+# VMM_KO (the vmm.ko for the host, default module/vmm.ko), RTCHECK_KO,
+# VMM_BASE_KO (bench: a second vmm.ko, e.g. the last commit's, that the
+# benchmark runs beside VMM_KO in the same host, rounds alternating).
 # diskbench: the host also gets a raw image as a virtio disk (serial
 # vmmbench; DISKBENCH_IMG, default out/bench/disk.img, created with
 # DISKBENCH_MIB MiB written, default 512) and the build machine's root
@@ -76,7 +78,8 @@ extract_vmlinux || echo "qemu-amd: warning: cannot extract vmlinux from $bzimage
 [ -s "$vmlinux" ] && export VMLINUX=$vmlinux
 
 # Rebuild the initramfs when anything that goes into it is newer.
-inputs=("$here/init" "$here/mkinitramfs.sh" "$VMM_KO" ${RTCHECK_KO:+"$RTCHECK_KO"} "$top/vmmctl/vmmctl"
+inputs=("$here/init" "$here/mkinitramfs.sh" "$VMM_KO" ${RTCHECK_KO:+"$RTCHECK_KO"}
+	${VMM_BASE_KO:+"$VMM_BASE_KO"} "$top/vmmctl/vmmctl"
 	"$top/bench/kvmrun" "$top/bench/run-bench.sh" "$top/tests/integration/build/abi_test"
 	"$top/tests/integration/build/race_test"
 	"$top"/tests/integration/*.sh "$top"/guest-drivers/build/*.bin
