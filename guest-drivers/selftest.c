@@ -532,7 +532,77 @@ static bool mmio_general(void)
 	return ok;
 }
 
+/*
+ * The VMM fetches the instruction at RIP on an MMIO exit (and, without
+ * next-RIP help, on other exits) and may keep the translation of its page
+ * and the instruction decoded: code that moves under the same RIP must be
+ * fetched and decoded anew. A 2 MiB page at 1 GiB holds a stub that the
+ * test first maps to one physical page, then to another with another
+ * stub, then rewrites in place; each stub accesses the kernel's register.
+ */
+#define STUB_VA		0x40000000UL
+#define STUB_PA_A	0x800000UL
+#define STUB_PA_B	0xa00000UL
+#define STUB_PDE	((volatile u64 *)(0x180000UL + 0x3000))	/* PD 1, entry 0 */
+
+static void stub_map(u64 pa)
+{
+	*STUB_PDE = pa | 0x83;				/* P | RW | PS */
+	asm volatile("invlpg (%0)" : : "r"(STUB_VA) : "memory");
+}
+
+static u32 stub_call(u32 val)
+{
+	u64 a, d = TEST_MMIO_KERNEL_GPA, s = val;
+
+	asm volatile("call *%[f]" : "=a"(a), "+D"(d), "+S"(s)
+		     : [f] "r"(STUB_VA) : "rcx", "rdx", "r8", "r9", "r10",
+		       "r11", "memory", "cc");
+	return (u32)a;
+}
+
+static u32 kreg_read(void)
+{
+	u32 k;
+
+	asm volatile("movl (%1), %0" : "=r"(k) : "r"(TEST_MMIO_KERNEL_GPA) :
+		     "memory");
+	return k;
+}
+
+static bool mmio_code_moves(void)
+{
+	static const u8 rd[] = { 0x8b, 0x07, 0xc3 };	/* mov (%rdi),%eax; ret */
+	static const u8 wr[] = { 0x89, 0x37, 0x31, 0xc0, 0xc3 };
+						/* mov %esi,(%rdi); xor %eax,%eax; ret */
+	volatile u8 *a = (volatile u8 *)STUB_PA_A, *b = (volatile u8 *)STUB_PA_B;
+	u64 old = *STUB_PDE;
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rd); i++)
+		a[i] = rd[i];
+	for (i = 0; i < sizeof(wr); i++)
+		b[i] = wr[i];
+	asm volatile("movl %1, (%0)" : : "r"(TEST_MMIO_KERNEL_GPA),
+		     "r"(0x11111111u) : "memory");
+	stub_map(STUB_PA_A);
+	for (i = 0; i < 3; i++)
+		ok &= expect_eq("read stub", stub_call(0), 0x11111111);
+	stub_map(STUB_PA_B);		/* the same RIP, another page */
+	ok &= expect_eq("write stub returns 0", stub_call(0x22222222), 0);
+	ok &= expect_eq("write stub wrote", kreg_read(), 0x22222222);
+	for (i = 0; i < sizeof(rd); i++)	/* the same page, new code */
+		b[i] = rd[i];
+	stub_map(STUB_PA_B);		/* INVLPG serializes */
+	ok &= expect_eq("rewritten stub reads", stub_call(0), 0x22222222);
+	*STUB_PDE = old;
+	asm volatile("invlpg (%0)" : : "r"(STUB_VA) : "memory");
+	return ok;
+}
+
 static bool t_mmio_rw64(void) { return mmio_guard(mmio_rw64); }
+static bool t_mmio_code_moves(void) { return mmio_guard(mmio_code_moves); }
 static bool t_mmio_general(void) { return mmio_guard(mmio_general); }
 static bool t_mmio_narrow_reads(void) { return mmio_guard(mmio_narrow_reads); }
 static bool t_mmio_byte_write(void) { return mmio_guard(mmio_byte_write); }
@@ -572,6 +642,7 @@ static const struct {
 	{ "mmio: stores of immediates", t_mmio_store_imm },
 	{ "mmio: accesses via r8-r15", t_mmio_high_regs },
 	{ "mmio: ADD/OR/XCHG/CMP/REP MOVS, the in-kernel register", t_mmio_general },
+	{ "mmio: code remapped or rewritten under the same RIP is fetched anew", t_mmio_code_moves },
 };
 
 /* a check that raises an unexpected exception fails instead of panicking */

@@ -39,6 +39,88 @@ static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 	return vmm_gpa_read(opaque, gpa, buf, len);
 }
 
+/*
+ * Copy n code bytes at lin (all in one page) with the fetch cache (vmm.h)
+ * when the walk would give the same translation, else walk, copy and keep
+ * the translation. Returns like gpt_translate, or -EIO when the code is
+ * not in RAM.
+ */
+static int vmm_fetch(struct vmm_vcpu *v, const struct gpt_ctx *ctx, u64 lin,
+		     unsigned int access, u8 *buf, unsigned int n, u32 *pfec)
+{
+	typeof(v->fetch_cache) *c = &v->fetch_cache;
+	bool hit = false;
+	unsigned int i;
+	u64 gpa;
+	u32 gen;
+	int r;
+
+	if (c->valid && c->lin_page == (lin & PAGE_MASK) &&
+	    c->access == access && c->cr3 == ctx->cr3 && c->cr0 == ctx->cr0 &&
+	    c->cr4 == ctx->cr4 && c->efer == ctx->efer) {
+		/* A page taken away bumps tlb_gen, then waits for readers. */
+		rcu_read_lock();
+		hit = c->gen == READ_ONCE(v->vm->tlb_gen);
+		for (i = 0; hit && i < c->path.n; i++)
+			hit = c->path.val[i] ==
+			      (c->path.esize == 8 ?
+			       READ_ONCE(*(const u64 *)c->ent[i]) :
+			       READ_ONCE(*(const u32 *)c->ent[i]));
+		if (hit)
+			memcpy(buf, c->code + offset_in_page(lin), n);
+		rcu_read_unlock();
+		if (hit)
+			return 0;
+	}
+	c->valid = false;
+	gen = READ_ONCE(v->vm->tlb_gen);
+	r = gpt_translate_path(ctx, lin, access, &gpa, pfec, &c->path);
+	if (r)
+		return r;
+	if (vmm_gpa_read(v->vm, gpa, buf, n))
+		return -EIO;
+	for (i = 0; i < c->path.n; i++) {
+		c->ent[i] = vmm_gpa_ptr(v->vm, c->path.gpa[i]);
+		if (!c->ent[i])
+			return 0;	/* not kept */
+	}
+	c->code = vmm_gpa_ptr(v->vm, gpa & PAGE_MASK);
+	if (!c->code)
+		return 0;
+	c->gen = gen;
+	c->access = access;
+	c->cr0 = ctx->cr0;
+	c->cr3 = ctx->cr3;
+	c->cr4 = ctx->cr4;
+	c->efer = ctx->efer;
+	c->lin_page = lin & PAGE_MASK;
+	c->valid = true;
+	return 0;
+}
+
+/* x86_decode, or the fetch cache's instruction when it has these bytes. */
+static int vmm_decode_bytes(struct vmm_vcpu *v, const u8 *buf,
+			    unsigned int got, enum x86_mode mode,
+			    struct x86_insn *insn)
+{
+	typeof(v->fetch_cache) *c = &v->fetch_cache;
+	int r;
+
+	if (c->insn_valid && c->insn_mode == mode && got >= c->insn.len &&
+	    !memcmp(buf, c->insn_bytes, c->insn.len)) {
+		*insn = c->insn;
+		return 0;
+	}
+	r = x86_decode(buf, got, mode, insn);
+	c->insn_valid = !r;
+	if (!r) {
+		c->insn_mode = mode;
+		memcpy(c->insn_bytes, buf, insn->len);
+		c->insn = *insn;
+	}
+	return r;
+}
+
 /* See emulate.h. */
 int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 		       unsigned int nbytes, struct x86_insn *insn)
@@ -46,8 +128,9 @@ int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 	struct vmm_cpu_mode m;
 	struct gpt_ctx ctx = { .read_gpa = vmm_gpt_read, .opaque = v->vm };
 	enum x86_mode mode;
+	unsigned int access;
 	u8 buf[15];
-	u64 lin, fault_gva = 0;
+	u64 lin;
 	u32 pfec = 0;
 	unsigned int got = 0;
 	int r, fr = 0;
@@ -64,30 +147,35 @@ int vmm_decode_current(struct vmm_vcpu *v, const u8 *bytes,
 	ctx.cr3 = m.cr3;
 	ctx.cr4 = m.cr4;
 	ctx.efer = m.efer;
+	access = GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0);
 	lin = m.cs_base + v->rip;
 	if (mode != X86_MODE_LONG64)
 		lin &= 0xffffffff;
 
-	/* Fetch what is readable: the instruction may end before a bad page. */
+	/*
+	 * A page at a time, decoding as soon as the bytes may hold the whole
+	 * instruction: it may end before a page that cannot be fetched.
+	 */
 	while (got < sizeof(buf)) {
 		unsigned int n = min_t(unsigned int, sizeof(buf) - got,
-				       PAGE_SIZE - offset_in_page(lin + got));
+				       PAGE_SIZE - offset_in_page(lin));
 
-		fr = gpt_read(&ctx, lin + got, buf + got, n,
-			      GPT_ACC_FETCH | (m.cpl == 3 ? GPT_ACC_USER : 0),
-			      &pfec, &fault_gva);
+		fr = vmm_fetch(v, &ctx, lin, access, buf + got, n, &pfec);
 		if (fr)
 			break;
 		got += n;
+		r = vmm_decode_bytes(v, buf, got, mode, insn);
+		if (r != -EAGAIN || got == sizeof(buf))
+			return r;
+		lin += n;
+		if (mode != X86_MODE_LONG64)
+			lin &= 0xffffffff;
 	}
-	r = x86_decode(buf, got, mode, insn);
-	if (r != -EAGAIN || got == sizeof(buf))
-		return r;
 
 	/* The instruction runs into what could not be fetched. */
 	switch (fr) {
 	case -EFAULT:
-		vmm_inject_page_fault(v, fault_gva, pfec);
+		vmm_inject_page_fault(v, lin, pfec);
 		return VMM_FAULTED;
 	case -EINVAL:		/* non-canonical RIP */
 		vmm_inject_exception(v, X86_EXC_GP, true, 0);

@@ -559,6 +559,14 @@ int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf,
 	return vmm_gpa_access(vm, gpa, (void *)buf, len, true);
 }
 
+void *vmm_gpa_ptr(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mem_slot *s = vmm_find_slot(vm, gpa);
+	struct page *p = s ? vmm_slot_page(s, gpa) : NULL;
+
+	return p ? page_address(p) + offset_in_page(gpa) : NULL;
+}
+
 bool vmm_gpa_ok(struct vmm_vm *vm, u64 gpa, u64 len, bool write)
 {
 	while (len) {

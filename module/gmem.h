@@ -40,6 +40,14 @@ struct vmm_mem_slot *vmm_find_slot(struct vmm_vm *vm, u64 gpa);
  */
 int vmm_gpa_read(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 int vmm_gpa_write(struct vmm_vm *vm, u64 gpa, const void *buf, unsigned int len);
+/*
+ * The kernel address of the guest RAM byte at gpa, or NULL where that is
+ * not RAM or its page was never touched. Valid within the caller's RCU
+ * read-side section (a vCPU batch is one) and, beyond it, while
+ * vm->tlb_gen keeps the value read before the call: taking a page away
+ * bumps it before the page is freed after a grace period.
+ */
+void *vmm_gpa_ptr(struct vmm_vm *vm, u64 gpa);
 /* Is [gpa, gpa + len) RAM a device may read (write: and write)? Any context. */
 bool vmm_gpa_ok(struct vmm_vm *vm, u64 gpa, u64 len, bool write);
 /*

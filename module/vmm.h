@@ -24,6 +24,7 @@
 #include "core/pvclock.h"
 #include "core/x86_decode.h"
 #include "core/x86_emul.h"
+#include "core/gpt_walk.h"
 #include "gmem.h"
 
 #define VMM_NAME "vmm"
@@ -253,6 +254,32 @@ struct vmm_vcpu {
 		struct x86_insn insn;
 		u64 lin_page, gpa_page;
 	} mmio_cache;
+
+	/*
+	 * The translation of the code page the last instruction fetch walked
+	 * (emulate.c): engines without decode help fetch at RIP on most
+	 * exits, mostly from the same page. It is reused only while the
+	 * walk's inputs are the same and each paging entry it read still
+	 * holds the value it read, so it gives what a new walk would. The
+	 * entries and the code page are read through their kernel addresses,
+	 * kept while vm->tlb_gen stays at gen (vmm_gpa_ptr). With it, the
+	 * last instruction decoded, reused for the same bytes in the same
+	 * mode (decoding depends on nothing else).
+	 */
+	struct {
+		bool valid;
+		unsigned int access;
+		u32 gen;
+		u64 cr0, cr3, cr4, efer;
+		u64 lin_page;
+		const u8 *code;
+		struct gpt_path path;
+		const void *ent[GPT_MAX_LEVELS];
+		bool insn_valid;
+		u8 insn_mode;
+		u8 insn_bytes[15];
+		struct x86_insn insn;
+	} fetch_cache;
 
 	bool dead;			/* after a triple fault */
 	/*

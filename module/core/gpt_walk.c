@@ -84,8 +84,9 @@ static u64 rsvd_mask(enum gpt_paging paging, unsigned int level, bool ps,
 	}
 }
 
-int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
-		  u64 *gpa, u32 *pf_error)
+int gpt_translate_path(const struct gpt_ctx *ctx, u64 gva,
+		       unsigned int access, u64 *gpa, u32 *pf_error,
+		       struct gpt_path *path)
 {
 	bool write = access & GPT_ACC_WRITE, user = access & GPT_ACC_USER;
 	bool fetch = access & GPT_ACC_FETCH;
@@ -101,6 +102,8 @@ int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
 
 	if (pf_error)
 		*pf_error = 0;
+	if (path)
+		path->n = 0;
 	if (maxphy > 52)
 		maxphy = 52;
 	if (maxphy < 32)
@@ -162,6 +165,11 @@ int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
 		r = read_entry(ctx, table + idx * esize, esize, &pte);
 		if (r)
 			return r;
+		if (path && path->n < GPT_MAX_LEVELS) {
+			path->esize = esize;
+			path->gpa[path->n] = table + idx * esize;
+			path->val[path->n++] = pte;
+		}
 		if (!(pte & PTE_P))
 			goto fault;
 
@@ -229,6 +237,12 @@ fault:
 	if (pf_error)
 		*pf_error = err;
 	return -EFAULT;
+}
+
+int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
+		  u64 *gpa, u32 *pf_error)
+{
+	return gpt_translate_path(ctx, gva, access, gpa, pf_error, NULL);
 }
 
 int gpt_read(const struct gpt_ctx *ctx, u64 gva, void *buf, unsigned int len,

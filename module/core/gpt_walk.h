@@ -58,6 +58,25 @@ int gpt_translate(const struct gpt_ctx *ctx, u64 gva, unsigned int access,
 		  u64 *gpa, u32 *pf_error);
 
 /*
+ * The paging entries one walk read, in order, each as its guest-physical
+ * address and the value it held. The walk is a function of its inputs
+ * (the gpt_ctx registers, gva, access) and of these values alone, so a
+ * caller may keep a translation and reuse it while each entry still
+ * holds the same value (emulate.c's fetch cache). esize: bytes per entry.
+ */
+#define GPT_MAX_LEVELS		5
+struct gpt_path {
+	u8 n, esize;
+	u64 gpa[GPT_MAX_LEVELS];
+	u64 val[GPT_MAX_LEVELS];
+};
+
+/* gpt_translate, also filling *path (when not NULL) with what it read. */
+int gpt_translate_path(const struct gpt_ctx *ctx, u64 gva,
+		       unsigned int access, u64 *gpa, u32 *pf_error,
+		       struct gpt_path *path);
+
+/*
  * Read len bytes at gva (may cross pages) into buf. Returns 0; -EFAULT with
  * *pf_error and *fault_gva set (the first byte address that faulted: gva
  * itself or the start of a later page); -EIO; -EINVAL (non-canonical).

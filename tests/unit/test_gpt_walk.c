@@ -505,14 +505,90 @@ static void test_read(void)
 	ktap_result(ok, "gpt_read: 32-bit wrap-around, paging off");
 }
 
+/* Does path hold n entries, at gpa[i] with the values memory holds? */
+static int path_is(const struct gpt_path *path, unsigned int n, u8 esize,
+		   const u64 *gpa)
+{
+	unsigned int i;
+
+	if (path->n != n || (n && path->esize != esize)) {
+		printf("# path: %u entries of %u bytes, want %u of %u\n",
+		       path->n, path->esize, n, esize);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		u64 val = 0;
+
+		memcpy(&val, mem + gpa[i], esize);
+		if (path->gpa[i] != gpa[i] || path->val[i] != val) {
+			printf("# entry %u: %#llx = %#llx, want %#llx = %#llx\n", i,
+			       (unsigned long long)path->gpa[i],
+			       (unsigned long long)path->val[i],
+			       (unsigned long long)gpa[i], (unsigned long long)val);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void test_path(void)
+{
+	const u64 l4k[] = { 0x10000, 0x11000, 0x12000, 0x13000 + 1 * 8 };
+	const u64 l2m[] = { 0x10000 + 4 * 8, 0x11000, 0x12000 + 1 * 8 };
+	const u64 l1g[] = { 0x10000, 0x11000 + 1 * 8 };
+	const u64 lnp[] = { 0x10000, 0x11000, 0x12000, 0x13000 + 6 * 8 };
+	const u64 pae[] = { 0x1000 + 8, 0x2000 + 1 * 8 };
+	const u64 p32[] = { 0x1000 + 4 };
+	struct gpt_path path;
+	u64 gpa = 0;
+	u32 err;
+	int ok;
+
+	setup_long(0, GPT_EFER_NXE, 0x10000);
+	memset(&path, 0xa5, sizeof(path));
+	ok = !gpt_translate_path(&ctx, VA4(0, 0, 0, 1, 8), ACC_U, &gpa, &err,
+				 &path) && gpa == 0x21008 &&
+	     path_is(&path, 4, 8, l4k) &&
+	     !gpt_translate_path(&ctx, VA4(4, 0, 1, 0, 0), ACC_R, &gpa, &err,
+				 &path) && gpa == 0x600000 &&
+	     path_is(&path, 3, 8, l2m) &&
+	     !gpt_translate_path(&ctx, VA4(0, 1, 0, 0, 0), ACC_R, &gpa, &err,
+				 &path) && gpa == 0x40000000ULL &&
+	     path_is(&path, 2, 8, l1g);
+	/* A fault: what was read up to it, the not-present entry included. */
+	ok = ok && gpt_translate_path(&ctx, VA4(0, 0, 0, 6, 0), ACC_R, &gpa,
+				      &err, &path) == -EFAULT &&
+	     path_is(&path, 4, 8, lnp);
+	/* The same walk as gpt_translate's, NULL path or not. */
+	ok = ok && !gpt_translate_path(&ctx, VA4(0, 0, 0, 0, 0x123), ACC_R,
+				       &gpa, &err, NULL) && gpa == 0x20123;
+	ktap_result(ok, "path: 4K, 2M and 1G walks record each entry read");
+
+	reset(CR0_PG | CR0_PE, 0x1000, GPT_CR4_PAE, 0);
+	w64(0x1000 + 8, 0x2000 | P);			/* PDPTE 1 */
+	w64(0x2000 + 1 * 8, 0x00400000 | P | PS);	/* 2M */
+	ok = !gpt_translate_path(&ctx, 0x40200010, ACC_R, &gpa, &err, &path) &&
+	     gpa == 0x400010 && path_is(&path, 2, 8, pae);
+	reset(CR0_PG | CR0_PE, 0x1000, GPT_CR4_PSE, 0);
+	w32(0x1000 + 4, 0x00800000 | P | PS);		/* 4M */
+	ok = ok && !gpt_translate_path(&ctx, 0x00400020, ACC_R, &gpa, &err,
+				       &path) &&
+	     gpa == 0x800020 && path_is(&path, 1, 4, p32);
+	reset(CR0_PE, 0, 0, 0);
+	ok = ok && !gpt_translate_path(&ctx, 0x1234, ACC_R, &gpa, &err, &path) &&
+	     gpa == 0x1234 && path_is(&path, 0, 0, NULL);
+	ktap_result(ok, "path: PAE and 32-bit entries, none with paging off");
+}
+
 int main(void)
 {
-	ktap_begin("gpt_walk", 27);
+	ktap_begin("gpt_walk", 29);
 	test_nopaging();
 	test_32bit();
 	test_pae();
 	test_long4();
 	test_long5();
 	test_read();
+	test_path();
 	return ktap_end();
 }
