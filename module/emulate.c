@@ -261,6 +261,12 @@ struct vmm_emul {
 	 */
 	bool xlat, xlat_write, xlat_page;
 	u64 xlat_lin, xlat_gpa;
+	/*
+	 * An access of direction dev_write to the page dev_page is known to
+	 * go to a device (the nested fault said so): no RAM lookup.
+	 */
+	bool dev, dev_write;
+	u64 dev_page;
 };
 
 static bool vmm_emul_xlat(const struct vmm_emul *e, u64 lin, bool write,
@@ -279,16 +285,21 @@ static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 			 unsigned int size, bool write)
 {
 	struct vmm_vcpu *v = e->v;
-	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
-	bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
-		      gpa < VMM_PC_SHADOW_END;
 	u64 val = 0;
 
-	if (slot && !shadow && !(write && (slot->flags & VMM_MEM_READONLY)) &&
-	    offset_in_page(gpa) + size <= PAGE_SIZE)
-		return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
-				vmm_gpa_read(v->vm, gpa, buf, size)) ?
-		       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+	if (!e->dev || e->dev_write != write ||
+	    (gpa & PAGE_MASK) != e->dev_page) {
+		struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
+		bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
+			      gpa < VMM_PC_SHADOW_END;
+
+		if (slot && !shadow &&
+		    !(write && (slot->flags & VMM_MEM_READONLY)) &&
+		    offset_in_page(gpa) + size <= PAGE_SIZE)
+			return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
+					vmm_gpa_read(v->vm, gpa, buf, size)) ?
+			       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+	}
 	if (write)
 		memcpy(&val, buf, size);
 	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
@@ -529,7 +540,11 @@ static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
 			   const struct x86_insn *in)
 {
 	const struct vmm_exit *x = &v->exit;
-	struct vmm_emul e = { .v = v };
+	/* vmm_handle_npf found no RAM there for this direction */
+	struct vmm_emul e = {
+		.v = v, .dev = true, .dev_write = x->npf.write,
+		.dev_page = x->npf.gpa & PAGE_MASK,
+	};
 	struct x86_mov m;
 	u64 lin, val = 0, gpa = x->npf.gpa;
 	int r;

@@ -591,7 +591,8 @@ void vmm_fpu_setup(void)
  */
 static void vmm_guest_fpu_load(struct vmm_vcpu *v)
 {
-	kernel_fpu_begin();
+	/* No FNINIT or LDMXCSR: FXRSTOR sets all that they would. */
+	kernel_fpu_begin_mask(0);
 	if (vmm_host_xcr0 != VMM_GUEST_XCR0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, VMM_GUEST_XCR0);
 	asm volatile("fxrstorq %0" : : "m" (v->fpu));
