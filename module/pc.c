@@ -337,6 +337,61 @@ static bool vmm_pc_extint(struct vmm_pc *pc, struct vmm_vcpu *v)
 	       lapic_lint0_extint(&pc->lapic[0]);
 }
 
+/* ---- KVM's paravirtual EOI (core/pvclock.h) ---- */
+
+/*
+ * After each exit, and before an interrupt goes in: the guest cleared
+ * the flag, so it made the EOI it was allowed to skip: make it. With
+ * disarm, the guest must make its next EOI itself: the flag is cleared.
+ * The flag's byte is read and written only while the guest is out.
+ */
+void vmm_pc_pv_eoi_sync(struct vmm_vcpu *v, bool disarm)
+{
+	struct lapic *l = &v->vm->pc->lapic[v->id];
+	u64 gpa = v->pv_eoi_msr & ~3ULL;
+	u8 flag = PVCLOCK_PV_EOI_BIT;
+
+	if (!v->pv_eoi_armed)
+		return;
+	vmm_gpa_read(v->vm, gpa, &flag, sizeof(flag));
+	if (!(flag & PVCLOCK_PV_EOI_BIT)) {
+		v->pv_eoi_armed = false;
+		lapic_lazy_eoi_end(l, true);
+		return;
+	}
+	if (!disarm)
+		return;
+	flag &= ~PVCLOCK_PV_EOI_BIT;
+	vmm_gpa_write(v->vm, gpa, &flag, sizeof(flag));
+	v->pv_eoi_armed = false;
+	lapic_lazy_eoi_end(l, false);
+}
+
+/* The vector just acknowledged may have its EOI skipped: tell the guest. */
+static void vmm_pc_pv_eoi_arm(struct vmm_vcpu *v, struct lapic *l)
+{
+	u8 flag = PVCLOCK_PV_EOI_BIT;
+
+	if (!(v->pv_eoi_msr & 1) || !lapic_lazy_eoi_arm(l))
+		return;
+	if (vmm_gpa_write(v->vm, v->pv_eoi_msr & ~3ULL, &flag, sizeof(flag))) {
+		lapic_lazy_eoi_end(l, false);
+		return;
+	}
+	v->pv_eoi_armed = true;
+}
+
+/* MSR_KVM_PV_EOI_EN: a 4-byte aligned flag in RAM, bit 1 reserved. */
+static int vmm_pc_pv_eoi_msr(struct vmm_vcpu *v, u64 val)
+{
+	if ((val & 1) && ((val & 2) ||
+			  !vmm_gpa_ok(v->vm, val & ~3ULL, 4, true)))
+		return -EINVAL;
+	vmm_pc_pv_eoi_sync(v, true);
+	v->pv_eoi_msr = val;
+	return 0;
+}
+
 void vmm_pc_inject(struct vmm_vcpu *v)
 {
 	struct vmm_pc *pc = v->vm->pc;
@@ -363,10 +418,14 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 		return;
 	}
 	vmm_call(irq_window)(v, false);
-	if (vec >= 0)
+	if (vec >= 0) {
+		/* The guest makes the EOI of what it handles now itself. */
+		vmm_pc_pv_eoi_sync(v, true);
 		lapic_ack(l, vec);
-	else
+		vmm_pc_pv_eoi_arm(v, l);
+	} else {
 		vec = i8259_ack(&pc->pic);
+	}
 	v->event.valid = true;
 	v->event.type = VMM_EVENT_IRQ;
 	v->event.vector = vec;
@@ -930,6 +989,10 @@ bool vmm_pc_mmio(struct vmm_vcpu *v, u64 gpa, bool write, unsigned int size,
 
 int vmm_pc_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 {
+	if (index == PVCLOCK_MSR_PV_EOI && v->vm->pv_eoi) {
+		*val = v->pv_eoi_msr;
+		return 0;
+	}
 	if (!lapic_is_msr(index))
 		return -ENOENT;
 	return lapic_read_msr(&v->vm->pc->lapic[v->id], index, val) ?
@@ -938,6 +1001,8 @@ int vmm_pc_msr_read(struct vmm_vcpu *v, u32 index, u64 *val)
 
 int vmm_pc_msr_write(struct vmm_vcpu *v, u32 index, u64 val)
 {
+	if (index == PVCLOCK_MSR_PV_EOI && v->vm->pv_eoi)
+		return vmm_pc_pv_eoi_msr(v, val);
 	if (!lapic_is_msr(index))
 		return -ENOENT;
 	return lapic_write_msr(&v->vm->pc->lapic[v->id], index, val) ?

@@ -29,6 +29,7 @@ bool vmm_pc_started(struct vmm_vm *vm);
 
 /* Run loop: within a batch, before each entry. */
 void vmm_pc_inject(struct vmm_vcpu *v);
+void vmm_pc_pv_eoi_sync(struct vmm_vcpu *v, bool disarm);
 /* INIT and SIPI, before a batch of runs: false while v waits for SIPI. */
 bool vmm_pc_accept_mp(struct vmm_vcpu *v);
 /* A halted vCPU (or one waiting for SIPI) may run again. */

@@ -41,6 +41,14 @@ static bool pvclock = true;
 module_param(pvclock, bool, 0644);
 MODULE_PARM_DESC(pvclock, "offer PC guests KVM's paravirtual clock (kvmclock) at CPUID 0x40000100 (new VMs; default on)");
 
+/*
+ * KVM's paravirtual EOI (pc.c), offered with the clock: a guest that
+ * handles an interrupt without exits skips the EOI's exit.
+ */
+static bool pv_eoi = true;
+module_param(pv_eoi, bool, 0644);
+MODULE_PARM_DESC(pv_eoi, "offer PC guests that have the paravirtual clock KVM's paravirtual EOI too (new VMs; default on)");
+
 void vmm_pvclock_vm_init(struct vmm_vm *vm)
 {
 	unsigned long flags;
@@ -55,6 +63,7 @@ void vmm_pvclock_vm_init(struct vmm_vm *vm)
 	vm->pv_tsc0 = rdtsc();
 	local_irq_restore(flags);
 	vm->pv_clock = true;
+	vm->pv_eoi = pv_eoi;
 }
 
 /* Guest ns now (since the VM was made); with irqs off. */
@@ -164,4 +173,6 @@ void vmm_pvclock_reset(struct vmm_vcpu *v)
 {
 	v->pv_time_msr = 0;
 	v->pv_wall_msr = 0;
+	v->pv_eoi_msr = 0;
+	v->pv_eoi_armed = false;	/* the LAPIC's reset disarms it */
 }

@@ -222,8 +222,11 @@ static void vmm_cpuid_cached(struct vmm_vcpu *v, u32 leaf, u32 subleaf,
 	if (leaf == 1 && v->vm->pc)
 		r->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 	/* KVM's clock leaves, after our own (core/pvclock.h) */
-	if ((leaf & ~0xffu) == PVCLOCK_CPUID_BASE && v->vm->pv_clock)
+	if ((leaf & ~0xffu) == PVCLOCK_CPUID_BASE && v->vm->pv_clock) {
 		vmm_pvclock_cpuid(leaf, &r->eax, &r->ebx, &r->ecx, &r->edx);
+		if (leaf == PVCLOCK_CPUID_FEATURES && v->vm->pv_eoi)
+			r->eax |= PVCLOCK_FEAT_PV_EOI;
+	}
 	e->leaf = leaf;
 	e->subleaf = subleaf;
 	e->regs = *r;
@@ -817,6 +820,9 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			}
 			if (r)
 				break;
+			/* An EOI the guest made through KVM's PV flag */
+			if (unlikely(v->pv_eoi_armed))
+				vmm_pc_pv_eoi_sync(v, false);
 			exit_rip = v->rip;
 			r = vmm_handle_exit(v, &run);
 			t = rdtsc();

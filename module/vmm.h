@@ -329,6 +329,8 @@ struct vmm_vcpu {
 	u64 pv_time_msr;
 	u64 pv_wall_msr;
 	u32 pv_version;			/* even; the page's last version */
+	u64 pv_eoi_msr;			/* KVM's paravirtual EOI (pc.c) */
+	bool pv_eoi_armed;		/* its flag is set in the guest */
 	int pv_cpu;			/* host CPU the page was last filled on */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
@@ -438,6 +440,7 @@ struct vmm_vm {
 	 * TSC's scale, and the host TSC and time when the VM was made.
 	 */
 	bool pv_clock;
+	bool pv_eoi;			/* KVM's PV_EOI offered too (pc.c) */
 	bool pv_stable;			/* one reference for all vCPUs */
 	struct vmm_pvclock_scale pv_scale;
 	u64 pv_tsc0, pv_ktime0;

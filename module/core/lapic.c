@@ -125,9 +125,15 @@ static int lapic_pending_locked(const struct lapic *l)
 	return v;
 }
 
+/*
+ * Kick the vCPU when an interrupt is deliverable; with a lazy EOI armed,
+ * when any waits: the guest may have made that EOI already (ISR is stale
+ * until the vCPU looks), and it looks on its next exit.
+ */
 static void lapic_kick_if_pending(struct lapic *l)
 {
-	if (l->ops->kick && lapic_pending_locked(l) >= 0)
+	if (l->ops->kick && (lapic_pending_locked(l) >= 0 ||
+			     (l->lazy_eoi && vec_highest(l->irr) >= 0)))
 		l->ops->kick(l->opaque);
 }
 
@@ -440,6 +446,7 @@ void lapic_reset(struct lapic *l, bool init)
 		lapic_reset_regs(l);
 	else
 		lapic_power_on(l);
+	l->lazy_eoi = false;
 	vmm_unlock(&l->lock, flags);
 }
 
@@ -911,6 +918,41 @@ void lapic_ack(struct lapic *l, u8 vector)
 		vec_set(l->isr, vector);
 	}
 	vmm_unlock(&l->lock, flags);
+}
+
+/* See lapic.h. */
+bool lapic_lazy_eoi_arm(struct lapic *l)
+{
+	unsigned long flags = 0;
+	unsigned int i, in_service = 0;
+	bool armed;
+	int v;
+
+	vmm_lock(&l->lock, flags);
+	v = vec_highest(l->isr);
+	for (i = 0; i < 8; i++)	/* words in service, each of one bit? */
+		in_service += l->isr[i] ? 1 + !!(l->isr[i] & (l->isr[i] - 1)) :
+					  0;
+	armed = v >= 0 && in_service == 1 && vec_highest(l->irr) < 0 &&
+		!vec_test(l->tmr, v);
+	l->lazy_eoi = armed;
+	vmm_unlock(&l->lock, flags);
+	return armed;
+}
+
+/* See lapic.h. */
+void lapic_lazy_eoi_end(struct lapic *l, bool eoi)
+{
+	unsigned long flags = 0;
+	struct lapic_out out;
+
+	lapic_out_init(&out);
+	vmm_lock(&l->lock, flags);
+	l->lazy_eoi = false;
+	if (eoi)
+		lapic_eoi(l, &out);
+	vmm_unlock(&l->lock, flags);
+	lapic_flush(l, &out);
 }
 
 void lapic_set_lint(struct lapic *l, unsigned int pin, bool level)

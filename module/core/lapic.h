@@ -211,6 +211,7 @@ struct lapic {
 	u32 lvt[LAPIC_NR_LVT];
 	u32 irr[8], isr[8], tmr[8];
 	bool lint_level[2];
+	bool lazy_eoi;		/* lapic_lazy_eoi_arm() */
 
 	/* Timer */
 	u32 timer_icr, timer_dcr;
@@ -300,6 +301,18 @@ void lapic_accept(struct lapic *l, u8 vector, bool level_trig);
 int lapic_pending(struct lapic *l);
 /* The vCPU took vector: IRR -> ISR. */
 void lapic_ack(struct lapic *l, u8 vector);
+/*
+ * Paravirtual EOI (KVM's PV_EOI, pc.c), called right after lapic_ack():
+ * may the guest skip the EOI of the vector it was just given and leave
+ * it to the host? Only when that one vector is in service, none waits in
+ * IRR and it is edge-triggered (the EOI of a level-triggered one must
+ * reach the IOAPIC at once). While armed, an interrupt that arrives kicks
+ * the vCPU whatever its priority, for the host to look whether the EOI
+ * was made. lapic_lazy_eoi_end() disarms, and with eoi makes that EOI
+ * as a write to the EOI register would.
+ */
+bool lapic_lazy_eoi_arm(struct lapic *l);
+void lapic_lazy_eoi_end(struct lapic *l, bool eoi);
 
 /* Drive the LINT0/LINT1 pin; delivers per its LVT on a rising edge. */
 void lapic_set_lint(struct lapic *l, unsigned int pin, bool level);

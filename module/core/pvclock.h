@@ -34,11 +34,20 @@
 
 #define PVCLOCK_MSR_WALL_CLOCK		0x4b564d00u
 #define PVCLOCK_MSR_SYSTEM_TIME		0x4b564d01u
+/*
+ * KVM's paravirtual EOI (pc.c), offered with the clock's leaves: bit 0
+ * enables, bits 63:2 the guest-physical address of a 32-bit flag. The
+ * host sets bit 0 of the flag when the guest may skip the EOI of the
+ * interrupt it is given; a guest that skips it clears the bit instead.
+ */
+#define PVCLOCK_MSR_PV_EOI		0x4b564d04u
+#define PVCLOCK_PV_EOI_BIT		1u
 
 #define PVCLOCK_CPUID_BASE		0x40000100u
 #define PVCLOCK_CPUID_FEATURES		0x40000101u
 #define PVCLOCK_CPUID_SIGNATURE		"KVMKVMKVM\0\0\0"
 #define PVCLOCK_FEAT_CLOCKSOURCE2	(1u << 3)
+#define PVCLOCK_FEAT_PV_EOI		(1u << 6)
 #define PVCLOCK_FEAT_STABLE_BIT		(1u << 24)
 
 /* flags of struct vmm_pvclock_vcpu */

@@ -377,6 +377,72 @@ static int test_level_eoi(void)
 	return ok;
 }
 
+/* KVM's paravirtual EOI: when the host lets the guest skip an EOI. */
+static int test_lazy_eoi(void)
+{
+	struct lapic l;
+	struct fake f;
+	unsigned int kicks;
+	int ok = 1;
+
+	setup(&l, &f, 0, true);
+	enable(&l);
+	/* One edge vector in service, nothing waiting: armed. */
+	lapic_accept(&l, 0x40, false);
+	lapic_ack(&l, 0x40);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_arm(&l));
+	/* Armed, a lower vector kicks although it cannot be delivered. */
+	kicks = f.kicks;
+	lapic_accept(&l, 0x31, false);
+	ok &= KTAP_EXPECT(lapic_pending(&l) == -1 && f.kicks == kicks + 1);
+	/* The host makes the EOI the guest skipped: 0x31 is deliverable. */
+	lapic_lazy_eoi_end(&l, true);
+	ok &= KTAP_EXPECT(!vec_bit(&l, LAPIC_REG_ISR, 0x40));
+	ok &= KTAP_EXPECT(lapic_pending(&l) == 0x31);
+	/* Disarmed: a vector below the one in service does not kick. */
+	lapic_ack(&l, 0x31);
+	lapic_lazy_eoi_end(&l, false);
+	ok &= KTAP_EXPECT(vec_bit(&l, LAPIC_REG_ISR, 0x31));
+	kicks = f.kicks;
+	lapic_accept(&l, 0x30, false);
+	ok &= KTAP_EXPECT(f.kicks == kicks);
+	/* Not armed: something waits in IRR (0x30). */
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_arm(&l));
+	eoi(&l);
+	lapic_ack(&l, 0x30);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_arm(&l));
+	lapic_lazy_eoi_end(&l, true);
+	ok &= KTAP_EXPECT(rd(&l, LAPIC_REG_ISR + 0x10) == 0);
+	/* Not armed: two in service, or a level-triggered one. */
+	lapic_accept(&l, 0x50, false);
+	lapic_ack(&l, 0x50);
+	lapic_accept(&l, 0x90, false);
+	lapic_ack(&l, 0x90);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_arm(&l));
+	eoi(&l);
+	eoi(&l);
+	lapic_accept(&l, 0x70, true);
+	lapic_ack(&l, 0x70);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_arm(&l));
+	eoi(&l);
+	ok &= KTAP_EXPECT(f.neoi == 1 && f.eoi[0] == 0x70);
+	/* Nothing in service: not armed; a reset disarms. */
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_arm(&l));
+	lapic_accept(&l, 0x60, false);
+	lapic_ack(&l, 0x60);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_arm(&l));
+	lapic_reset(&l, true);
+	enable(&l);
+	lapic_accept(&l, 0x80, false);
+	lapic_ack(&l, 0x80);
+	kicks = f.kicks;
+	lapic_accept(&l, 0x70, false);		/* below 0x80: no kick */
+	ok &= KTAP_EXPECT(f.kicks == kicks);
+	ok &= KTAP_EXPECT(!f.cb_locked);
+	lapic_destroy(&l);
+	return ok;
+}
+
 static int test_errors(void)
 {
 	struct lapic l;
@@ -963,12 +1029,13 @@ static int test_reset_init_vs_power_on(void)
 
 int main(void)
 {
-	ktap_begin("lapic", 17);
+	ktap_begin("lapic", 18);
 	ktap_result(test_reset_values(), "reset_values");
 	ktap_result(test_priority_order(), "priority_order");
 	ktap_result(test_tpr_ppr(), "tpr_ppr_apr_masking");
 	ktap_result(test_isr_nesting(), "isr_nesting_and_eoi");
 	ktap_result(test_level_eoi(), "level_eoi_callback");
+	ktap_result(test_lazy_eoi(), "lazy_eoi_arm_kick_end");
 	ktap_result(test_errors(), "esr_and_illegal_vectors");
 	ktap_result(test_lvt_masks(), "lvt_masks");
 	ktap_result(test_timer_oneshot(), "timer_oneshot");
