@@ -110,6 +110,13 @@ run_to() {
 
 payload() { echo "$PAYLOADS/$1"; }
 
+# guest_says MARKER FILE: what the guest's first "MARKER" line says after
+# it, less a kernel message the serial console printed into the same line
+# ("kvm-clock[    6.56] integrity: ...": /init's echo and a printk share it)
+guest_says() {
+	grep -a -m1 -- "$1" "$2" | sed "s/.*$1 *//; s/\[ *[0-9]*\.[0-9]*\].*//" | tr -d '\r'
+}
+
 # dmesg_clean: 0 if the kernel log has no bug reports; prints offenders
 # (only messages after the boot, whose line count /init saved in /run/dmesg.base)
 dmesg_new() { dmesg | tail -n +$(($(cat /run/dmesg.base 2>/dev/null || echo 0) + 1)); }

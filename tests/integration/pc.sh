@@ -145,11 +145,11 @@ grep -a "GUEST-CLOCK" "$O" | cut -d' ' -f2- | diag "$(cat)"
 # The paravirtual clock (module parameter pvclock, on by default): the
 # guest reads time from the TSC and a page we fill, not from a timer port
 # (one exit per read), and its wall clock comes from the host's.
-cs=$(grep -a "GUEST-CLOCKSOURCE:" "$O" | head -n1 | sed 's/.*GUEST-CLOCKSOURCE: *//' | tr -d '\r')
+cs=$(guest_says GUEST-CLOCKSOURCE: "$O")
 if [ "$pv_on" = Y ]; then
 	case "$cs" in kvm-clock|tsc) r=0 ;; *) r=1 ;; esac
 	result $r "linux: the guest's clocksource reads without exits (kvm-clock or tsc: ${cs:-none})"
-	gd=$(grep -a "GUEST-DATE:" "$O" | head -n1 | sed 's/.*GUEST-DATE: *//' | tr -d '\r')
+	gd=$(guest_says GUEST-DATE: "$O")
 	[ -n "$gd" ] && [ "$gd" -ge $((d0 - 2)) ] && [ "$gd" -le $((d1 + 2)) ]
 	result $? "linux: the guest's date is the host's (guest ${gd:-?}, host $d0-$d1)"
 else
@@ -183,7 +183,7 @@ elif [ -w $PV ]; then
 	[ -n "$pv_on" ] && echo "$pv_on" >$PV
 	[ -n "$t_init" ]; result $? "linux-pv0: with pvclock=0 the kernel boots to /init"
 	sleep_ok linux-pv0
-	cs=$(grep -a "GUEST-CLOCKSOURCE:" "$O" | head -n1 | sed 's/.*GUEST-CLOCKSOURCE: *//' | tr -d '\r')
+	cs=$(guest_says GUEST-CLOCKSOURCE: "$O")
 	[ -n "$cs" ] && [ "$cs" != kvm-clock ]
 	result $? "linux-pv0: with pvclock=0 the guest has no kvm-clock (clocksource ${cs:-none})"
 	dmesg_ok linux-pv0 "timer, APIC, MSR"

@@ -368,7 +368,7 @@ for fmt in $fmts; do
 	if [ "$fmt" = raw ] && [ "$loader" = "$first_loader" ]; then
 		# the paravirtual clock (module parameter pvclock, on by default
 		# unless vmm.modargs sets it)
-		set -- $(grep -a "ISO-CLOCK: " "$O" | head -n 1 | sed 's/.*ISO-CLOCK: //' | tr -d '\r')
+		set -- $(guest_says ISO-CLOCK: "$O")
 		pv=$(cat /sys/module/vmm/parameters/pvclock 2>/dev/null)
 		case " $VMM_MODARGS " in
 		*" pvclock="*) diag "pvclock set by vmm.modargs: $pv" ;;
