@@ -924,17 +924,16 @@ void lapic_ack(struct lapic *l, u8 vector)
 bool lapic_lazy_eoi_arm(struct lapic *l)
 {
 	unsigned long flags = 0;
-	unsigned int i, in_service = 0;
+	unsigned int i;
 	bool armed;
 	int v;
 
 	vmm_lock(&l->lock, flags);
 	v = vec_highest(l->isr);
-	for (i = 0; i < 8; i++)	/* words in service, each of one bit? */
-		in_service += l->isr[i] ? 1 + !!(l->isr[i] & (l->isr[i] - 1)) :
-					  0;
-	armed = v >= 0 && in_service == 1 && vec_highest(l->irr) < 0 &&
-		!vec_test(l->tmr, v);
+	armed = v >= 0 && vec_highest(l->irr) < 0 && !vec_test(l->tmr, v);
+	for (i = 0; armed && i < 8; i++)	/* v alone in service */
+		armed = l->isr[i] == (i == (unsigned int)v >> 5 ?
+				      1u << (v & 31) : 0);
 	l->lazy_eoi = armed;
 	vmm_unlock(&l->lock, flags);
 	return armed;
