@@ -2,7 +2,8 @@
 /*
  * The VM's AHCI controller: the portable HBA model (core/ahci.c) as an
  * ICH9 AHCI PCI function on bus 0 of the PC, its ABAR (BAR5) on the MMIO
- * bus wherever the guest puts it, its interrupt on MSI or INTx (pc.c),
+ * bus wherever the guest puts it (the guest reads its registers from a
+ * page, mmio.c, and only its writes exit), its interrupt on MSI or INTx (pc.c),
  * guest memory for its DMA, and a host-file backend on each used port.
  * Created by the first VMM_ATTACH_DISK; gone with the VM, after every
  * request it started has completed.
@@ -191,6 +192,12 @@ static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
 		r = a->mmio;
 		goto err;
 	}
+	/*
+	 * The guest reads the ABAR from a page the model keeps current:
+	 * the interrupt handler's reads of IS, PxIS and PxSACT no longer
+	 * exit. Without the page (no memory) they exit as writes do.
+	 */
+	ahci_set_regs_page(&a->hba, vmm_mmio_read_page(vm, a->mmio));
 	r = vmm_pc_pci_add(vm, VMM_AHCI_DEVFN, d, &a->irq);
 	if (r)
 		goto err;	/* the MMIO range stays unmapped, never reached */

@@ -734,6 +734,18 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 		v->fault_gpa = x->npf.gpa;
 		return VMM_NEXT_FAULT_IN;
 	}
+	if (!slot)
+		x->stat = VMM_STAT_MMIO;
+	/*
+	 * A read of a register page that its device lets the guest read
+	 * (mmio.c): map it outside the batch; the read then runs again.
+	 */
+	if (!slot && !x->npf.write && !x->npf.fetch && !x->npf.gpt &&
+	    !x->vectoring && v->vm->mmio.n &&
+	    vmm_mmio_read_mappable(v->vm, x->npf.gpa)) {
+		v->fault_gpa = x->npf.gpa;
+		return VMM_NEXT_FAULT_IN;
+	}
 	/*
 	 * Executing from device memory, or delivering an event through it
 	 * (an IDT, a stack or a TSS that is not RAM): RIP is not at an

@@ -7,8 +7,29 @@
  * programming) and may move or disable it at any time, from another vCPU
  * and under the PCI bus lock, so a move is one store of the base that a
  * racing lookup sees either side of, as the hardware bus would.
+ *
+ * A device whose register reads have no side effects (AHCI) may also
+ * give the guest a page to read them from (vmm_mmio_read_page): it is
+ * mapped read-only in the nested tables at the range's base on the first
+ * read there, so reads no longer exit; writes fault and come here.
  */
+#include <linux/io.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+
 #include "vmm.h"
+
+/*
+ * Reads of a device's register page straight from memory (a page the
+ * device keeps up to date, mapped read-only in the nested tables); off:
+ * every read exits, as before (compare with the diskbench's ours+P:V).
+ * Read at each nested fault: pages mapped already stay mapped.
+ */
+static bool mmio_read_map = true;
+module_param(mmio_read_map, bool, 0644);
+MODULE_PARM_DESC(mmio_read_map, "Guests read device register pages that allow it (AHCI) without exits (default on)");
 
 int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev)
 {
@@ -17,16 +38,154 @@ int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev)
 
 	if (!len || !fn || n == VMM_MAX_MMIO_RANGES)
 		return -ENOSPC;
-	bus->r[n] = (struct vmm_mmio_range){ VMM_MMIO_UNMAPPED, len, fn, dev };
+	bus->r[n] = (struct vmm_mmio_range){
+		.base = VMM_MMIO_UNMAPPED, .len = len, .fn = fn, .dev = dev,
+	};
 	/* vCPUs that run later see the whole entry. */
 	smp_store_release(&bus->n, n + 1);
 	return n;
 }
 
+static void vmm_vm_kick_all(struct vmm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v)
+			vmm_vcpu_kick(v);
+	}
+}
+
+/*
+ * From any vCPU, under the PCI lock (atomic). A read page mapped at the
+ * old base is unmapped before the move returns; vCPUs drop the
+ * translations they hold (vm->tlb_gen, a kick) before they enter again.
+ */
 void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base)
 {
-	if (handle >= 0 && handle < VMM_MAX_MMIO_RANGES)
-		WRITE_ONCE(vm->mmio.r[handle].base, base);
+	struct vmm_mmiobus *bus = &vm->mmio;
+	struct vmm_mmio_range *r;
+	unsigned long flags;
+	bool flush = false;
+
+	if (handle < 0 || handle >= VMM_MAX_MMIO_RANGES)
+		return;
+	r = &bus->r[handle];
+	raw_spin_lock_irqsave(&bus->lock, flags);
+	if (r->read_mapped) {
+		vmm_npt_set_4k(vm, r->base, 0, false, false);
+		r->read_mapped = false;
+		flush = true;
+	}
+	WRITE_ONCE(r->base, base);
+	raw_spin_unlock_irqrestore(&bus->lock, flags);
+	if (flush) {
+		WRITE_ONCE(vm->tlb_gen, vm->tlb_gen + 1);
+		vmm_vm_kick_all(vm);
+	}
+}
+
+/*
+ * Before the VM runs (ranges are registered then). The page is the VM's
+ * until vmm_mmio_free, after the nested tables are gone.
+ */
+void *vmm_mmio_read_page(struct vmm_vm *vm, int handle)
+{
+	struct vmm_mmio_range *r;
+	unsigned long flags;
+	struct page *p;
+
+	if (handle < 0 || handle >= vm->mmio.n)
+		return NULL;
+	r = &vm->mmio.r[handle];
+	if (r->len != PAGE_SIZE || r->read_page)
+		return NULL;
+	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!p)
+		return NULL;
+	atomic_long_add(PAGE_SIZE, &vm->overhead);
+	raw_spin_lock_irqsave(&vm->mmio.lock, flags);
+	WRITE_ONCE(r->read_page, p);
+	raw_spin_unlock_irqrestore(&vm->mmio.lock, flags);
+	return page_address(p);
+}
+
+/* The range that decodes gpa, as vmm_mmio_dispatch finds it. */
+static struct vmm_mmio_range *vmm_mmio_find(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mmiobus *bus = &vm->mmio;
+	unsigned int i, n = smp_load_acquire(&bus->n);
+
+	for (i = 0; i < n; i++) {
+		struct vmm_mmio_range *r = &bus->r[i];
+		u64 base = READ_ONCE(r->base);
+
+		if (base != VMM_MMIO_UNMAPPED && gpa >= base &&
+		    gpa - base < r->len)
+			return r;
+	}
+	return NULL;
+}
+
+bool vmm_mmio_read_mappable(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mmio_range *r;
+
+	if (!READ_ONCE(mmio_read_map))
+		return false;
+	r = vmm_mmio_find(vm, gpa);
+	return r && READ_ONCE(r->read_page) && !READ_ONCE(r->read_nomap);
+}
+
+/*
+ * The tables first (they may need memory, charged to the VM), then the
+ * entry, under the bus lock, only where the range still decodes that
+ * page: a move that came between wins. Where it cannot be mapped the
+ * range's reads exit from then on, so the fault is not retried forever.
+ */
+void vmm_mmio_read_fault(struct vmm_vm *vm, u64 gpa)
+{
+	struct vmm_mmiobus *bus = &vm->mmio;
+	struct vmm_mmio_range *r;
+	struct mem_cgroup *old;
+	unsigned long flags;
+	int err;
+
+	gpa &= PAGE_MASK;
+	mutex_lock(&vm->lock);
+	old = set_active_memcg(vm->memcg);
+	err = vmm_npt_table_4k(vm, gpa);
+	set_active_memcg(old);
+	raw_spin_lock_irqsave(&bus->lock, flags);
+	r = vmm_mmio_find(vm, gpa);
+	if (r && r->read_page && !r->read_mapped) {
+		if (!err && r->base != gpa)
+			err = -EINVAL;	/* not page-aligned: BARs are */
+		if (!err)
+			err = vmm_npt_set_4k(vm, gpa, page_to_phys(r->read_page),
+					     true, false);
+		if (err)
+			WRITE_ONCE(r->read_nomap, true);
+		else
+			r->read_mapped = true;
+	}
+	raw_spin_unlock_irqrestore(&bus->lock, flags);
+	mutex_unlock(&vm->lock);
+}
+
+void vmm_mmio_free(struct vmm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->mmio.n; i++) {
+		if (!vm->mmio.r[i].read_page)
+			continue;
+		__free_page(vm->mmio.r[i].read_page);
+		vm->mmio.r[i].read_page = NULL;
+		atomic_long_sub(PAGE_SIZE, &vm->overhead);
+	}
 }
 
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,

@@ -5,7 +5,9 @@
  * Guest RAM is mapped on first touch (gmem.c, from the vCPU's nested page
  * fault, under vm->lock): entries go from not-present to present and are
  * never torn down one by one while the VM lives; only PAM (pc.c) retargets
- * 4 KiB entries in the first 2 MiB and flushes through vm->tlb_gen.
+ * 4 KiB entries in the first 2 MiB, and a device's register page (mmio.c)
+ * is mapped read-only where its BAR is and unmapped when the BAR moves,
+ * both flushing through vm->tlb_gen.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -102,6 +104,36 @@ int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
 	if (WARN_ON_ONCE(fmt->present(*t)))
 		return -EEXIST;
 	WRITE_ONCE(*t, fmt->leaf(__sme_set(hpa), target, writable));
+	return 0;
+}
+
+/*
+ * Make the tables down to a 4 KiB one that covers gpa, leaving its entry
+ * as it is (vmm_npt_set_4k then sets it without allocating). -EEXIST
+ * where a large page maps gpa. Caller holds vm->lock.
+ */
+int vmm_npt_table_4k(struct vmm_vm *vm, u64 gpa)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	u64 *t = vm->npt.root;
+	int level;
+
+	for (level = vm->npt.levels; level > 1; level--) {
+		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+		u64 e = t[idx];
+
+		if (!fmt->present(e)) {
+			u64 *n = vmm_pt_alloc(vm);
+
+			if (!n)
+				return -ENOMEM;
+			e = fmt->table(__sme_set(__pa(n)));
+			WRITE_ONCE(t[idx], e);
+		} else if (fmt->large(e)) {
+			return -EEXIST;
+		}
+		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
 	return 0;
 }
 

@@ -834,6 +834,12 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			 !signal_pending(current) && !READ_ONCE(v->vm->oom));
 batch_end:
 		vmm_guest_fpu_put(v);
+		if (r == VMM_NEXT_FAULT_IN &&
+		    !vmm_find_slot(v->vm, v->fault_gpa)) {
+			/* a device's register page, not RAM */
+			vmm_mmio_read_fault(v->vm, v->fault_gpa);
+			continue;
+		}
 		if (r == VMM_NEXT_FAULT_IN) {
 			r = vmm_gmem_fault(v->vm, v->fault_gpa);
 			/* It marked the VM out of memory: the top reports it. */

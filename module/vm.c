@@ -230,6 +230,7 @@ static void vmm_vm_free(struct vmm_vm *vm)
 			vmm_vcpu_destroy(vm->vcpus[i]);
 	vmm_console_destroy(vm);
 	vmm_npt_free(vm);
+	vmm_mmio_free(vm);
 	for (i = 0; i < VMM_MAX_MEM_REGIONS; i++)
 		vmm_slot_free(vm, &vm->slots[i]);
 	mem_cgroup_put(vm->memcg);
@@ -283,6 +284,7 @@ int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg)
 	if (!vm)
 		goto err_hw;
 	mutex_init(&vm->lock);
+	raw_spin_lock_init(&vm->mmio.lock);
 	INIT_LIST_HEAD(&vm->node);
 	vm->pid = task_tgid_nr(current);
 	atomic_long_set(&vm->overhead, sizeof(*vm));

@@ -390,6 +390,14 @@ struct vmm_mmio_range {
 	u64 len;
 	vmm_mmio_fn fn;
 	void *dev;
+	/*
+	 * The page the guest reads directly (vmm_mmio_read_page), mapped
+	 * read-only at base while read_mapped; read_nomap once mapping it
+	 * failed (reads exit again). Under the bus's lock.
+	 */
+	struct page *read_page;
+	bool read_mapped;
+	bool read_nomap;
 };
 
 #define VMM_MAX_MMIO_RANGES	16
@@ -397,10 +405,12 @@ struct vmm_mmio_range {
 /*
  * Ranges are added before any vCPU runs; after that only a range's base
  * changes (a PCI BAR the guest moves or disables), one word written at
- * a time, so lookups take no lock.
+ * a time, so lookups take no lock. The lock orders a read page's mapping
+ * against moves of its range.
  */
 struct vmm_mmiobus {
 	unsigned int n;
+	raw_spinlock_t lock;	/* read pages' mappings against moves */
 	struct vmm_mmio_range r[VMM_MAX_MMIO_RANGES];
 };
 
@@ -490,6 +500,7 @@ void vmm_npt_free(struct vmm_vm *vm);
 int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable);
 int vmm_npt_split(struct vmm_vm *vm, u64 gpa);
 int vmm_npt_query(struct vmm_vm *vm, u64 gpa, bool *table);
+int vmm_npt_table_4k(struct vmm_vm *vm, u64 gpa);
 int vmm_npt_set_4k(struct vmm_vm *vm, u64 gpa, u64 hpa, bool present,
 		   bool writable);
 u64 vmm_npt_root_pa(struct vmm_vm *vm);
@@ -543,6 +554,16 @@ bool vmm_pio_dispatch(struct vmm_vm *vm, u16 port, bool in, unsigned int size,
 int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev);
 /* Decode handle's range at base, or nowhere (VMM_MMIO_UNMAPPED). */
 void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base);
+/*
+ * A page the guest reads for handle's one-page range, without exits; the
+ * device keeps it equal to what its reads return. NULL: reads exit.
+ */
+void *vmm_mmio_read_page(struct vmm_vm *vm, int handle);
+/* The nested fault of a read there: true when it is such a page. */
+bool vmm_mmio_read_mappable(struct vmm_vm *vm, u64 gpa);
+/* Map it (outside the batch, may sleep); reads exit where it cannot. */
+void vmm_mmio_read_fault(struct vmm_vm *vm, u64 gpa);
+void vmm_mmio_free(struct vmm_vm *vm);
 #define VMM_BARE_MMIO_GPA	0xfec00000ULL
 #define VMM_BARE_MMIO_LEN	16
 bool vmm_bare_mmio(struct vmm_vm *vm, u64 gpa, bool write, unsigned int size,

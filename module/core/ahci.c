@@ -163,6 +163,30 @@ static u64 port_fb(const struct ahci_port *p)
 
 /* ---- interrupts ---- */
 
+static u32 port_read(struct ahci_port *p, u32 reg);
+
+/*
+ * The guest's read page (ahci_set_regs_page): the registers that change;
+ * CAP, PI and VS were written once, the rest of the page reads zero as
+ * the reserved and vendor registers do.
+ */
+static void ahci_publish(struct ahci *h)
+{
+	u32 *r = h->regs;
+	unsigned int i, reg;
+
+	if (!r)
+		return;
+	vmm_store32(&r[HBA_GHC / 4], h->ghc);
+	vmm_store32(&r[HBA_IS / 4], h->is);
+	for (i = 0; i < AHCI_NR_PORTS; i++) {
+		u32 *pr = r + (HBA_PORTS + i * HBA_PORT_SIZE) / 4;
+
+		for (reg = PX_CLB; reg <= PX_CI; reg += 4)
+			vmm_store32(&pr[reg / 4], port_read(&h->ports[i], reg));
+	}
+}
+
 /*
  * Recompute the interrupt after any status change: IS.IPS follows each
  * port's enabled status, level is GHC.IE && IS, and an edge (MSI) is due
@@ -183,6 +207,8 @@ static void ahci_update_irq(struct ahci *h)
 			edge = true;
 		p->irq_seen = cur;
 	}
+	/* what the interrupt tells of is readable before it is raised */
+	ahci_publish(h);
 	level = (h->ghc & GHC_IE) && h->is;
 	if (level && !h->irq_level)
 		edge = true;
@@ -1778,6 +1804,7 @@ int ahci_attach(struct ahci *h, unsigned int port, enum ahci_dev_type type,
 	if (type == AHCI_DEV_CDROM)
 		atapi_init(&p->atapi, be);
 	port_link_up(p);
+	ahci_publish(h);
 	vmm_unlock(&h->lock, flags);
 	return 0;
 }
@@ -1794,8 +1821,25 @@ int ahci_change_medium(struct ahci *h, unsigned int port, struct blk_backend *be
 		return -EINVAL;
 	vmm_lock(&h->lock, flags);
 	atapi_change_medium(&p->atapi, be);
+	ahci_publish(h);
 	vmm_unlock(&h->lock, flags);
 	return 0;
+}
+
+void ahci_set_regs_page(struct ahci *h, void *page)
+{
+	unsigned long flags = 0;
+	u32 *r = page;
+
+	vmm_lock(&h->lock, flags);
+	h->regs = r;
+	if (r) {
+		vmm_store32(&r[HBA_CAP / 4], CAP_VALUE);
+		vmm_store32(&r[HBA_PI / 4], PI_VALUE);
+		vmm_store32(&r[HBA_VS / 4], VS_VALUE);
+	}
+	ahci_publish(h);
+	vmm_unlock(&h->lock, flags);
 }
 
 void ahci_set_coalesce(struct ahci *h, u32 usecs, u32 max)

@@ -155,6 +155,7 @@ struct ahci {
 	u64 coalesce_ns;
 	u32 coalesce_max;
 	bool timer_pending;
+	u32 *regs;		/* the guest's read page (ahci_set_regs_page) */
 	struct ahci_port ports[AHCI_NR_PORTS];
 };
 
@@ -179,6 +180,16 @@ int ahci_attach(struct ahci *h, unsigned int port, enum ahci_dev_type type,
  */
 int ahci_change_medium(struct ahci *h, unsigned int port,
 		       struct blk_backend *be);
+
+/*
+ * Before the guest runs: a page of AHCI_ABAR_SIZE bytes (4 KiB, zeroed)
+ * that the host lets the guest read as the ABAR, without exits. The
+ * model keeps every register there equal to what ahci_mmio_read returns
+ * (the ABAR's reads have no side effects), updated under its lock before
+ * any interrupt that tells of the change; writes still come through
+ * ahci_mmio_write.
+ */
+void ahci_set_regs_page(struct ahci *h, void *page);
 
 /* ABAR accesses: off < AHCI_ABAR_SIZE, size 1, 2 or 4 (8 as two dwords). */
 u64 ahci_mmio_read(struct ahci *h, u32 off, unsigned int size);

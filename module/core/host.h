@@ -23,6 +23,8 @@
  * wake a wait queue or take a sleeping lock (a kick is RT-safe).
  */
 typedef raw_spinlock_t vmm_lock_t;
+/* One store another CPU (a guest reading a register page) sees whole */
+#define vmm_store32(p, v)	WRITE_ONCE(*(p), (u32)(v))
 #define vmm_lock_init(l)	raw_spin_lock_init(l)
 #define vmm_lock(l, fl)		raw_spin_lock_irqsave(l, fl)
 #define vmm_unlock(l, fl)	raw_spin_unlock_irqrestore(l, fl)
@@ -48,6 +50,7 @@ typedef pthread_mutex_t vmm_lock_t;
 #define vmm_lock_init(l)	pthread_mutex_init(l, NULL)
 #define vmm_lock(l, fl)		do { (void)(fl); pthread_mutex_lock(l); } while (0)
 #define vmm_unlock(l, fl)	do { (void)(fl); pthread_mutex_unlock(l); } while (0)
+#define vmm_store32(p, v)	__atomic_store_n((p), (u32)(v), __ATOMIC_RELAXED)
 
 #ifndef likely
 #define likely(x)		__builtin_expect(!!(x), 1)

@@ -498,10 +498,16 @@ static void fz_step(struct fz_in *in)
 	}
 }
 
+/* the guest's read page of the ABAR (ahci_set_regs_page) */
+static u32 fz_regs[AHCI_ABAR_SIZE / 4];
+
 static void fz_check(const u8 *data, size_t size)
 {
 	unsigned int p, i, j;
 
+	/* the page reads what the registers read, everywhere */
+	for (i = 0; i < AHCI_ABAR_SIZE / 4; i++)
+		FUZZ_CHECK(fz_regs[i] == ahci_mmio_read(&hba, i * 4, 4), data, size);
 	FUZZ_CHECK(gm.faults == 0, data, size);
 	FUZZ_CHECK(disk.bad == 0 && cd.bad == 0, data, size);
 	FUZZ_CHECK(ahci_inflight(&hba) == disk.n + cd.n, data, size);
@@ -564,6 +570,8 @@ int fuzz_ahci_one(const u8 *data, size_t size)
 
 	cfg = g8(&in);
 	ahci_init(&hba, &fake_gmem_ops, &gm, &fz_ops, NULL);
+	memset(fz_regs, 0, sizeof(fz_regs));
+	ahci_set_regs_page(&hba, fz_regs);
 	fz_timer = false;
 	if (cfg & 8)
 		ahci_set_coalesce(&hba, 100, 2 + ((cfg >> 4) & 7) * 4);

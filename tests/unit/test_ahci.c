@@ -55,9 +55,18 @@ static unsigned int irq_calls, irq_edges;
 static bool irq_level;
 static u64 clock_ns;
 
+/* a read page (ahci_set_regs_page) the interrupt checks, when set */
+static u32 *irq_page;
+static unsigned int irq_page_stale;
+
 static void set_irq(void *opaque, bool level, bool edge)
 {
 	(void)opaque;
+	/* what the interrupt tells of is in the page before it is raised */
+	if (irq_page && (irq_page[0x08 / 4] != hba.is ||
+			 irq_page[(0x100 + 0x10) / 4] != hba.ports[0].is ||
+			 irq_page[(0x100 + 0x34) / 4] != hba.ports[0].sact))
+		irq_page_stale++;
 	irq_calls++;
 	irq_level = level;
 	if (edge)
@@ -621,6 +630,59 @@ static int t_coalesce_qd32(void)
 	for (k = 0; k < 32; k++)
 		ok &= KTAP_EXPECT(tag_done(k));
 	ok &= KTAP_EXPECT(disk.bad == 0 && ahci_inflight(&hba) == 0);
+	return ok;
+}
+
+/* every dword of the read page equals the register read there */
+static bool page_matches(const u32 *page)
+{
+	unsigned int i;
+
+	for (i = 0; i < AHCI_ABAR_SIZE / 4; i++)
+		if (page[i] != rd(i * 4))
+			return false;
+	return true;
+}
+
+/*
+ * The guest's read page of the ABAR: current after register writes,
+ * completions, the coalescing timer, COMRESET and HBA reset, and before
+ * each interrupt is raised.
+ */
+static int t_regs_page(void)
+{
+	static u32 page[AHCI_ABAR_SIZE / 4];
+	int ok = 1;
+	unsigned int k, stale = 1;
+
+	coalesce_setup(100, 4);
+	memset(page, 0, sizeof(page));	/* as the host gives it */
+	ahci_set_regs_page(&hba, page);
+	ok &= KTAP_EXPECT(page_matches(page) && page[0] == rd(R_CAP));
+	ok &= KTAP_EXPECT(page[R_PI / 4] == 0x3f && page[R_VS / 4] == rd(R_VS));
+	irq_page = page;
+	irq_page_stale = 0;
+	ncq_reads(32);
+	ok &= KTAP_EXPECT(page_matches(page) && page[(0x100 + P_SACT) / 4] == 0xffffffffu);
+	for (k = 0; disk.n; k++) {
+		fake_be_complete(&disk, (k * 5 + 1) % disk.n, 0);
+		if (k % 7 == 6)
+			ahci_timer_fire(&hba);
+		stale &= page_matches(page);
+		if (prd(0, P_IS) & IS_SDBS)
+			ack();
+		stale &= page_matches(page);
+	}
+	ahci_timer_fire(&hba);
+	ok &= KTAP_EXPECT(stale && page_matches(page) && irq_calls > 0);
+	ok &= KTAP_EXPECT(irq_page_stale == 0);
+	pwr(0, P_SCTL, 1);	/* COMRESET */
+	ok &= KTAP_EXPECT(page_matches(page));
+	pwr(0, P_SCTL, 0);
+	ok &= KTAP_EXPECT(page_matches(page));
+	wr(R_GHC, 1);		/* HBA reset */
+	ok &= KTAP_EXPECT(page_matches(page) && page[R_GHC / 4] == 0x80000000u);
+	irq_page = NULL;
 	return ok;
 }
 
@@ -2041,6 +2103,7 @@ static const struct tcase cases[] = {
 	{ "coalesce_held_tag_reissued", t_coalesce_held_tag_reissued },
 	{ "coalesce_resets_drop_held", t_coalesce_resets_drop },
 	{ "coalesce_qd32_random_order", t_coalesce_qd32 },
+	{ "regs_page_for_guest_reads", t_regs_page },
 };
 
 int main(void)
