@@ -58,19 +58,21 @@ static int vmm_fetch(struct vmm_vcpu *v, const struct gpt_ctx *ctx, u64 lin,
 	if (c->valid && c->lin_page == (lin & PAGE_MASK) &&
 	    c->access == access && c->cr3 == ctx->cr3 && c->cr0 == ctx->cr0 &&
 	    c->cr4 == ctx->cr4 && c->efer == ctx->efer) {
-		/* A page taken away bumps tlb_gen, then waits for readers. */
-		rcu_read_lock();
+		/*
+		 * A page taken away bumps tlb_gen, then waits for readers:
+		 * the batch (preemption off) is our RCU read-side section.
+		 */
+		lockdep_assert_preemption_disabled();
 		hit = c->gen == READ_ONCE(v->vm->tlb_gen);
 		for (i = 0; hit && i < c->path.n; i++)
 			hit = c->path.val[i] ==
 			      (c->path.esize == 8 ?
 			       READ_ONCE(*(const u64 *)c->ent[i]) :
 			       READ_ONCE(*(const u32 *)c->ent[i]));
-		if (hit)
+		if (hit) {
 			memcpy(buf, c->code + offset_in_page(lin), n);
-		rcu_read_unlock();
-		if (hit)
 			return 0;
+		}
 	}
 	c->valid = false;
 	gen = READ_ONCE(v->vm->tlb_gen);
@@ -104,12 +106,17 @@ static int vmm_decode_bytes(struct vmm_vcpu *v, const u8 *buf,
 			    struct x86_insn *insn)
 {
 	typeof(v->fetch_cache) *c = &v->fetch_cache;
+	unsigned int i;
 	int r;
 
-	if (c->insn_valid && c->insn_mode == mode && got >= c->insn.len &&
-	    !memcmp(buf, c->insn_bytes, c->insn.len)) {
-		*insn = c->insn;
-		return 0;
+	if (c->insn_valid && c->insn_mode == mode && got >= c->insn.len) {
+		/* at most 15 bytes: no call to memcmp */
+		for (i = 0; i < c->insn.len && buf[i] == c->insn_bytes[i]; i++)
+			;
+		if (i == c->insn.len) {
+			*insn = c->insn;
+			return 0;
+		}
 	}
 	r = x86_decode(buf, got, mode, insn);
 	c->insn_valid = !r;
@@ -244,15 +251,30 @@ int vmm_finish_insn(struct vmm_vcpu *v, struct vmm_run *run)
  * between. A write to userspace completes the
  * access and is reported after the instruction (or REP iteration).
  */
-struct vmm_emul {
-	struct x86_emul_ctx c;
+/*
+ * Where physical accesses go (vmm_emul_phys), and the one that is left
+ * for userspace: all that an MMIO MOV needs, apart from the emulator.
+ */
+struct vmm_emul_dev {
 	struct vmm_vcpu *v;
-	struct vmm_cpu_mode m;
-	u64 pf_addr;			/* the linear address of a #PF */
 	bool user;			/* an access for userspace */
 	bool user_write;
 	u8 user_size;
-	u64 user_gpa, user_data, user_lin;
+	u64 user_gpa, user_data;
+	/*
+	 * An access of direction dev_write to the page dev_page is known to
+	 * go to a device (the nested fault said so): no RAM lookup.
+	 */
+	bool dev, dev_write;
+	u64 dev_page;
+};
+
+struct vmm_emul {
+	struct x86_emul_ctx c;
+	struct vmm_emul_dev d;
+	struct vmm_cpu_mode m;
+	u64 pf_addr;			/* the linear address of a #PF */
+	u64 user_lin;			/* of d.user_gpa */
 	/*
 	 * A translation known without a walk, for accesses of direction
 	 * xlat_write: with xlat_page, of the page xlat_lin to the page
@@ -261,12 +283,6 @@ struct vmm_emul {
 	 */
 	bool xlat, xlat_write, xlat_page;
 	u64 xlat_lin, xlat_gpa;
-	/*
-	 * An access of direction dev_write to the page dev_page is known to
-	 * go to a device (the nested fault said so): no RAM lookup.
-	 */
-	bool dev, dev_write;
-	u64 dev_page;
 };
 
 static bool vmm_emul_xlat(const struct vmm_emul *e, u64 lin, bool write,
@@ -281,7 +297,7 @@ static bool vmm_emul_xlat(const struct vmm_emul *e, u64 lin, bool write,
 	return true;
 }
 
-static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
+static int vmm_emul_phys(struct vmm_emul_dev *e, u64 gpa, void *buf,
 			 unsigned int size, bool write)
 {
 	struct vmm_vcpu *v = e->v;
@@ -302,7 +318,7 @@ static int vmm_emul_phys(struct vmm_emul *e, u64 gpa, void *buf,
 	}
 	if (write)
 		memcpy(&val, buf, size);
-	if (vmm_mmio_dispatch(v->vm, gpa, write, size, &val) ||
+	if ((v->vm->mmio.n && vmm_mmio_dispatch(v->vm, gpa, write, size, &val)) ||
 	    (v->vm->pc ? vmm_pc_mmio(v, gpa, write, size, &val) :
 			 vmm_bare_mmio(v->vm, gpa, write, size, &val))) {
 		if (!write)
@@ -330,7 +346,7 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 {
 	struct vmm_emul *e = container_of(c, struct vmm_emul, c);
 	struct gpt_ctx ctx = {
-		.read_gpa = vmm_gpt_read, .opaque = e->v->vm,
+		.read_gpa = vmm_gpt_read, .opaque = e->d.v->vm,
 		.cr0 = e->m.cr0, .cr3 = e->m.cr3, .cr4 = e->m.cr4,
 		.efer = e->m.efer,
 	};
@@ -346,7 +362,7 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 		n = min_t(unsigned int, size - done,
 			  PAGE_SIZE - offset_in_page(lin + done));
 		if (vmm_emul_xlat(e, lin + done, write, &gpa)) {
-			r = vmm_emul_phys(e, gpa, buf + done, n, write);
+			r = vmm_emul_phys(&e->d, gpa, buf + done, n, write);
 			if (r == X86_EMUL_USER)
 				e->user_lin = lin + done;
 			if (r != X86_EMUL_OK)
@@ -366,7 +382,7 @@ static int vmm_emul_access(struct x86_emul_ctx *c, u64 lin, void *buf,
 		}
 		if (r)
 			return X86_EMUL_UNHANDLED;
-		r = vmm_emul_phys(e, gpa, buf + done, n, write);
+		r = vmm_emul_phys(&e->d, gpa, buf + done, n, write);
 		if (r == X86_EMUL_USER)
 			e->user_lin = lin + done;
 		if (r != X86_EMUL_OK)
@@ -423,7 +439,7 @@ static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
 	struct vmm_sregs sr;
 	int r;
 
-	e.v = v;
+	e.d.v = v;
 	vmm_call(get_mode)(v, &e.m);
 	if (vmm_decode_mode(&e.m, v->rflags) != in->mode) {
 		/* The mode changed under it (SET_SREGS): start afresh. */
@@ -462,22 +478,22 @@ static int vmm_emulate_insn(struct vmm_vcpu *v, struct vmm_run *run,
 		vmm_emul_inject(v, &e);
 		return VMM_NEXT_GUEST;
 	}
-	if (!e.user)
+	if (!e.d.user)
 		return VMM_NEXT_GUEST;
 	run->exit_reason = VMM_EXIT_MMIO;
-	run->mmio.gpa = e.user_gpa;
-	run->mmio.size = e.user_size;
-	run->mmio.is_write = e.user_write;
-	run->mmio.data = e.user_write ? e.user_data : 0;
-	if (!e.user_write) {
+	run->mmio.gpa = e.d.user_gpa;
+	run->mmio.size = e.d.user_size;
+	run->mmio.is_write = e.d.user_write;
+	run->mmio.data = e.d.user_write ? e.d.user_data : 0;
+	if (!e.d.user_write) {
 		v->pending = VMM_PEND_MMIO_READ;
-		v->mmio_cache.gpa = e.user_gpa;
-		v->mmio_cache.size = e.user_size;
+		v->mmio_cache.gpa = e.d.user_gpa;
+		v->mmio_cache.size = e.d.user_size;
 		v->mmio_cache.rip = v->rip;
 		v->mmio_cache.fast = false;
 		v->mmio_cache.insn = *in;
 		v->mmio_cache.lin_page = e.user_lin & PAGE_MASK;
-		v->mmio_cache.gpa_page = e.user_gpa & PAGE_MASK;
+		v->mmio_cache.gpa_page = e.d.user_gpa & PAGE_MASK;
 	}
 	return VMM_NEXT_USER;
 }
@@ -541,7 +557,7 @@ static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
 {
 	const struct vmm_exit *x = &v->exit;
 	/* vmm_handle_npf found no RAM there for this direction */
-	struct vmm_emul e = {
+	struct vmm_emul_dev e = {
 		.v = v, .dev = true, .dev_write = x->npf.write,
 		.dev_page = x->npf.gpa & PAGE_MASK,
 	};
@@ -631,7 +647,7 @@ int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	unsigned int size = x->io.size, budget = PAGE_SIZE / size;
-	struct vmm_emul e = { .v = v };
+	struct vmm_emul e = { .d.v = v };
 	struct vmm_sregs sr;
 	struct x86_insn insn;
 	u64 mask, count, lin, base;
@@ -686,7 +702,7 @@ int vmm_handle_string_io(struct vmm_vcpu *v, struct vmm_run *run)
 			vmm_emul_inject(v, &e);
 			return VMM_NEXT_GUEST;
 		}
-		if (r != X86_EMUL_OK || e.user)	/* memory only userspace has */
+		if (r != X86_EMUL_OK || e.d.user)	/* memory only userspace has */
 			return vmm_internal_error(v, run,
 						  VMM_INTERNAL_UNSUPPORTED_IO,
 						  x->io.port);
@@ -707,11 +723,31 @@ user_port:	/* userspace devices take no string I/O */
 				  x->io.port);
 }
 
+/*
+ * Everything but a plain MOV: the general emulator, with the fault's
+ * translation where the instruction has one memory operand.
+ */
+static noinline int vmm_npf_emulate(struct vmm_vcpu *v, struct vmm_run *run,
+				    const struct x86_insn *insn)
+{
+	const struct vmm_exit *x = &v->exit;
+	struct vmm_emul e = { .d.v = v };
+
+	/*
+	 * The CPU translated the faulting access: an access of the same
+	 * direction at the same offset of that page is that one, and takes
+	 * the fault's GPA without a walk (its checks were all made).
+	 */
+	e.xlat = !x->npf.gpt && vmm_one_mem_operand(insn);
+	e.xlat_write = x->npf.write;
+	e.xlat_gpa = x->npf.gpa;
+	return vmm_emulate_insn(v, run, insn, &e, x->npf.gpa);
+}
+
 int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 {
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
-	struct vmm_emul e = { .v = v };
 	struct x86_insn insn;
 	bool pc_shadow;
 	int r;
@@ -760,14 +796,6 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	r = vmm_emulate_mov(v, run, &insn);
 	if (r != -EAGAIN)
 		return r;
-	/*
-	 * The CPU translated the faulting access: an access of the same
-	 * direction at the same offset of that page is that one, and takes
-	 * the fault's GPA without a walk (its checks were all made).
-	 */
-	e.xlat = !x->npf.gpt && vmm_one_mem_operand(&insn);
-	e.xlat_write = x->npf.write;
-	e.xlat_gpa = x->npf.gpa;
-	return vmm_emulate_insn(v, run, &insn, &e, x->npf.gpa);
+	return vmm_npf_emulate(v, run, &insn);
 }
 

@@ -48,12 +48,7 @@ DEFINE_PER_CPU(u64, vmm_spec_count[VMM_SPEC_NR]);
  * are reused, so a vCPU that is freed leaves its CPUs "stale": whatever
  * runs there next may be another VM under the same id.
  */
-struct vmm_spec_last {
-	struct vmm_vcpu *vcpu;	/* compared only, never dereferenced */
-	u32 vm_id;
-	bool stale;
-};
-static DEFINE_PER_CPU(struct vmm_spec_last, vmm_spec_last);
+DEFINE_PER_CPU(struct vmm_spec_last, vmm_spec_last);
 
 /*
  * VMX L1TF: what the kernel's l1tf= mode asks of a hypervisor (the same
@@ -326,7 +321,7 @@ int vmm_spec_init(const char *engine)
 /* Entry and exit                                                      */
 /* ------------------------------------------------------------------ */
 
-void vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved)
+void __vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved)
 {
 	struct vmm_spec_last *last = this_cpu_ptr(&vmm_spec_last);
 

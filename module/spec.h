@@ -65,12 +65,27 @@ u64 vmm_cr4_allowed(void);
  */
 int vmm_cr4_check(u64 old, u64 val, u64 efer);
 
+/* The vCPU that ran last on each CPU (spec.c). */
+struct vmm_spec_last {
+	struct vmm_vcpu *vcpu;	/* compared only, never dereferenced */
+	u32 vm_id;
+	bool stale;
+};
+DECLARE_PER_CPU(struct vmm_spec_last, vmm_spec_last);
+void __vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved);
+
 /*
  * Called by the engines with preemption off, when the vCPU is about to
  * run on this CPU: IBPB where another VM's vCPU ran here last or the vCPU
- * came from another CPU.
+ * came from another CPU. Inline for the common case, the same vCPU
+ * again: nothing to do.
  */
-void vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved);
+static __always_inline void vmm_spec_vcpu_load(struct vmm_vcpu *v, bool moved)
+{
+	if (likely(!moved && this_cpu_read(vmm_spec_last.vcpu) == v))
+		return;
+	__vmm_spec_vcpu_load(v, moved);
+}
 /* A vCPU is freed: forget it as any CPU's last one. */
 void vmm_spec_vcpu_gone(struct vmm_vcpu *v);
 

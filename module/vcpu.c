@@ -877,20 +877,18 @@ out:
 /* The vCPU fd                                                         */
 /* ------------------------------------------------------------------ */
 
-static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+/*
+ * The register ioctls, apart: their structs on the stack would be
+ * cleared (CONFIG_INIT_STACK_ALL_ZERO) on every VMM_RUN too.
+ */
+static noinline long vmm_vcpu_regs_ioctl(struct vmm_vcpu *v, unsigned int cmd,
+					 void __user *uarg)
 {
-	struct vmm_vcpu *v = f->private_data;
-	void __user *uarg = (void __user *)arg;
 	struct vmm_sregs sregs;
 	struct vmm_regs regs;
 	long r;
 
-	if (mutex_lock_killable(&v->mutex))
-		return -EINTR;
 	switch (cmd) {
-	case VMM_RUN:
-		r = vmm_vcpu_run(v, uarg);
-		break;
 	case VMM_GET_REGS:
 		vmm_get_regs(v, &regs);
 		r = copy_to_user(uarg, &regs, sizeof(regs)) ? -EFAULT : 0;
@@ -913,6 +911,31 @@ static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		r = vmm_check_sregs(&sregs);
 		if (!r)
 			vmm_call(set_sregs)(v, &sregs);
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+	return r;
+}
+
+static long vmm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	struct vmm_vcpu *v = f->private_data;
+	void __user *uarg = (void __user *)arg;
+	long r;
+
+	if (mutex_lock_killable(&v->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case VMM_RUN:
+		r = vmm_vcpu_run(v, uarg);
+		break;
+	case VMM_GET_REGS:
+	case VMM_GET_SREGS:
+	case VMM_SET_REGS:
+	case VMM_SET_SREGS:
+		r = vmm_vcpu_regs_ioctl(v, cmd, uarg);
 		break;
 	default:
 		r = -ENOTTY;

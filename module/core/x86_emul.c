@@ -133,11 +133,8 @@ static u64 reg_get(const struct emul *e, unsigned int reg, bool high,
 }
 
 /* 8/16-bit writes merge, 32-bit writes zero-extend. */
-static void reg_set(struct emul *e, unsigned int reg, bool high,
-		    unsigned int size, u64 v)
+static void reg_store(u64 *r, bool high, unsigned int size, u64 v)
 {
-	u64 *r = &e->regs[reg];
-
 	switch (size) {
 	case 1:
 		if (high)
@@ -155,6 +152,12 @@ static void reg_set(struct emul *e, unsigned int reg, bool high,
 		*r = v;
 		break;
 	}
+}
+
+static void reg_set(struct emul *e, unsigned int reg, bool high,
+		    unsigned int size, u64 v)
+{
+	reg_store(&e->regs[reg], high, size, v);
 }
 
 static void opnd_reg(const struct emul *e, struct opnd *o, unsigned int reg,
@@ -962,15 +965,10 @@ bool x86_mov_describe(enum x86_mode mode, const u64 *gprs, u64 rip,
 
 void x86_mov_load(u64 *gprs, const struct x86_mov *m, u64 val)
 {
-	struct emul e;
-
 	val &= mask_of(m->size);
 	if (m->sx)
 		val = sign_ext(val, m->size);
-	/* reg_set works on the working copy: of this one register. */
-	e.regs[m->reg] = gprs[m->reg];
-	reg_set(&e, m->reg, m->high, m->dst_size, val);
-	gprs[m->reg] = e.regs[m->reg];
+	reg_store(&gprs[m->reg], m->high, m->dst_size, val);
 }
 
 static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)

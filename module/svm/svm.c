@@ -56,7 +56,7 @@ struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA: the CPU's own format */
 	struct page *host_save;		/* VMSAVE/VMLOAD of host state */
 	u64 host_save_pa;
-	u64 host_tsc_aux;		/* read at each batch start */
+	u64 host_tsc_aux;		/* read when SVM is turned on here */
 	u32 next_asid;
 	u64 asid_gen;
 	bool flush_pending;		/* a new generation not yet flushed */
@@ -161,6 +161,9 @@ static int svm_hw_enable(void)
 	c->asid_gen++;
 	c->next_asid = svm_max_asid + 1;
 	c->flush_pending = true;
+	/* The kernel set it at this CPU's bring-up (its number, for RDPID). */
+	if (svm_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, c->host_tsc_aux);
 	return 0;
 }
 
@@ -596,8 +599,7 @@ static void svm_decode_exit(struct vmm_vcpu *v, struct svm_vcpu *s)
 		x->npf.write = c->exit_info_1 & NPF_WRITE;
 		x->npf.fetch = c->exit_info_1 & NPF_FETCH;
 		x->npf.gpt = c->exit_info_1 & NPF_GPT;
-		x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
-							     VMM_STAT_MMIO;
+		x->stat = VMM_STAT_NPF;	/* MMIO: vmm_handle_npf says */
 		x->npf.insn_len = 0;
 		if (svm_decode_assists && c->insn_len <= sizeof(x->npf.insn)) {
 			x->npf.insn_len = c->insn_len;
@@ -716,8 +718,6 @@ static void svm_prepare(struct vmm_vcpu *v)
 	if (!READ_ONCE(vmm_going_down))
 		asm volatile("vmsave %%rax" : : "a" (pa) : "memory");
 	local_irq_restore(flags);
-	if (svm_tsc_aux)
-		rdmsrl(MSR_TSC_AUX, this_cpu_ptr(&svm_cpu)->host_tsc_aux);
 }
 
 static int svm_vcpu_run(struct vmm_vcpu *v)

@@ -1036,8 +1036,7 @@ static void vmx_decode_ept_violation(struct vmm_vcpu *v, struct vmm_exit *x)
 	x->npf.present = x->qual & EPT_VIOLATION_RWX_MASK;
 	/* A linear address (bit 7) whose paging-structure entry faulted (bit 8 clear). */
 	x->npf.gpt = (x->qual & BIT(7)) && !(x->qual & BIT(8));
-	x->stat = vmm_find_slot(v->vm, x->npf.gpa) ? VMM_STAT_NPF :
-						     VMM_STAT_MMIO;
+	x->stat = VMM_STAT_NPF;	/* MMIO: vmm_handle_npf says */
 	/* The faulting instruction is emulated: no next RIP. */
 	x->has_next_rip = false;
 }
