@@ -392,12 +392,85 @@ static int vmm_pc_pv_eoi_msr(struct vmm_vcpu *v, u64 val)
 	return 0;
 }
 
+/*
+ * Posted interrupts (the engine's irq_post): a LAPIC vector the guest
+ * cannot take at this entry (EFLAGS.IF clear, an interrupt shadow) goes
+ * to the CPU, which delivers it once the guest can, where it used to
+ * take an exit at the interrupt window and an injection. The LAPIC
+ * accepts it (IRR to ISR) at the exit after the guest took it, before
+ * anything else is looked at. Off: every such vector waits for the
+ * window, as before (for comparison).
+ */
+static bool irq_post = true;
+module_param(irq_post, bool, 0644);
+MODULE_PARM_DESC(irq_post, "Let the CPU deliver an interrupt the guest cannot take yet, without an interrupt-window exit (AMD-V; default on)");
+
+static bool vmm_pc_post(struct vmm_vcpu *v, struct lapic *l, u8 vec)
+{
+	u8 flag = PVCLOCK_PV_EOI_BIT;
+
+	if (!READ_ONCE(irq_post) || !vmm_call(irq_post)(v, vec))
+		return false;
+	v->posted_vec = vec;
+	v->post_taken = false;
+	/*
+	 * The guest's handler may make its EOI before any exit (Linux
+	 * acknowledges an MSI first): PV EOI is armed now, as at an
+	 * injection, for when the guest takes it.
+	 */
+	vmm_pc_pv_eoi_sync(v, true);
+	if ((v->pv_eoi_msr & 1) && lapic_lazy_eoi_would_arm(l, vec) &&
+	    !vmm_gpa_write(v->vm, v->pv_eoi_msr & ~3ULL, &flag, sizeof(flag)))
+		v->pv_eoi_posted = true;
+	return true;
+}
+
+/* See pc.h. */
+void vmm_pc_post_end(struct vmm_vcpu *v)
+{
+	struct lapic *l = &v->vm->pc->lapic[v->id];
+	bool pv = v->pv_eoi_posted;
+	u8 vec = v->posted_vec;
+	u8 flag;
+
+	v->posted_vec = -1;
+	v->pv_eoi_posted = false;
+	if (!v->post_taken) {
+		/* still waiting: its flag goes, the next entry decides again */
+		if (pv && !vmm_gpa_read(v->vm, v->pv_eoi_msr & ~3ULL, &flag,
+					sizeof(flag))) {
+			flag &= ~PVCLOCK_PV_EOI_BIT;
+			vmm_gpa_write(v->vm, v->pv_eoi_msr & ~3ULL, &flag,
+				      sizeof(flag));
+		}
+		return;
+	}
+	lapic_ack(l, vec);
+	if (!pv)
+		return;
+	/*
+	 * Armed for it: it stays armed if it may (vmm_pc_pv_eoi_sync then
+	 * sees whether the guest made that EOI), else it is settled now:
+	 * the EOI made if the guest took the flag, else the flag taken back.
+	 */
+	v->pv_eoi_armed = true;
+	if (!lapic_lazy_eoi_arm(l))
+		vmm_pc_pv_eoi_sync(v, true);
+}
+
 void vmm_pc_inject(struct vmm_vcpu *v)
 {
 	struct vmm_pc *pc = v->vm->pc;
 	struct lapic *l = &pc->lapic[v->id];
 	bool extint = vmm_pc_extint(pc, v);
-	int vec = lapic_pending(l);
+	int vec;
+
+	/* posted before a run that did not enter: not taken */
+	if (unlikely(v->posted_vec >= 0)) {
+		v->post_taken = false;
+		vmm_pc_post_end(v);
+	}
+	vec = lapic_pending(l);
 
 	/* An NMI goes first, when the guest is not still handling one. */
 	if (READ_ONCE(v->nmi_pending) && !v->event.valid &&
@@ -414,6 +487,10 @@ void vmm_pc_inject(struct vmm_vcpu *v)
 		return;
 	}
 	if (v->event.valid || !vmm_call(irq_allowed)(v)) {
+		/* a PIC interrupt too: the window, for it to go in next */
+		if (vec >= 0 && !extint && !v->event.valid &&
+		    vmm_pc_post(v, l, vec))
+			return;
 		vmm_call(irq_window)(v, true);
 		return;
 	}

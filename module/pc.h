@@ -30,6 +30,8 @@ bool vmm_pc_started(struct vmm_vm *vm);
 /* Run loop: within a batch, before each entry. */
 void vmm_pc_inject(struct vmm_vcpu *v);
 void vmm_pc_pv_eoi_sync(struct vmm_vcpu *v, bool disarm);
+/* Right after an exit with v->posted_vec set: accept it if taken. */
+void vmm_pc_post_end(struct vmm_vcpu *v);
 /* INIT and SIPI, before a batch of runs: false while v waits for SIPI. */
 bool vmm_pc_accept_mp(struct vmm_vcpu *v);
 /* A halted vCPU (or one waiting for SIPI) may run again. */

@@ -175,4 +175,5 @@ void vmm_pvclock_reset(struct vmm_vcpu *v)
 	v->pv_wall_msr = 0;
 	v->pv_eoi_msr = 0;
 	v->pv_eoi_armed = false;	/* the LAPIC's reset disarms it */
+	v->pv_eoi_posted = false;
 }

@@ -143,6 +143,7 @@ static void vmm_vcpu_regs_reset(struct vmm_vcpu *v)
 	v->mmio_cache.valid = false;
 	WRITE_ONCE(v->nmi_pending, false);
 	v->nmi_blocked = false;
+	v->posted_vec = -1;
 }
 
 /* INIT: like RESET, but x87/SSE state and the MSRs stay (SDM 10.1). */
@@ -820,6 +821,9 @@ static long vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_run __user *urun)
 			}
 			if (r)
 				break;
+			/* A vector the guest took itself, before all else */
+			if (v->posted_vec >= 0)
+				vmm_pc_post_end(v);
 			/* An EOI the guest made through KVM's PV flag */
 			if (unlikely(v->pv_eoi_armed))
 				vmm_pc_pv_eoi_sync(v, false);

@@ -181,6 +181,14 @@ struct vmm_engine_ops {
 	/* May an NMI be injected (none in service, nothing going in)? */
 	bool (*nmi_allowed)(struct vmm_vcpu *v);
 	void (*irq_window)(struct vmm_vcpu *v, bool on);
+	/*
+	 * Instead of a window: post a LAPIC vector (priority above the
+	 * LAPIC's PPR) that the guest takes itself at the next entry, as
+	 * soon as it can, with no exit; false where the engine cannot. The
+	 * exit that follows sets v->post_taken (see struct vmm_vcpu); a
+	 * post that did not enter is dropped by the next irq_window call.
+	 */
+	bool (*irq_post)(struct vmm_vcpu *v, u8 vector);
 	void (*flush_tlb)(struct vmm_vcpu *v);
 	/*
 	 * Within a batch: a guest MOV to CR4 (VMM_X_CR4_WRITE); nonzero
@@ -331,6 +339,15 @@ struct vmm_vcpu {
 	u32 pv_version;			/* even; the page's last version */
 	u64 pv_eoi_msr;			/* KVM's paravirtual EOI (pc.c) */
 	bool pv_eoi_armed;		/* its flag is set in the guest */
+	/*
+	 * A vector posted for the guest to take itself (irq_post, pc.c),
+	 * -1 if none: the engine says at the next exit whether the guest
+	 * took it (post_taken); pv_eoi_posted: the PV EOI flag was set for
+	 * it, to count once it is taken.
+	 */
+	s16 posted_vec;
+	bool post_taken;
+	bool pv_eoi_posted;
 	int pv_cpu;			/* host CPU the page was last filled on */
 
 	struct vmm_cpuid_entry cpuid_cache[VMM_CPUID_CACHE];
@@ -473,7 +490,7 @@ extern const struct vmm_engine_ops *vmm_ops;
 #define VMM_OPS_STATIC(X)						\
 	X(get_sregs) X(set_sregs) X(get_mode) X(prepare) X(run)		\
 	X(msr_read) X(msr_write) X(irq_allowed) X(nmi_allowed)		\
-	X(irq_window) X(flush_tlb)
+	X(irq_window) X(irq_post) X(flush_tlb)
 #define VMM_DECLARE_STATIC_CALL(f)					\
 	DECLARE_STATIC_CALL(vmm_##f, *(((struct vmm_engine_ops *)0)->f));
 VMM_OPS_STATIC(VMM_DECLARE_STATIC_CALL)

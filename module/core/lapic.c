@@ -940,6 +940,22 @@ bool lapic_lazy_eoi_arm(struct lapic *l)
 }
 
 /* See lapic.h. */
+bool lapic_lazy_eoi_would_arm(struct lapic *l, u8 vector)
+{
+	unsigned long flags = 0;
+	bool ok;
+	int i;
+
+	vmm_lock(&l->lock, flags);
+	ok = vec_test(l->irr, vector) && !vec_test(l->tmr, vector);
+	for (i = 0; ok && i < 8; i++)
+		ok = !l->isr[i] && l->irr[i] == (i == vector >> 5 ?
+						 1u << (vector & 31) : 0);
+	vmm_unlock(&l->lock, flags);
+	return ok;
+}
+
+/* See lapic.h. */
 void lapic_lazy_eoi_end(struct lapic *l, bool eoi)
 {
 	unsigned long flags = 0;

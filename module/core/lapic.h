@@ -312,6 +312,12 @@ void lapic_ack(struct lapic *l, u8 vector);
  * as a write to the EOI register would.
  */
 bool lapic_lazy_eoi_arm(struct lapic *l);
+/*
+ * Before vector is acknowledged (a vector posted for the guest to take
+ * itself): would lapic_lazy_eoi_arm() arm once it is? Nothing in
+ * service, only vector waiting, edge-triggered. Arms nothing.
+ */
+bool lapic_lazy_eoi_would_arm(struct lapic *l, u8 vector);
 void lapic_lazy_eoi_end(struct lapic *l, bool eoi);
 
 /* Drive the LINT0/LINT1 pin; delivers per its LVT on a rising edge. */

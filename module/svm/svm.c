@@ -72,6 +72,7 @@ struct svm_vcpu {
 	u32 reinject;			/* EXITINTINFO to deliver again */
 	u32 reinject_err;
 	bool irq_window;		/* V_IRQ + VINTR intercept armed */
+	bool posted;			/* V_IRQ with a vector (svm_irq_post) */
 	/*
 	 * An injected NMI is in service until the guest's IRET completes:
 	 * the IRET intercept notes where it was, and the NMI mask lifts once
@@ -205,6 +206,7 @@ static void svm_seg_get(struct vmm_segment *d, const struct vmcb_seg *s)
 }
 
 static void svm_reset_guest(struct vmm_vcpu *v, struct svm_vcpu *s);
+static void svm_post_end(struct vmm_vcpu *v, struct svm_vcpu *s);
 
 static void svm_vmcb_init(struct vmm_vcpu *v, struct svm_vcpu *s)
 {
@@ -355,6 +357,10 @@ static void svm_reset_guest(struct vmm_vcpu *v, struct svm_vcpu *s)
 	s->last_rip = v->rip;
 	c->int_state = 0;
 	c->event_inj = 0;
+	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
+	s->irq_window = false;
+	s->posted = false;
 	s->reinject = 0;
 	s->nmi_masked = false;
 	s->iret_seen = false;
@@ -790,6 +796,8 @@ static int svm_vcpu_run(struct vmm_vcpu *v)
 		hw_breakpoint_restore();
 
 	vmcb->control.clean = svm_clean_bits ? VMCB_CLEAN_ALL : 0;
+	if (s->posted)
+		svm_post_end(v, s);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	vmcb->control.event_inj = 0;
 	v->gprs[0] = vmcb->save.rax;
@@ -819,6 +827,11 @@ static void svm_irq_window(struct vmm_vcpu *v, bool on)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb_control_area *c = &s->vmcb->control;
 
+	if (unlikely(s->posted)) {	/* a post that did not enter */
+		s->posted = false;
+		c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+		c->clean &= ~VMCB_CLEAN_INTR;
+	}
 	if (s->irq_window == on)
 		return;
 	s->irq_window = on;
@@ -831,6 +844,50 @@ static void svm_irq_window(struct vmm_vcpu *v, bool on)
 		c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
 	}
 	c->clean &= ~(VMCB_CLEAN_INTERCEPTS | VMCB_CLEAN_INTR);
+}
+
+/*
+ * The virtual interrupt itself, without the VINTR intercept: the guest
+ * takes the vector through its IDT once EFLAGS.IF is set, no interrupt
+ * shadow holds and V_TPR (its CR8) is below the vector's class, and the
+ * CPU clears V_IRQ as it does. Not while an event is to be delivered
+ * again: that goes in first, by EVENTINJ.
+ */
+static bool svm_irq_post(struct vmm_vcpu *v, u8 vector)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	if (s->reinject)
+		return false;
+	svm_irq_window(v, false);
+	c->int_ctl = (c->int_ctl & ~V_IRQ_INJECTION_BITS_MASK) | V_IRQ_MASK |
+		     ((u32)(vector >> 4) << V_INTR_PRIO_SHIFT);
+	c->int_vector = vector;
+	c->clean &= ~VMCB_CLEAN_INTR;
+	s->posted = true;
+	return true;
+}
+
+/*
+ * After the exit: the guest took the posted vector if V_IRQ is clear, or
+ * if the exit came while delivering it (EXITINTINFO names it: it goes in
+ * again by EVENTINJ, svm_decode_exit). Else it is still pending and
+ * dropped here; the next entry decides again.
+ */
+static void svm_post_end(struct vmm_vcpu *v, struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+	u32 ii = c->exit_int_info;
+
+	s->posted = false;
+	v->post_taken = !(c->int_ctl & V_IRQ_MASK) ||
+			((ii & SVM_EXITINTINFO_VALID) &&
+			 (ii & SVM_EXITINTINFO_TYPE_MASK) ==
+			 SVM_EXITINTINFO_TYPE_INTR &&
+			 (ii & SVM_EXITINTINFO_VEC_MASK) == c->int_vector);
+	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	c->clean &= ~VMCB_CLEAN_INTR;
 }
 
 static bool svm_nmi_allowed(struct vmm_vcpu *v)
@@ -884,6 +941,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.irq_allowed = svm_irq_allowed,
 	.nmi_allowed = svm_nmi_allowed,
 	.irq_window = svm_irq_window,
+	.irq_post = svm_irq_post,
 	.flush_tlb = svm_flush_tlb,
 	.set_cr4 = svm_set_cr4,
 	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,

@@ -1539,6 +1539,12 @@ static void vmx_irq_window(struct vmm_vcpu *v, bool on)
 		   vmx.proc | (on ? CPU_BASED_INTR_WINDOW_EXITING : 0));
 }
 
+/* No virtual interrupts without APIC virtualization: the window it is. */
+static bool vmx_irq_post(struct vmm_vcpu *v, u8 vector)
+{
+	return false;
+}
+
 /* Within a batch: the VMCS is current on this CPU, which enters next. */
 static void vmx_flush_tlb(struct vmm_vcpu *v)
 {
@@ -1565,6 +1571,7 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.irq_allowed = vmx_irq_allowed,
 	.nmi_allowed = vmx_nmi_allowed,
 	.irq_window = vmx_irq_window,
+	.irq_post = vmx_irq_post,
 	.flush_tlb = vmx_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct vmx_vcpu) + PAGE_SIZE,
 };

@@ -443,6 +443,47 @@ static int test_lazy_eoi(void)
 	return ok;
 }
 
+/*
+ * A vector posted for the guest to take itself: would the lazy EOI arm
+ * once it is acknowledged? Exactly when lapic_lazy_eoi_arm() then does.
+ */
+static int test_lazy_eoi_would_arm(void)
+{
+	struct lapic l;
+	struct fake f;
+	int ok = 1;
+
+	setup(&l, &f, 0, true);
+	enable(&l);
+	/* Not waiting: no. */
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_would_arm(&l, 0x40));
+	/* Alone in IRR, nothing in service, edge: yes, and it does arm. */
+	lapic_accept(&l, 0x40, false);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_would_arm(&l, 0x40));
+	ok &= KTAP_EXPECT(!l.lazy_eoi);		/* asking arms nothing */
+	/* Another waiting too: no. */
+	lapic_accept(&l, 0x31, false);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_would_arm(&l, 0x40));
+	lapic_ack(&l, 0x40);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_arm(&l));
+	eoi(&l);
+	/* Something in service: no (0x31 waits under nothing now: yes). */
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_would_arm(&l, 0x31));
+	lapic_ack(&l, 0x31);
+	lapic_accept(&l, 0x50, false);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_would_arm(&l, 0x50));
+	eoi(&l);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_would_arm(&l, 0x50));
+	lapic_ack(&l, 0x50);
+	ok &= KTAP_EXPECT(lapic_lazy_eoi_arm(&l));
+	lapic_lazy_eoi_end(&l, true);
+	/* Level-triggered: no. */
+	lapic_accept(&l, 0x70, true);
+	ok &= KTAP_EXPECT(!lapic_lazy_eoi_would_arm(&l, 0x70));
+	lapic_destroy(&l);
+	return ok;
+}
+
 static int test_errors(void)
 {
 	struct lapic l;
@@ -1036,6 +1077,7 @@ int main(void)
 	ktap_result(test_isr_nesting(), "isr_nesting_and_eoi");
 	ktap_result(test_level_eoi(), "level_eoi_callback");
 	ktap_result(test_lazy_eoi(), "lazy_eoi_arm_kick_end");
+	ktap_result(test_lazy_eoi_would_arm(), "lazy_eoi_would_arm_for_a_posted_vector");
 	ktap_result(test_errors(), "esr_and_illegal_vectors");
 	ktap_result(test_lvt_masks(), "lvt_masks");
 	ktap_result(test_timer_oneshot(), "timer_oneshot");
