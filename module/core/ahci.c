@@ -190,11 +190,13 @@ static void ahci_publish(struct ahci *h)
 /*
  * Recompute the interrupt after any status change: IS.IPS follows each
  * port's enabled status, level is GHC.IE && IS, and an edge (MSI) is due
- * when an enabled PxIS bit was newly set.
+ * when an enabled PxIS bit was newly set: with per-port messages, that
+ * port's.
  */
 static void ahci_update_irq(struct ahci *h)
 {
-	bool edge = false, level;
+	bool edge, level;
+	u32 ports = 0;
 	unsigned int i;
 
 	for (i = 0; i < AHCI_NR_PORTS; i++) {
@@ -204,21 +206,32 @@ static void ahci_update_irq(struct ahci *h)
 		if (cur)
 			h->is |= 1u << i;
 		if (cur & ~p->irq_seen)
-			edge = true;
+			ports |= 1u << i;
 		p->irq_seen = cur;
 	}
+	edge = ports != 0;
 	/* what the interrupt tells of is readable before it is raised */
 	ahci_publish(h);
 	level = (h->ghc & GHC_IE) && h->is;
-	if (level && !h->irq_level)
+	if (level && !h->irq_level) {
 		edge = true;
-	if (!(h->ghc & GHC_IE))
+		/* interrupts just enabled: each port with status tells */
+		for (i = 0; i < AHCI_NR_PORTS; i++)
+			if (h->ports[i].irq_seen)
+				ports |= 1u << i;
+	}
+	if (!(h->ghc & GHC_IE)) {
 		edge = false;
+		ports = 0;
+	}
 	if (level != h->irq_level || edge) {
 		h->irq_level = level;
 		if (h->ops && h->ops->set_irq)
 			h->ops->set_irq(h->opaque, level, edge);
 	}
+	for (i = 0; ports && h->ops && h->ops->port_irq; i++, ports >>= 1)
+		if (ports & 1)
+			h->ops->port_irq(h->opaque, i);
 }
 
 /* ---- FIS delivery ---- */

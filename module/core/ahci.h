@@ -52,6 +52,13 @@ struct ahci_host_ops {
 	 * callback. The model starts it only when it is not pending.
 	 */
 	void (*timer_start)(void *opaque, u64 delay_ns);
+	/*
+	 * Per-port messages (MSI-X, one vector per port; optional): this
+	 * update set an enabled PxIS bit of port that was clear, with
+	 * GHC.IE set. Called along with set_irq (the host uses one or the
+	 * other). HBA lock held.
+	 */
+	void (*port_irq)(void *opaque, unsigned int port);
 };
 
 /* What one command slot is doing (ahci.c). */

@@ -1730,6 +1730,68 @@ static int t_irq(void)
 	return ok;
 }
 
+/* per-port messages (MSI-X): which ports were told, how often */
+static unsigned int port_msgs[AHCI_NR_PORTS];
+
+static void port_irq(void *opaque, unsigned int port)
+{
+	(void)opaque;
+	if (port < AHCI_NR_PORTS)
+		port_msgs[port]++;
+}
+
+static const struct ahci_host_ops host_ops_ports = {
+	.set_irq = set_irq, .now_ns = now_ns, .port_irq = port_irq,
+};
+
+/*
+ * A message per port when an enabled PxIS bit of that port is newly set
+ * (GHC.IE on), or when GHC.IE comes on with status pending; none while
+ * the bit stays set; IS need not be cleared (Linux's per-port handler
+ * never touches it).
+ */
+static int t_port_irq(void)
+{
+	int ok = 1;
+
+	setup(true);
+	ahci_init(&hba, &fake_gmem_ops, &gm, &host_ops_ports, NULL);
+	ahci_attach(&hba, 0, AHCI_DEV_DISK, &disk.be);
+	ahci_attach(&hba, 1, AHCI_DEV_CDROM, &cd.be);
+	memset(port_msgs, 0, sizeof(port_msgs));
+	port_up(0);
+	port_up(1);
+	pwr(0, P_IE, IS_DHRS);
+	pwr(1, P_IE, IS_DHRS);
+	cmd1(0, 0, 0xe0, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(prd(0, P_IS) == IS_DHRS && port_msgs[0] == 0);
+	wr(R_GHC, rd(R_GHC) | 2);			/* GHC.IE: tells now */
+	ok &= KTAP_EXPECT(port_msgs[0] == 1 && port_msgs[1] == 0);
+	cmd1(0, 0, 0xe0, 0, 0, 0, false, 0);		/* DHRS still set */
+	ok &= KTAP_EXPECT(port_msgs[0] == 1);
+	pwr(0, P_IS, IS_DHRS);
+	cmd1(0, 0, 0xe0, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(port_msgs[0] == 2 && rd(R_IS) == 1);
+	pwr(0, P_IS, IS_DHRS);				/* IS left set */
+	cmd1(0, 0, 0xe0, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(port_msgs[0] == 3 && port_msgs[1] == 0);
+	cmd1(1, 0, 0xe0, 0, 0, 0, false, 0);		/* to the CD */
+	ok &= KTAP_EXPECT(port_msgs[1] == 1 && port_msgs[0] == 3);
+	/* an NCQ read completing later tells its port when it does */
+	pwr(0, P_IS, ~0u);
+	pwr(0, P_IE, ~0u);
+	ncq_reads(2);
+	ok &= KTAP_EXPECT(port_msgs[0] == 3);
+	fake_be_complete_all(&disk);
+	ok &= KTAP_EXPECT(port_msgs[0] == 4 && prd(0, P_SACT) == 0);
+	/* GHC.IE off: nothing */
+	pwr(0, P_IS, ~0u);
+	wr(R_GHC, 0);
+	cmd1(0, 0, 0xe0, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(port_msgs[0] == 4);
+	return ok;
+}
+
 static int t_access_sizes(void)
 {
 	int ok = 1;
@@ -2090,6 +2152,7 @@ static const struct tcase cases[] = {
 	{ "link_down_commands_wait", t_link_down_commands_wait },
 	{ "softreset_control_fis", t_softreset },
 	{ "interrupts_level_edge", t_irq },
+	{ "interrupts_per_port_messages", t_port_irq },
 	{ "access_sizes", t_access_sizes },
 	{ "backend_errors_busy_readonly", t_backend_errors },
 	{ "ci_rewrite_and_serial_nonqueued", t_ci_rewrite },
