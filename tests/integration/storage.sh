@@ -632,7 +632,10 @@ crash_boot() {
 findings=0
 crash_judge() {
 	_lbl=$1 _o=$2 _prev=$3
-	last=$(tr -d '\r' <"$_o" | sed -n 's/^[0-9]* FLUSHED \([0-9]*\).*/\1/p' | tail -n 1)
+	# the highest record named: a line the kill cut short names none,
+	# or a prefix of a number, which is below the line's before it
+	last=$(tr -d '\r' <"$_o" |
+	       sed -n 's/^[0-9]* FLUSHED \([0-9][0-9]*\).*/\1/p' | sort -n | tail -n 1)
 	_ex=$(sed -n 's/^EXIT //p; s/^[0-9]* EXIT //p' "$_o" | tail -n 1)
 	_res=$(sed -n 's/.*flushloop: resume after record \([0-9]*\).*/\1/p' "$_o")
 	_bad=0
