@@ -111,15 +111,20 @@ static void commit(struct emul *e)
 	e->c->rflags = e->flags;
 }
 
+static u64 next_rip(enum x86_mode mode, u64 rip, unsigned int len)
+{
+	u64 next = rip + len;
+
+	if (mode == X86_MODE_PROT32)
+		next = (u32)next;
+	else if (mode != X86_MODE_LONG64)
+		next &= 0xffff;
+	return next;
+}
+
 static void advance_rip(struct emul *e)
 {
-	u64 next = e->c->rip + e->in->len;
-
-	if (e->c->mode == X86_MODE_PROT32)
-		next = (u32)next;
-	else if (e->c->mode != X86_MODE_LONG64)
-		next &= 0xffff;
-	e->c->rip = next;
+	e->c->rip = next_rip(e->c->mode, e->c->rip, e->in->len);
 }
 
 /* ---- registers ---- */
@@ -200,42 +205,48 @@ static const u8 ea16_base[8] = { REG_RBX, REG_RBX, REG_RBP, REG_RBP,
 static const u8 ea16_index[8] = { REG_RSI, REG_RDI, REG_RSI, REG_RDI,
 				  0xff, 0xff, 0xff, 0xff };
 
-static void modrm_ea(const struct emul *e, u64 *ea, u8 *seg)
+/* The ModRM memory operand's offset and segment, with registers regs. */
+static void ea_of(const struct x86_insn *in, const u64 *regs, u64 rip,
+		  u64 *ea, u8 *seg)
 {
-	const struct x86_insn *in = e->in;
 	u8 mod = in->modrm_mod, rm = in->modrm & 7;
 	u64 a = (u64)in->disp;
 	u8 s = X86_SEG_DS;
 
 	if (in->addr_size == 16) {
 		if (!(mod == 0 && rm == 6)) {
-			a += e->regs[ea16_base[rm]];
+			a += regs[ea16_base[rm]];
 			if (ea16_index[rm] != 0xff)
-				a += e->regs[ea16_index[rm]];
+				a += regs[ea16_index[rm]];
 			if (ea16_base[rm] == REG_RBP)
 				s = X86_SEG_SS;
 		}
 	} else if (in->rip_rel) {
 		/* relative to the next instruction */
-		a += e->c->rip + in->len;
+		a += rip + in->len;
 	} else if (in->has_sib) {
 		u8 base = (in->sib & 7) | ((in->rex & X86_REX_B) << 3);
 		u8 index = ((in->sib >> 3) & 7) | ((in->rex & X86_REX_X) << 2);
 
 		if (index != REG_RSP)
-			a += e->regs[index] << (in->sib >> 6);
+			a += regs[index] << (in->sib >> 6);
 		if (!(mod == 0 && (in->sib & 7) == 5)) {
-			a += e->regs[base];
+			a += regs[base];
 			if (base == REG_RSP || base == REG_RBP)
 				s = X86_SEG_SS;
 		}
 	} else if (!(mod == 0 && rm == 5)) {
-		a += e->regs[in->modrm_rm];
+		a += regs[in->modrm_rm];
 		if (in->modrm_rm == REG_RBP)
 			s = X86_SEG_SS;
 	}
-	*ea = a & addr_mask(e);
-	*seg = pick_seg(e, s);
+	*ea = a & mask_of(in->addr_size / 8);
+	*seg = in->seg_override != X86_SEG_NONE ? in->seg_override : s;
+}
+
+static void modrm_ea(const struct emul *e, u64 *ea, u8 *seg)
+{
+	ea_of(e->in, e->regs, e->c->rip, ea, seg);
 }
 
 /* The r/m operand: a register for mod = 3, else memory. */
@@ -896,18 +907,20 @@ static int exec_0f(struct emul *e)
 	return X86_EMUL_UNHANDLED;
 }
 
-static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in);
+static bool insn_sane_in(enum x86_mode mode, const struct x86_insn *in);
 
+/*
+ * On the MMIO exit path: no emulator context (a few hundred bytes to
+ * clear and the registers to copy), the registers are read in place.
+ */
 bool x86_mov_describe(enum x86_mode mode, const u64 *gprs, u64 rip,
 		      const struct x86_insn *in, struct x86_mov *m)
 {
-	struct x86_emul_ctx ctx = { .mode = mode, .rip = rip };
-	struct emul e;
 	unsigned int osz = in->op_size / 8;
 	u8 o = in->opcode;
 	bool load;
 
-	if (!insn_sane(&ctx, in) || in->lock || in->rep || in->repne)
+	if (!insn_sane_in(mode, in) || in->lock || in->rep || in->repne)
 		return false;
 	memset(m, 0, sizeof(*m));
 	if (in->opcode_map == X86_MAP_0F) {
@@ -938,28 +951,29 @@ bool x86_mov_describe(enum x86_mode mode, const u64 *gprs, u64 rip,
 	}
 
 	/* The address, as the emulator computes it. */
-	e.c = &ctx;
-	e.in = in;
-	memcpy(e.regs, gprs, sizeof(e.regs));
 	if (o >= 0xa0 && o <= 0xa3 && in->opcode_map == X86_MAP_ONEBYTE) {
-		m->ea = (u64)in->disp & addr_mask(&e);
-		m->seg = pick_seg(&e, X86_SEG_DS);
+		m->ea = (u64)in->disp & mask_of(in->addr_size / 8);
+		m->seg = in->seg_override != X86_SEG_NONE ? in->seg_override :
+							     X86_SEG_DS;
 		m->reg = REG_RAX;
 	} else {
-		struct opnd r;
+		unsigned int rsize = load && in->opcode_map == X86_MAP_0F ?
+				     osz : m->size;
 
-		modrm_ea(&e, &m->ea, &m->seg);
-		opnd_reg(&e, &r, in->modrm_reg, load && in->opcode_map ==
-			 X86_MAP_0F ? osz : m->size);
-		m->reg = r.reg;
-		m->high = r.high;
+		ea_of(in, gprs, rip, &m->ea, &m->seg);
+		m->reg = in->modrm_reg;
+		/* Without REX, byte registers 4..7 are AH, CH, DH, BH. */
+		if (rsize == 1 && !in->rex && m->reg >= 4 && m->reg < 8) {
+			m->reg -= 4;
+			m->high = true;
+		}
 	}
 	m->store = !load;
 	m->dst_size = load && in->opcode_map == X86_MAP_0F ? osz : m->size;
 	if (m->store && !(o == 0xc6 || o == 0xc7))
-		m->val = reg_get(&e, m->reg, m->high, m->size);
-	advance_rip(&e);
-	m->next_rip = ctx.rip;
+		m->val = m->high ? (gprs[m->reg] >> 8) & 0xff :
+				   gprs[m->reg] & mask_of(m->size);
+	m->next_rip = next_rip(mode, rip, in->len);
 	return true;
 }
 
@@ -971,9 +985,9 @@ void x86_mov_load(u64 *gprs, const struct x86_mov *m, u64 val)
 	reg_store(&gprs[m->reg], m->high, m->dst_size, val);
 }
 
-static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)
+static bool insn_sane_in(enum x86_mode mode, const struct x86_insn *in)
 {
-	if (in->mode != c->mode || c->mode > X86_MODE_LONG64)
+	if (in->mode != mode || mode > X86_MODE_LONG64)
 		return false;
 	if (!in->len || in->len > X86_MAX_INSN_LEN)
 		return false;
@@ -981,12 +995,17 @@ static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)
 		return false;
 	if (in->addr_size != 16 && in->addr_size != 32 && in->addr_size != 64)
 		return false;
-	if (c->mode != X86_MODE_LONG64 && (in->op_size == 64 || in->addr_size == 64))
+	if (mode != X86_MODE_LONG64 && (in->op_size == 64 || in->addr_size == 64))
 		return false;
 	if (in->has_modrm && (in->modrm_reg > 15 || in->modrm_rm > 15))
 		return false;
 	return in->seg_override <= X86_SEG_GS ||
 	       in->seg_override == X86_SEG_NONE;
+}
+
+static bool insn_sane(const struct x86_emul_ctx *c, const struct x86_insn *in)
+{
+	return insn_sane_in(c->mode, in);
 }
 
 int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn)
