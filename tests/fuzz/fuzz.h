@@ -32,7 +32,7 @@ int fuzz_ahci_one(const u8 *data, size_t size);
 #define FUZZ_AHCI_REC		64
 /* Actions executed; commands built, ATA errors, requests, completions. */
 extern unsigned long fuzz_ahci_ops;
-extern unsigned long fuzz_ahci_stats[6];
+extern unsigned long fuzz_ahci_stats[7];
 
 int fuzz_vdi_one(const u8 *data, size_t size);
 

@@ -38,7 +38,7 @@
 #define FZ_PORTS	3
 
 unsigned long fuzz_ahci_ops;
-unsigned long fuzz_ahci_stats[6];	/* commands built, errors, requests, completions, held, posts */
+unsigned long fuzz_ahci_stats[7];	/* commands built, errors, requests, completions, held, posts, port messages */
 
 static struct ahci hba;
 static struct fake_gmem gm;
@@ -61,8 +61,24 @@ static void fz_timer_start(void *opaque, u64 delay_ns)
 	fz_timer = true;
 }
 
+/*
+ * A per-port message (MSI-X) only for a real port, with GHC.IE set and
+ * that port's enabled status not empty.
+ */
+static unsigned long fuzz_ahci_bad_msgs;
+
+static void fz_port_irq(void *opaque, unsigned int port)
+{
+	(void)opaque;
+	fuzz_ahci_stats[6]++;
+	if (port >= AHCI_NR_PORTS || !(hba.ghc & 2) ||
+	    !(hba.ports[port].is & hba.ports[port].ie))
+		fuzz_ahci_bad_msgs++;
+}
+
 static const struct ahci_host_ops fz_ops = {
 	.set_irq = fz_set_irq, .timer_start = fz_timer_start,
+	.port_irq = fz_port_irq,
 };
 
 static void fz_timer_fire(void)
@@ -508,6 +524,7 @@ static void fz_check(const u8 *data, size_t size)
 	/* the page reads what the registers read, everywhere */
 	for (i = 0; i < AHCI_ABAR_SIZE / 4; i++)
 		FUZZ_CHECK(fz_regs[i] == ahci_mmio_read(&hba, i * 4, 4), data, size);
+	FUZZ_CHECK(fuzz_ahci_bad_msgs == 0, data, size);
 	FUZZ_CHECK(gm.faults == 0, data, size);
 	FUZZ_CHECK(disk.bad == 0 && cd.bad == 0, data, size);
 	FUZZ_CHECK(ahci_inflight(&hba) == disk.n + cd.n, data, size);

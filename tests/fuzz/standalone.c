@@ -533,9 +533,9 @@ int main(int argc, char **argv)
 	}
 	fails = fuzz_failures;
 	printf("# ahci: %lu inputs, %lu commands built, %lu ATA errors, %lu requests, "
-	       "%lu completions, %lu held, %lu SDB posts\n", ahci_inputs, fuzz_ahci_stats[0],
-	       fuzz_ahci_stats[1], fuzz_ahci_stats[2], fuzz_ahci_stats[3], fuzz_ahci_stats[4],
-	       fuzz_ahci_stats[5]);
+	       "%lu completions, %lu held, %lu SDB posts, %lu port messages\n", ahci_inputs,
+	       fuzz_ahci_stats[0], fuzz_ahci_stats[1], fuzz_ahci_stats[2], fuzz_ahci_stats[3],
+	       fuzz_ahci_stats[4], fuzz_ahci_stats[5], fuzz_ahci_stats[6]);
 	printf("%s 4 - fuzz ahci %lu actions\n", fails ? "not ok" : "ok", fuzz_ahci_ops);
 	fails ? failed++ : passed++;
 	fflush(stdout);
