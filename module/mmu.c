@@ -73,14 +73,13 @@ void vmm_npt_free(struct vmm_vm *vm)
 }
 
 /*
- * Map one 4 KiB page (large == false) or one 2 MiB page at gpa. Caller holds
- * vm->lock. Entries only go from not-present to present, which needs no
- * TLB flush.
+ * The table at level target (1: 4 KiB entries, 2: 2 MiB ones) that covers
+ * gpa, making the tables above it as needed; ERR_PTR(-EEXIST) where a
+ * large page maps gpa above that level. Caller holds vm->lock.
  */
-int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
+static u64 *vmm_npt_table_at(struct vmm_vm *vm, u64 gpa, int target)
 {
 	const struct vmm_pt_format *fmt = vm->npt.fmt;
-	int target = large ? 2 : 1;
 	u64 *t = vm->npt.root;
 	int level;
 
@@ -92,13 +91,31 @@ int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
 			u64 *n = vmm_pt_alloc(vm);
 
 			if (!n)
-				return -ENOMEM;
+				return ERR_PTR(-ENOMEM);
 			e = fmt->table(__sme_set(__pa(n)));
 			WRITE_ONCE(t[idx], e);
-		} else if (WARN_ON_ONCE(fmt->large(e))) {
-			return -EEXIST;
+		} else if (fmt->large(e)) {
+			return ERR_PTR(-EEXIST);
 		}
 		t = __va(__sme_clr(e & PT_ADDR_MASK));
+	}
+	return t;
+}
+
+/*
+ * Map one 4 KiB page (large == false) or one 2 MiB page at gpa. Caller holds
+ * vm->lock. Entries only go from not-present to present, which needs no
+ * TLB flush.
+ */
+int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
+{
+	const struct vmm_pt_format *fmt = vm->npt.fmt;
+	int target = large ? 2 : 1;
+	u64 *t = vmm_npt_table_at(vm, gpa, target);
+
+	if (IS_ERR(t)) {
+		WARN_ON_ONCE(PTR_ERR(t) == -EEXIST);
+		return PTR_ERR(t);
 	}
 	t += (gpa >> (12 + 9 * (target - 1))) & 511;
 	if (WARN_ON_ONCE(fmt->present(*t)))
@@ -114,27 +131,7 @@ int vmm_npt_map(struct vmm_vm *vm, u64 gpa, u64 hpa, bool large, bool writable)
  */
 int vmm_npt_table_4k(struct vmm_vm *vm, u64 gpa)
 {
-	const struct vmm_pt_format *fmt = vm->npt.fmt;
-	u64 *t = vm->npt.root;
-	int level;
-
-	for (level = vm->npt.levels; level > 1; level--) {
-		unsigned int idx = (gpa >> (12 + 9 * (level - 1))) & 511;
-		u64 e = t[idx];
-
-		if (!fmt->present(e)) {
-			u64 *n = vmm_pt_alloc(vm);
-
-			if (!n)
-				return -ENOMEM;
-			e = fmt->table(__sme_set(__pa(n)));
-			WRITE_ONCE(t[idx], e);
-		} else if (fmt->large(e)) {
-			return -EEXIST;
-		}
-		t = __va(__sme_clr(e & PT_ADDR_MASK));
-	}
-	return 0;
+	return PTR_ERR_OR_ZERO(vmm_npt_table_at(vm, gpa, 1));
 }
 
 /*
