@@ -743,7 +743,7 @@ unsigned int vmm_gmem_discard(struct vmm_vm *vm, const u64 *gpa,
 	}
 	if (nr) {
 		/* Entries were taken away: every vCPU flushes before entry. */
-		WRITE_ONCE(vm->tlb_gen, vm->tlb_gen + 1);
+		vmm_tlb_gen_bump(vm);
 		for (i = 0; i < VMM_MAX_VCPUS; i++) {
 			struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
 

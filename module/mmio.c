@@ -69,6 +69,7 @@ void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base)
 	struct vmm_mmio_range *r;
 	unsigned long flags;
 	bool flush = false;
+	unsigned int i;
 
 	if (handle < 0 || handle >= VMM_MAX_MMIO_RANGES)
 		return;
@@ -80,9 +81,24 @@ void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base)
 		flush = true;
 	}
 	WRITE_ONCE(r->base, base);
+	/*
+	 * Moved over another range's read page (BARs the guest made
+	 * overlap): that page goes too, and the bus decides again who
+	 * answers there, as vmm_mmio_dispatch does.
+	 */
+	for (i = 0; base != VMM_MMIO_UNMAPPED && i < bus->n; i++) {
+		struct vmm_mmio_range *o = &bus->r[i];
+
+		if (o == r || !o->read_mapped || o->base >= base + r->len ||
+		    base >= o->base + o->len)
+			continue;
+		vmm_npt_set_4k(vm, o->base, 0, false, false);
+		o->read_mapped = false;
+		flush = true;
+	}
 	raw_spin_unlock_irqrestore(&bus->lock, flags);
 	if (flush) {
-		WRITE_ONCE(vm->tlb_gen, vm->tlb_gen + 1);
+		vmm_tlb_gen_bump(vm);
 		vmm_vm_kick_all(vm);
 	}
 }
@@ -94,6 +110,7 @@ void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base)
 void *vmm_mmio_read_page(struct vmm_vm *vm, int handle)
 {
 	struct vmm_mmio_range *r;
+	struct mem_cgroup *old;
 	unsigned long flags;
 	struct page *p;
 
@@ -102,7 +119,9 @@ void *vmm_mmio_read_page(struct vmm_vm *vm, int handle)
 	r = &vm->mmio.r[handle];
 	if (r->len != PAGE_SIZE || r->read_page)
 		return NULL;
+	old = set_active_memcg(vm->memcg);	/* the VM's, as its RAM */
 	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	set_active_memcg(old);
 	if (!p)
 		return NULL;
 	atomic_long_add(PAGE_SIZE, &vm->overhead);

@@ -411,6 +411,7 @@ static bool vmm_pc_post(struct vmm_vcpu *v, struct lapic *l, u8 vec)
 
 	if (!READ_ONCE(irq_post) || !vmm_call(irq_post)(v, vec))
 		return false;
+	lapic_post_begin(l, vec);
 	v->posted_vec = vec;
 	v->post_taken = false;
 	/*
@@ -430,11 +431,12 @@ void vmm_pc_post_end(struct vmm_vcpu *v)
 {
 	struct lapic *l = &v->vm->pc->lapic[v->id];
 	bool pv = v->pv_eoi_posted;
-	u8 vec = v->posted_vec;
 	u8 flag;
 
 	v->posted_vec = -1;
 	v->pv_eoi_posted = false;
+	/* accepted if taken; signalled again meanwhile: it waits again */
+	lapic_post_end(l, v->post_taken);
 	if (!v->post_taken) {
 		/* still waiting: its flag goes, the next entry decides again */
 		if (pv && !vmm_gpa_read(v->vm, v->pv_eoi_msr & ~3ULL, &flag,
@@ -445,7 +447,6 @@ void vmm_pc_post_end(struct vmm_vcpu *v)
 		}
 		return;
 	}
-	lapic_ack(l, vec);
 	if (!pv)
 		return;
 	/*
@@ -933,7 +934,7 @@ static void vmm_pc_pam_changed(void *opaque, unsigned int region, u8 attr)
 		return;
 	vmm_pc_pam_map(pc, region);
 	/* Rights were taken away: every vCPU drops what it cached. */
-	WRITE_ONCE(pc->vm->tlb_gen, pc->vm->tlb_gen + 1);
+	vmm_tlb_gen_bump(pc->vm);
 	vmm_pc_kick_all(pc);
 }
 

@@ -511,6 +511,18 @@ extern const struct file_operations vmm_vm_fops;
 int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg);
 void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out);
 
+/*
+ * Rights were taken from nested entries (the stores before this call):
+ * every vCPU drops the guest's cached translations before it enters again
+ * (vcpu.c), once it is kicked. A locked add: bumps made under different
+ * locks (PAM, BAR moves, the balloon) never merge into one, and the
+ * entries' stores are ordered before it.
+ */
+static inline void vmm_tlb_gen_bump(struct vmm_vm *vm)
+{
+	(void)xadd(&vm->tlb_gen, 1);
+}
+
 /* mmu.c */
 int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels);
 void vmm_npt_free(struct vmm_vm *vm);

@@ -213,13 +213,14 @@ static void ahci_update_irq(struct ahci *h)
 	/* what the interrupt tells of is readable before it is raised */
 	ahci_publish(h);
 	level = (h->ghc & GHC_IE) && h->is;
-	if (level && !h->irq_level) {
+	if (level && !h->irq_level)
 		edge = true;
-		/* interrupts just enabled: each port with status tells */
+	/* GHC.IE just set: each port with status tells (per-port messages) */
+	if ((h->ghc & GHC_IE) && !h->irq_ie)
 		for (i = 0; i < AHCI_NR_PORTS; i++)
 			if (h->ports[i].irq_seen)
 				ports |= 1u << i;
-	}
+	h->irq_ie = h->ghc & GHC_IE;
 	if (!(h->ghc & GHC_IE)) {
 		edge = false;
 		ports = 0;

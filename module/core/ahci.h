@@ -157,6 +157,7 @@ struct ahci {
 	void *opaque;
 	u32 ghc, is;
 	bool irq_level;
+	bool irq_ie;		/* GHC.IE at the last interrupt update */
 	unsigned int inflight;
 	/* completion coalescing (ahci_set_coalesce); off when coalesce_ns is 0 */
 	u64 coalesce_ns;

@@ -159,6 +159,9 @@ static void lapic_accept_locked(struct lapic *l, u8 vector, bool level)
 		lapic_error(l, LAPIC_ESR_RECV_ILLEGAL);
 		return;
 	}
+	/* the posted vector again: not lost in its IRR bit (lapic_post_end) */
+	if (l->posted == vector)
+		l->posted_again = true;
 	vec_set(l->irr, vector);
 	if (level)
 		vec_set(l->tmr, vector);
@@ -417,6 +420,7 @@ void lapic_init(struct lapic *l, u32 apic_id, bool bsp,
 		const struct vmm_time_ops *time, void *host)
 {
 	memset(l, 0, sizeof(*l));
+	l->posted = -1;
 	vmm_lock_init(&l->lock);
 	l->ops = ops ? ops : &lapic_null_ops;
 	l->opaque = opaque;
@@ -447,6 +451,8 @@ void lapic_reset(struct lapic *l, bool init)
 	else
 		lapic_power_on(l);
 	l->lazy_eoi = false;
+	l->posted = -1;
+	l->posted_again = false;
 	vmm_unlock(&l->lock, flags);
 }
 
@@ -917,6 +923,38 @@ void lapic_ack(struct lapic *l, u8 vector)
 		vec_clear(l->irr, vector);
 		vec_set(l->isr, vector);
 	}
+	vmm_unlock(&l->lock, flags);
+}
+
+/* See lapic.h. */
+void lapic_post_begin(struct lapic *l, u8 vector)
+{
+	unsigned long flags = 0;
+
+	vmm_lock(&l->lock, flags);
+	l->posted = vector;
+	l->posted_again = false;
+	vmm_unlock(&l->lock, flags);
+}
+
+/* See lapic.h. */
+void lapic_post_end(struct lapic *l, bool taken)
+{
+	unsigned long flags = 0;
+	int v;
+
+	vmm_lock(&l->lock, flags);
+	v = l->posted;
+	if (taken && v >= 0 && vec_test(l->irr, v)) {
+		vec_clear(l->irr, v);
+		vec_set(l->isr, v);
+		if (l->posted_again) {
+			vec_set(l->irr, v);	/* edge: TMR stays as accepted */
+			lapic_kick_if_pending(l);
+		}
+	}
+	l->posted = -1;
+	l->posted_again = false;
 	vmm_unlock(&l->lock, flags);
 }
 

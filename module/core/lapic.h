@@ -212,6 +212,12 @@ struct lapic {
 	u32 irr[8], isr[8], tmr[8];
 	bool lint_level[2];
 	bool lazy_eoi;		/* lapic_lazy_eoi_arm() */
+	/*
+	 * A vector posted for the guest to take itself (lapic_post_begin),
+	 * -1 if none, and whether it was signalled again meanwhile.
+	 */
+	s16 posted;
+	bool posted_again;
 
 	/* Timer */
 	u32 timer_icr, timer_dcr;
@@ -301,6 +307,16 @@ void lapic_accept(struct lapic *l, u8 vector, bool level_trig);
 int lapic_pending(struct lapic *l);
 /* The vCPU took vector: IRR -> ISR. */
 void lapic_ack(struct lapic *l, u8 vector);
+/*
+ * A vector from lapic_pending() handed to the CPU, which delivers it
+ * when the guest can (pc.c, posted interrupts): the LAPIC accepts it only
+ * at the exit after, lapic_post_end(taken). If it is signalled again in
+ * between, the IRR bit it already has would swallow that interrupt: the
+ * second one is remembered and, once the first is taken, waits in IRR.
+ * Not taken: it stays in IRR as it was.
+ */
+void lapic_post_begin(struct lapic *l, u8 vector);
+void lapic_post_end(struct lapic *l, bool taken);
 /*
  * Paravirtual EOI (KVM's PV_EOI, pc.c), called right after lapic_ack():
  * may the guest skip the EOI of the vector it was just given and leave

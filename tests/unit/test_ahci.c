@@ -1777,6 +1777,14 @@ static int t_port_irq(void)
 	ok &= KTAP_EXPECT(port_msgs[0] == 3 && port_msgs[1] == 0);
 	cmd1(1, 0, 0xe0, 0, 0, 0, false, 0);		/* to the CD */
 	ok &= KTAP_EXPECT(port_msgs[1] == 1 && port_msgs[0] == 3);
+	/* IS cleared (as ahci_thaw does) with both ports' status still set:
+	 * IS comes back, but nothing new happened, so no port tells again */
+	wr(R_IS, rd(R_IS));
+	ok &= KTAP_EXPECT(port_msgs[0] == 3 && port_msgs[1] == 1 && rd(R_IS) == 3);
+	pwr(1, P_IS, IS_DHRS);
+	wr(R_IS, rd(R_IS));
+	cmd1(1, 0, 0xe0, 0, 0, 0, false, 0);
+	ok &= KTAP_EXPECT(port_msgs[1] == 2 && port_msgs[0] == 3);
 	/* an NCQ read completing later tells its port when it does */
 	pwr(0, P_IS, ~0u);
 	pwr(0, P_IE, ~0u);

@@ -484,6 +484,64 @@ static int test_lazy_eoi_would_arm(void)
 	return ok;
 }
 
+/*
+ * A posted vector is accepted at the exit after the guest took it; an
+ * interrupt on the same vector in between is not swallowed by its IRR
+ * bit but waits again. Not taken: nothing changes.
+ */
+static int test_post(void)
+{
+	struct lapic l;
+	struct fake f;
+	int ok = 1;
+
+	setup(&l, &f, 0, true);
+	enable(&l);
+	/* taken, nothing came meanwhile: in service, IRR clear */
+	lapic_accept(&l, 0x40, false);
+	lapic_post_begin(&l, 0x40);
+	lapic_post_end(&l, true);
+	ok &= KTAP_EXPECT(vec_bit(&l, LAPIC_REG_ISR, 0x40) &&
+			  !vec_bit(&l, LAPIC_REG_IRR, 0x40));
+	eoi(&l);
+	/* taken, and the same vector came again meanwhile: it waits */
+	lapic_accept(&l, 0x41, false);
+	lapic_post_begin(&l, 0x41);
+	lapic_accept(&l, 0x41, false);
+	lapic_post_end(&l, true);
+	ok &= KTAP_EXPECT(vec_bit(&l, LAPIC_REG_ISR, 0x41) &&
+			  vec_bit(&l, LAPIC_REG_IRR, 0x41));
+	ok &= KTAP_EXPECT(lapic_pending(&l) == -1);	/* below itself */
+	eoi(&l);
+	ok &= KTAP_EXPECT(lapic_pending(&l) == 0x41);
+	lapic_ack(&l, 0x41);
+	eoi(&l);
+	/* not taken: still waiting, once; another vector is no "again" */
+	lapic_accept(&l, 0x42, false);
+	lapic_post_begin(&l, 0x42);
+	lapic_accept(&l, 0x42, false);
+	lapic_accept(&l, 0x30, false);
+	lapic_post_end(&l, false);
+	ok &= KTAP_EXPECT(vec_bit(&l, LAPIC_REG_IRR, 0x42) &&
+			  !vec_bit(&l, LAPIC_REG_ISR, 0x42));
+	ok &= KTAP_EXPECT(lapic_pending(&l) == 0x42);
+	lapic_ack(&l, 0x42);
+	eoi(&l);
+	lapic_ack(&l, 0x30);
+	eoi(&l);
+	/* a reset forgets the post: a later accept is no "again" */
+	lapic_accept(&l, 0x43, false);
+	lapic_post_begin(&l, 0x43);
+	lapic_reset(&l, true);
+	enable(&l);
+	lapic_accept(&l, 0x43, false);
+	lapic_post_end(&l, true);	/* nothing posted: no effect */
+	ok &= KTAP_EXPECT(vec_bit(&l, LAPIC_REG_IRR, 0x43) &&
+			  !vec_bit(&l, LAPIC_REG_ISR, 0x43));
+	lapic_destroy(&l);
+	return ok;
+}
+
 static int test_errors(void)
 {
 	struct lapic l;
@@ -1078,6 +1136,7 @@ int main(void)
 	ktap_result(test_level_eoi(), "level_eoi_callback");
 	ktap_result(test_lazy_eoi(), "lazy_eoi_arm_kick_end");
 	ktap_result(test_lazy_eoi_would_arm(), "lazy_eoi_would_arm_for_a_posted_vector");
+	ktap_result(test_post(), "posted_vector_accepted_once_and_signalled_again");
 	ktap_result(test_errors(), "esr_and_illegal_vectors");
 	ktap_result(test_lvt_masks(), "lvt_masks");
 	ktap_result(test_timer_oneshot(), "timer_oneshot");
