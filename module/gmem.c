@@ -743,13 +743,7 @@ unsigned int vmm_gmem_discard(struct vmm_vm *vm, const u64 *gpa,
 	}
 	if (nr) {
 		/* Entries were taken away: every vCPU flushes before entry. */
-		vmm_tlb_gen_bump(vm);
-		for (i = 0; i < VMM_MAX_VCPUS; i++) {
-			struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
-
-			if (v)
-				vmm_vcpu_kick(v);
-		}
+		vmm_vm_flush_tlbs(vm);
 	}
 	mutex_unlock(&vm->lock);
 	set_active_memcg(old);

@@ -46,16 +46,28 @@ int vmm_mmio_register(struct vmm_vm *vm, u64 len, vmm_mmio_fn fn, void *dev)
 	return n;
 }
 
-static void vmm_vm_kick_all(struct vmm_vm *vm)
+/*
+ * The range that decodes gpa (the first registered, where BARs overlap)
+ * and, in *off, gpa's offset in it as of the base it was found at.
+ */
+static struct vmm_mmio_range *vmm_mmio_find(struct vmm_vm *vm, u64 gpa,
+					    u64 *off)
 {
-	unsigned int i;
+	struct vmm_mmiobus *bus = &vm->mmio;
+	unsigned int i, n = smp_load_acquire(&bus->n);
 
-	for (i = 0; i < VMM_MAX_VCPUS; i++) {
-		struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+	for (i = 0; i < n; i++) {
+		struct vmm_mmio_range *r = &bus->r[i];
+		u64 base = READ_ONCE(r->base);
 
-		if (v)
-			vmm_vcpu_kick(v);
+		/* base + len never wraps: BAR decoding refuses that. */
+		if (base != VMM_MMIO_UNMAPPED && gpa >= base &&
+		    gpa - base < r->len) {
+			*off = gpa - base;
+			return r;
+		}
 	}
+	return NULL;
 }
 
 /*
@@ -97,10 +109,8 @@ void vmm_mmio_move(struct vmm_vm *vm, int handle, u64 base)
 		flush = true;
 	}
 	raw_spin_unlock_irqrestore(&bus->lock, flags);
-	if (flush) {
-		vmm_tlb_gen_bump(vm);
-		vmm_vm_kick_all(vm);
-	}
+	if (flush)
+		vmm_vm_flush_tlbs(vm);
 }
 
 /*
@@ -131,30 +141,14 @@ void *vmm_mmio_read_page(struct vmm_vm *vm, int handle)
 	return page_address(p);
 }
 
-/* The range that decodes gpa, as vmm_mmio_dispatch finds it. */
-static struct vmm_mmio_range *vmm_mmio_find(struct vmm_vm *vm, u64 gpa)
-{
-	struct vmm_mmiobus *bus = &vm->mmio;
-	unsigned int i, n = smp_load_acquire(&bus->n);
-
-	for (i = 0; i < n; i++) {
-		struct vmm_mmio_range *r = &bus->r[i];
-		u64 base = READ_ONCE(r->base);
-
-		if (base != VMM_MMIO_UNMAPPED && gpa >= base &&
-		    gpa - base < r->len)
-			return r;
-	}
-	return NULL;
-}
-
 bool vmm_mmio_read_mappable(struct vmm_vm *vm, u64 gpa)
 {
 	struct vmm_mmio_range *r;
+	u64 off;
 
 	if (!READ_ONCE(mmio_read_map))
 		return false;
-	r = vmm_mmio_find(vm, gpa);
+	r = vmm_mmio_find(vm, gpa, &off);
 	return r && READ_ONCE(r->read_page) && !READ_ONCE(r->read_nomap);
 }
 
@@ -170,6 +164,7 @@ void vmm_mmio_read_fault(struct vmm_vm *vm, u64 gpa)
 	struct vmm_mmio_range *r;
 	struct mem_cgroup *old;
 	unsigned long flags;
+	u64 off;
 	int err;
 
 	gpa &= PAGE_MASK;
@@ -178,9 +173,9 @@ void vmm_mmio_read_fault(struct vmm_vm *vm, u64 gpa)
 	err = vmm_npt_table_4k(vm, gpa);
 	set_active_memcg(old);
 	raw_spin_lock_irqsave(&bus->lock, flags);
-	r = vmm_mmio_find(vm, gpa);
+	r = vmm_mmio_find(vm, gpa, &off);
 	if (r && r->read_page && !r->read_mapped) {
-		if (!err && r->base != gpa)
+		if (!err && off)
 			err = -EINVAL;	/* not page-aligned: BARs are */
 		if (!err)
 			err = vmm_npt_set_4k(vm, gpa, page_to_phys(r->read_page),
@@ -210,27 +205,20 @@ void vmm_mmio_free(struct vmm_vm *vm)
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
 		       unsigned int size, u64 *val)
 {
-	const struct vmm_mmiobus *bus = &vm->mmio;
-	unsigned int i, n = smp_load_acquire(&bus->n);
+	const struct vmm_mmio_range *r;
+	u64 off;
 
-	for (i = 0; i < n; i++) {
-		const struct vmm_mmio_range *r = &bus->r[i];
-		u64 base = READ_ONCE(r->base);
-
-		/* base + len never wraps: BAR decoding refuses that. */
-		if (base != VMM_MMIO_UNMAPPED && gpa >= base &&
-		    gpa - base < r->len) {
-			if (gpa - base + size > r->len) {
-				/* Straddles the end: reads float, writes drop. */
-				if (!write)
-					*val = ~0ULL;
-				return true;
-			}
-			r->fn(r->dev, gpa - base, write, size, val);
-			return true;
-		}
+	r = vmm_mmio_find(vm, gpa, &off);
+	if (!r)
+		return false;
+	if (off + size > r->len) {
+		/* Straddles the end: reads float, writes drop. */
+		if (!write)
+			*val = ~0ULL;
+		return true;
 	}
-	return false;
+	r->fn(r->dev, off, write, size, val);
+	return true;
 }
 
 /*

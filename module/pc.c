@@ -145,22 +145,10 @@ static void vmm_ktimer_stop(struct vmm_ktimer *k)
 /* Interrupt routing                                                   */
 /* ------------------------------------------------------------------ */
 
-static void vmm_pc_kick_all(struct vmm_pc *pc)
-{
-	unsigned int i;
-
-	for (i = 0; i < VMM_MAX_VCPUS; i++) {
-		struct vmm_vcpu *v = READ_ONCE(pc->vm->vcpus[i]);
-
-		if (v)
-			vmm_vcpu_kick(v);
-	}
-}
-
 static void vmm_pc_set_event(struct vmm_pc *pc, u32 type)
 {
 	if (!cmpxchg(&pc->system_event, 0, type))
-		vmm_pc_kick_all(pc);
+		vmm_vm_kick_all(pc->vm);
 }
 
 u32 vmm_pc_system_event(struct vmm_vm *vm)
@@ -934,8 +922,7 @@ static void vmm_pc_pam_changed(void *opaque, unsigned int region, u8 attr)
 		return;
 	vmm_pc_pam_map(pc, region);
 	/* Rights were taken away: every vCPU drops what it cached. */
-	vmm_tlb_gen_bump(pc->vm);
-	vmm_pc_kick_all(pc);
+	vmm_vm_flush_tlbs(pc->vm);
 }
 
 int vmm_pc_start(struct vmm_vm *vm)

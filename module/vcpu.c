@@ -165,6 +165,29 @@ void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error,
 	v->event.error = error;
 }
 
+void vmm_vm_kick_all(struct vmm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vmm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v)
+			vmm_vcpu_kick(v);
+	}
+}
+
+/*
+ * tlb_gen is checked before each entry (vmm_vcpu_run). A locked add:
+ * bumps made under different locks (PAM, BAR moves, the balloon) never
+ * merge into one, and the entries' stores are ordered before it.
+ */
+void vmm_vm_flush_tlbs(struct vmm_vm *vm)
+{
+	(void)xadd(&vm->tlb_gen, 1);
+	vmm_vm_kick_all(vm);
+}
+
 /*
  * A device made an interrupt (or a system event) due for v: make it look.
  * Any context; see struct vmm_vcpu for the protocol with the run loop.

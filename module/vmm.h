@@ -511,18 +511,6 @@ extern const struct file_operations vmm_vm_fops;
 int vmm_vm_create(struct vmm_create_vm *arg, struct vmm_create_vm __user *uarg);
 void vmm_vm_collect_stats(struct vmm_vm *vm, struct vmm_stats *out);
 
-/*
- * Rights were taken from nested entries (the stores before this call):
- * every vCPU drops the guest's cached translations before it enters again
- * (vcpu.c), once it is kicked. A locked add: bumps made under different
- * locks (PAM, BAR moves, the balloon) never merge into one, and the
- * entries' stores are ordered before it.
- */
-static inline void vmm_tlb_gen_bump(struct vmm_vm *vm)
-{
-	(void)xadd(&vm->tlb_gen, 1);
-}
-
 /* mmu.c */
 int vmm_npt_init(struct vmm_vm *vm, const struct vmm_pt_format *fmt, int levels);
 void vmm_npt_free(struct vmm_vm *vm);
@@ -542,6 +530,14 @@ void vmm_vcpu_destroy(struct vmm_vcpu *v);
 void vmm_fpu_setup(void);
 void vmm_inject_exception(struct vmm_vcpu *v, u8 vector, bool has_error, u32 error);
 void vmm_vcpu_kick(struct vmm_vcpu *v);
+/* Every vCPU of vm looks at its devices and events before it enters. */
+void vmm_vm_kick_all(struct vmm_vm *vm);
+/*
+ * Rights were taken from nested entries (the stores before this call):
+ * every vCPU drops the guest's cached translations before it enters
+ * again, kicked now. Any context.
+ */
+void vmm_vm_flush_tlbs(struct vmm_vm *vm);
 /* Engines, with interrupts off just before entry: false = do not enter. */
 bool vmm_vcpu_enter_guest_mode(struct vmm_vcpu *v, int cpu);
 /*

@@ -822,16 +822,23 @@ static bool svm_irq_allowed(struct vmm_vcpu *v)
  * A virtual interrupt request the guest takes as soon as it can, which
  * the VINTR intercept turns into an exit before it is taken.
  */
+/* V_IRQ and its vector cleared: the post is over. */
+static void svm_drop_post(struct svm_vcpu *s)
+{
+	struct vmcb_control_area *c = &s->vmcb->control;
+
+	s->posted = false;
+	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	c->clean &= ~VMCB_CLEAN_INTR;
+}
+
 static void svm_irq_window(struct vmm_vcpu *v, bool on)
 {
 	struct svm_vcpu *s = v->arch;
 	struct vmcb_control_area *c = &s->vmcb->control;
 
-	if (unlikely(s->posted)) {	/* a post that did not enter */
-		s->posted = false;
-		c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
-		c->clean &= ~VMCB_CLEAN_INTR;
-	}
+	if (unlikely(s->posted))	/* a post that did not enter */
+		svm_drop_post(s);
 	if (s->irq_window == on)
 		return;
 	s->irq_window = on;
@@ -880,14 +887,12 @@ static void svm_post_end(struct vmm_vcpu *v, struct svm_vcpu *s)
 	struct vmcb_control_area *c = &s->vmcb->control;
 	u32 ii = c->exit_int_info;
 
-	s->posted = false;
 	v->post_taken = !(c->int_ctl & V_IRQ_MASK) ||
 			((ii & SVM_EXITINTINFO_VALID) &&
 			 (ii & SVM_EXITINTINFO_TYPE_MASK) ==
 			 SVM_EXITINTINFO_TYPE_INTR &&
 			 (ii & SVM_EXITINTINFO_VEC_MASK) == c->int_vector);
-	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
-	c->clean &= ~VMCB_CLEAN_INTR;
+	svm_drop_post(s);
 }
 
 static bool svm_nmi_allowed(struct vmm_vcpu *v)
