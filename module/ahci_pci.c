@@ -80,6 +80,12 @@ static void vmm_ahci_mmio(void *dev, u64 off, bool write, unsigned int size,
 		*val = ahci_mmio_read(&a->hba, off, size);
 }
 
+/* Linux issues an NCQ command with PxSACT, then PxCI. */
+static bool vmm_ahci_write_chains(u64 off)
+{
+	return ahci_write_chains(off);
+}
+
 /* HBA lock held: send what the MSI-X vectors may send now. */
 static void vmm_ahci_msix_pending(struct vmm_ahci_pci *a)
 {
@@ -268,6 +274,7 @@ static struct vmm_ahci_pci *vmm_ahci_create(struct vmm_vm *vm)
 		r = a->mmio;
 		goto err;
 	}
+	vmm_mmio_set_chains(vm, a->mmio, vmm_ahci_write_chains);
 	/*
 	 * The guest reads the ABAR from a page the model keeps current:
 	 * the interrupt handler's reads of IS, PxIS and PxSACT no longer

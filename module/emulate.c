@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) "vmm: " fmt
 
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <asm/processor-flags.h>
 
@@ -17,6 +18,7 @@
 #include "emulate.h"
 #include "core/gpt_walk.h"
 #include "core/x86_emul.h"
+#include "trace.h"
 
 static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
 {
@@ -40,64 +42,83 @@ static int vmm_gpt_read(void *opaque, u64 gpa, void *buf, unsigned int len)
 }
 
 /*
- * Copy n code bytes at lin (all in one page) with the fetch cache (vmm.h)
- * when the walk would give the same translation, else walk, copy and keep
- * the translation. Returns like gpt_translate, or -EIO when the code is
- * not in RAM.
+ * Translate lin with the walk w keeps (vmm_walk_cache) when a new walk
+ * would give the same, else walk and keep it; returns like
+ * gpt_translate_path, with w->path and w->page set on success (when an
+ * entry of the walk is outside RAM, w is not kept).
  */
-static int vmm_fetch(struct vmm_vcpu *v, const struct gpt_ctx *ctx, u64 lin,
-		     unsigned int access, u8 *buf, unsigned int n, u32 *pfec)
+static __always_inline int vmm_walk_cached(struct vmm_vcpu *v,
+					   struct vmm_walk_cache *w,
+					   const struct gpt_ctx *ctx, u64 lin,
+					   unsigned int access, u64 *gpa,
+					   u32 *pfec)
 {
-	typeof(v->fetch_cache) *c = &v->fetch_cache;
-	bool hit = false;
 	unsigned int i;
-	u64 gpa;
+	bool hit;
 	u32 gen;
 	int r;
 
-	if (c->valid && c->lin_page == (lin & PAGE_MASK) &&
-	    c->access == access && c->cr3 == ctx->cr3 && c->cr0 == ctx->cr0 &&
-	    c->cr4 == ctx->cr4 && c->efer == ctx->efer) {
+	if (w->valid && w->lin_page == (lin & PAGE_MASK) &&
+	    w->access == access && w->cr3 == ctx->cr3 && w->cr0 == ctx->cr0 &&
+	    w->cr4 == ctx->cr4 && w->efer == ctx->efer) {
 		/*
 		 * A page taken away bumps tlb_gen, then waits for readers:
 		 * the batch (preemption off) is our RCU read-side section.
 		 */
 		lockdep_assert_preemption_disabled();
-		hit = c->gen == READ_ONCE(v->vm->tlb_gen);
-		for (i = 0; hit && i < c->path.n; i++)
-			hit = c->path.val[i] ==
-			      (c->path.esize == 8 ?
-			       READ_ONCE(*(const u64 *)c->ent[i]) :
-			       READ_ONCE(*(const u32 *)c->ent[i]));
+		hit = w->gen == READ_ONCE(v->vm->tlb_gen);
+		for (i = 0; hit && i < w->path.n; i++)
+			hit = w->path.val[i] ==
+			      (w->path.esize == 8 ?
+			       READ_ONCE(*(const u64 *)w->ent[i]) :
+			       READ_ONCE(*(const u32 *)w->ent[i]));
 		if (hit) {
-			memcpy(buf, c->code + offset_in_page(lin), n);
+			*gpa = w->gpa_page + offset_in_page(lin);
 			return 0;
 		}
 	}
-	c->valid = false;
+	w->valid = false;
 	gen = READ_ONCE(v->vm->tlb_gen);
-	r = gpt_translate_path(ctx, lin, access, &gpa, pfec, &c->path);
+	r = gpt_translate_path(ctx, lin, access, gpa, pfec, &w->path);
 	if (r)
 		return r;
-	if (vmm_gpa_read(v->vm, gpa, buf, n))
-		return -EIO;
-	for (i = 0; i < c->path.n; i++) {
-		c->ent[i] = vmm_gpa_ptr(v->vm, c->path.gpa[i]);
-		if (!c->ent[i])
+	w->page = vmm_gpa_ptr(v->vm, *gpa & PAGE_MASK);
+	for (i = 0; i < w->path.n; i++) {
+		w->ent[i] = vmm_gpa_ptr(v->vm, w->path.gpa[i]);
+		if (!w->ent[i])
 			return 0;	/* not kept */
 	}
-	c->code = vmm_gpa_ptr(v->vm, gpa & PAGE_MASK);
-	if (!c->code)
-		return 0;
-	c->gen = gen;
-	c->access = access;
-	c->cr0 = ctx->cr0;
-	c->cr3 = ctx->cr3;
-	c->cr4 = ctx->cr4;
-	c->efer = ctx->efer;
-	c->lin_page = lin & PAGE_MASK;
-	c->valid = true;
+	w->gen = gen;
+	w->access = access;
+	w->cr0 = ctx->cr0;
+	w->cr3 = ctx->cr3;
+	w->cr4 = ctx->cr4;
+	w->efer = ctx->efer;
+	w->lin_page = lin & PAGE_MASK;
+	w->gpa_page = *gpa & PAGE_MASK;
+	w->valid = true;
 	return 0;
+}
+
+/*
+ * Copy n code bytes at lin (all in one page) through the fetch cache.
+ * Returns like gpt_translate, or -EIO when the code is not in RAM.
+ */
+static int vmm_fetch(struct vmm_vcpu *v, const struct gpt_ctx *ctx, u64 lin,
+		     unsigned int access, u8 *buf, unsigned int n, u32 *pfec)
+{
+	struct vmm_walk_cache *w = &v->fetch_cache.w;
+	u64 gpa;
+	int r;
+
+	r = vmm_walk_cached(v, w, ctx, lin, access, &gpa, pfec);
+	if (r)
+		return r;
+	if (w->page) {
+		memcpy(buf, w->page + offset_in_page(lin), n);
+		return 0;
+	}
+	return vmm_gpa_read(v->vm, gpa, buf, n) ? -EIO : 0;
 }
 
 /* x86_decode, or the fetch cache's instruction when it has these bytes. */
@@ -267,6 +288,7 @@ struct vmm_emul_dev {
 	 */
 	bool dev, dev_write;
 	u64 dev_page;
+	bool chain;			/* the write has a second one behind it */
 };
 
 struct vmm_emul {
@@ -318,7 +340,8 @@ static int vmm_emul_phys(struct vmm_emul_dev *e, u64 gpa, void *buf,
 	}
 	if (write)
 		memcpy(&val, buf, size);
-	if ((v->vm->mmio.n && vmm_mmio_dispatch(v->vm, gpa, write, size, &val)) ||
+	if ((v->vm->mmio.n &&
+	     vmm_mmio_dispatch(v->vm, gpa, write, size, &val, &e->chain)) ||
 	    (v->vm->pc ? vmm_pc_mmio(v, gpa, write, size, &val) :
 			 vmm_bare_mmio(v->vm, gpa, write, size, &val))) {
 		if (!write)
@@ -545,6 +568,163 @@ static bool vmm_one_mem_operand(const struct x86_insn *in)
 }
 
 /*
+ * Doorbell chaining. A driver often rings a device with two writes a few
+ * instructions apart (AHCI NCQ issue: PxSACT, then PxCI): two exits. When
+ * the device says a write usually has such a second one behind it
+ * (vmm_mmio_set_chains), the instructions after the first are run here,
+ * up to and including the next write to a device on the MMIO bus, in the
+ * same exit (x86_emulate_run). Run are register arithmetic and moves,
+ * jumps, and loads from RAM; the one write must go to the MMIO bus. Anything else ends the run where it is and the guest goes on
+ * itself: an instruction not on the list, an access the CPU would fault
+ * on, or one to a page user mode may access (the walk checks neither SMAP
+ * nor protection keys), code not in RAM or across a page. What was run is
+ * what the CPU would have done. 64-bit mode only, not under TF; the
+ * guest's breakpoints never reach the hardware (vmm.h), so none is missed.
+ */
+static bool mmio_chain = true;
+module_param(mmio_chain, bool, 0644);
+MODULE_PARM_DESC(mmio_chain, "Run the guest on from a device write to the second write of a doorbell pair (AHCI PxSACT, PxCI) in the same exit (default on)");
+
+#define VMM_CHAIN_INSNS		16
+
+struct vmm_chain {
+	struct x86_emul_ctx c;
+	struct vmm_vcpu *v;
+	struct gpt_ctx g;
+};
+
+static bool vmm_pc_shadow(struct vmm_vm *vm, u64 gpa)
+{
+	return vm->pc && gpa >= VMM_PC_SHADOW_START && gpa < VMM_PC_SHADOW_END;
+}
+
+/*
+ * lin's size bytes (in one page) to a GPA through the vCPU's data walk
+ * caches, *w the one that has it; X86_EMUL_UNHANDLED where the CPU would
+ * fault, or for a page user mode may access.
+ */
+static int vmm_chain_xlat(struct vmm_chain *ch, u64 lin, unsigned int size,
+			  bool write, u64 *gpa, struct vmm_walk_cache **w)
+{
+	struct vmm_vcpu *v = ch->v;
+	unsigned int acc = (write ? GPT_ACC_WRITE : 0) |
+			   (ch->c.cpl == 3 ? GPT_ACC_USER : 0);
+	struct vmm_walk_cache *c = NULL;
+	bool user = true;
+	unsigned int i;
+	u32 pfec;
+
+	if (offset_in_page(lin) + size > PAGE_SIZE)
+		return X86_EMUL_UNHANDLED;
+	for (i = 0; i < VMM_DATA_CACHE; i++)
+		if (v->data_cache[i].valid && v->data_cache[i].access == acc &&
+		    v->data_cache[i].lin_page == (lin & PAGE_MASK))
+			c = &v->data_cache[i];
+	if (!c) {
+		c = &v->data_cache[v->data_next];
+		v->data_next = (v->data_next + 1) % VMM_DATA_CACHE;
+	}
+	if (vmm_walk_cached(v, c, &ch->g, lin, acc, gpa, &pfec))
+		return X86_EMUL_UNHANDLED;
+	for (i = 0; i < c->path.n; i++)
+		user &= !!(c->path.val[i] & _PAGE_USER);
+	if (user && (ch->c.cpl < 3 || (ch->g.cr4 & X86_CR4_PKE)))
+		return X86_EMUL_UNHANDLED;
+	*w = c;
+	return X86_EMUL_OK;
+}
+
+/* Loads from RAM only. */
+static int vmm_chain_read(struct x86_emul_ctx *c, u64 lin, void *buf,
+			  unsigned int size)
+{
+	struct vmm_chain *ch = container_of(c, struct vmm_chain, c);
+	struct vmm_walk_cache *w;
+	u64 gpa;
+
+	if (vmm_chain_xlat(ch, lin, size, false, &gpa, &w) || !w->page ||
+	    vmm_pc_shadow(ch->v->vm, gpa))
+		return X86_EMUL_UNHANDLED;
+	memcpy(buf, w->page + offset_in_page(gpa), size);
+	return X86_EMUL_OK;
+}
+
+/* Stores to the MMIO bus only. */
+static int vmm_chain_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
+			   unsigned int size)
+{
+	struct vmm_chain *ch = container_of(c, struct vmm_chain, c);
+	struct vmm_vm *vm = ch->v->vm;
+	struct vmm_walk_cache *w;
+	u64 gpa, val = 0;
+
+	if (vmm_chain_xlat(ch, lin, size, true, &gpa, &w) || w->page ||
+	    vmm_pc_shadow(vm, gpa) || vmm_find_slot(vm, gpa))
+		return X86_EMUL_UNHANDLED;
+	memcpy(&val, buf, size);
+	if (!vmm_mmio_dispatch(vm, gpa, true, size, &val, NULL))
+		return X86_EMUL_UNHANDLED;
+	return X86_EMUL_OK;
+}
+
+/* Code in RAM, up to the end of its page. */
+static int vmm_chain_fetch(struct x86_emul_ctx *c, u64 lin, u8 *buf,
+			   unsigned int *n)
+{
+	struct vmm_chain *ch = container_of(c, struct vmm_chain, c);
+	unsigned int acc = GPT_ACC_FETCH | (c->cpl == 3 ? GPT_ACC_USER : 0);
+	u32 pfec;
+
+	*n = min_t(unsigned int, *n, PAGE_SIZE - offset_in_page(lin));
+	return vmm_fetch(ch->v, &ch->g, lin, acc, buf, *n, &pfec) ?
+	       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+}
+
+static const struct x86_emul_ops vmm_chain_ops = {
+	.read = vmm_chain_read,
+	.write = vmm_chain_write,
+	.fetch = vmm_chain_fetch,
+};
+
+/* After a write that chains: run the guest on to the second write. */
+static noinline void vmm_mmio_chain(struct vmm_vcpu *v)
+{
+	struct vmm_cpu_mode m;
+	struct vmm_chain ch;
+	unsigned int n;
+
+	if (v->rflags & X86_EFLAGS_TF)
+		return;
+	vmm_call(get_mode)(v, &m);
+	if (vmm_decode_mode(&m, v->rflags) != X86_MODE_LONG64)
+		return;
+	memset(&ch, 0, sizeof(ch));
+	ch.v = v;
+	ch.g.read_gpa = vmm_gpt_read;
+	ch.g.opaque = v->vm;
+	ch.g.cr0 = m.cr0;
+	ch.g.cr3 = m.cr3;
+	ch.g.cr4 = m.cr4;
+	ch.g.efer = m.efer;
+	/* 64-bit mode: no segment base or limit (FS/GS are not run) */
+	ch.c.mode = X86_MODE_LONG64;
+	memcpy(ch.c.gprs, v->gprs, sizeof(ch.c.gprs));
+	ch.c.rip = v->rip;
+	ch.c.rflags = v->rflags;
+	ch.c.cpl = m.cpl;
+	ch.c.cr0 = m.cr0;
+	ch.c.ops = &vmm_chain_ops;
+
+	n = x86_emulate_run(&ch.c, VMM_CHAIN_INSNS);
+	if (!n)
+		return;
+	memcpy(v->gprs, ch.c.gprs, sizeof(v->gprs));
+	v->rip = ch.c.rip;
+	v->rflags = ch.c.rflags;
+	trace_vmm_mmio_chain(v->vm->id, v->id, n, ch.c.wrote);
+}
+
+/*
  * The fast path of an MMIO exit: a plain MOV (x86_mov_describe) whose
  * operand lies in the faulting page. The CPU made every check up to the
  * access and translated it, so the access goes to the fault's GPA with no
@@ -613,8 +793,11 @@ static int vmm_emulate_mov(struct vmm_vcpu *v, struct vmm_run *run,
 	if (!m.store)
 		x86_mov_load(v->gprs, &m, val);
 	v->rip = m.next_rip;
-	if (!e.user)
+	if (!e.user) {
+		if (e.chain && READ_ONCE(mmio_chain))
+			vmm_mmio_chain(v);
 		return VMM_NEXT_GUEST;
+	}
 	run->exit_reason = VMM_EXIT_MMIO;	/* a store, done, reported */
 	run->mmio.gpa = e.user_gpa;
 	run->mmio.size = e.user_size;

@@ -202,8 +202,18 @@ void vmm_mmio_free(struct vmm_vm *vm)
 	}
 }
 
+/* Before the VM runs: see vmm_mmio_range.chains. */
+void vmm_mmio_set_chains(struct vmm_vm *vm, int handle, bool (*chains)(u64 off))
+{
+	vm->mmio.r[handle].chains = chains;
+}
+
+/*
+ * The access to the range at gpa, if any; *chain (when not NULL) says
+ * whether a write there has a second one behind it (vmm_mmio_set_chains).
+ */
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
-		       unsigned int size, u64 *val)
+		       unsigned int size, u64 *val, bool *chain)
 {
 	const struct vmm_mmio_range *r;
 	u64 off;
@@ -218,6 +228,8 @@ bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
 		return true;
 	}
 	r->fn(r->dev, off, write, size, val);
+	if (chain)
+		*chain = write && r->chains && r->chains(off);
 	return true;
 }
 

@@ -55,6 +55,29 @@ TRACE_EVENT(vmm_user_exit,
 );
 
 /*
+ * Doorbell chaining (emulate.c) ran insns instructions after a device
+ * write; wrote: the last was the second write, made in the same exit.
+ */
+TRACE_EVENT(vmm_mmio_chain,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 insns, bool wrote),
+	TP_ARGS(vm_id, vcpu_id, insns, wrote),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u32, insns)
+		__field(bool, wrote)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->insns = insns;
+		__entry->wrote = wrote;
+	),
+	TP_printk("vm %u vcpu %u insns %u wrote %d", __entry->vm_id,
+		  __entry->vcpu_id, __entry->insns, __entry->wrote)
+);
+
+/*
  * A disk request reached a point (uapi enum vmm_disk_stage explains them):
  * submit (lat: notify -> parsed and submitted), done (lat: host I/O
  * started -> completed), irq (lat: done -> interrupt raised), ack (lat:

@@ -226,6 +226,27 @@ struct vmm_cpuid_entry {
 	bool valid;
 };
 
+/*
+ * A guest page walk kept for reuse (emulate.c): it is reused only while
+ * the walk's inputs are the same and each paging entry it read still
+ * holds the value it read, so it gives what a new walk would. The entries
+ * and the page are read through their kernel addresses, kept while
+ * vm->tlb_gen stays at gen (vmm_gpa_ptr); page is NULL where the walk
+ * ends outside RAM or at a page never touched.
+ */
+struct vmm_walk_cache {
+	bool valid;
+	unsigned int access;
+	u32 gen;
+	u64 cr0, cr3, cr4, efer;
+	u64 lin_page, gpa_page;
+	u8 *page;
+	struct gpt_path path;
+	const void *ent[GPT_MAX_LEVELS];
+};
+
+#define VMM_DATA_CACHE		4
+
 struct vmm_vcpu {
 	struct vmm_vm *vm;
 	u32 id;
@@ -265,24 +286,13 @@ struct vmm_vcpu {
 
 	/*
 	 * The translation of the code page the last instruction fetch walked
-	 * (emulate.c): engines without decode help fetch at RIP on most
-	 * exits, mostly from the same page. It is reused only while the
-	 * walk's inputs are the same and each paging entry it read still
-	 * holds the value it read, so it gives what a new walk would. The
-	 * entries and the code page are read through their kernel addresses,
-	 * kept while vm->tlb_gen stays at gen (vmm_gpa_ptr). With it, the
-	 * last instruction decoded, reused for the same bytes in the same
-	 * mode (decoding depends on nothing else).
+	 * (emulate.c, vmm_walk_cache): engines without decode help fetch at
+	 * RIP on most exits, mostly from the same page. With it, the last
+	 * instruction decoded, reused for the same bytes in the same mode
+	 * (decoding depends on nothing else).
 	 */
 	struct {
-		bool valid;
-		unsigned int access;
-		u32 gen;
-		u64 cr0, cr3, cr4, efer;
-		u64 lin_page;
-		const u8 *code;
-		struct gpt_path path;
-		const void *ent[GPT_MAX_LEVELS];
+		struct vmm_walk_cache w;
 		bool insn_valid;
 		u8 insn_mode;
 		u8 insn_bytes[15];
@@ -356,6 +366,13 @@ struct vmm_vcpu {
 
 	/* Guest x87/SSE state; XCR0 is fixed because XSAVE is hidden. */
 	struct fxregs_state fpu __aligned(64);
+
+	/*
+	 * Data pages doorbell chaining reads and writes (emulate.c); last,
+	 * out of the way of the exit path's fields.
+	 */
+	struct vmm_walk_cache data_cache[VMM_DATA_CACHE];
+	unsigned int data_next;		/* the entry a miss replaces */
 };
 
 /*
@@ -415,6 +432,12 @@ struct vmm_mmio_range {
 	struct page *read_page;
 	bool read_mapped;
 	bool read_nomap;
+	/*
+	 * Whether a write at off usually has a second write to the range a
+	 * few instructions behind it (a two-register doorbell): the vCPU
+	 * loop then runs the guest up to that one in the same exit.
+	 */
+	bool (*chains)(u64 off);
 };
 
 #define VMM_MAX_MMIO_RANGES	16
@@ -593,8 +616,9 @@ void vmm_mmio_free(struct vmm_vm *vm);
 #define VMM_BARE_MMIO_LEN	16
 bool vmm_bare_mmio(struct vmm_vm *vm, u64 gpa, bool write, unsigned int size,
 		   u64 *val);
+void vmm_mmio_set_chains(struct vmm_vm *vm, int handle, bool (*chains)(u64 off));
 bool vmm_mmio_dispatch(struct vmm_vm *vm, u64 gpa, bool write,
-		       unsigned int size, u64 *val);
+		       unsigned int size, u64 *val, bool *chain);
 
 /* An interrupt line a platform gives a device: set(opaque, line, level). */
 struct vmm_irq_line {

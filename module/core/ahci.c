@@ -1710,6 +1710,12 @@ static void hba_write(struct ahci *h, u32 off, u32 val)
 	}
 }
 
+bool ahci_write_chains(u32 off)
+{
+	return off >= HBA_PORTS && off < HBA_PORTS + AHCI_NR_PORTS * HBA_PORT_SIZE &&
+	       (off - HBA_PORTS) % HBA_PORT_SIZE == PX_SACT;
+}
+
 u64 ahci_mmio_read(struct ahci *h, u32 off, unsigned int size)
 {
 	unsigned long flags = 0;

@@ -199,6 +199,13 @@ int ahci_change_medium(struct ahci *h, unsigned int port,
  */
 void ahci_set_regs_page(struct ahci *h, void *page);
 
+/*
+ * Whether a write at off usually has a second ABAR write a few
+ * instructions behind it: PxSACT, which NCQ issue writes just before
+ * PxCI. A host may run the guest on to that write in the same exit.
+ */
+bool ahci_write_chains(u32 off);
+
 /* ABAR accesses: off < AHCI_ABAR_SIZE, size 1, 2 or 4 (8 as two dwords). */
 u64 ahci_mmio_read(struct ahci *h, u32 off, unsigned int size);
 void ahci_mmio_write(struct ahci *h, u32 off, unsigned int size, u64 val);

@@ -13,8 +13,11 @@
  * 00-3D and 80-83, TEST 84 85 A8 A9 F6/F7 /0 /1, NOT NEG F6/F7 /2 /3,
  * INC DEC FE/FF /0 /1, XCHG 86 87, BT BTS BTR BTC 0F A3 AB B3 BB and
  * 0F BA /4-/7, MOVS CMPS STOS LODS SCAS with REP/REPE/REPNE (F2 on MOVS,
- * STOS, LODS acts as REP). Everything else is X86_EMUL_UNHANDLED (INS/OUTS
- * included), LOCK outside a memory read-modify-write form is #UD.
+ * STOS, LODS acts as REP); and, for running a few instructions past an
+ * MMIO write (the vCPU loop's doorbell chaining), LEA 8D, MOV r,imm B0-BF,
+ * SHL/SHR/SAR C0 C1 D0-D3 on registers, Jcc 70-7F 0F 80-8F and JMP EB E9.
+ * Everything else is X86_EMUL_UNHANDLED (INS/OUTS included), LOCK outside
+ * a memory read-modify-write form is #UD.
  *
  * Flags the SDM leaves undefined: AND/OR/XOR/TEST clear AF, as the CPUs we
  * checked do (the unit test compares with the host); BT* change only CF.
@@ -50,6 +53,8 @@ struct emul {
 	const struct x86_insn *in;
 	u64 regs[16];		/* working copies, committed on completion */
 	u64 flags;
+	bool branch;		/* a jump taken: RIP goes to target */
+	u64 target;
 };
 
 enum opnd_kind { OPND_REG, OPND_MEM, OPND_IMM };
@@ -124,7 +129,8 @@ static u64 next_rip(enum x86_mode mode, u64 rip, unsigned int len)
 
 static void advance_rip(struct emul *e)
 {
-	e->c->rip = next_rip(e->c->mode, e->c->rip, e->in->len);
+	e->c->rip = e->branch ? e->target :
+				next_rip(e->c->mode, e->c->rip, e->in->len);
 }
 
 /* ---- registers ---- */
@@ -361,6 +367,7 @@ static int mem_write(struct emul *e, u8 seg, u64 ea, unsigned int size, u64 v)
 	r = e->c->ops->write(e->c, lin, buf, size);
 	if (r != X86_EMUL_OK)
 		return op_result(r);
+	e->c->wrote = true;
 	return X86_EMUL_OK;
 }
 
@@ -852,6 +859,179 @@ done:
 	return X86_EMUL_OK;
 }
 
+/* LEA 8D: the offset, truncated to the operand size; no access. */
+static int exec_lea(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	u64 ea;
+	u8 seg;
+	int r;
+
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	if (in->modrm_mod == 3)
+		return raise_exc(e, X86_EXC_UD, false);
+	modrm_ea(e, &ea, &seg);
+	reg_set(e, in->modrm_reg, false, in->op_size / 8, ea);
+	return X86_EMUL_OK;
+}
+
+/* B0-BF: MOV r8,Ib / MOV r,Iv (Iq with REX.W); the register is in the opcode. */
+static int exec_mov_imm(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int reg = (in->opcode & 7) | ((in->rex & X86_REX_B) << 3);
+	unsigned int size = in->opcode >= 0xb8 ? in->op_size / 8 : 1;
+	struct opnd dst;
+	int r;
+
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	opnd_reg(e, &dst, reg, size);
+	return opnd_write(e, &dst, in->imm);
+}
+
+/*
+ * Grp2 C0/C1 (Ib), D0/D1 (1), D2/D3 (CL): SHL/SAL, SHR, SAR on a
+ * register. The count is masked to 5 bits (6 with a 64-bit operand); 0
+ * changes nothing. CF is the last bit shifted out, OF as the SDM defines
+ * it for a count of 1 (and the same formula otherwise, where it is
+ * undefined), AF cleared (undefined). A count of 0 changes no flag but
+ * still writes the register (a 32-bit one is zero-extended, as the CPUs
+ * we checked do). Unhandled: rotates, a memory
+ * operand, and a count of the operand's width or more (8/16-bit), which
+ * leaves CF undefined.
+ */
+static int exec_shift(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	unsigned int ext = (in->modrm >> 3) & 7;
+	unsigned int size = (in->opcode & 1) ? in->op_size / 8 : 1;
+	unsigned int bits = 8 * size, count;
+	u64 m = mask_of(size), msb = 1ULL << (bits - 1), a, res, f;
+	struct opnd dst;
+	bool cf;
+	int r;
+
+	if (ext < 4 || in->modrm_mod != 3)
+		return X86_EMUL_UNHANDLED;
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	if (in->opcode <= 0xc1)
+		count = in->imm & 0xff;
+	else if (in->opcode <= 0xd1)
+		count = 1;
+	else
+		count = e->regs[REG_RCX] & 0xff;
+	count &= size == 8 ? 0x3f : 0x1f;
+	if (count >= bits)
+		return X86_EMUL_UNHANDLED;
+	opnd_rm(e, &dst, size);
+	r = opnd_read(e, &dst);
+	if (r)
+		return r;
+	a = dst.val & m;
+	/* No flags change; a 32-bit register is still zero-extended. */
+	if (!count)
+		return opnd_write(e, &dst, a);
+	switch (ext) {
+	case 5:		/* SHR */
+		res = a >> count;
+		cf = (a >> (count - 1)) & 1;
+		f = (a & msb) ? X86_FLAGS_OF : 0;
+		break;
+	case 7:		/* SAR */
+		res = (u64)((s64)sign_ext(a, size) >> count) & m;
+		cf = (sign_ext(a, size) >> (count - 1)) & 1;
+		f = 0;
+		break;
+	default:	/* 4 SHL, 6 SAL */
+		res = (a << count) & m;
+		cf = (a >> (bits - count)) & 1;
+		f = (!!(res & msb) != cf) ? X86_FLAGS_OF : 0;
+		break;
+	}
+	f |= flags_szp(res, size) | (cf ? X86_FLAGS_CF : 0);
+	e->flags = (e->flags & ~(u64)X86_FLAGS_STATUS) | f;
+	return opnd_write(e, &dst, res);
+}
+
+/* Condition cc (the low nibble of Jcc/SETcc) on flags. */
+static bool cond_true(u64 fl, unsigned int cc)
+{
+	bool cf = fl & X86_FLAGS_CF, zf = fl & X86_FLAGS_ZF;
+	bool sf = fl & X86_FLAGS_SF, of = fl & X86_FLAGS_OF;
+	bool t;
+
+	switch (cc >> 1) {
+	case 0:
+		t = of;
+		break;
+	case 1:
+		t = cf;
+		break;
+	case 2:
+		t = zf;
+		break;
+	case 3:
+		t = cf || zf;
+		break;
+	case 4:
+		t = sf;
+		break;
+	case 5:
+		t = fl & X86_FLAGS_PF;
+		break;
+	case 6:
+		t = sf != of;
+		break;
+	default:
+		t = zf || sf != of;
+		break;
+	}
+	return t != (cc & 1);
+}
+
+/*
+ * Jcc 70-7F and 0F 80-8F, JMP EB and E9: relative to the next
+ * instruction, IP/EIP truncated to the operand size. A target outside
+ * CS's limit, or not canonical in 64-bit mode, is #GP(0) at the jump.
+ * Unhandled: 66 in 64-bit mode (CPUs differ on it).
+ */
+static int exec_jump(struct emul *e)
+{
+	const struct x86_insn *in = e->in;
+	const struct x86_emul_seg *cs = &e->c->seg[X86_SEG_CS];
+	u64 next = next_rip(e->c->mode, e->c->rip, in->len), t;
+	bool taken = true;
+	int r;
+
+	r = check_lock(e, false);
+	if (r)
+		return r;
+	if (e->c->mode == X86_MODE_LONG64 && in->opsize_prefix)
+		return X86_EMUL_UNHANDLED;
+	if (in->opcode != 0xeb && in->opcode != 0xe9)
+		taken = cond_true(e->flags, in->opcode & 0xf);
+	if (!taken)
+		return X86_EMUL_OK;
+	t = next + sign_ext(in->imm, in->imm_size);
+	if (e->c->mode == X86_MODE_LONG64) {
+		if (!is_canonical(t))
+			return raise_exc(e, X86_EXC_GP, true);
+	} else {
+		t &= in->op_size == 16 ? 0xffff : 0xffffffff;
+		if (t > cs->limit)
+			return raise_exc(e, X86_EXC_GP, true);
+	}
+	e->branch = true;
+	e->target = t;
+	return X86_EMUL_OK;
+}
+
 static int exec_onebyte(struct emul *e)
 {
 	const struct x86_insn *in = e->in;
@@ -874,6 +1054,16 @@ static int exec_onebyte(struct emul *e)
 	case 0xa0 ... 0xa3:
 	case 0xc6: case 0xc7:
 		return exec_mov(e);
+	case 0x8d:
+		return exec_lea(e);
+	case 0xb0 ... 0xbf:
+		return exec_mov_imm(e);
+	case 0xc0: case 0xc1:
+	case 0xd0 ... 0xd3:
+		return exec_shift(e);
+	case 0x70 ... 0x7f:
+	case 0xe9: case 0xeb:
+		return exec_jump(e);
 	case 0xf6: case 0xf7:
 		return exec_grp3(e);
 	case 0xfe: case 0xff:
@@ -903,6 +1093,8 @@ static int exec_0f(struct emul *e)
 		if (ext < 4)
 			return X86_EMUL_UNHANDLED;
 		return exec_bt(e, ext - 4, true);
+	case 0x80 ... 0x8f:
+		return exec_jump(e);
 	}
 	return X86_EMUL_UNHANDLED;
 }
@@ -1017,6 +1209,7 @@ int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn)
 		return X86_EMUL_UNHANDLED;
 	e.c = c;
 	e.in = insn;
+	e.branch = false;
 	memcpy(e.regs, c->gprs, sizeof(e.regs));
 	e.flags = c->rflags;
 
@@ -1026,7 +1219,8 @@ int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn)
 		if ((o >= 0xa4 && o <= 0xa7) || (o >= 0xaa && o <= 0xaf))
 			return exec_string(&e);
 		r = exec_onebyte(&e);
-	} else if (insn->opcode_map == X86_MAP_0F && insn->has_modrm) {
+	} else if (insn->opcode_map == X86_MAP_0F &&
+		   (insn->has_modrm || (insn->opcode & 0xf0) == 0x80)) {
 		r = exec_0f(&e);
 	} else {
 		r = X86_EMUL_UNHANDLED;
@@ -1036,4 +1230,58 @@ int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn)
 	commit(&e);
 	advance_rip(&e);
 	return X86_EMUL_OK;
+}
+
+bool x86_run_insn(const struct x86_insn *in)
+{
+	u8 o = in->opcode;
+
+	if (in->lock || in->rep || in->repne ||
+	    in->seg_override == X86_SEG_FS || in->seg_override == X86_SEG_GS)
+		return false;
+	if (in->opcode_map == X86_MAP_0F)
+		return (o >= 0x80 && o <= 0x8f) || o == 0xb6 || o == 0xb7 ||
+		       o == 0xbe || o == 0xbf;
+	if (in->opcode_map != X86_MAP_ONEBYTE)
+		return false;
+	if (o < 0x40)
+		return (o & 7) < 6;	/* ALU */
+	switch (o) {
+	case 0x63:
+	case 0x70 ... 0x7f:
+	case 0x80 ... 0x85:
+	case 0x88 ... 0x8b:
+	case 0x8d:
+	case 0xa8: case 0xa9:
+	case 0xb0 ... 0xbf:
+	case 0xc0: case 0xc1:
+	case 0xc6: case 0xc7:
+	case 0xd0 ... 0xd3:
+	case 0xe9: case 0xeb:
+		return true;
+	}
+	return false;
+}
+
+unsigned int x86_emulate_run(struct x86_emul_ctx *c, unsigned int max)
+{
+	u8 buf[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	unsigned int i, n;
+	u64 lin;
+
+	c->wrote = false;
+	if (!c->ops || !c->ops->fetch)
+		return 0;
+	for (i = 0; i < max && !c->wrote; i++) {
+		lin = c->seg[X86_SEG_CS].base + c->rip;
+		if (c->mode != X86_MODE_LONG64)
+			lin = (u32)lin;
+		n = sizeof(buf);
+		if (c->ops->fetch(c, lin, buf, &n) != X86_EMUL_OK || !n ||
+		    n > sizeof(buf) || x86_decode(buf, n, c->mode, &in) ||
+		    !x86_run_insn(&in) || x86_emulate(c, &in) != X86_EMUL_OK)
+			break;
+	}
+	return i;
 }

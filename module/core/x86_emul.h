@@ -58,6 +58,13 @@ struct x86_emul_ops {
 	/* Port I/O for INS/OUTS, optional (NULL: INS/OUTS unhandled). size 1, 2, 4. */
 	int (*pio_in)(struct x86_emul_ctx *c, u16 port, unsigned int size, u32 *val);
 	int (*pio_out)(struct x86_emul_ctx *c, u16 port, unsigned int size, u32 val);
+	/*
+	 * Code for x86_emulate_run(), optional: up to *n (15) bytes at linear
+	 * address lin into buf, *n set to how many there are (fewer where
+	 * the code ends, e.g. at a page the host will not cross). X86_EMUL_OK
+	 * or anything else to stop.
+	 */
+	int (*fetch)(struct x86_emul_ctx *c, u64 lin, u8 *buf, unsigned int *n);
 };
 
 struct x86_emul_seg {
@@ -81,10 +88,28 @@ struct x86_emul_ctx {
 	u8 exc_vector;
 	bool exc_has_error;
 	u32 exc_error;
+	bool wrote;		/* a write op returned OK (cleared by x86_emulate_run) */
 };
 
 void x86_emul_set_exception(struct x86_emul_ctx *c, u8 vector, bool has_error, u32 error);
 int x86_emulate(struct x86_emul_ctx *c, const struct x86_insn *insn);
+
+/*
+ * What x86_emulate_run() runs: ALU, TEST, MOV and its kin (loads and
+ * plain stores), LEA, MOV r,imm, shifts, Jcc and JMP rel; no LOCK or REP,
+ * no FS/GS override (hosts that run ahead need load no segment bases).
+ */
+bool x86_run_insn(const struct x86_insn *insn);
+
+/*
+ * Run ahead from c->rip: up to max instructions that x86_run_insn()
+ * takes, fetched with ops->fetch, until one has written memory. Stops
+ * before an instruction that cannot be fetched, decoded or taken, or that
+ * x86_emulate() does not complete (nothing of it is done; an exception is
+ * not raised but left to the CPU that runs it). Returns how many ran;
+ * c->wrote says whether the last one wrote.
+ */
+unsigned int x86_emulate_run(struct x86_emul_ctx *c, unsigned int max);
 
 /*
  * A plain move between one memory operand and a register or an immediate:

@@ -11,7 +11,8 @@
  *
  * Checked: the result is one of X86_EMUL_*; without X86_EMUL_OK nothing
  * but committed REP iterations changed and rip stayed; with it rip moved
- * by the length (or stayed, for REP with count left); only the registers
+ * by the length (or stayed, for REP with count left; or went to a jump's
+ * target); only the registers
  * an instruction may write changed; access sizes are 1/2/4/8, linear
  * addresses fit the mode, no read follows a write outside string
  * instructions; at most the budget of iterations ran; determinism. And
@@ -33,7 +34,9 @@ struct fenv {
 	const u8 *script;
 	size_t script_len;
 	size_t pos;
-	unsigned int nlog, reads, writes;
+	unsigned int nlog, reads, writes, ok_writes;
+	const u8 *code;			/* x86_emulate_run: bytes at code_lin */
+	u64 code_lin;
 	bool read_after_write;
 	bool bad_size, bad_lin;
 	enum x86_mode mode;
@@ -82,6 +85,8 @@ static int f_op(struct x86_emul_ctx *c, u64 lin, u8 *buf, unsigned int size, boo
 	if (!write)
 		for (i = 0; i < size && i < 8; i++)
 			buf[i] = mem_byte(lin + i) ^ s;
+	if (write)
+		f->ok_writes++;
 	f->last_lin = lin;
 	f->last_size = size;
 	f->last_write = write;
@@ -102,6 +107,24 @@ static int f_write(struct x86_emul_ctx *c, u64 lin, const void *buf, unsigned in
 }
 
 static const struct x86_emul_ops f_ops = { .read = f_read, .write = f_write };
+
+/* The input's instruction bytes at their RIP, address-derived bytes elsewhere. */
+static int f_fetch(struct x86_emul_ctx *c, u64 lin, u8 *buf, unsigned int *n)
+{
+	struct fenv *f = c->opaque;
+	unsigned int i;
+
+	if (*n > X86_MAX_INSN_LEN)
+		*n = X86_MAX_INSN_LEN;
+	for (i = 0; i < *n; i++)
+		buf[i] = lin + i - f->code_lin < X86_MAX_INSN_LEN ?
+			 f->code[lin + i - f->code_lin] : mem_byte(lin + i);
+	return X86_EMUL_OK;
+}
+
+static const struct x86_emul_ops f_run_ops = {
+	.read = f_read, .write = f_write, .fetch = f_fetch,
+};
 
 static u8 in_byte(const u8 *data, size_t size, size_t i)
 {
@@ -179,6 +202,25 @@ static bool is_string(const struct x86_insn *in)
 	       ((o >= 0xa4 && o <= 0xa7) || (o >= 0xaa && o <= 0xaf));
 }
 
+/* Jcc, JMP rel: RIP may go to the target instead of the next instruction. */
+static bool jump_target(const struct x86_insn *in, enum x86_mode mode, u64 next,
+			u64 *t)
+{
+	u8 o = in->opcode;
+	s64 rel;
+
+	if (!((in->opcode_map == X86_MAP_ONEBYTE &&
+	       ((o >= 0x70 && o <= 0x7f) || o == 0xe9 || o == 0xeb)) ||
+	      (in->opcode_map == X86_MAP_0F && o >= 0x80 && o <= 0x8f)))
+		return false;
+	rel = in->imm_size == 1 ? (s8)in->imm :
+	      in->imm_size == 2 ? (s16)in->imm : (s32)in->imm;
+	*t = next + (u64)rel;
+	if (mode != X86_MODE_LONG64)
+		*t &= in->op_size == 16 ? 0xffff : 0xffffffff;
+	return true;
+}
+
 int fuzz_x86_emul_one(const u8 *data, size_t size)
 {
 	struct x86_emul_ctx c, orig, c2;
@@ -186,7 +228,7 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 	struct x86_insn in;
 	enum x86_mode mode;
 	u8 buf[X86_MAX_INSN_LEN];
-	unsigned int i, budget, changed = 0;
+	unsigned int i, n, budget, changed = 0;
 	bool str;
 	int r, r2;
 
@@ -214,13 +256,15 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 	FUZZ_CHECK(f.nlog <= 2 * budget, data, size);
 
 	if (r == X86_EMUL_OK) {
-		u64 next = orig.rip + in.len;
+		u64 next = orig.rip + in.len, t;
 
 		if (mode == X86_MODE_PROT32)
 			next = (u32)next;
 		else if (mode != X86_MODE_LONG64)
 			next &= 0xffff;
-		FUZZ_CHECK(c.rip == next || (str && c.rip == orig.rip), data, size);
+		FUZZ_CHECK(c.rip == next || (str && c.rip == orig.rip) ||
+			   (jump_target(&in, mode, next, &t) && c.rip == t),
+			   data, size);
 	} else {
 		FUZZ_CHECK(c.rip == orig.rip, data, size);
 	}
@@ -270,6 +314,29 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 		}
 	}
 
+	/*
+	 * Running ahead from the same state: at most max instructions, only
+	 * from x86_run_insn()'s list, ends after the first write made; one
+	 * that runs none changes nothing.
+	 */
+	setup(&c2, &f2, data, size, mode);
+	c2.ops = &f_run_ops;
+	f2.code = buf;
+	f2.code_lin = (mode == X86_MODE_LONG64 ? c2.seg[X86_SEG_CS].base + c2.rip :
+		       (u32)(c2.seg[X86_SEG_CS].base + c2.rip));
+	n = x86_emulate_run(&c2, 4);
+	FUZZ_CHECK(n <= 4 && f2.ok_writes <= 1 && c2.wrote == (f2.ok_writes == 1),
+		   data, size);
+	FUZZ_CHECK(r == X86_EMUL_OK || n == 0, data, size);
+	if (n)
+		FUZZ_CHECK(x86_run_insn(&in), data, size);
+	else
+		FUZZ_CHECK(c2.rip == orig.rip && c2.rflags == orig.rflags &&
+			   !memcmp(c2.gprs, orig.gprs, sizeof(c2.gprs)), data, size);
+	if (n == 1 && r == X86_EMUL_OK)	/* the same one instruction */
+		FUZZ_CHECK(c2.rip == c.rip && c2.rflags == c.rflags &&
+			   !memcmp(c2.gprs, c.gprs, sizeof(c.gprs)), data, size);
+
 	/* Deterministic. */
 	setup(&c2, &f2, data, size, mode);
 	r2 = x86_emulate(&c2, &in);
@@ -288,6 +355,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 /* Seeds for the standalone driver's mutator: mode, length, bytes. */
 const struct fuzz_seed fuzz_emul_seeds[] = {
 	{ 3, 3, "\x48\x89\x18" },
+	{ 3, 4, "\x80\x7e\x45\x00" },
+	{ 3, 2, "\x74\x04" },
+	{ 3, 6, "\x0f\x85\x00\x01\x00\x00" },
+	{ 3, 2, "\xd3\xe6" },
+	{ 3, 3, "\xc1\xf8\x04" },
+	{ 3, 5, "\xbe\x01\x00\x00\x00" },
+	{ 3, 4, "\x8d\x44\x98\x08" },
+	{ 1, 2, "\xeb\xfe" },
 	{ 3, 3, "\x48\x01\x18" },
 	{ 3, 3, "\xf0\x01\x18" },
 	{ 3, 2, "\x8b\x05" },

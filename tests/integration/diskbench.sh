@@ -37,7 +37,8 @@
 # and 2 with 2 queues), DISKBENCH_BOOT_TIMEOUT (s, default 150); or on
 # the test host's kernel command line: vmm.dbsecs=N vmm.dbqds=1,8,32
 # vmm.dbseqqd=N vmm.dbops=randread,seqread vmm.dbcfgs=host,oursv1,kvmv1
-# vmm.dbaio=io_uring vmm.dbcpus=N.
+# vmm.dbaio=io_uring vmm.dbcpus=N vmm.dbdev=mem (the image in the test
+# host's RAM, ours only: no host interrupts, the guest CPU-bound).
 . "$(dirname "$0")/lib.sh"
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -48,6 +49,7 @@ for arg in $(cat /proc/cmdline); do
 	vmm.dbcfgs=*) DISKBENCH_CONFIGS=$(echo "${arg#vmm.dbcfgs=}" | tr ',' ' ') ;;
 	vmm.dbaio=*) DISKBENCH_AIO=${arg#vmm.dbaio=} ;;
 	vmm.dbcpus=*) DISKBENCH_VCPUS=${arg#vmm.dbcpus=} ;;
+	vmm.dbdev=*) DISKBENCH_DEV=${arg#vmm.dbdev=} ;;
 	esac
 done
 
@@ -149,11 +151,19 @@ while [ -z "$DEV" ] && [ $i -lt 50 ]; do
 	done
 	[ -n "$DEV" ] || { sleep 0.1; i=$((i + 1)); }
 done
-if [ -z "$DEV" ] || [ ! -b "$DEV" ]; then
+if [ "${DISKBENCH_DEV:-}" = mem ]; then
+	# the image in the test host's RAM (tmpfs: buffered, done in the
+	# submitting context, no host interrupt): what a request costs the
+	# guest and the hypervisor alone; for our configurations only
+	DEV=/tmp/diskbench-mem.img
+	dd if=/dev/zero of=$DEV bs=1M count=128 2>/dev/null
+	say "image: $DEV, 128 MiB in the test host's RAM (vmm.dbdev=mem)"
+elif [ -z "$DEV" ] || [ ! -b "$DEV" ]; then
 	say "ERROR: no virtio disk with serial vmmbench (the outer QEMU's -drive; modules: $(cat "$MODS/load-order" 2>/dev/null | tr '\n' ' '))"
 	exit 1
+else
+	say "image: $DEV, $(($(cat /sys/block/${DEV#/dev/}/size) / 2048)) MiB, raw (the same device for all), scheduler $(cat /sys/block/${DEV#/dev/}/queue/scheduler)"
 fi
-say "image: $DEV, $(($(cat /sys/block/${DEV#/dev/}/size) / 2048)) MiB, raw (the same device for all), scheduler $(cat /sys/block/${DEV#/dev/}/queue/scheduler)"
 [ -f "$ISO" ] || { say "ERROR: $ISO missing (tests/guest/mkiso.sh)"; exit 1; }
 say "guest: $ISO, 256 MiB, 1 vCPU (2 with 2 queues); $SECS s per run; runs:$RUNS"
 say "configurations: $CONFIGS; test host: $(grep -c ^processor /proc/cpuinfo) CPU(s)"

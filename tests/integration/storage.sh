@@ -225,6 +225,21 @@ for fmt in $fmts; do
 	dev=sda
 	# the host's interrupts by source over the first boot (a diagnostic)
 	[ "$loader/$fmt" = "$first_loader/raw" ] && irq_counts >"$TMP/irq0"
+	# doorbell chaining over the first boot: Linux's NCQ issue writes
+	# PxSACT, then PxCI a few instructions on, both in one exit
+	CHAIN_T=
+	if [ "$loader/$fmt" = "$first_loader/raw" ] &&
+	   [ "$(cat /sys/module/vmm/parameters/mmio_chain 2>/dev/null)" = Y ]; then
+		CHAIN_T=/sys/kernel/tracing
+		[ -d $CHAIN_T/events ] || mount -t tracefs nodev $CHAIN_T 2>/dev/null
+		if [ -d $CHAIN_T/events/vmm/vmm_mmio_chain ]; then
+			echo 0 >$CHAIN_T/tracing_on; echo >$CHAIN_T/trace
+			echo 1 >$CHAIN_T/events/vmm/vmm_mmio_chain/enable
+			echo 1 >$CHAIN_T/tracing_on
+		else
+			CHAIN_T=
+		fi
+	fi
 	t0=$(date +%s)
 	if [ "$fmt" = vdi ] && [ -n "${VDIBOOT_OUT:-}" ]; then
 		# it ran beside the raw disk, in that boot (/dev/sdb)
@@ -324,6 +339,15 @@ for fmt in $fmts; do
 	fi
 	[ "$fmt" = vdi ] && dmesg | grep "VDI image" | tail -n 1 | sed 's/^/# /'
 	t1=$(date +%s)
+	if [ -n "$CHAIN_T" ]; then
+		echo 0 >$CHAIN_T/tracing_on
+		echo 0 >$CHAIN_T/events/vmm/vmm_mmio_chain/enable
+		_cw=$(grep -c "vmm_mmio_chain: .* wrote 1" $CHAIN_T/trace)
+		_cn=$(grep -c "vmm_mmio_chain: " $CHAIN_T/trace)
+		echo >$CHAIN_T/trace
+		[ "$_cw" -gt 0 ]
+		result $? "$lbl: doorbell chaining: PxSACT and PxCI in one exit $_cw times ($_cn runs ahead)"
+	fi
 	if [ -f "$TMP/irq0" ]; then
 		irq_counts >"$TMP/irq1"
 		diag "host interrupts during the boot: $(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) print d, $1 }' "$TMP/irq0" "$TMP/irq1" | sort -rn | head -n 6 | awk '{ printf "%s %s, ", $2, $1 }')"

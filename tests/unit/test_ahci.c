@@ -644,6 +644,22 @@ static bool page_matches(const u32 *page)
 	return true;
 }
 
+/* Only PxSACT of each of the six ports has a doorbell write behind it. */
+static int t_write_chains(void)
+{
+	unsigned int off, n = 0;
+	int ok = 1;
+
+	for (off = 0; off < AHCI_ABAR_SIZE; off += 4)
+		if (ahci_write_chains(off)) {
+			ok &= KTAP_EXPECT(off >= 0x100 && (off - 0x100) % 0x80 == 0x34);
+			n++;
+		}
+	ok &= KTAP_EXPECT(n == AHCI_NR_PORTS);
+	ok &= KTAP_EXPECT(!ahci_write_chains(0x100 + 0x38));	/* PxCI */
+	return ok;
+}
+
 /*
  * The guest's read page of the ABAR: current after register writes,
  * completions, the coalescing timer, COMRESET and HBA reset, and before
@@ -2175,6 +2191,7 @@ static const struct tcase cases[] = {
 	{ "coalesce_resets_drop_held", t_coalesce_resets_drop },
 	{ "coalesce_qd32_random_order", t_coalesce_qd32 },
 	{ "regs_page_for_guest_reads", t_regs_page },
+	{ "write_chains_only_pxsact", t_write_chains },
 };
 
 int main(void)

@@ -133,7 +133,26 @@ static int t_write(struct x86_emul_ctx *c, u64 lin, const void *buf, unsigned in
 	return t_access(c, lin, (u8 *)buf, size, true);
 }
 
+/* Code from test memory, up to the end of its page (as a host does). */
+static int t_fetch(struct x86_emul_ctx *c, u64 lin, u8 *buf, unsigned int *n)
+{
+	unsigned int i;
+
+	(void)c;
+	if (*n > PAGE - (lin & (PAGE - 1)))
+		*n = PAGE - (lin & (PAGE - 1));
+	for (i = 0; i < *n; i++) {
+		if (!mem_at(lin + i))
+			return X86_EMUL_UNHANDLED;
+		buf[i] = *mem_at(lin + i);
+	}
+	return X86_EMUL_OK;
+}
+
 static const struct x86_emul_ops t_ops = { .read = t_read, .write = t_write };
+static const struct x86_emul_ops t_run_ops = {
+	.read = t_read, .write = t_write, .fetch = t_fetch,
+};
 
 static void ctx_init(struct x86_emul_ctx *c, enum x86_mode mode)
 {
@@ -194,6 +213,7 @@ struct ecase {
 	u64 oflags;		/* 0: unchanged */
 	struct mv omem[4];
 	bool stay;		/* OK with rip unchanged (REP budget) */
+	u64 orip;		/* OK: the RIP after (a jump); 0: next */
 	u8 vec;
 	u32 err;
 };
@@ -806,7 +826,6 @@ static const struct ecase cases[] = {
 	{ "div dword [rax]", M_L64, C("\xf7\x30"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "call [rax]", M_L64, C("\xff\x10"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "push [rax]", M_L64, C("\xff\x30"), { R(RAX, 0x2000) }, 0, { }, UNH },
-	{ "lea", M_L64, C("\x8d\x00"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "in al,imm8", M_L64, C("\xe4\x60"), { }, 0, { }, UNH },
 	{ "xabort", M_L64, C("\xc6\xf8\x00"), { }, 0, { }, UNH },
 	{ "arpl (prot32 63)", M_P32, C("\x63\x00"), { R(RAX, 0x2000) }, 0, { }, UNH },
@@ -816,6 +835,54 @@ static const struct ecase cases[] = {
 	{ "66 movnti", M_L64, C("\x66\x0f\xc3\x00"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "movdqa (0f 6f)", M_L64, C("\x66\x0f\x6f\x00"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "shl (d1 /4)", M_L64, C("\xd1\x20"), { R(RAX, 0x2000) }, 0, { }, UNH },
+	{ "rol (d1 /0)", M_L64, C("\xd1\xc0"), { R(RAX, 1) }, 0, { }, UNH },
+	{ "shl al,8 (CF undefined)", M_L64, C("\xc0\xe0\x08"), { R(RAX, 1) }, 0, { }, UNH },
+	{ "66 jz in 64-bit mode", M_L64, C("\x66\x74\x10"), { }, 0x42, { }, UNH },
+
+	/* ---- LEA, MOV r,imm, shifts, jumps ---- */
+	{ "lea eax,[rax+rbx*4+8]", M_L64, C("\x8d\x44\x98\x08"),
+	  { R(RAX, 0x100000000ULL + 0x2000), R(RBX, 3) }, 0, { },
+	  .oregs = { R(RAX, 0x2014) } },
+	{ "lea rsi,[rip+0x10]", M_L64, C("\x48\x8d\x35\x10\x00\x00\x00"),
+	  { }, 0, { }, .oregs = { R(RSI, RIP0 + 7 + 0x10) } },
+	{ "mov esi,1 zero-extends", M_L64, C("\xbe\x01\x00\x00\x00"),
+	  { R(RSI, ~0ULL) }, 0, { }, .oregs = { R(RSI, 1) } },
+	{ "mov r9,imm64", M_L64, C("\x49\xb9\x88\x77\x66\x55\x44\x33\x22\x11"),
+	  { }, 0, { }, .oregs = { R(R9, 0x1122334455667788ULL) } },
+	{ "mov ah,imm8", M_L64, C("\xb4\x12"), { R(RAX, 0x3344) }, 0, { },
+	  .oregs = { R(RAX, 0x1244) } },
+	{ "mov r12b,imm8", M_L64, C("\x41\xb4\x34"), { R(R12, 0x1111) }, 0, { },
+	  .oregs = { R(R12, 0x1134) } },
+	{ "mov ax,imm16 merges", M_L64, C("\x66\xb8\x34\x12"), { R(RAX, ~0ULL) },
+	  0, { }, .oregs = { R(RAX, 0xffffffffffff1234ULL) } },
+	{ "shl esi,cl (cl 5)", M_L64, C("\xd3\xe6"), { R(RSI, 1), R(RCX, 5) },
+	  0x8c3, { }, .oregs = { R(RSI, 0x20) }, .oflags = 0x2 },
+	{ "shl esi,cl (cl 0): no flags, zero-extends", M_L64, C("\xd3\xe6"),
+	  { R(RSI, 0xffffffff00000001ULL), R(RCX, 0x100) }, 0x8c3, { },
+	  .oregs = { R(RSI, 1) }, .oflags = 0x8c3 },
+	{ "shl esi,cl (cl 33 masked to 1)", M_L64, C("\xd3\xe6"),
+	  { R(RSI, 0x80000001ULL), R(RCX, 33) }, 0, { },
+	  .oregs = { R(RSI, 2) }, .oflags = 0x2 | X86_FLAGS_CF | X86_FLAGS_OF },
+	{ "shr rax,1", M_L64, C("\x48\xd1\xe8"), { R(RAX, 3) }, 0, { },
+	  .oregs = { R(RAX, 1) }, .oflags = 0x2 | X86_FLAGS_CF },
+	{ "sar eax,4", M_L64, C("\xc1\xf8\x04"), { R(RAX, 0x80000000ULL) }, 0, { },
+	  .oregs = { R(RAX, 0xf8000000ULL) },
+	  .oflags = 0x2 | X86_FLAGS_SF | X86_FLAGS_PF },
+	{ "jz taken", M_L64, C("\x74\x10"), { }, 0x42, { }, .orip = RIP0 + 2 + 0x10 },
+	{ "jz not taken", M_L64, C("\x74\x10"), { }, 0x2, { } },
+	{ "jnz rel32", M_L64, C("\x0f\x85\x00\x01\x00\x00"), { }, 0x2, { },
+	  .orip = RIP0 + 6 + 0x100 },
+	{ "jl taken (SF != OF)", M_L64, C("\x7c\xf0"), { }, 0x2 | X86_FLAGS_SF, { },
+	  .orip = RIP0 + 2 - 0x10 },
+	{ "jle not taken (ZF 0, SF = OF)", M_L64, C("\x7e\xf0"), { },
+	  0x2 | X86_FLAGS_SF | X86_FLAGS_OF, { } },
+	{ "jmp to itself", M_L64, C("\xeb\xfe"), { }, 0, { }, .orip = RIP0 },
+	{ "jmp rel32 to non-canonical #GP", M_L64, C("\xe9\x00\x00\x00\x70"),
+	  { }, 0, { }, .rip = 0x00007ffff0000000ULL, EXC(X86_EXC_GP, 0) },
+	{ "jz past CS limit #GP (prot32)", M_P32, C("\x74\x10"), { }, 0x42,
+	  { }, .segs = { SEG(X86_SEG_CS, 0, 0x1008, 0xc9b) }, EXC(X86_EXC_GP, 0) },
+	{ "jz wraps IP (real mode)", M_REAL, C("\x74\x10"), { }, 0x42, { },
+	  .rip = 0xfff0, .orip = 0x0002 },
 	{ "0f38 map", M_L64, C("\x66\x0f\x38\x00\x00"), { R(RAX, 0x2000) }, 0, { }, UNH },
 	{ "op USER from the read: nothing changes", M_L64, C("\x48\x01\x18"),
 	  { R(RAX, 0x5000), R(RBX, 1) }, 0, { MEM(0x5000, Z8) },
@@ -958,7 +1025,7 @@ static void run_case(const struct ecase *t)
 	}
 	rip_exp = rip0;
 	if (t->res == X86_EMUL_OK && !t->stay)
-		rip_exp = rip0 + in.len;
+		rip_exp = t->orip ? t->orip : rip0 + in.len;
 	ok &= KTAP_EXPECT(c.rip == rip_exp);
 	flags_exp = t->oflags ? t->oflags : flags0;
 	ok &= KTAP_EXPECT(c.rflags == flags_exp);
@@ -1129,6 +1196,100 @@ static void test_alignment(void)
 	ktap_result(ok, "alignment: #AC(0) only with AM, AC and CPL 3");
 }
 
+/* ---- x86_emulate_run: running ahead to the next write ---- */
+
+/*
+ * Linux's ahci_qc_issue after its PxSACT write: a flag tested in RAM, a
+ * branch over it, the tag loaded, 1 << tag, the PxCI write; then another
+ * write that must not run.
+ */
+static const u8 run_code[] =
+	"\x80\x7e\x45\x00"		/* 1000 cmpb $0,0x45(%rsi) */
+	"\x74\x04"			/* 1004 je 100a */
+	"\x0f\x0b\x90\x90"		/* 1006 ud2 */
+	"\x8b\x48\x5c"			/* 100a mov 0x5c(%rax),%ecx */
+	"\xbe\x01\x00\x00\x00"		/* 100d mov $1,%esi */
+	"\xd3\xe6"			/* 1012 shl %cl,%esi */
+	"\x89\x72\x38"			/* 1014 mov %esi,0x38(%rdx) */
+	"\x89\x72\x3c";			/* 1017 mov %esi,0x3c(%rdx) */
+
+static void run_setup(struct x86_emul_ctx *c, u8 flag)
+{
+	env_reset();
+	memcpy(find_page(RIP0, true)->data, run_code, sizeof(run_code) - 1);
+	find_page(0x2000, true)->data[0x45] = flag;
+	find_page(0x2000, true)->data[0x15c] = 5;	/* the tag */
+	find_page(0x3000, true);
+	ctx_init(c, M_L64);
+	c->ops = &t_run_ops;
+	c->gprs[RSI] = 0x2000;
+	c->gprs[RAX] = 0x2100;
+	c->gprs[RDX] = 0x3000;
+	c->gprs[RCX] = 0xffffffff00000000ULL;
+}
+
+static void test_run(void)
+{
+	struct x86_emul_ctx c;
+	unsigned int n;
+	int ok;
+
+	run_setup(&c, 0);
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 6 && c.wrote && c.rip == RIP0 + 0x17);
+	ok &= KTAP_EXPECT(c.gprs[RSI] == 0x20 && c.gprs[RCX] == 5);
+	ok &= KTAP_EXPECT(*mem_at(0x3038) == 0x20 && *mem_at(0x303c) == 0);
+	ok &= KTAP_EXPECT(!(c.rflags & X86_FLAGS_STATUS));	/* 0x20: no flag */
+	ktap_result(ok, "run: branch, load, shift, and stop after the write");
+
+	run_setup(&c, 1);
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 2 && !c.wrote && c.rip == RIP0 + 6);
+	ok &= KTAP_EXPECT(*mem_at(0x3038) == 0 && c.gprs[RSI] == 0x2000);
+	ktap_result(ok, "run: stops before an instruction it does not run (ud2)");
+
+	run_setup(&c, 0);
+	n = x86_emulate_run(&c, 3);
+	ok = KTAP_EXPECT(n == 3 && !c.wrote && c.rip == RIP0 + 0xd && c.gprs[RCX] == 5);
+	ktap_result(ok, "run: at most max instructions");
+
+	run_setup(&c, 0);
+	c.gprs[RAX] = 0x9000;			/* the tag's load faults */
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 2 && !c.wrote && c.rip == RIP0 + 0xa);
+	ok &= KTAP_EXPECT(c.gprs[RCX] == 0xffffffff00000000ULL);
+	ktap_result(ok, "run: stops before an access that faults, nothing of it done");
+
+	run_setup(&c, 0);
+	c.gprs[RDX] = 0x8000;			/* the write faults */
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 5 && !c.wrote && c.rip == RIP0 + 0x14 && c.gprs[RSI] == 0x20);
+	ktap_result(ok, "run: a write that fails is not made, RIP stays at it");
+
+	/* mov $1,%esi across the page's end: the fetch stops at the page */
+	run_setup(&c, 0);
+	memcpy(find_page(0x4000, true)->data + PAGE - 3, "\xbe\x01\x00", 3);
+	memcpy(find_page(0x5000, true)->data, "\x00\x00", 2);
+	c.rip = 0x4000 + PAGE - 3;
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 0 && c.rip == 0x4000 + PAGE - 3 && c.gprs[RSI] == 0x2000);
+	ktap_result(ok, "run: an instruction across the fetch's end is not run");
+
+	/* LOCK, REP and FS/GS forms, and a host without fetch */
+	run_setup(&c, 0);
+	memcpy(find_page(RIP0, true)->data, "\x64\x8b\x00", 3);	/* mov %fs:(%rax),%eax */
+	ok = KTAP_EXPECT(x86_emulate_run(&c, 16) == 0);
+	memcpy(find_page(RIP0, true)->data, "\xf0\x01\x02", 3);	/* lock add %eax,(%rdx) */
+	ok &= KTAP_EXPECT(x86_emulate_run(&c, 16) == 0);
+	memcpy(find_page(RIP0, true)->data, "\xf3\xa4", 2);		/* rep movsb */
+	ok &= KTAP_EXPECT(x86_emulate_run(&c, 16) == 0);
+	run_setup(&c, 0);
+	c.ops = &t_ops;
+	ok &= KTAP_EXPECT(x86_emulate_run(&c, 16) == 0 && c.rip == RIP0);
+	ktap_result(ok, "run: no LOCK, REP or FS/GS, nothing without a fetch op");
+}
+#define NR_RUN	7
+
 /* ---- oracle: ALU results and flags against the host CPU ---- */
 
 #if defined(__x86_64__)
@@ -1285,6 +1446,139 @@ static int oracle_one(unsigned int op, unsigned int size, u64 a, u64 b, u64 fl_i
 	return 1;
 }
 
+#define HOST_SH(insn, T, x, cnt, fl)					\
+	do {								\
+		T __a = (T)(x);						\
+		u64 __f = (fl);						\
+		asm volatile("lea -128(%%rsp), %%rsp\n\t"		\
+			     "push %[f]\n\tpopf\n\t"			\
+			     insn " %%cl, %[a]\n\t"			\
+			     "pushf\n\tpop %[f]\n\t"			\
+			     "lea 128(%%rsp), %%rsp"			\
+			     : [a] "+q" (__a), [f] "+r" (__f)		\
+			     : "c" (cnt) : "cc", "memory");		\
+		(x) = __a;						\
+		(fl) = __f;						\
+	} while (0)
+
+/* SHL, SHR, SAR r,CL at size against the host; count 1 .. width-1. */
+static int oracle_shift(unsigned int op, unsigned int size, u64 a, u8 cnt,
+			u64 fl_in, unsigned long *bad)
+{
+	static const char *const names[] = { "shl", "shr", "sar" };
+	static const u8 ext[] = { 4, 5, 7 };
+	u64 ha = a, hf = fl_in, m = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	u64 mask = X86_FLAGS_CF | X86_FLAGS_ZF | X86_FLAGS_SF | X86_FLAGS_PF;
+	struct x86_emul_ctx c;
+	struct x86_insn in;
+	u8 code[4];
+	unsigned int n = 0;
+
+	switch (op) {
+	case 0: HOST_SIZES(HOST_SH, "shl", size, ha, cnt, hf); break;
+	case 1: HOST_SIZES(HOST_SH, "shr", size, ha, cnt, hf); break;
+	default: HOST_SIZES(HOST_SH, "sar", size, ha, cnt, hf); break;
+	}
+	if (size == 2)
+		code[n++] = 0x66;
+	if (size == 8)
+		code[n++] = 0x48;
+	code[n++] = size == 1 ? 0xd2 : 0xd3;
+	code[n++] = 0xc0 | (ext[op] << 3);	/* rm = rax */
+	ctx_init(&c, M_L64);
+	c.gprs[RAX] = a;
+	c.gprs[RCX] = cnt;
+	c.rflags = fl_in;
+	if ((cnt & (size == 8 ? 0x3f : 0x1f)) == 1)
+		mask |= X86_FLAGS_OF;
+	if (x86_decode(code, n, M_L64, &in) || x86_emulate(&c, &in) != X86_EMUL_OK ||
+	    (c.gprs[RAX] & m) != (ha & m) || (c.rflags & mask) != (hf & mask)) {
+		if (++*bad <= 5)
+			printf("# oracle %s size %u a=%#llx cl=%u: emul %#llx/%#llx "
+			       "host %#llx/%#llx\n", names[op], size,
+			       (unsigned long long)a, cnt,
+			       (unsigned long long)c.gprs[RAX], (unsigned long long)c.rflags,
+			       (unsigned long long)ha, (unsigned long long)hf);
+		return 0;
+	}
+	return 1;
+}
+
+#define HOST_SETCC(cc, fl, res)						\
+	asm volatile("lea -128(%%rsp), %%rsp\n\t"			\
+		     "push %[f]\n\tpopf\n\t"				\
+		     "set" cc " %[r]\n\t"				\
+		     "lea 128(%%rsp), %%rsp"				\
+		     : [r] "=q" (res) : [f] "r" (fl) : "cc", "memory")
+
+static bool host_cond(unsigned int cc, u64 fl)
+{
+	u8 r = 0;
+
+	switch (cc) {
+	case 0x0: HOST_SETCC("o", fl, r); break;
+	case 0x1: HOST_SETCC("no", fl, r); break;
+	case 0x2: HOST_SETCC("b", fl, r); break;
+	case 0x3: HOST_SETCC("ae", fl, r); break;
+	case 0x4: HOST_SETCC("e", fl, r); break;
+	case 0x5: HOST_SETCC("ne", fl, r); break;
+	case 0x6: HOST_SETCC("be", fl, r); break;
+	case 0x7: HOST_SETCC("a", fl, r); break;
+	case 0x8: HOST_SETCC("s", fl, r); break;
+	case 0x9: HOST_SETCC("ns", fl, r); break;
+	case 0xa: HOST_SETCC("p", fl, r); break;
+	case 0xb: HOST_SETCC("np", fl, r); break;
+	case 0xc: HOST_SETCC("l", fl, r); break;
+	case 0xd: HOST_SETCC("ge", fl, r); break;
+	case 0xe: HOST_SETCC("le", fl, r); break;
+	default: HOST_SETCC("g", fl, r); break;
+	}
+	return r;
+}
+
+/* Shifts at every size and count, and the 16 conditions on every flag mix. */
+static void test_oracle_shift_jcc(void)
+{
+	static const unsigned int sizes[] = { 1, 2, 4, 8 };
+	static const u64 fbits[] = { X86_FLAGS_CF, X86_FLAGS_PF, X86_FLAGS_ZF,
+				     X86_FLAGS_SF, X86_FLAGS_OF };
+	unsigned long bad = 0, n = 0;
+	unsigned int op, s, cnt, i, cc, mix;
+
+	for (op = 0; op < 3; op++)
+		for (s = 0; s < 4; s++)
+			for (cnt = 1; cnt < 8 * sizes[s]; cnt++)
+				for (i = 0; i < 200; i++, n++)
+					oracle_shift(op, sizes[s], pick(sizes[s]), cnt,
+						     0x2 | (rnd() & X86_FLAGS_STATUS), &bad);
+	ktap_result(!bad, "oracle: %lu shifts match the host CPU", n);
+
+	bad = 0;
+	n = 0;
+	for (cc = 0; cc < 16; cc++)
+		for (mix = 0; mix < 32; mix++, n++) {
+			struct x86_emul_ctx c;
+			struct x86_insn in;
+			u8 code[2] = { 0x70 | cc, 0x10 };
+			u64 fl = 0x2;
+
+			for (i = 0; i < 5; i++)
+				if (mix & (1u << i))
+					fl |= fbits[i];
+			ctx_init(&c, M_L64);
+			c.rflags = fl;
+			if (x86_decode(code, 2, M_L64, &in) ||
+			    x86_emulate(&c, &in) != X86_EMUL_OK ||
+			    (c.rip == RIP0 + 0x12) != host_cond(cc, fl)) {
+				if (++bad <= 5)
+					printf("# oracle jcc %#x flags %#llx: emul rip %#llx\n",
+					       cc, (unsigned long long)fl,
+					       (unsigned long long)c.rip);
+			}
+		}
+	ktap_result(!bad, "oracle: %lu Jcc conditions match the host's SETcc", n);
+}
+
 static void test_oracle(void)
 {
 	static const unsigned int sizes[] = { 1, 2, 4, 8 };
@@ -1309,8 +1603,9 @@ static void test_oracle(void)
 				oracle_one(op, 1, a, b, 0x2 | X86_FLAGS_CF, &bad);
 			}
 	ktap_result(!bad, "oracle: %lu exhaustive 8-bit cases match the host CPU", n);
+	test_oracle_shift_jcc();
 }
-#define NR_ORACLE	2
+#define NR_ORACLE	4
 #else
 static void test_oracle(void)
 {
@@ -1322,7 +1617,7 @@ int main(void)
 {
 	unsigned int i;
 
-	ktap_begin("x86_emul", ARRAY_SIZE(cases) + 1 + 2 + 5 + 1 + NR_ORACLE);
+	ktap_begin("x86_emul", ARRAY_SIZE(cases) + 1 + 2 + 5 + 1 + NR_RUN + NR_ORACLE);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		run_case(&cases[i]);
 	/* Fewer than the table's MOV cases would mean the check never ran. */
@@ -1332,6 +1627,7 @@ int main(void)
 	test_order();
 	test_user_rerun();
 	test_alignment();
+	test_run();
 	test_oracle();
 	return ktap_end();
 }
