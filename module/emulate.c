@@ -55,7 +55,7 @@ static __always_inline int vmm_walk_cached(struct vmm_vcpu *v,
 {
 	unsigned int i;
 	bool hit;
-	u32 gen;
+	u64 gen;
 	int r;
 
 	if (w->valid && w->lin_page == (lin & PAGE_MASK) &&
@@ -577,9 +577,11 @@ static bool vmm_one_mem_operand(const struct x86_insn *in)
  * jumps, and loads from RAM; the one write must go to the MMIO bus. Anything else ends the run where it is and the guest goes on
  * itself: an instruction not on the list, an access the CPU would fault
  * on, or one to a page user mode may access (the walk checks neither SMAP
- * nor protection keys), code not in RAM or across a page. What was run is
- * what the CPU would have done. 64-bit mode only, not under TF; the
- * guest's breakpoints never reach the hardware (vmm.h), so none is missed.
+ * nor protection keys) or whose Accessed or Dirty bit the CPU would set,
+ * code not in RAM or across a page. What was run is what the CPU would
+ * have done. 64-bit mode only, not under TF or after an interrupt shadow;
+ * the guest's breakpoints never reach the hardware (vmm.h), so none is
+ * missed.
  */
 static bool mmio_chain = true;
 module_param(mmio_chain, bool, 0644);
@@ -596,6 +598,23 @@ struct vmm_chain {
 static bool vmm_pc_shadow(struct vmm_vm *vm, u64 gpa)
 {
 	return vm->pc && gpa >= VMM_PC_SHADOW_START && gpa < VMM_PC_SHADOW_END;
+}
+
+/*
+ * The walk does not set Accessed and Dirty bits: run only where the CPU
+ * would find them set already (every level Accessed, the leaf Dirty for
+ * a write), so that what is run is what the CPU would have done.
+ */
+static bool vmm_chain_ad_set(const struct gpt_path *p, bool write)
+{
+	unsigned int i;
+
+	if (!p->n)
+		return false;
+	for (i = 0; i < p->n; i++)
+		if (!(p->val[i] & _PAGE_ACCESSED))
+			return false;
+	return !write || (p->val[p->n - 1] & _PAGE_DIRTY);
 }
 
 /*
@@ -625,6 +644,8 @@ static int vmm_chain_xlat(struct vmm_chain *ch, u64 lin, unsigned int size,
 		v->data_next = (v->data_next + 1) % VMM_DATA_CACHE;
 	}
 	if (vmm_walk_cached(v, c, &ch->g, lin, acc, gpa, &pfec))
+		return X86_EMUL_UNHANDLED;
+	if (!vmm_chain_ad_set(&c->path, write))
 		return X86_EMUL_UNHANDLED;
 	for (i = 0; i < c->path.n; i++)
 		user &= !!(c->path.val[i] & _PAGE_USER);
@@ -667,17 +688,36 @@ static int vmm_chain_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
 	return X86_EMUL_OK;
 }
 
-/* Code in RAM, up to the end of its page. */
+/*
+ * The page of code at lin, in RAM (not where PAM may map the BIOS), or
+ * NULL.
+ */
+static const u8 *vmm_chain_code(struct vmm_chain *ch, u64 lin)
+{
+	struct vmm_walk_cache *w = &ch->v->fetch_cache.w;
+	unsigned int acc = GPT_ACC_FETCH | (ch->c.cpl == 3 ? GPT_ACC_USER : 0);
+	u32 pfec;
+	u64 gpa;
+
+	if (vmm_walk_cached(ch->v, w, &ch->g, lin, acc, &gpa, &pfec) ||
+	    !w->page || !vmm_chain_ad_set(&w->path, false) ||
+	    vmm_pc_shadow(ch->v->vm, gpa))
+		return NULL;
+	return w->page;
+}
+
+/* Code outside the page the run started in (a jump away, page's end). */
 static int vmm_chain_fetch(struct x86_emul_ctx *c, u64 lin, u8 *buf,
 			   unsigned int *n)
 {
 	struct vmm_chain *ch = container_of(c, struct vmm_chain, c);
-	unsigned int acc = GPT_ACC_FETCH | (c->cpl == 3 ? GPT_ACC_USER : 0);
-	u32 pfec;
+	const u8 *page = vmm_chain_code(ch, lin);
 
+	if (!page)
+		return X86_EMUL_UNHANDLED;
 	*n = min_t(unsigned int, *n, PAGE_SIZE - offset_in_page(lin));
-	return vmm_fetch(ch->v, &ch->g, lin, acc, buf, *n, &pfec) ?
-	       X86_EMUL_UNHANDLED : X86_EMUL_OK;
+	memcpy(buf, page + offset_in_page(lin), *n);
+	return X86_EMUL_OK;
 }
 
 static const struct x86_emul_ops vmm_chain_ops = {
@@ -693,7 +733,12 @@ static noinline void vmm_mmio_chain(struct vmm_vcpu *v)
 	struct vmm_chain ch;
 	unsigned int n;
 
-	if (v->rflags & X86_EFLAGS_TF)
+	/*
+	 * Not under TF; not after an instruction in an interrupt shadow (a
+	 * run that jumps back to it would leave RIP where the engines take
+	 * the shadow to hold still).
+	 */
+	if ((v->rflags & X86_EFLAGS_TF) || vmm_ops->in_shadow(v))
 		return;
 	vmm_call(get_mode)(v, &m);
 	if (vmm_decode_mode(&m, v->rflags) != X86_MODE_LONG64)
@@ -714,6 +759,9 @@ static noinline void vmm_mmio_chain(struct vmm_vcpu *v)
 	ch.c.cpl = m.cpl;
 	ch.c.cr0 = m.cr0;
 	ch.c.ops = &vmm_chain_ops;
+	/* the code of the run, mostly in the page it starts in, in place */
+	ch.c.code = vmm_chain_code(&ch, v->rip);
+	ch.c.code_lin = v->rip & PAGE_MASK;
 
 	n = x86_emulate_run(&ch.c, VMM_CHAIN_INSNS);
 	if (!n)

@@ -189,6 +189,8 @@ struct vmm_engine_ops {
 	 * post that did not enter is dropped by the next irq_window call.
 	 */
 	bool (*irq_post)(struct vmm_vcpu *v, u8 vector);
+	/* Did the instruction at the exit run in an STI or MOV SS shadow? */
+	bool (*in_shadow)(struct vmm_vcpu *v);
 	void (*flush_tlb)(struct vmm_vcpu *v);
 	/*
 	 * Within a batch: a guest MOV to CR4 (VMM_X_CR4_WRITE); nonzero
@@ -237,7 +239,7 @@ struct vmm_cpuid_entry {
 struct vmm_walk_cache {
 	bool valid;
 	unsigned int access;
-	u32 gen;
+	u64 gen;
 	u64 cr0, cr3, cr4, efer;
 	u64 lin_page, gpa_page;
 	u8 *page;
@@ -340,7 +342,7 @@ struct vmm_vcpu {
 	u32 mp_events;
 	bool wait_sipi;
 	struct pid __rcu *pid;		/* the thread in VMM_RUN, for yield_to */
-	u32 tlb_gen;			/* vm->tlb_gen last flushed for */
+	u64 tlb_gen;			/* vm->tlb_gen last flushed for */
 	u64 fault_gpa;			/* VMM_NEXT_FAULT_IN: where */
 
 	/* the paravirtual clock (pvclock.c): its MSRs and page state */
@@ -474,7 +476,7 @@ struct vmm_vm {
 	/* disks with a backend, in attach order (vm->lock; the controllers own them) */
 	struct vmm_disk *disks[VMM_DISK_AHCI_PORTS + VMM_DISK_VIRTIO_MAX];
 	unsigned int nr_disks;
-	u32 tlb_gen;			/* bumped when mappings lose rights */
+	u64 tlb_gen;			/* bumped when mappings lose rights (never wraps) */
 	atomic_long_t overhead;		/* kernel bytes beyond guest RAM */
 	u64 mem_bytes;
 	atomic_long_t resident;		/* guest RAM pages backed (gmem.c) */

@@ -898,7 +898,8 @@ static int exec_mov_imm(struct emul *e)
  * register. The count is masked to 5 bits (6 with a 64-bit operand); 0
  * changes nothing. CF is the last bit shifted out, OF as the SDM defines
  * it for a count of 1 (and the same formula otherwise, where it is
- * undefined), AF cleared (undefined). A count of 0 changes no flag but
+ * undefined; CPUs differ there), AF cleared (undefined; AMD's CPUs set
+ * it). A count of 0 changes no flag but
  * still writes the register (a 32-bit one is zero-extended, as the CPUs
  * we checked do). Unhandled: rotates, a memory
  * operand, and a count of the operand's width or more (8/16-bit), which
@@ -1271,15 +1272,22 @@ unsigned int x86_emulate_run(struct x86_emul_ctx *c, unsigned int max)
 	u64 lin;
 
 	c->wrote = false;
-	if (!c->ops || !c->ops->fetch)
+	if (!c->ops || (!c->ops->fetch && !c->code))
 		return 0;
 	for (i = 0; i < max && !c->wrote; i++) {
-		lin = c->seg[X86_SEG_CS].base + c->rip;
+		lin = c->rip;		/* 64-bit mode: CS has no base */
 		if (c->mode != X86_MODE_LONG64)
-			lin = (u32)lin;
+			lin = (u32)(c->seg[X86_SEG_CS].base + c->rip);
 		n = sizeof(buf);
-		if (c->ops->fetch(c, lin, buf, &n) != X86_EMUL_OK || !n ||
-		    n > sizeof(buf) || x86_decode(buf, n, c->mode, &in) ||
+		if (c->code && lin - c->code_lin < 4096) {
+			if (n > 4096 - (lin - c->code_lin))
+				n = 4096 - (lin - c->code_lin);
+			memcpy(buf, c->code + (lin - c->code_lin), n);
+		} else if (!c->ops->fetch ||
+			   c->ops->fetch(c, lin, buf, &n) != X86_EMUL_OK) {
+			break;
+		}
+		if (!n || n > sizeof(buf) || x86_decode(buf, n, c->mode, &in) ||
 		    !x86_run_insn(&in) || x86_emulate(c, &in) != X86_EMUL_OK)
 			break;
 	}

@@ -82,6 +82,13 @@ struct x86_emul_ctx {
 	u8 cpl;
 	u64 cr0;
 	unsigned int max_iterations;	/* REP budget per call; 0: default */
+	/*
+	 * x86_emulate_run, optional: the 4 KiB page of code at linear
+	 * address code_lin (page-aligned), read in place; ops->fetch for
+	 * code outside it.
+	 */
+	const u8 *code;
+	u64 code_lin;
 	const struct x86_emul_ops *ops;
 	void *opaque;
 	/* out */
@@ -103,7 +110,8 @@ bool x86_run_insn(const struct x86_insn *insn);
 
 /*
  * Run ahead from c->rip: up to max instructions that x86_run_insn()
- * takes, fetched with ops->fetch, until one has written memory. Stops
+ * takes, read from c->code or fetched with ops->fetch, until one has
+ * written memory. Stops
  * before an instruction that cannot be fetched, decoded or taken, or that
  * x86_emulate() does not complete (nothing of it is done; an exception is
  * not raised but left to the CPU that runs it). Returns how many ran;

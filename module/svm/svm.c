@@ -357,7 +357,7 @@ static void svm_reset_guest(struct vmm_vcpu *v, struct svm_vcpu *s)
 	s->last_rip = v->rip;
 	c->int_state = 0;
 	c->event_inj = 0;
-	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	c->int_ctl &= ~(V_IRQ_INJECTION_BITS_MASK | V_TPR_MASK);	/* CR8 0 */
 	c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
 	s->irq_window = false;
 	s->posted = false;
@@ -895,6 +895,13 @@ static void svm_post_end(struct vmm_vcpu *v, struct svm_vcpu *s)
 	svm_drop_post(s);
 }
 
+static bool svm_in_shadow(struct vmm_vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	return s->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK;
+}
+
 static bool svm_nmi_allowed(struct vmm_vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -947,6 +954,7 @@ const struct vmm_engine_ops vmm_svm_ops = {
 	.nmi_allowed = svm_nmi_allowed,
 	.irq_window = svm_irq_window,
 	.irq_post = svm_irq_post,
+	.in_shadow = svm_in_shadow,
 	.flush_tlb = svm_flush_tlb,
 	.set_cr4 = svm_set_cr4,
 	.overhead_per_vcpu = sizeof(struct svm_vcpu) + PAGE_SIZE,

@@ -733,6 +733,7 @@ static void vmx_vcpu_reset(struct vmm_vcpu *v)
 	vmx_vmcs_init_guest(v, s);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	s->reinject = 0;
+	s->cr8 = 0;
 	vmx_vmcs_put();
 }
 
@@ -1539,6 +1540,12 @@ static void vmx_irq_window(struct vmm_vcpu *v, bool on)
 		   vmx.proc | (on ? CPU_BASED_INTR_WINDOW_EXITING : 0));
 }
 
+static bool vmx_in_shadow(struct vmm_vcpu *v)
+{
+	return vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+	       (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+}
+
 /* No virtual interrupts without APIC virtualization: the window it is. */
 static bool vmx_irq_post(struct vmm_vcpu *v, u8 vector)
 {
@@ -1572,6 +1579,7 @@ const struct vmm_engine_ops vmm_vmx_ops = {
 	.nmi_allowed = vmx_nmi_allowed,
 	.irq_window = vmx_irq_window,
 	.irq_post = vmx_irq_post,
+	.in_shadow = vmx_in_shadow,
 	.flush_tlb = vmx_flush_tlb,
 	.overhead_per_vcpu = sizeof(struct vmx_vcpu) + PAGE_SIZE,
 };

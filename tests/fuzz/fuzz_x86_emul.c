@@ -322,8 +322,8 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 	setup(&c2, &f2, data, size, mode);
 	c2.ops = &f_run_ops;
 	f2.code = buf;
-	f2.code_lin = (mode == X86_MODE_LONG64 ? c2.seg[X86_SEG_CS].base + c2.rip :
-		       (u32)(c2.seg[X86_SEG_CS].base + c2.rip));
+	f2.code_lin = mode == X86_MODE_LONG64 ? c2.rip :
+		      (u32)(c2.seg[X86_SEG_CS].base + c2.rip);
 	n = x86_emulate_run(&c2, 4);
 	FUZZ_CHECK(n <= 4 && f2.ok_writes <= 1 && c2.wrote == (f2.ok_writes == 1),
 		   data, size);
@@ -336,6 +336,40 @@ int fuzz_x86_emul_one(const u8 *data, size_t size)
 	if (n == 1 && r == X86_EMUL_OK)	/* the same one instruction */
 		FUZZ_CHECK(c2.rip == c.rip && c2.rflags == c.rflags &&
 			   !memcmp(c2.gprs, c.gprs, sizeof(c.gprs)), data, size);
+	/*
+	 * The same, a step at a time (fetch, decode, x86_run_insn,
+	 * x86_emulate): the same state after n steps, and where the run
+	 * stopped without a write and short of max, the next step fails.
+	 */
+	{
+		struct x86_emul_ctx c3;
+		struct fenv f3;
+		struct x86_insn in3;
+		unsigned int k, got;
+		bool step_ok = true;
+		u8 code[X86_MAX_INSN_LEN];
+
+		setup(&c3, &f3, data, size, mode);
+		c3.ops = &f_run_ops;
+		f3.code = buf;
+		f3.code_lin = f2.code_lin;
+		for (k = 0; k <= n && k < 4 && step_ok; k++) {
+			u64 lin = mode == X86_MODE_LONG64 ? c3.rip :
+				  (u32)(c3.seg[X86_SEG_CS].base + c3.rip);
+
+			if (k == n && c2.wrote)
+				break;
+			got = X86_MAX_INSN_LEN;
+			c3.wrote = false;
+			step_ok = f_fetch(&c3, lin, code, &got) == X86_EMUL_OK &&
+				  !x86_decode(code, got, mode, &in3) &&
+				  x86_run_insn(&in3) &&
+				  x86_emulate(&c3, &in3) == X86_EMUL_OK;
+			FUZZ_CHECK(step_ok == (k < n), data, size);
+		}
+		FUZZ_CHECK(c3.rip == c2.rip && c3.rflags == c2.rflags &&
+			   !memcmp(c3.gprs, c2.gprs, sizeof(c3.gprs)), data, size);
+	}
 
 	/* Deterministic. */
 	setup(&c2, &f2, data, size, mode);

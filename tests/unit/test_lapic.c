@@ -1128,7 +1128,7 @@ static int test_reset_init_vs_power_on(void)
 
 int main(void)
 {
-	ktap_begin("lapic", 18);
+	ktap_begin("lapic", 20);
 	ktap_result(test_reset_values(), "reset_values");
 	ktap_result(test_priority_order(), "priority_order");
 	ktap_result(test_tpr_ppr(), "tpr_ppr_apr_masking");

@@ -1287,8 +1287,25 @@ static void test_run(void)
 	c.ops = &t_ops;
 	ok &= KTAP_EXPECT(x86_emulate_run(&c, 16) == 0 && c.rip == RIP0);
 	ktap_result(ok, "run: no LOCK, REP or FS/GS, nothing without a fetch op");
+
+	/* the code page in place, no fetch op: the same run; off it, a stop */
+	run_setup(&c, 0);
+	c.ops = &t_ops;
+	c.code = find_page(RIP0, false)->data;
+	c.code_lin = RIP0;
+	n = x86_emulate_run(&c, 16);
+	ok = KTAP_EXPECT(n == 6 && c.wrote && c.rip == RIP0 + 0x17 && c.gprs[RSI] == 0x20);
+	run_setup(&c, 0x80);			/* cmp 0x80, 0: SF != OF */
+	c.ops = &t_ops;
+	c.code = find_page(RIP0, false)->data;
+	c.code_lin = RIP0;
+	find_page(RIP0, false)->data[4] = 0x7c;	/* jl 0ff6, the page before */
+	find_page(RIP0, false)->data[5] = 0x100 - 0x10;
+	n = x86_emulate_run(&c, 16);
+	ok &= KTAP_EXPECT(n == 2 && !c.wrote && c.rip == RIP0 + 6 - 0x10);
+	ktap_result(ok, "run: code read in place from its page, stops off it without fetch");
 }
-#define NR_RUN	7
+#define NR_RUN	8
 
 /* ---- oracle: ALU results and flags against the host CPU ---- */
 
