@@ -574,14 +574,14 @@ static bool vmm_one_mem_operand(const struct x86_insn *in)
  * (vmm_mmio_set_chains), the instructions after the first are run here,
  * up to and including the next write to a device on the MMIO bus, in the
  * same exit (x86_emulate_run). Run are register arithmetic and moves,
- * jumps, and loads from RAM; the one write must go to the MMIO bus. Anything else ends the run where it is and the guest goes on
- * itself: an instruction not on the list, an access the CPU would fault
- * on, or one to a page user mode may access (the walk checks neither SMAP
- * nor protection keys) or whose Accessed or Dirty bit the CPU would set,
- * code not in RAM or across a page. What was run is what the CPU would
- * have done. 64-bit mode only, not under TF or after an interrupt shadow;
- * the guest's breakpoints never reach the hardware (vmm.h), so none is
- * missed.
+ * jumps, and loads from RAM; the one write must go to the MMIO bus.
+ * Anything else ends the run where it is and the guest goes on itself:
+ * an instruction not on the list, an access the CPU would fault on, or
+ * one to a page user mode may access (the walk checks neither SMAP nor
+ * protection keys) or whose Accessed or Dirty bit the CPU would set, code
+ * not in RAM. What was run is what the CPU would have done. 64-bit mode
+ * only, not under TF or after an interrupt shadow; the guest's
+ * breakpoints never reach the hardware (vmm.h), so none is missed.
  */
 static bool mmio_chain = true;
 module_param(mmio_chain, bool, 0644);
