@@ -27,6 +27,12 @@ static void vmm_inject_page_fault(struct vmm_vcpu *v, u64 addr, u32 pfec)
 	v->event.cr2 = addr;
 }
 
+/* On a PC, where PAM may take the BIOS area away from RAM. */
+static bool vmm_pc_shadow(struct vmm_vm *vm, u64 gpa)
+{
+	return vm->pc && gpa >= VMM_PC_SHADOW_START && gpa < VMM_PC_SHADOW_END;
+}
+
 enum x86_mode vmm_decode_mode(const struct vmm_cpu_mode *m, u64 rflags)
 {
 	if (!(m->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
@@ -328,10 +334,8 @@ static int vmm_emul_phys(struct vmm_emul_dev *e, u64 gpa, void *buf,
 	if (!e->dev || e->dev_write != write ||
 	    (gpa & PAGE_MASK) != e->dev_page) {
 		struct vmm_mem_slot *slot = vmm_find_slot(v->vm, gpa);
-		bool shadow = v->vm->pc && gpa >= VMM_PC_SHADOW_START &&
-			      gpa < VMM_PC_SHADOW_END;
 
-		if (slot && !shadow &&
+		if (slot && !vmm_pc_shadow(v->vm, gpa) &&
 		    !(write && (slot->flags & VMM_MEM_READONLY)) &&
 		    offset_in_page(gpa) + size <= PAGE_SIZE)
 			return (write ? vmm_gpa_write(v->vm, gpa, buf, size) :
@@ -595,11 +599,6 @@ struct vmm_chain {
 	struct gpt_ctx g;
 };
 
-static bool vmm_pc_shadow(struct vmm_vm *vm, u64 gpa)
-{
-	return vm->pc && gpa >= VMM_PC_SHADOW_START && gpa < VMM_PC_SHADOW_END;
-}
-
 /*
  * The walk does not set Accessed and Dirty bits: run only where the CPU
  * would find them set already (every level Accessed, the leaf Dirty for
@@ -679,8 +678,9 @@ static int vmm_chain_write(struct x86_emul_ctx *c, u64 lin, const void *buf,
 	struct vmm_walk_cache *w;
 	u64 gpa, val = 0;
 
+	/* not RAM, the BIOS area included (it is in a RAM slot) */
 	if (vmm_chain_xlat(ch, lin, size, true, &gpa, &w) || w->page ||
-	    vmm_pc_shadow(vm, gpa) || vmm_find_slot(vm, gpa))
+	    vmm_find_slot(vm, gpa))
 		return X86_EMUL_UNHANDLED;
 	memcpy(&val, buf, size);
 	if (!vmm_mmio_dispatch(vm, gpa, true, size, &val, NULL))
@@ -980,7 +980,6 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	struct vmm_exit *x = &v->exit;
 	struct vmm_mem_slot *slot = vmm_find_slot(v->vm, x->npf.gpa);
 	struct x86_insn insn;
-	bool pc_shadow;
 	int r;
 
 	/*
@@ -990,9 +989,7 @@ int vmm_handle_npf(struct vmm_vcpu *v, struct vmm_run *run)
 	 * RAM is always mapped with all its rights, so a fault on a present
 	 * entry there is a bug, not something to retry forever.
 	 */
-	pc_shadow = v->vm->pc && x->npf.gpa >= VMM_PC_SHADOW_START &&
-		    x->npf.gpa < VMM_PC_SHADOW_END;
-	if (slot && !pc_shadow &&
+	if (slot && !vmm_pc_shadow(v->vm, x->npf.gpa) &&
 	    !((slot->flags & VMM_MEM_READONLY) && x->npf.write)) {
 		if (x->npf.present)
 			return vmm_internal_error(v, run,
